@@ -1,0 +1,106 @@
+# oneGuard. `make run` and `make test` are the two commands (see README.md).
+# Sources are discovered: every src/*/*.c is part of the program; src/cli/main.c
+# is left out of test binaries. tests/unit/test_*.c and tests/store/test_*.c
+# are cmocka programs linked against the rest; tests/api/*.c likewise, run
+# against a real `oneguard serve` child.
+
+PKGS    := libevent libevent_pthreads jansson libsodium libcurl sqlite3 libpq
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?= 0
+DEPS_OK := $(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo 1)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -g -MMD -MP -Isrc -I$(BUILD)/gen $(WARN) \
+                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ifeq ($(SAN),1)
+OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+OPT     := -O2
+endif
+CFLAGS  ?=
+ALL_CFLAGS := $(CFLAGS_COMMON) $(OPT) $(CFLAGS)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+SRC      := $(sort $(wildcard src/*/*.c))
+MAIN     := src/cli/main.c
+LIBSRC   := $(filter-out $(MAIN),$(SRC))
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+GEN      := $(BUILD)/gen/migrations_gen.c
+OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC)) $(BUILD)/obj/gen/migrations_gen.o
+# unit tests link only the pure core; store tests the core and the store
+CORE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c))
+STORE_OBJ := $(CORE_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/store/*.c)) $(BUILD)/obj/gen/migrations_gen.o
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/store/test_*.c))
+API_TESTS   := $(patsubst tests/api/%.c,$(BUILD)/tests/%,$(wildcard tests/api/test_*.c))
+TEST_HELPERS := $(wildcard tests/lib/*.c)
+
+.PHONY: all deps run test test-build bench bench-billing format format-check clean check-style
+
+all: $(BUILD)/oneguard
+
+$(BUILD)/oneguard: $(BUILD)/obj/src/cli/main.o $(OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/gen/migrations_gen.o: $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(GEN): $(MIGRATIONS) tools/embed_migrations.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed_migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(TEST_HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(CORE_OBJ) $(LDLIBS) $(TESTLIBS)
+
+$(BUILD)/tests/%: tests/store/%.c $(STORE_OBJ) $(TEST_HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
+
+$(BUILD)/tests/%: tests/api/%.c $(OBJ) $(TEST_HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(OBJ) $(LDLIBS) $(TESTLIBS)
+
+test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(STORE_TESTS) $(API_TESTS)
+
+deps:
+	@sh scripts/deps.sh
+
+# Installs what is missing, builds, migrates and serves on 127.0.0.1:8080 (SQLite).
+run: deps
+	$(MAKE) all
+	./$(BUILD)/oneguard migrate --db sqlite:oneguard.db
+	./$(BUILD)/oneguard serve --db sqlite:oneguard.db --enable-test-clocks
+
+# Everything: unit, store and API tests under ASan+UBSan, on SQLite and PostgreSQL.
+test: deps
+	@sh scripts/deps.sh --test
+	$(MAKE) check-style
+	$(MAKE) BUILD=build/san SAN=1 test-build
+	bash scripts/run-tests.sh build/san
+
+check-style:
+	@sh tools/check-style.sh
+
+bench: deps
+	$(MAKE) all
+	bash bench/http.sh
+
+bench-billing: deps
+	$(MAKE) all
+	bash bench/billing.sh
+
+format:
+	clang-format -i $(SRC) $(wildcard src/*/*.h tests/*/*.c tests/*/*.h)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

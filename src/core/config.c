@@ -1,0 +1,25 @@
+/* Configuration defaults. Flags and environment are read in src/cli. */
+#include "core/config.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void config_defaults(struct og_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+	cfg->listen_port = 8080;
+	snprintf(cfg->db_url, sizeof cfg->db_url, "sqlite:oneguard.db");
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->n_threads = cores > 0 ? (int)cores : 1;
+	cfg->n_db_workers = 8;
+	cfg->log_level = LOG_INFO;
+	cfg->body_limit = 64 * 1024;
+	cfg->idle_timeout = 60;
+	cfg->enable_test_clocks = false;
+	snprintf(cfg->invoice_prefix, sizeof cfg->invoice_prefix, "INV");
+	cfg->billing_interval = 60;
+	cfg->access_log = true;
+}

@@ -1,0 +1,14 @@
+/* Authentication: turns the Authorization header into rq->actor.
+ * Secret keys are "sk_" + 32 random base62 characters; only their SHA-256
+ * hash is stored (api_keys.secret_hash), looked up by hash and compared in
+ * constant time. Runs on the loop thread with its read connection. */
+#ifndef OG_AUTH_H
+#define OG_AUTH_H
+
+#include "http/req.h"
+
+/* OG_EC_NONE and rq->actor set, or OG_EC_AUTH_MISSING / OG_EC_AUTH_INVALID
+ * with rq->err filled. db is a read connection. */
+enum og_ec auth_authenticate(struct og_req *rq, struct db_conn *db);
+
+#endif

@@ -1,0 +1,70 @@
+/* One HTTP request as the rest of oneGuard sees it: no libevent types here
+ * (src/http/server.c is the only file that includes libevent, so the HTTP
+ * engine stays swappable).
+ *
+ * Ownership: the request owns its arena, query, body and reply; all die when
+ * the reply has been sent. Handlers allocate from rq->arena. */
+#ifndef OG_REQ_H
+#define OG_REQ_H
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/og_error.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum http_method { HTTP_GET, HTTP_POST, HTTP_DELETE, HTTP_PUT, HTTP_PATCH, HTTP_HEAD, HTTP_OTHER };
+
+enum actor_kind { ACTOR_NONE, ACTOR_API_KEY /* later: ACTOR_STAFF_USER, ACTOR_CUSTOMER_USER */ };
+
+/* Who is calling: read by handlers and, later, the audit log. */
+struct og_actor {
+	enum actor_kind kind;
+	int64_t api_key_id;   /* ACTOR_API_KEY */
+	int64_t customer_id;  /* > 0 when the actor may only see one customer's objects */
+};
+
+#define REQ_MAX_PATH_PARAMS 4
+
+struct og_req {
+	struct og_arena *arena;
+	enum http_method method;
+	const char *method_name;  /* "GET" ... */
+	const char *path;         /* decoded path, no query string */
+	const char *uri;          /* path with query string, as received */
+	const char *route;        /* the matched route pattern, for logs and metrics */
+	const char *path_params[REQ_MAX_PATH_PARAMS]; /* values of {id}-style segments, in order */
+	int n_path_params;
+	json_t *query;            /* query string as a nested object (form rules); never NULL */
+	json_t *body;             /* body as an object (JSON or form); never NULL */
+	bool body_is_form;        /* values are strings to coerce (form body) */
+	const char *body_raw;     /* raw body bytes (NUL-terminated) for idempotency hashing */
+	size_t body_len;
+	const char *idempotency_key; /* NULL when absent */
+	const char *authorization;   /* the Authorization header, NULL when absent */
+	char request_id[40];
+	struct og_actor actor;
+	const struct og_config *cfg;
+	struct og_store *store;
+	struct db_conn *db;       /* this request's connection, inside its transaction */
+	int64_t now;              /* clock_now() when the request arrived */
+
+	/* the response */
+	int status;               /* 200 unless the handler sets another */
+	json_t *reply;            /* owned; rendered once by the server */
+	struct og_error err;      /* filled when the handler returns an error */
+	bool is_stored_reply;     /* reply_text is a stored (idempotent) response */
+	char *reply_text;         /* pre-rendered body (arena), used instead of reply when set */
+
+	void *priv;               /* server's */
+};
+
+typedef enum og_ec (*api_handler_fn)(struct og_req *rq);
+
+/* Path parameter i, or "" */
+const char *req_path_param(const struct og_req *rq, int i);
+
+#endif

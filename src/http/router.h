@@ -1,0 +1,36 @@
+/* The route table (routes.c) and its matcher. Authorization is a column of
+ * the table and is enforced before the handler runs; whether a route writes
+ * decides where it runs (reads inline on the loop thread, writes on the
+ * store's executor inside one transaction). */
+#ifndef OG_ROUTER_H
+#define OG_ROUTER_H
+
+#include "http/req.h"
+
+enum route_auth {
+	AUTH_PUBLIC,      /* no credentials: /healthz, /metrics, static files */
+	AUTH_SECRET_KEY,  /* an active API secret key (later also staff sessions) */
+};
+
+enum route_kind {
+	ROUTE_READ,   /* runs inline in a read transaction on the loop's connection */
+	ROUTE_WRITE,  /* runs on the write executor in one transaction; Idempotency-Key honoured */
+	ROUTE_RAW,    /* runs inline with no database transaction (healthz, metrics) */
+};
+
+struct route {
+	const char *method;   /* "GET", "POST", "DELETE" */
+	const char *pattern;  /* "/v1/customers/{id}" */
+	api_handler_fn fn;
+	enum route_auth auth;
+	enum route_kind kind;
+};
+
+extern const struct route routes[]; /* ends with { NULL } */
+
+/* Finds the route for method and path, filling rq->path_params and
+ * rq->route. Returns NULL with *path_matched true when the path exists under
+ * another method (405), false when no route has that path (404). */
+const struct route *router_match(struct og_req *rq, const char *method, const char *path, bool *path_matched);
+
+#endif

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Bans unsafe or imprecise calls in src/ and floating point in money code.
+set -u
+fail=0
+banned='\b(strcpy|strcat|sprintf|vsprintf|atoi|atol|strtok|rand|srand|gets)\s*\('
+if grep -rnE "$banned" src --include='*.c' --include='*.h'; then
+	echo "check-style: banned call above (use snprintf, strtoll, randombytes_*, ...)"
+	fail=1
+fi
+money_files=$(ls src/core/money.* src/core/invoice_calc.* src/core/proration.* src/billing/*.c 2>/dev/null)
+if [ -n "$money_files" ] && grep -nE '\b(float|double)\b' $money_files; then
+	echo "check-style: floating point in money code above"
+	fail=1
+fi
+[ $fail -eq 0 ] && echo "check-style: ok"
+exit $fail
