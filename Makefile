@@ -34,8 +34,10 @@ CORE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c))
 STORE_OBJ := $(CORE_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/store/*.c)) $(BUILD)/obj/gen/migrations_gen.o
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/store/test_*.c))
+HTTP_TESTS  := $(patsubst tests/http/%.c,$(BUILD)/tests/%,$(wildcard tests/http/test_*.c))
 API_TESTS   := $(patsubst tests/api/%.c,$(BUILD)/tests/%,$(wildcard tests/api/test_*.c))
-TEST_HELPERS := $(wildcard tests/lib/*.c)
+# tests/lib/*.h: header-only helpers any test may include; tests/api/lib: the API harness
+API_HELPERS := $(wildcard tests/api/lib/*.c)
 
 .PHONY: all deps run test test-build bench bench-billing format format-check clean check-style
 
@@ -56,19 +58,26 @@ $(GEN): $(MIGRATIONS) tools/embed_migrations.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed_migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(TEST_HELPERS)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(CORE_OBJ) $(LDLIBS) $(TESTLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
-$(BUILD)/tests/%: tests/store/%.c $(STORE_OBJ) $(TEST_HELPERS)
+$(BUILD)/tests/%: tests/store/%.c $(STORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
-$(BUILD)/tests/%: tests/api/%.c $(OBJ) $(TEST_HELPERS)
+# parser tests: the core and the request parsers, no server
+HTTP_OBJ := $(CORE_OBJ) $(BUILD)/obj/src/http/params.o
+$(BUILD)/tests/%: tests/http/%.c $(HTTP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(OBJ) $(LDLIBS) $(TESTLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(HTTP_OBJ) $(LDLIBS) $(TESTLIBS)
 
-test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(STORE_TESTS) $(API_TESTS)
+# API tests drive a real `oneguard serve` child; they read the database through the store
+$(BUILD)/tests/%: tests/api/%.c $(STORE_OBJ) $(API_HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
+
+test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_TESTS)
 
 deps:
 	@sh scripts/deps.sh

@@ -1,0 +1,40 @@
+/* HTTP handlers, one file per resource (products.c, prices.c, ...). Each
+ * parses its parameters with a spec (http/params.h), calls src/core and
+ * src/store, and renders rq->reply; on failure it fills rq->err and returns
+ * the code (the server renders every error once). Handlers run inside one
+ * transaction (rq->db): reads inline, writes on the store's executor. */
+#ifndef OG_API_H
+#define OG_API_H
+
+#include "http/req.h"
+
+/* health.c: GET /healthz, GET /metrics */
+enum og_ec api_health_get(struct og_req *rq);
+enum og_ec api_metrics_get(struct og_req *rq);
+
+/* api_keys.c */
+enum og_ec api_api_keys_create(struct og_req *rq);
+enum og_ec api_api_keys_list(struct og_req *rq);
+enum og_ec api_api_keys_revoke(struct og_req *rq);
+
+/* products.c */
+enum og_ec api_products_create(struct og_req *rq);
+enum og_ec api_products_retrieve(struct og_req *rq);
+enum og_ec api_products_update(struct og_req *rq);
+enum og_ec api_products_list(struct og_req *rq);
+enum og_ec api_products_delete(struct og_req *rq);
+
+/* prices.c */
+enum og_ec api_prices_create(struct og_req *rq);
+enum og_ec api_prices_retrieve(struct og_req *rq);
+enum og_ec api_prices_update(struct og_req *rq);
+enum og_ec api_prices_list(struct og_req *rq);
+
+/* customers.c */
+enum og_ec api_customers_create(struct og_req *rq);
+enum og_ec api_customers_retrieve(struct og_req *rq);
+enum og_ec api_customers_update(struct og_req *rq);
+enum og_ec api_customers_list(struct og_req *rq);
+enum og_ec api_customers_delete(struct og_req *rq);
+
+#endif

@@ -1,0 +1,32 @@
+/* The route table: method, path pattern, handler, who may call it, and
+ * whether it reads or writes. One line per endpoint; docs/api/ documents each. */
+#include "api/api.h"
+#include "http/router.h"
+
+const struct route routes[] = {
+	{ "GET", "/healthz", api_health_get, AUTH_PUBLIC, ROUTE_RAW },
+	{ "GET", "/metrics", api_metrics_get, AUTH_PUBLIC, ROUTE_RAW },
+
+	{ "POST", "/v1/api_keys", api_api_keys_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/api_keys", api_api_keys_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "DELETE", "/v1/api_keys/{id}", api_api_keys_revoke, AUTH_SECRET_KEY, ROUTE_WRITE },
+
+	{ "POST", "/v1/products", api_products_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/products", api_products_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/products/{id}", api_products_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "POST", "/v1/products/{id}", api_products_update, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "DELETE", "/v1/products/{id}", api_products_delete, AUTH_SECRET_KEY, ROUTE_WRITE },
+
+	{ "POST", "/v1/prices", api_prices_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/prices", api_prices_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/prices/{id}", api_prices_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "POST", "/v1/prices/{id}", api_prices_update, AUTH_SECRET_KEY, ROUTE_WRITE },
+
+	{ "POST", "/v1/customers", api_customers_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/customers", api_customers_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/customers/{id}", api_customers_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "POST", "/v1/customers/{id}", api_customers_update, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "DELETE", "/v1/customers/{id}", api_customers_delete, AUTH_SECRET_KEY, ROUTE_WRITE },
+
+	{ NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW },
+};
