@@ -12,3 +12,13 @@
 enum og_ec auth_authenticate(struct og_req *rq, struct db_conn *db);
 
 #endif
+
+#ifndef OG_AUTH_KEYGEN
+#define OG_AUTH_KEYGEN
+#define AUTH_SECRET_LEN 35 /* "sk_" + 32 */
+/* A new secret key: secret (NUL-terminated, AUTH_SECRET_LEN chars), the
+ * hex SHA-256 stored in its place, and its last four characters. */
+void auth_key_generate(char secret[AUTH_SECRET_LEN + 1], char hash_hex[65], char last4[5]);
+/* Hex SHA-256 of a presented secret. */
+void auth_secret_hash(const char *secret, size_t len, char hash_hex[65]);
+#endif

@@ -1,0 +1,123 @@
+/* Shared handler helpers. No SQL here: see src/store. */
+#include "api/common.h"
+#include "core/log.h"
+
+#include <string.h>
+
+enum og_ec api_path_id(struct og_req *rq, enum id_kind kind, const char *what, int64_t *id)
+{
+	const char *s = req_path_param(rq, 0);
+	if (!ids_decode(kind, s, id))
+		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "id", "No such %s: '%.64s'", what, s);
+	return OG_EC_NONE;
+}
+
+enum og_ec api_db_error(struct og_req *rq, enum db_rc rc, const char *what, const char *param)
+{
+	switch (rc) {
+	case DB_DONE:
+		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, param ? param : "id", "No such %s: '%.64s'", what,
+		              req_path_param(rq, 0));
+	case DB_RETRY:
+		return og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.");
+	default:
+		return OG_BUG(&rq->err, what);
+	}
+}
+
+json_t *api_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+void api_set_id(json_t *obj, const char *key, enum id_kind kind, int64_t id)
+{
+	if (id <= 0) {
+		json_object_set_new(obj, key, json_null());
+		return;
+	}
+	char buf[ID_MAX_LEN];
+	json_object_set_new(obj, key, json_string(ids_encode(kind, id, buf)));
+}
+
+json_t *api_json_text(const char *text, bool null_when_empty)
+{
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+	if (v)
+		return v;
+	return null_when_empty ? json_null() : json_object();
+}
+
+enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *changes, const char **out)
+{
+	json_t *md = api_json_text(stored, false);
+	if (json_is_null(changes)) {
+		json_object_clear(md);
+	} else if (json_is_object(changes)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(changes, k, v) {
+			const char *s = json_string_value(v);
+			if (s && *s == 0)
+				json_object_del(md, k);
+			else
+				json_object_set(md, k, v);
+		}
+	}
+	if (json_object_size(md) > 50) {
+		json_decref(md);
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "metadata",
+		              "Metadata can have at most 50 keys.");
+	}
+	char *text = json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(md);
+	*out = arena_strdup(rq->arena, text ? text : "{}");
+	free(text);
+	return OG_EC_NONE;
+}
+
+void api_reply_list(struct og_req *rq, json_t *data, bool has_more, const char *url)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "object", json_string("list"));
+	json_object_set_new(o, "data", data);
+	json_object_set_new(o, "has_more", json_boolean(has_more));
+	json_object_set_new(o, "url", json_string(url));
+	api_reply(rq, o);
+}
+
+enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn exists, struct store_page *out)
+{
+	if (in->starting_after && in->ending_before)
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "ending_before",
+		              "You may only specify one of starting_after and ending_before.");
+	out->limit = in->limit > 0 ? in->limit : 10;
+	out->starting_after = in->starting_after;
+	out->ending_before = in->ending_before;
+	if (in->starting_after && !exists(rq, in->starting_after))
+		return og_err(&rq->err, OG_EC_CURSOR_MISSING, "starting_after",
+		              "starting_after names an object that does not exist.");
+	if (in->ending_before && !exists(rq, in->ending_before))
+		return og_err(&rq->err, OG_EC_CURSOR_MISSING, "ending_before",
+		              "ending_before names an object that does not exist.");
+	return OG_EC_NONE;
+}
+
+enum og_ec api_reply(struct og_req *rq, json_t *obj)
+{
+	if (rq->reply)
+		json_decref(rq->reply);
+	rq->reply = obj;
+	if (!rq->status)
+		rq->status = 200;
+	return OG_EC_NONE;
+}
+
+enum og_ec api_reply_deleted(struct og_req *rq, enum id_kind kind, int64_t id, const char *object)
+{
+	json_t *o = json_object();
+	api_set_id(o, "id", kind, id);
+	json_object_set_new(o, "object", json_string(object));
+	json_object_set_new(o, "deleted", json_true());
+	return api_reply(rq, o);
+}

@@ -1,0 +1,55 @@
+/* Helpers every resource handler shares: ids in paths, metadata merging,
+ * list envelopes and cursor checks, mapping store results to errors. */
+#ifndef OG_API_COMMON_H
+#define OG_API_COMMON_H
+
+#include "core/ids.h"
+#include "http/params.h"
+#include "http/req.h"
+#include "store/resources.h"
+
+#include <jansson.h>
+
+/* Decodes path parameter 0 as an id of kind; a malformed id answers 404 like
+ * a missing one ("No such <what>: '<value>'"). */
+enum og_ec api_path_id(struct og_req *rq, enum id_kind kind, const char *what, int64_t *id);
+
+/* The error for a store result that is not a success: DB_DONE -> 404 naming
+ * what and id; DB_RETRY -> 503; anything else -> 500 (logged). */
+enum og_ec api_db_error(struct og_req *rq, enum db_rc rc, const char *what, const char *param);
+
+/* A JSON string or null. */
+json_t *api_str(const char *s);
+/* Sets key to the public id of row id (or null when id is 0). */
+void api_set_id(json_t *obj, const char *key, enum id_kind kind, int64_t id);
+/* Parses stored JSON text (NULL or bad -> empty object / null as asked). */
+json_t *api_json_text(const char *text, bool null_when_empty);
+
+/* Applies a metadata parameter (PT_METADATA output) to stored metadata text:
+ * json null clears all, "" removes a key, other values set it. At most 50
+ * keys afterwards. *out gets compact, key-sorted JSON text in the arena. */
+enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *changes, const char **out);
+
+/* Renders {"object":"list","data":data,"has_more":..,"url":..} into
+ * rq->reply (steals data). */
+void api_reply_list(struct og_req *rq, json_t *data, bool has_more, const char *url);
+
+/* Converts parsed pagination into a store page; checks that cursors name
+ * existing objects via exists(rq, id) (a missing one answers 400 naming the
+ * parameter). Both cursors at once are refused. */
+typedef bool (*api_exists_fn)(struct og_req *rq, int64_t id);
+enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn exists, struct store_page *out);
+
+/* prices.c: a price as JSON (used by subscriptions and invoices too). */
+json_t *api_render_price(const struct og_price *p);
+
+/* customers.c */
+json_t *api_render_customer(const struct og_customer *c);
+
+/* Sets rq->reply to obj (stealing it) with status 200. */
+enum og_ec api_reply(struct og_req *rq, json_t *obj);
+
+/* A deleted-object reply: {"id":..,"object":..,"deleted":true}. */
+enum og_ec api_reply_deleted(struct og_req *rq, enum id_kind kind, int64_t id, const char *object);
+
+#endif

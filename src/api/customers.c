@@ -1,0 +1,189 @@
+/* HTTP handlers for /v1/customers. No SQL here: see store/customers.c.
+ * Limits: email up to 512 bytes (must look like local@domain), name 256,
+ * phone 64, description 5000, each address field 200 (country 2 letters).
+ * An address given on update replaces the stored one whole; "" clears it. */
+#include "api/api.h"
+#include "api/common.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define CUSTOMER_EMAIL_MAX 512
+#define CUSTOMER_NAME_MAX 256
+#define CUSTOMER_PHONE_MAX 64
+#define CUSTOMER_DESCRIPTION_MAX 5000
+#define ADDRESS_FIELD_MAX 200
+
+static const char *const address_fields[] = { "city", "country", "line1", "line2", "postal_code", "state" };
+#define N_ADDRESS_FIELDS 6
+
+json_t *api_render_customer(const struct og_customer *c)
+{
+	json_t *o = json_object();
+	api_set_id(o, "id", ID_CUSTOMER, c->id);
+	json_object_set_new(o, "object", json_string("customer"));
+	json_object_set_new(o, "address", api_json_text(c->address, true));
+	json_object_set_new(o, "created", json_integer(c->created));
+	json_object_set_new(o, "currency", api_str(c->currency));
+	json_object_set_new(o, "description", api_str(c->description));
+	json_object_set_new(o, "email", api_str(c->email));
+	json_object_set_new(o, "livemode", json_false());
+	json_object_set_new(o, "metadata", api_json_text(c->metadata, false));
+	json_object_set_new(o, "name", api_str(c->name));
+	json_object_set_new(o, "phone", api_str(c->phone));
+	return o;
+}
+
+static bool email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (!at || at == s || !at[1] || strchr(at + 1, '@'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20)
+			return false;
+	const char *dot = strrchr(at + 1, '.');
+	return dot && dot > at + 1 && dot[1];
+}
+
+struct customer_input {
+	struct og_customer c;
+	json_t *metadata;
+	bool has_metadata;
+	bool has_address, address_null;
+	const char *address[N_ADDRESS_FIELDS];
+};
+
+static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
+{
+	struct param_spec address[N_ADDRESS_FIELDS + 1];
+	memset(address, 0, sizeof address);
+	for (int i = 0; i < N_ADDRESS_FIELDS; i++)
+		address[i] = (struct param_spec)PARAM_STRING(address_fields[i], &in->address[i], NULL,
+		                                             strcmp(address_fields[i], "country") ? ADDRESS_FIELD_MAX : 2,
+		                                             P_NULLABLE);
+	struct param_spec spec[] = {
+		PARAM_STRING("email", &in->c.email, NULL, CUSTOMER_EMAIL_MAX, P_NULLABLE),
+		PARAM_STRING("name", &in->c.name, NULL, CUSTOMER_NAME_MAX, P_NULLABLE),
+		PARAM_STRING("phone", &in->c.phone, NULL, CUSTOMER_PHONE_MAX, P_NULLABLE),
+		PARAM_STRING("description", &in->c.description, NULL, CUSTOMER_DESCRIPTION_MAX, P_NULLABLE),
+		PARAM_CURRENCY("currency", &in->c.currency, NULL, P_NULLABLE),
+		{ .name = "address", .type = PT_OBJECT, .flags = P_NULLABLE, .sub = address, .present = &in->has_address,
+		  .is_null = &in->address_null },
+		PARAM_METADATA("metadata", &in->metadata, &in->has_metadata),
+		PARAM_END,
+	};
+	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	if (ec)
+		return ec;
+	if (in->c.email && !*in->c.email)
+		in->c.email = NULL;
+	if (in->c.email && !email_valid(in->c.email))
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "email", "Invalid email address: '%.100s'", in->c.email);
+	if (in->has_address) {
+		if (in->address_null) {
+			in->c.address = NULL;
+		} else {
+			json_t *a = json_object();
+			for (int i = 0; i < N_ADDRESS_FIELDS; i++)
+				json_object_set_new(a, address_fields[i],
+				                    in->address[i] && *in->address[i] ? json_string(in->address[i]) : json_null());
+			char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+			json_decref(a);
+			in->c.address = arena_strdup(rq->arena, text);
+			free(text);
+		}
+	}
+	return OG_EC_NONE;
+}
+
+enum og_ec api_customers_create(struct og_req *rq)
+{
+	struct customer_input in = { .c = { .created = rq->now } };
+	enum og_ec ec = parse_customer(rq, &in);
+	if (ec)
+		return ec;
+	if ((ec = api_metadata_apply(rq, NULL, in.metadata, &in.c.metadata)))
+		return ec;
+	enum db_rc rc = store_customer_insert(rq->db, &in.c);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	return api_reply(rq, api_render_customer(&in.c));
+}
+
+enum og_ec api_customers_retrieve(struct og_req *rq)
+{
+	int64_t id;
+	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
+	if (ec)
+		return ec;
+	struct og_customer c;
+	enum db_rc rc = store_customer_get(rq->db, rq->arena, id, &c);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	return api_reply(rq, api_render_customer(&c));
+}
+
+enum og_ec api_customers_update(struct og_req *rq)
+{
+	int64_t id;
+	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
+	if (ec)
+		return ec;
+	struct customer_input in = { 0 };
+	enum db_rc rc = store_customer_get(rq->db, rq->arena, id, &in.c);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	if ((ec = parse_customer(rq, &in)))
+		return ec;
+	if (in.has_metadata && (ec = api_metadata_apply(rq, in.c.metadata, in.metadata, &in.c.metadata)))
+		return ec;
+	rc = store_customer_update(rq->db, &in.c);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	return api_reply(rq, api_render_customer(&in.c));
+}
+
+static bool customer_exists(struct og_req *rq, int64_t id)
+{
+	struct og_customer c;
+	return store_customer_get(rq->db, rq->arena, id, &c) == DB_ROW;
+}
+
+enum og_ec api_customers_list(struct og_req *rq)
+{
+	struct og_page page = { 0 };
+	const char *email = NULL;
+	struct param_spec spec[] = {
+		PARAMS_PAGE(&page, ID_CUSTOMER),
+		PARAM_STRING("email", &email, NULL, CUSTOMER_EMAIL_MAX, 0),
+		PARAM_END,
+	};
+	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	if (ec)
+		return ec;
+	struct store_page sp;
+	if ((ec = api_page(rq, &page, customer_exists, &sp)))
+		return ec;
+	struct store_list list;
+	enum db_rc rc = store_customer_list(rq->db, rq->arena, &sp, email, &list);
+	if (rc != DB_OK)
+		return api_db_error(rq, rc, "customers", NULL);
+	json_t *data = json_array();
+	for (int i = 0; i < list.n; i++)
+		json_array_append_new(data, api_render_customer((struct og_customer *)list.rows + i));
+	api_reply_list(rq, data, list.has_more, "/v1/customers");
+	return OG_EC_NONE;
+}
+
+enum og_ec api_customers_delete(struct og_req *rq)
+{
+	int64_t id;
+	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
+	if (ec)
+		return ec;
+	enum db_rc rc = store_customer_delete(rq->db, id);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	return api_reply_deleted(rq, ID_CUSTOMER, id, "customer");
+}

@@ -1,0 +1,23 @@
+/* Subcommands and services the CLI starts, shared between its files. */
+#ifndef OG_CLI_H
+#define OG_CLI_H
+
+#include "core/config.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+
+/* Opens cfg->db_url; with check_schema, refuses a database that is not at
+ * this binary's schema version (prints why). NULL on failure. */
+struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema);
+
+/* `oneguard bill` (bill.c). */
+int cli_bill(struct og_config *cfg, int argc, char **argv);
+
+/* The in-server billing worker (bill.c): a thread that bills due
+ * subscriptions every cfg->billing_interval seconds. NULL when off. */
+struct cli_worker;
+struct cli_worker *cli_worker_start(const struct og_config *cfg, struct og_store *st);
+void cli_worker_stop(struct cli_worker *w); /* NULL is a no-op */
+
+#endif

@@ -1,0 +1,237 @@
+/* The oneguard command: serve, migrate, keys create, version, help (and,
+ * with the billing engine, bill). Each subcommand parses its options with
+ * cli/config.c and exits 0 on success, 1 on failure, 2 on bad usage. */
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "store/resources.h"
+#include "store/store.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef OG_VERSION
+#define OG_VERSION "0.1.0"
+#endif
+
+static const char usage_main[] =
+	"usage: oneguard COMMAND [OPTIONS]\n"
+	"\n"
+	"commands:\n"
+	"  serve         serve the HTTP API (and run the billing worker)\n"
+	"  migrate       apply missing database migrations\n"
+	"  keys create   create an API secret key and print it once\n"
+	"  bill          bill every subscription that is due, then exit\n"
+	"  version       print the version\n"
+	"  help          this text\n"
+	"\n"
+	"`oneguard COMMAND --help` lists each command's options.\n";
+
+static const char usage_serve[] = "usage: oneguard serve [OPTIONS]\n\nServes the API. Options:\n";
+static const char usage_migrate[] = "usage: oneguard migrate [OPTIONS]\n\nApplies missing migrations. Options:\n";
+static const char usage_keys[] = "usage: oneguard keys create [--name NAME] [OPTIONS]\n\n"
+                                 "Creates an API secret key and prints it once. Options:\n"
+                                 "  --name NAME\n      a label for the key\n";
+static const char usage_version[] = "usage: oneguard version\n";
+
+struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema)
+{
+	char err[512];
+	struct db_conn *db = db_open(cfg->db_url, err, sizeof err);
+	if (!db) {
+		fprintf(stderr, "oneguard: cannot open database %s: %s\n", cfg->db_url, err);
+		return NULL;
+	}
+	if (check_schema && store_schema_check(db, err, sizeof err) != 0) {
+		fprintf(stderr, "oneguard: %s\n", err);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static int cmd_migrate(struct og_config *cfg, int argc, char **argv)
+{
+	int n_rest;
+	char *rest[1];
+	int rc = cli_config_parse(cfg, CLI_OPTS_DB, argc, argv, usage_migrate, &n_rest, rest, 0);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	log_set_level((enum log_level)cfg->log_level);
+	struct db_conn *db = cli_open_db(cfg, false);
+	if (!db)
+		return 1;
+	char err[512] = "";
+	int applied = 0;
+	enum db_rc drc = store_migrate(db, &applied, err, sizeof err);
+	db_close(db);
+	if (drc != DB_OK) {
+		fprintf(stderr, "oneguard migrate: %s\n", err);
+		return 1;
+	}
+	printf("oneguard migrate: %d migration(s) applied; schema at version %d\n", applied, store_schema_latest());
+	return 0;
+}
+
+struct key_create {
+	const char *name;
+	char secret[AUTH_SECRET_LEN + 1];
+	int64_t id;
+	enum db_rc rc;
+};
+
+static bool key_create_txn(struct db_conn *db, void *arg)
+{
+	struct key_create *kc = arg;
+	char hash[65], last4[5];
+	auth_key_generate(kc->secret, hash, last4);
+	kc->rc = store_api_key_insert(db, hash, last4, kc->name, clock_now(), &kc->id);
+	return kc->rc == DB_ROW;
+}
+
+static int cmd_keys(struct og_config *cfg, int argc, char **argv)
+{
+	const char *name = NULL;
+	/* --name is this command's own option; take it out before the shared parser */
+	char *args[64];
+	int n = 0;
+	for (int i = 0; i < argc && n < 63; i++) {
+		if (!strcmp(argv[i], "--name") && i + 1 < argc) {
+			name = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--name=", 7)) {
+			name = argv[i] + 7;
+			continue;
+		}
+		args[n++] = argv[i];
+	}
+	int n_rest;
+	char *rest[1];
+	int rc = cli_config_parse(cfg, CLI_OPTS_DB, n, args, usage_keys, &n_rest, rest, 1);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (n_rest != 1 || strcmp(rest[0], "create") != 0) {
+		fputs(usage_keys, stderr);
+		return 2;
+	}
+	if (name && strlen(name) > 100) {
+		fprintf(stderr, "oneguard keys create: --name is at most 100 characters\n");
+		return 2;
+	}
+	log_set_level((enum log_level)cfg->log_level);
+	struct db_conn *db = cli_open_db(cfg, true);
+	if (!db)
+		return 1;
+	struct key_create kc = { .name = name };
+	enum db_rc drc = store_run_txn(db, true, key_create_txn, &kc);
+	db_close(db);
+	if (drc != DB_OK) {
+		fprintf(stderr, "oneguard keys create: could not store the key (%d)\n", (int)drc);
+		return 1;
+	}
+	printf("%s\n", kc.secret);
+	sodium_memzero(kc.secret, sizeof kc.secret);
+	return 0;
+}
+
+/* On first start with no API key at all, create one and print it once. */
+static int bootstrap_admin_key(const struct og_config *cfg)
+{
+	struct db_conn *db = cli_open_db(cfg, true);
+	if (!db)
+		return 1;
+	int64_t n = 0;
+	enum db_rc drc = db_query_int(db, "SELECT COUNT(*) FROM api_keys", NULL, 0, &n);
+	if (drc == DB_OK && n == 0) {
+		struct key_create kc = { .name = "admin" };
+		drc = store_run_txn(db, true, key_create_txn, &kc);
+		if (drc == DB_OK) {
+			printf("oneguard: created the first admin API key. It is shown only this once; keep it:\n\n"
+			       "    %s\n\n",
+			       kc.secret);
+			fflush(stdout);
+		}
+		sodium_memzero(kc.secret, sizeof kc.secret);
+	}
+	db_close(db);
+	if (drc != DB_OK) {
+		fprintf(stderr, "oneguard serve: could not read or create API keys (%d)\n", (int)drc);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_serve(struct og_config *cfg, int argc, char **argv)
+{
+	int n_rest;
+	char *rest[1];
+	int rc = cli_config_parse(cfg, CLI_OPTS_DB | CLI_OPTS_SERVE, argc, argv, usage_serve, &n_rest, rest, 0);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	log_set_level((enum log_level)cfg->log_level);
+	if (bootstrap_admin_key(cfg))
+		return 1;
+	char err[512];
+	struct store_config sc = { .url = cfg->db_url, .n_workers = cfg->n_db_workers };
+	struct og_store *st = store_open(&sc, err, sizeof err);
+	if (!st) {
+		fprintf(stderr, "oneguard serve: %s\n", err);
+		return 1;
+	}
+	char host[256];
+	log_msg(LOG_INFO, "serve", "\"listen\":\"%s:%d\",\"db\":\"%s\",\"threads\":%d,\"test_clocks\":%s",
+	        log_json_escape(cfg->listen_host, host, sizeof host), cfg->listen_port,
+	        db_url_backend(cfg->db_url) == DB_POSTGRES ? "postgres" : "sqlite", cfg->n_threads,
+	        cfg->enable_test_clocks ? "true" : "false");
+	struct cli_worker *worker = cli_worker_start(cfg, st);
+	rc = http_serve(cfg, st);
+	cli_worker_stop(worker);
+	store_close(st);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		fprintf(stderr, "oneguard: libsodium failed to initialise\n");
+		return 1;
+	}
+	struct og_config cfg;
+	config_defaults(&cfg);
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		if (argc > 2 && !strcmp(argv[2], "--help")) {
+			fputs(usage_version, stdout);
+			return 0;
+		}
+		if (argc > 2) {
+			fputs(usage_version, stderr);
+			return 2;
+		}
+		printf("oneguard %s\n", OG_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(&cfg, argc - 1, argv + 1);
+	if (!strcmp(cmd, "migrate"))
+		return cmd_migrate(&cfg, argc - 1, argv + 1);
+	if (!strcmp(cmd, "keys"))
+		return cmd_keys(&cfg, argc - 1, argv + 1);
+	if (!strcmp(cmd, "bill"))
+		return cli_bill(&cfg, argc - 1, argv + 1);
+	fprintf(stderr, "oneguard: unknown command '%s'\n\n%s", cmd, usage_main);
+	return 2;
+}

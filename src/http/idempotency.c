@@ -1,0 +1,84 @@
+/* Idempotency-Key handling for write requests, inside the job's transaction.
+ * The request fingerprint is SHA-256 over method, path and raw body: a
+ * repeat must be byte-identical. Only 2xx responses are stored; a failed
+ * request wrote nothing, so retrying it with the same key runs it again.
+ * Keys are scoped to the API key that sent them and expire after 24 hours. */
+#include "http/idempotency.h"
+#include "store/resources.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define IDEM_KEY_MAX 255
+#define IDEM_TTL (24 * 3600)
+
+static void request_hash(const struct og_req *rq, char hex[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)rq->method_name, strlen(rq->method_name));
+	crypto_hash_sha256_update(&st, (const unsigned char *)" ", 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)rq->path, strlen(rq->path));
+	crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+	if (rq->body_raw)
+		crypto_hash_sha256_update(&st, (const unsigned char *)rq->body_raw, rq->body_len);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+static enum og_ec db_fail(struct og_req *rq, enum db_rc rc)
+{
+	if (rc == DB_RETRY)
+		return og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.");
+	return OG_BUG(&rq->err, "idempotency key store");
+}
+
+enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
+{
+	const char *key = rq->idempotency_key;
+	if (!key || rq->method != HTTP_POST)
+		return fn(rq);
+	size_t len = strlen(key);
+	if (len == 0 || len > IDEM_KEY_MAX)
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "Idempotency-Key",
+		              "Idempotency-Key must be 1 to %d characters.", IDEM_KEY_MAX);
+	char hash[65];
+	request_hash(rq, hash);
+	struct og_idem_row row;
+	enum db_rc rc = store_idem_get(rq->db, rq->arena, rq->actor.api_key_id, key, &row);
+	if (rc == DB_ROW && row.created <= rq->now - IDEM_TTL) {
+		if ((rc = store_idem_delete(rq->db, row.id)) != DB_OK)
+			return db_fail(rq, rc);
+		rc = DB_DONE;
+	}
+	if (rc == DB_ROW) {
+		if (strcmp(row.request_hash, hash) != 0)
+			return og_err(&rq->err, OG_EC_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
+			              "Keys for idempotent requests can only be used with the same parameters they "
+			              "were first used with. Try using a key other than '%.64s' if you meant to execute "
+			              "a different request.",
+			              key);
+		rq->status = row.status;
+		rq->reply_text = (char *)row.response;
+		rq->is_stored_reply = true;
+		return OG_EC_NONE;
+	}
+	if (rc != DB_DONE)
+		return db_fail(rq, rc);
+
+	enum og_ec ec = fn(rq);
+	if (ec)
+		return ec;
+	int status = rq->status ? rq->status : 200;
+	char *text = rq->reply ? json_dumps(rq->reply, JSON_COMPACT) : NULL;
+	rq->reply_text = arena_strdup(rq->arena, text ? text : "{}");
+	free(text);
+	rc = store_idem_insert(rq->db, rq->actor.api_key_id, key, hash, status, rq->reply_text, rq->now);
+	if (rc == DB_CONSTRAINT) /* the same key committed by a concurrent request (PostgreSQL pool) */
+		return og_err(&rq->err, OG_EC_STATE_CONFLICT, "Idempotency-Key",
+		              "A request with this Idempotency-Key is being processed; retry it shortly.");
+	if (rc != DB_OK)
+		return db_fail(rq, rc);
+	return OG_EC_NONE;
+}

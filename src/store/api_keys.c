@@ -1,0 +1,81 @@
+/* Queries for API keys. Only the SHA-256 of a secret is stored. */
+#include "store/resources.h"
+
+#define KEY_COLS "id, last4, name, created, revoked_at"
+
+static void read_key(struct db_res *r, struct og_arena *a, void *row)
+{
+	struct og_api_key *k = row;
+	k->id = db_int(r, 0);
+	k->last4 = store__text(r, a, 1);
+	k->name = store__text(r, a, 2);
+	k->created = db_int(r, 3);
+	k->revoked_at = db_int(r, 4);
+}
+
+enum db_rc store_api_key_insert(struct db_conn *db, const char *secret_hash, const char *last4, const char *name,
+                                int64_t now, int64_t *id)
+{
+	static const char sql[] = "INSERT INTO api_keys (secret_hash, last4, name, created) VALUES ($1, $2, $3, $4) "
+	                          "RETURNING id";
+	struct db_param params[] = { DB_TEXT(secret_hash), DB_TEXT(last4), DB_TEXT(name), DB_INT(now) };
+	enum db_rc rc = db_query_int(db, sql, params, 4, id);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+enum db_rc store_api_key_find_by_hash(struct db_conn *db, const char *secret_hash, int64_t *id, int64_t *revoked_at)
+{
+	static const char sql[] = "SELECT id, revoked_at FROM api_keys WHERE secret_hash = $1";
+	struct db_param params[] = { DB_TEXT(secret_hash) };
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW) {
+		*id = db_int(r, 0);
+		*revoked_at = db_int(r, 1);
+	}
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_api_key_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_api_key *out)
+{
+	static const char sql[] = "SELECT " KEY_COLS " FROM api_keys WHERE id = $1";
+	struct db_param params[] = { DB_INT(id) };
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW)
+		read_key(r, a, out);
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_api_key_revoke(struct db_conn *db, int64_t id, int64_t now)
+{
+	static const char sql[] = "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+	struct db_param params[] = { DB_INT(id), DB_INT(now) };
+	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
+enum db_rc store_api_key_count_active(struct db_conn *db, int64_t *n)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL";
+	enum db_rc rc = db_query_int(db, sql, NULL, 0, n);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+enum db_rc store_api_key_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
+                              struct store_list *out)
+{
+	static const char desc[] = "SELECT " KEY_COLS " FROM api_keys WHERE id < $1 ORDER BY id DESC LIMIT $2";
+	static const char asc[] = "SELECT " KEY_COLS " FROM api_keys WHERE id > $1 ORDER BY id ASC LIMIT $2";
+	return store__list(db, a, desc, asc, NULL, 0, page, sizeof(struct og_api_key), read_key, out);
+}

@@ -1,0 +1,85 @@
+/* Queries for customers. Soft-deleted (deleted = 1): their subscriptions and
+ * invoices keep their history; a deleted customer answers 404. */
+#include "store/resources.h"
+
+#define CUSTOMER_COLS "id, email, name, phone, description, address, currency, metadata, created"
+
+static void read_customer(struct db_res *r, struct og_arena *a, void *row)
+{
+	struct og_customer *c = row;
+	c->id = db_int(r, 0);
+	c->email = store__text(r, a, 1);
+	c->name = store__text(r, a, 2);
+	c->phone = store__text(r, a, 3);
+	c->description = store__text(r, a, 4);
+	c->address = store__text(r, a, 5);
+	c->currency = store__text(r, a, 6);
+	c->metadata = store__text(r, a, 7);
+	c->created = db_int(r, 8);
+}
+
+enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c)
+{
+	static const char sql[] = "INSERT INTO customers (email, name, phone, description, address, currency, "
+	                          "metadata, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+	struct db_param params[] = { DB_TEXT(c->email),   DB_TEXT(c->name),     DB_TEXT(c->phone),
+		                         DB_TEXT(c->description), DB_TEXT(c->address), DB_TEXT(c->currency),
+		                         DB_TEXT(c->metadata), DB_INT(c->created) };
+	enum db_rc rc = db_query_int(db, sql, params, 8, &c->id);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+enum db_rc store_customer_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_customer *out)
+{
+	static const char sql[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE id = $1 AND deleted = 0";
+	struct db_param params[] = { DB_INT(id) };
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW)
+		read_customer(r, a, out);
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c)
+{
+	static const char sql[] = "UPDATE customers SET email = $2, name = $3, phone = $4, description = $5, "
+	                          "address = $6, currency = $7, metadata = $8 WHERE id = $1 AND deleted = 0";
+	struct db_param params[] = { DB_INT(c->id),          DB_TEXT(c->email),   DB_TEXT(c->name),
+		                         DB_TEXT(c->phone),      DB_TEXT(c->description), DB_TEXT(c->address),
+		                         DB_TEXT(c->currency),   DB_TEXT(c->metadata) };
+	enum db_rc rc = db_exec(db, sql, params, 8, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
+enum db_rc store_customer_delete(struct db_conn *db, int64_t id)
+{
+	static const char sql[] = "UPDATE customers SET deleted = 1 WHERE id = $1 AND deleted = 0";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
+enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
+                               struct store_list *out)
+{
+	static const char desc[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE deleted = 0 AND id < $1 "
+	                           "ORDER BY id DESC LIMIT $2";
+	static const char asc[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE deleted = 0 AND id > $1 "
+	                          "ORDER BY id ASC LIMIT $2";
+	static const char desc_email[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE email = $3 AND deleted = 0 "
+	                                 "AND id < $1 ORDER BY id DESC LIMIT $2";
+	static const char asc_email[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE email = $3 AND deleted = 0 "
+	                                "AND id > $1 ORDER BY id ASC LIMIT $2";
+	if (!email)
+		return store__list(db, a, desc, asc, NULL, 0, page, sizeof(struct og_customer), read_customer, out);
+	struct db_param f[] = { DB_TEXT(email) };
+	return store__list(db, a, desc_email, asc_email, f, 1, page, sizeof(struct og_customer), read_customer, out);
+}

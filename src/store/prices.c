@@ -1,0 +1,95 @@
+/* Queries for prices. Amount, currency and interval never change after
+ * insert (no UPDATE here touches them); a new price replaces an old one. */
+#include "store/resources.h"
+
+#define PRICE_COLS                                                                                         \
+	"id, product_id, nickname, unit_amount, currency, recurring_interval, interval_count, trial_period_days, " \
+	"lookup_key, active, metadata, created"
+
+static void read_price(struct db_res *r, struct og_arena *a, void *row)
+{
+	struct og_price *p = row;
+	p->id = db_int(r, 0);
+	p->product_id = db_int(r, 1);
+	p->nickname = store__text(r, a, 2);
+	p->unit_amount = db_int(r, 3);
+	p->currency = store__text(r, a, 4);
+	p->interval = store__text(r, a, 5);
+	p->interval_count = db_int(r, 6);
+	p->has_trial_period_days = !db_isnull(r, 7);
+	p->trial_period_days = db_int(r, 7);
+	p->lookup_key = store__text(r, a, 8);
+	p->active = db_int(r, 9) != 0;
+	p->metadata = store__text(r, a, 10);
+	p->created = db_int(r, 11);
+}
+
+enum db_rc store_price_insert(struct db_conn *db, struct og_price *p)
+{
+	static const char sql[] =
+		"INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, "
+		"trial_period_days, lookup_key, active, metadata, created) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+	struct db_param params[] = {
+		DB_INT(p->product_id), DB_TEXT(p->nickname), DB_INT(p->unit_amount), DB_TEXT(p->currency),
+		DB_TEXT(p->interval), DB_INT_OR_NULL(p->interval != NULL, p->interval_count),
+		DB_INT_OR_NULL(p->has_trial_period_days, p->trial_period_days), DB_TEXT(p->lookup_key),
+		DB_INT(p->active), DB_TEXT(p->metadata), DB_INT(p->created),
+	};
+	enum db_rc rc = db_query_int(db, sql, params, 11, &p->id);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+enum db_rc store_price_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_price *out)
+{
+	static const char sql[] = "SELECT " PRICE_COLS " FROM prices WHERE id = $1";
+	struct db_param params[] = { DB_INT(id) };
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW)
+		read_price(r, a, out);
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_price_update(struct db_conn *db, const struct og_price *p)
+{
+	static const char sql[] = "UPDATE prices SET nickname = $2, active = $3, lookup_key = $4, metadata = $5, "
+	                          "trial_period_days = $6 WHERE id = $1";
+	struct db_param params[] = { DB_INT(p->id),          DB_TEXT(p->nickname), DB_INT(p->active),
+		                         DB_TEXT(p->lookup_key), DB_TEXT(p->metadata),
+		                         DB_INT_OR_NULL(p->has_trial_period_days, p->trial_period_days) };
+	enum db_rc rc = db_exec(db, sql, params, 6, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
+enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_key, int64_t *id)
+{
+	static const char sql[] = "SELECT id FROM prices WHERE lookup_key = $1";
+	struct db_param params[] = { DB_TEXT(lookup_key) };
+	enum db_rc rc = db_query_int(db, sql, params, 1, id);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+enum db_rc store_price_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
+                            const struct store_price_filter *f, struct store_list *out)
+{
+	/* Optional filters as "($n IS NULL OR col = $n)": the id range stays the
+	 * index's leading condition, and one text serves every combination. */
+#define PRICE_FILTERS                                                                                   \
+	" AND ($3 = 0 OR product_id = $3) AND ($4 < 0 OR active = $4) AND (CAST($5 AS TEXT) IS NULL OR currency = $5)" \
+	" AND (CAST($6 AS TEXT) IS NULL OR lookup_key = $6)"
+	static const char desc[] = "SELECT " PRICE_COLS " FROM prices WHERE id < $1" PRICE_FILTERS
+	                           " ORDER BY id DESC LIMIT $2";
+	static const char asc[] = "SELECT " PRICE_COLS " FROM prices WHERE id > $1" PRICE_FILTERS
+	                          " ORDER BY id ASC LIMIT $2";
+#undef PRICE_FILTERS
+	struct db_param params[] = { DB_INT(f->product_id), DB_INT(f->active), DB_TEXT(f->currency),
+		                         DB_TEXT(f->lookup_key) };
+	return store__list(db, a, desc, asc, params, 4, page, sizeof(struct og_price), read_price, out);
+}
