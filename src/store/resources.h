@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A timestamp or id where 0 means absent: bound as NULL. */
+#define DB_OPT(x) DB_INT_OR_NULL((x) != 0, (x))
+
 /* Cursor pagination, newest first: starting_after / ending_before are row
  * ids (0 when absent). */
 struct store_page {
@@ -142,5 +145,220 @@ enum db_rc store_customer_delete(struct db_conn *db, int64_t id);
 /* email NULL = any */
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
                                struct store_list *out);
+
+/* ---- billing: subscriptions, invoices, invoice items, events, counters ----
+ * Timestamps that may be absent read as 0 (every real time is > 0). */
+
+struct og_test_clock {
+	int64_t id;
+	const char *name;
+	int64_t frozen_time;
+	const char *status; /* "ready" | "advancing" */
+	const char *metadata;
+	int64_t created;
+};
+
+struct og_subscription {
+	int64_t id;
+	int64_t customer_id;
+	int64_t test_clock_id;
+	const char *status;
+	const char *currency;
+	const char *interval;
+	int64_t interval_count;
+	const char *collection_method;
+	bool has_days_until_due;
+	int64_t days_until_due;
+	int64_t billing_cycle_anchor;
+	int64_t requested_anchor;
+	bool has_trial_period_days;
+	int64_t trial_period_days;
+	int64_t requested_trial_end;
+	int64_t current_period_start;
+	int64_t current_period_end;
+	int64_t next_billing_at;
+	int64_t trial_start;
+	int64_t trial_end;
+	bool cancel_at_period_end;
+	int64_t canceled_at;
+	int64_t ended_at;
+	int64_t paused_at;
+	int64_t start_date;
+	int64_t latest_invoice_id;
+	const char *metadata;
+	int64_t created;
+};
+
+struct og_sub_item {
+	int64_t id;
+	int64_t subscription_id;
+	int64_t price_id;
+	int64_t unit_amount;
+	int64_t quantity;
+	const char *metadata;
+	int64_t created;
+	/* read-only, joined from the price and product when listed */
+	const char *price_nickname;
+	const char *product_name;
+};
+
+struct og_invoice {
+	int64_t id;
+	int64_t customer_id;
+	int64_t subscription_id;
+	const char *status;
+	const char *number;
+	const char *currency;
+	const char *billing_reason;
+	const char *collection_method;
+	bool has_days_until_due;
+	int64_t days_until_due;
+	int64_t cycle_period_start; /* 0 = not a cycle invoice */
+	int64_t period_start;
+	int64_t period_end;
+	int64_t subtotal, total, amount_due, amount_paid, amount_remaining;
+	int64_t due_date;
+	bool past_due;
+	bool paid_out_of_band;
+	const char *description;
+	const char *metadata;
+	int64_t created;
+	int64_t finalized_at, paid_at, voided_at, marked_uncollectible_at;
+};
+
+struct og_invoice_line {
+	int64_t id;
+	int64_t invoice_id;
+	const char *line_type; /* "subscription" | "invoiceitem" */
+	int64_t subscription_id;
+	int64_t subscription_item_id;
+	int64_t invoice_item_id;
+	int64_t price_id;
+	const char *description;
+	bool has_unit_amount;
+	int64_t unit_amount;
+	int64_t quantity;
+	int64_t amount;
+	const char *currency;
+	int64_t period_start, period_end;
+	bool proration;
+};
+
+struct og_invoice_item {
+	int64_t id;
+	int64_t customer_id;
+	int64_t subscription_id;
+	int64_t subscription_item_id;
+	int64_t invoice_id;
+	int64_t price_id;
+	const char *description;
+	bool has_unit_amount;
+	int64_t unit_amount;
+	int64_t quantity;
+	int64_t amount;
+	const char *currency;
+	int64_t period_start, period_end;
+	bool proration;
+	const char *metadata;
+	int64_t created;
+};
+
+struct og_event {
+	int64_t id;
+	const char *type;
+	const char *object_type;
+	int64_t object_id;
+	int64_t customer_id;
+	const char *currency;
+	bool has_mrr;
+	int64_t mrr_before, mrr_after;
+	const char *data; /* JSON text: {"object": {...}} */
+	int64_t created;
+};
+
+/* test_clocks.c */
+enum db_rc store_test_clock_insert(struct db_conn *db, struct og_test_clock *c);
+enum db_rc store_test_clock_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_test_clock *out);
+enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, const char *status);
+enum db_rc store_test_clock_delete(struct db_conn *db, int64_t id);
+enum db_rc store_test_clock_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
+                                 struct store_list *out);
+/* The customer's test clock (0 when none). */
+enum db_rc store_customer_test_clock(struct db_conn *db, int64_t customer_id, int64_t *clock_id);
+enum db_rc store_customer_set_test_clock(struct db_conn *db, int64_t customer_id, int64_t clock_id);
+
+/* subscriptions.c */
+enum db_rc store_subscription_insert(struct db_conn *db, struct og_subscription *s);
+enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_subscription *out);
+/* Writes every mutable column of s. */
+enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscription *s);
+struct store_subscription_filter {
+	int64_t customer_id; /* 0 = any */
+	int64_t price_id;    /* 0 = any */
+	const char *status;  /* NULL = any but canceled is included */
+};
+enum db_rc store_subscription_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
+                                   const struct store_subscription_filter *f, struct store_list *out);
+enum db_rc store_sub_item_insert(struct db_conn *db, struct og_sub_item *it);
+enum db_rc store_sub_item_update(struct db_conn *db, const struct og_sub_item *it);
+enum db_rc store_sub_item_delete(struct db_conn *db, int64_t id);
+/* The live items of a subscription, oldest first, with price nickname and
+ * product name; at most max (an error past that). */
+enum db_rc store_sub_items_of(struct db_conn *db, struct og_arena *a, int64_t subscription_id, int max,
+                              struct og_sub_item **out, int *n);
+/* Ids of subscriptions due at `now` (next_billing_at <= now), oldest due
+ * first, strictly after the cursor (next_billing_at, id) > (after_at,
+ * after_id) (pass 0, 0 to start); clock_id 0 = customers on real time only,
+ * > 0 = that test clock's. */
+enum db_rc store_subscriptions_due(struct db_conn *db, int64_t clock_id, int64_t now, int64_t after_at,
+                                   int64_t after_id, int limit, int64_t *ids, int64_t *due_at, int *n);
+
+/* invoices.c */
+enum db_rc store_invoice_insert(struct db_conn *db, struct og_invoice *inv); /* DB_CONSTRAINT: period already billed */
+enum db_rc store_invoice_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice *out);
+enum db_rc store_invoice_update(struct db_conn *db, const struct og_invoice *inv);
+struct store_invoice_filter {
+	int64_t customer_id;
+	int64_t subscription_id;
+	const char *status;
+	int64_t created_gte; /* 0 = none */
+	int64_t created_lte; /* 0 = none */
+};
+enum db_rc store_invoice_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
+                              const struct store_invoice_filter *f, struct store_list *out);
+enum db_rc store_invoice_line_insert(struct db_conn *db, struct og_invoice_line *l);
+enum db_rc store_invoice_lines_of(struct db_conn *db, struct og_arena *a, int64_t invoice_id,
+                                  struct store_list *out);
+/* Open send_invoice invoices past their due date, not yet marked. */
+enum db_rc store_invoices_overdue(struct db_conn *db, int64_t now, int limit, int64_t *ids, int *n);
+
+/* invoice_items.c */
+enum db_rc store_invoice_item_insert(struct db_conn *db, struct og_invoice_item *it);
+enum db_rc store_invoice_item_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice_item *out);
+enum db_rc store_invoice_item_update(struct db_conn *db, const struct og_invoice_item *it);
+enum db_rc store_invoice_item_delete(struct db_conn *db, int64_t id);
+/* Pending items (no invoice yet) of a customer in a currency that belong to
+ * subscription_id or to no subscription (subscription_id 0: only those with
+ * none), oldest first. */
+enum db_rc store_invoice_items_pending(struct db_conn *db, struct og_arena *a, int64_t customer_id,
+                                       int64_t subscription_id, const char *currency, struct store_list *out);
+enum db_rc store_invoice_item_attach(struct db_conn *db, int64_t id, int64_t invoice_id);
+struct store_invoice_item_filter {
+	int64_t customer_id;
+	int64_t invoice_id;
+	int pending; /* -1 any, 1 only pending */
+};
+enum db_rc store_invoice_item_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
+                                   const struct store_invoice_item_filter *f, struct store_list *out);
+
+/* events.c */
+enum db_rc store_event_insert(struct db_conn *db, struct og_event *ev);
+enum db_rc store_event_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_event *out);
+enum db_rc store_event_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *type,
+                            struct store_list *out);
+
+/* counters.c: takes n consecutive values of a gap-free counter inside the
+ * caller's transaction; *first is the first of them. */
+enum db_rc store_counter_take(struct db_conn *db, const char *name, int64_t n, int64_t *first);
 
 #endif
