@@ -1,0 +1,120 @@
+/* Invoice line and total arithmetic, the one table of invoice transitions,
+ * and invoice numbers. No floating point (tools/check-style.sh), no I/O.
+ * Invariant, asserted: amount_paid + amount_remaining == amount_due. */
+#include "core/invoice_calc.h"
+#include "core/money.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+bool invoice_line_amount(int64_t unit_amount, int64_t quantity, int64_t *out)
+{
+	return quantity >= 0 && money_mul(unit_amount, quantity, out);
+}
+
+/* The exact sum, accumulated in 128 bits so that only the result has to fit:
+ * the same lines in any order give the same answer. */
+static bool sum_lines(const int64_t *line_amounts, size_t n_lines, int64_t *out)
+{
+	__int128 sum = 0;
+	if (n_lines > 0 && !line_amounts)
+		return false;
+	for (size_t i = 0; i < n_lines; i++)
+		sum += line_amounts[i]; /* n_lines * 2^63 < 2^127: cannot overflow */
+	if (sum < INT64_MIN || sum > INT64_MAX)
+		return false;
+	*out = (int64_t)sum;
+	return true;
+}
+
+bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t amount_paid,
+			    struct invoice_totals *out)
+{
+	int64_t subtotal;
+	if (!sum_lines(line_amounts, n_lines, &subtotal))
+		return false;
+	int64_t due = subtotal > 0 ? subtotal : 0;
+	if (amount_paid < 0 || amount_paid > due)
+		return false;
+	out->subtotal = subtotal;
+	out->total = subtotal;
+	out->amount_due = due;
+	out->amount_paid = amount_paid;
+	out->amount_remaining = due - amount_paid;
+	assert(out->amount_paid + out->amount_remaining == out->amount_due);
+	return true;
+}
+
+/* Target status plus one; 0, what unnamed cells get, means refused. */
+#define TO(status) ((unsigned char)((status) + 1))
+
+static const unsigned char transitions[INV__COUNT][INV_EV__COUNT] = {
+	[INV_DRAFT] = {
+		[INV_EV_FINALIZE] = TO(INV_OPEN),
+	},
+	[INV_OPEN] = {
+		[INV_EV_PAY] = TO(INV_PAID),
+		[INV_EV_VOID] = TO(INV_VOID),
+		[INV_EV_MARK_UNCOLLECTIBLE] = TO(INV_UNCOLLECTIBLE),
+	},
+	[INV_UNCOLLECTIBLE] = {
+		[INV_EV_PAY] = TO(INV_PAID),
+		[INV_EV_VOID] = TO(INV_VOID),
+	},
+};
+
+static const char *const status_names[INV__COUNT] = {
+	[INV_DRAFT] = "draft", [INV_OPEN] = "open", [INV_PAID] = "paid",
+	[INV_VOID] = "void",   [INV_UNCOLLECTIBLE] = "uncollectible",
+};
+
+static const char *const event_names[INV_EV__COUNT] = {
+	[INV_EV_FINALIZE] = "finalize",
+	[INV_EV_PAY] = "pay",
+	[INV_EV_VOID] = "void",
+	[INV_EV_MARK_UNCOLLECTIBLE] = "mark_uncollectible",
+};
+
+bool invoice_fsm_next(enum invoice_status from, enum invoice_event ev, enum invoice_status *to)
+{
+	if ((unsigned)from >= INV__COUNT || (unsigned)ev >= INV_EV__COUNT)
+		return false;
+	unsigned char cell = transitions[from][ev];
+	if (cell == 0)
+		return false;
+	if (to)
+		*to = (enum invoice_status)(cell - 1);
+	return true;
+}
+
+const char *invoice_status_name(enum invoice_status s)
+{
+	return (unsigned)s < INV__COUNT ? status_names[s] : NULL;
+}
+
+int invoice_status_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	for (int i = 0; i < INV__COUNT; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *invoice_event_name(enum invoice_event ev)
+{
+	return (unsigned)ev < INV_EV__COUNT ? event_names[ev] : NULL;
+}
+
+int invoice_number_format(const char *prefix, int64_t seq, char *buf, size_t n)
+{
+	if (!prefix || seq < 0 || (!buf && n > 0)) {
+		if (buf && n > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return snprintf(buf, n, "%s-%06" PRId64, prefix, seq);
+}
