@@ -1,0 +1,310 @@
+/* The billing service (see service.h). Amounts are int64 minor units with
+ * checked arithmetic from core/money.h; an overflow is refused, never
+ * wrapped. Events are written in the same transaction as their change. */
+#include "billing/service.h"
+#include "api/render.h"
+#include "core/calendar.h"
+#include "core/invoice_calc.h"
+#include "core/money.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum og_ec billing_db_error(struct billing_ctx *bc, enum db_rc rc, const char *what)
+{
+	if (rc == DB_RETRY)
+		return og_err(bc->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.");
+	return OG_BUG(bc->err, what);
+}
+
+const char *billing_item_name(const struct og_sub_item *it)
+{
+	if (it->product_name && *it->product_name)
+		return it->product_name;
+	if (it->price_nickname && *it->price_nickname)
+		return it->price_nickname;
+	return "subscription item";
+}
+
+const char *billing_item_description(struct billing_ctx *bc, const struct og_subscription *sub,
+                                     const struct og_sub_item *it)
+{
+	char amount[48];
+	money_format(it->unit_amount, sub->currency, amount, sizeof amount);
+	if (sub->interval_count == 1)
+		return arena_printf(bc->arena, "%lld × %s (at %s / %s)", (long long)it->quantity, billing_item_name(it),
+		                    amount, sub->interval);
+	return arena_printf(bc->arena, "%lld × %s (at %s / every %lld %ss)", (long long)it->quantity,
+	                    billing_item_name(it), amount, (long long)sub->interval_count, sub->interval);
+}
+
+int64_t billing_mrr(const struct og_subscription *sub, const struct og_sub_item *items, int n_items)
+{
+	if (!strcmp(sub->status, "draft") || !strcmp(sub->status, "paused") || !strcmp(sub->status, "canceled") ||
+	    !strcmp(sub->status, "trialing"))
+		return 0;
+	int64_t sum = 0;
+	for (int i = 0; i < n_items; i++) {
+		int64_t line;
+		if (!money_mul(items[i].unit_amount, items[i].quantity, &line) || !money_add(sum, line, &sum))
+			return 0;
+	}
+	/* normalise to a month: the amount per interval * months-per-interval^-1 */
+	int64_t num = 1, den = sub->interval_count > 0 ? sub->interval_count : 1;
+	int iv = cal_interval_parse(sub->interval);
+	if (iv == CAL_YEAR)
+		den *= 12;
+	else if (iv == CAL_WEEK)
+		num = 52, den *= 12;
+	else if (iv == CAL_DAY)
+		num = 365, den *= 12;
+	int64_t mrr = 0;
+	if (!money_muldiv(sum, num, den, &mrr))
+		return 0;
+	return mrr;
+}
+
+enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *object_type, int64_t object_id,
+                         int64_t customer_id, json_t *object)
+{
+	json_t *data = json_object();
+	json_object_set_new(data, "object", object);
+	char *text = json_dumps(data, JSON_COMPACT);
+	json_decref(data);
+	struct og_event ev = { .type = type,
+		                   .object_type = object_type,
+		                   .object_id = object_id,
+		                   .customer_id = customer_id,
+		                   .data = text,
+		                   .created = bc->now };
+	enum db_rc rc = store_event_insert(bc->db, &ev);
+	free(text);
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "event insert");
+	return OG_EC_NONE;
+}
+
+enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const struct og_subscription *sub,
+                             const struct og_sub_item *items, int n_items, int64_t mrr_before)
+{
+	json_t *obj = render_subscription(sub, items, n_items, NULL);
+	json_t *data = json_object();
+	json_object_set_new(data, "object", obj);
+	char *text = json_dumps(data, JSON_COMPACT);
+	json_decref(data);
+	struct og_event ev = { .type = type,
+		                   .object_type = "subscription",
+		                   .object_id = sub->id,
+		                   .customer_id = sub->customer_id,
+		                   .currency = sub->currency,
+		                   .has_mrr = true,
+		                   .mrr_before = mrr_before,
+		                   .mrr_after = billing_mrr(sub, items, n_items),
+		                   .data = text,
+		                   .created = bc->now };
+	enum db_rc rc = store_event_insert(bc->db, &ev);
+	free(text);
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "event insert");
+	return OG_EC_NONE;
+}
+
+enum og_ec billing_sub_transition(struct billing_ctx *bc, struct og_subscription *sub, enum sub_event ev)
+{
+	int from = sub_status_parse(sub->status);
+	enum sub_status to;
+	if (from < 0)
+		return OG_BUG(bc->err, "unknown subscription status in the database");
+	if (!sub_fsm_next((enum sub_status)from, ev, &to))
+		return og_err(bc->err, OG_EC_SUB_STATUS, NULL, "Cannot %s a subscription whose status is '%s'.",
+		              sub_event_name(ev), sub->status);
+	sub->status = sub_status_name(to);
+	return OG_EC_NONE;
+}
+
+static enum og_ec overflow(struct billing_ctx *bc)
+{
+	return og_err(bc->err, OG_EC_PARAM_AMOUNT, NULL,
+	              "The invoice amount would exceed the largest amount oneGuard can represent.");
+}
+
+enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv,
+                                    const struct og_invoice_line *lines, int n_lines)
+{
+	int from = invoice_status_parse(inv->status);
+	enum invoice_status to;
+	if (from < 0 || !invoice_fsm_next((enum invoice_status)from, INV_EV_FINALIZE, &to))
+		return og_err(bc->err, OG_EC_INVOICE_STATUS, NULL, "Cannot finalize an invoice whose status is '%s'.",
+		              inv->status);
+	int64_t seq = 0;
+	enum db_rc rc = store_counter_take(bc->db, "invoice_number", 1, &seq);
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "invoice number");
+	char number[64];
+	invoice_number_format(bc->invoice_prefix, seq, number, sizeof number);
+	inv->number = arena_strdup(bc->arena, number);
+	inv->status = invoice_status_name(to);
+	inv->finalized_at = bc->now;
+	if (!strcmp(inv->collection_method, "send_invoice")) {
+		int64_t days = inv->has_days_until_due ? inv->days_until_due : 30;
+		inv->due_date = bc->now + days * 86400;
+	}
+	bool paid_now = inv->amount_due == 0;
+	if (paid_now) { /* nothing to collect: paid at once, as Stripe does */
+		inv->status = invoice_status_name(INV_PAID);
+		inv->paid_at = bc->now;
+		inv->amount_remaining = 0;
+	}
+	rc = store_invoice_update(bc->db, inv);
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "invoice finalize");
+	if (bc->quiet_events)
+		return OG_EC_NONE;
+	enum og_ec ec = billing_event(bc, "invoice.finalized", "invoice", inv->id, inv->customer_id,
+	                              render_invoice(inv, lines, n_lines, false));
+	if (!ec && paid_now)
+		ec = billing_event(bc, "invoice.paid", "invoice", inv->id, inv->customer_id,
+		                   render_invoice(inv, lines, n_lines, false));
+	return ec;
+}
+
+enum og_ec billing_invoice_recompute(struct billing_ctx *bc, struct og_invoice *inv)
+{
+	struct store_list lines;
+	enum db_rc rc = store_invoice_lines_of(bc->db, bc->arena, inv->id, &lines);
+	if (rc != DB_OK)
+		return billing_db_error(bc, rc, "invoice lines");
+	int64_t *amounts = arena_alloc(bc->arena, sizeof(int64_t) * (size_t)(lines.n + 1));
+	for (int i = 0; i < lines.n; i++)
+		amounts[i] = ((struct og_invoice_line *)lines.rows)[i].amount;
+	struct invoice_totals t;
+	if (!invoice_totals_compute(amounts, (size_t)lines.n, inv->amount_paid, &t))
+		return overflow(bc);
+	inv->subtotal = t.subtotal;
+	inv->total = t.total;
+	inv->amount_due = t.amount_due;
+	inv->amount_remaining = t.amount_remaining;
+	rc = store_invoice_update(bc->db, inv);
+	return rc == DB_ROW ? OG_EC_NONE : billing_db_error(bc, rc, "invoice update");
+}
+
+enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscription *sub,
+                                        const struct og_sub_item *items, int n_items,
+                                        const struct billing_invoice_spec *spec, struct og_invoice *out,
+                                        struct og_invoice_line **lines_out, int *n_lines_out)
+{
+	struct store_list pending = { 0 };
+	enum db_rc rc;
+	if (spec->include_pending) {
+		rc = store_invoice_items_pending(bc->db, bc->arena, sub->customer_id, sub->id, sub->currency, &pending);
+		if (rc != DB_OK)
+			return billing_db_error(bc, rc, "pending invoice items");
+	}
+	int n_lines = (spec->item_lines ? n_items : 0) + pending.n;
+	struct og_invoice_line *lines = arena_alloc(bc->arena, sizeof *lines * (size_t)(n_lines + 1));
+	int64_t *amounts = arena_alloc(bc->arena, sizeof(int64_t) * (size_t)(n_lines + 1));
+	int k = 0;
+	for (int i = 0; spec->item_lines && i < n_items; i++, k++) {
+		const struct og_sub_item *it = &items[i];
+		struct og_invoice_line *l = &lines[k];
+		l->line_type = "subscription";
+		l->subscription_id = sub->id;
+		l->subscription_item_id = it->id;
+		l->price_id = it->price_id;
+		l->has_unit_amount = true;
+		l->unit_amount = it->unit_amount;
+		l->quantity = it->quantity;
+		l->currency = sub->currency;
+		l->period_start = spec->period_start;
+		l->period_end = spec->period_end;
+		if (spec->trial) {
+			l->amount = 0;
+			l->description = arena_printf(bc->arena, "Trial period for %s", billing_item_name(it));
+		} else {
+			if (!invoice_line_amount(it->unit_amount, it->quantity, &l->amount))
+				return overflow(bc);
+			l->description = billing_item_description(bc, sub, it);
+			if (spec->prorate_den > 0) {
+				if (!money_muldiv(l->amount, spec->period_end - spec->period_start, spec->prorate_den, &l->amount))
+					return overflow(bc);
+				l->proration = true;
+				l->description = arena_printf(bc->arena, "Remaining time on %s", l->description);
+			}
+		}
+		amounts[k] = l->amount;
+	}
+	for (int i = 0; i < pending.n; i++, k++) {
+		const struct og_invoice_item *it = (struct og_invoice_item *)pending.rows + i;
+		struct og_invoice_line *l = &lines[k];
+		l->line_type = "invoiceitem";
+		l->subscription_id = it->subscription_id;
+		l->subscription_item_id = it->subscription_item_id;
+		l->invoice_item_id = it->id;
+		l->price_id = it->price_id;
+		l->description = it->description;
+		l->has_unit_amount = it->has_unit_amount;
+		l->unit_amount = it->unit_amount;
+		l->quantity = it->quantity;
+		l->amount = it->amount;
+		l->currency = it->currency;
+		l->period_start = it->period_start;
+		l->period_end = it->period_end;
+		l->proration = it->proration;
+		amounts[k] = l->amount;
+	}
+	struct invoice_totals t;
+	if (!invoice_totals_compute(amounts, (size_t)n_lines, 0, &t))
+		return overflow(bc);
+
+	struct og_invoice inv = {
+		.customer_id = sub->customer_id,
+		.subscription_id = sub->id,
+		.status = "draft",
+		.currency = sub->currency,
+		.billing_reason = spec->reason,
+		.collection_method = sub->collection_method,
+		.has_days_until_due = sub->has_days_until_due,
+		.days_until_due = sub->days_until_due,
+		.cycle_period_start = spec->cycle ? spec->period_start : 0,
+		.period_start = spec->period_start,
+		.period_end = spec->period_end,
+		.subtotal = t.subtotal,
+		.total = t.total,
+		.amount_due = t.amount_due,
+		.amount_remaining = t.amount_remaining,
+		.metadata = "{}",
+		.created = bc->now,
+	};
+	rc = store_invoice_insert(bc->db, &inv);
+	if (rc == DB_CONSTRAINT)
+		return og_err(bc->err, OG_EC_STATE_CONFLICT, NULL,
+		              "This subscription period has already been invoiced.");
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "invoice insert");
+	for (int i = 0; i < n_lines; i++) {
+		lines[i].invoice_id = inv.id;
+		if ((rc = store_invoice_line_insert(bc->db, &lines[i])) != DB_ROW)
+			return billing_db_error(bc, rc, "invoice line insert");
+		if (lines[i].invoice_item_id && (rc = store_invoice_item_attach(bc->db, lines[i].invoice_item_id, inv.id)) != DB_ROW)
+			return billing_db_error(bc, rc, "invoice item attach");
+	}
+	enum og_ec ec;
+	if (!bc->quiet_events &&
+	    (ec = billing_event(bc, "invoice.created", "invoice", inv.id, inv.customer_id,
+	                        render_invoice(&inv, lines, n_lines, false))))
+		return ec;
+	if ((ec = billing_invoice_finalize(bc, &inv, lines, n_lines)))
+		return ec;
+	if (bc->quiet_events &&
+	    (ec = billing_event(bc, "invoice.finalized", "invoice", inv.id, inv.customer_id,
+	                        render_invoice(&inv, lines, n_lines, false))))
+		return ec;
+	sub->latest_invoice_id = inv.id;
+	if (out)
+		*out = inv;
+	if (lines_out)
+		*lines_out = lines;
+	if (n_lines_out)
+		*n_lines_out = n_lines;
+	return OG_EC_NONE;
+}

@@ -1,0 +1,77 @@
+/* The billing service: the operations that both the API handlers and the
+ * billing engine perform inside their transaction: issuing a subscription's
+ * invoice with its pending items, finalizing invoices (gap-free numbers),
+ * subscription state transitions, and writing events. Pure logic comes from
+ * src/core; rows from src/store. No HTTP here. */
+#ifndef OG_BILLING_SERVICE_H
+#define OG_BILLING_SERVICE_H
+
+#include "core/og_error.h"
+#include "core/subscription_fsm.h"
+#include "store/resources.h"
+
+#include <jansson.h>
+
+struct billing_ctx {
+	struct db_conn *db;        /* inside the caller's transaction */
+	struct og_arena *arena;    /* rows and strings */
+	const char *invoice_prefix;
+	int64_t now;               /* the clock's now, or the test clock's frozen time */
+	struct og_error *err;      /* filled on failure */
+	bool quiet_events;         /* the engine's fast path: one event per cycle invoice */
+};
+
+#define BILLING_MAX_ITEMS 20
+
+struct billing_invoice_spec {
+	int64_t period_start, period_end;
+	const char *reason;        /* subscription_create, subscription_cycle, subscription_update, ... */
+	bool item_lines;           /* bill each item for the period */
+	bool trial;                /* item lines are free trial lines */
+	bool cycle;                /* the period's one invoice: unique (subscription, period_start) */
+	int64_t prorate_den;       /* > 0: item lines are prorated (end - start) / prorate_den */
+	bool include_pending;      /* take the customer's pending invoice items */
+};
+
+/* Issues and finalizes an invoice for sub. Returns OG_EC_STATE_CONFLICT when
+ * the period already has its invoice (the unique key refused it). Sets
+ * sub->latest_invoice_id (the caller writes sub). *out gets the invoice,
+ * *lines / *n_lines its lines (arena), either may be NULL. */
+enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscription *sub,
+                                        const struct og_sub_item *items, int n_items,
+                                        const struct billing_invoice_spec *spec, struct og_invoice *out,
+                                        struct og_invoice_line **lines, int *n_lines);
+
+/* draft -> open (or paid at once when nothing is due): takes the next
+ * invoice number, sets the due date for send_invoice, writes the invoice
+ * and the events. lines are for the event snapshot. */
+enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv,
+                                    const struct og_invoice_line *lines, int n_lines);
+
+/* Recomputes a draft's totals from its lines and writes it. */
+enum og_ec billing_invoice_recompute(struct billing_ctx *bc, struct og_invoice *inv);
+
+/* Applies a state-machine event to sub->status; a refused transition is a
+ * 409 naming the current status. */
+enum og_ec billing_sub_transition(struct billing_ctx *bc, struct og_subscription *sub, enum sub_event ev);
+
+/* Monthly recurring revenue of the items at the subscription's interval,
+ * rounded half away from zero. 0 for draft, paused, canceled. */
+int64_t billing_mrr(const struct og_subscription *sub, const struct og_sub_item *items, int n_items);
+
+/* Writes an event in the current transaction. object is stolen. */
+enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *object_type, int64_t object_id,
+                         int64_t customer_id, json_t *object);
+/* A subscription event carrying MRR before and after. */
+enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const struct og_subscription *sub,
+                             const struct og_sub_item *items, int n_items, int64_t mrr_before);
+
+/* The DB error of a store call as an og_error (DB_RETRY: 503, else 500). */
+enum og_ec billing_db_error(struct billing_ctx *bc, enum db_rc rc, const char *what);
+
+/* "1 × Gold (at 30.00 USD / month)" into the arena. */
+const char *billing_item_description(struct billing_ctx *bc, const struct og_subscription *sub,
+                                     const struct og_sub_item *it);
+const char *billing_item_name(const struct og_sub_item *it);
+
+#endif
