@@ -33,4 +33,9 @@ extern const struct route routes[]; /* ends with { NULL } */
  * another method (405), false when no route has that path (404). */
 const struct route *router_match(struct og_req *rq, const char *method, const char *path, bool *path_matched);
 
+/* The methods that have a route for path, "GET, POST" style, for the Allow
+ * header of a 405. Writes at most size bytes (NUL included) into buf and
+ * returns the length. */
+size_t router_allow(const char *path, char *buf, size_t size);
+
 #endif
