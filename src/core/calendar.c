@@ -99,13 +99,9 @@ const char *cal_interval_name(enum cal_interval iv)
 
 bool cal_interval_count_valid(enum cal_interval iv, int64_t count)
 {
-	switch (iv) {
-	case CAL_DAY: return count >= 1 && count <= 365;
-	case CAL_WEEK: return count >= 1 && count <= 52;
-	case CAL_MONTH: return count >= 1 && count <= 12;
-	case CAL_YEAR: return count == 1;
-	}
-	return false;
+	/* one year at most, as Stripe allows */
+	static const int64_t max_count[] = { [CAL_DAY] = 365, [CAL_WEEK] = 52, [CAL_MONTH] = 12, [CAL_YEAR] = 1 };
+	return (unsigned)iv < N_INTERVALS && count >= 1 && count <= max_count[iv];
 }
 
 static bool in_domain(int64_t t) { return t >= CAL_TIME_MIN && t <= CAL_TIME_MAX; }
@@ -115,16 +111,13 @@ static bool period_args_valid(int64_t anchor, enum cal_interval iv, int count)
 	return (unsigned)iv < N_INTERVALS && count >= 1 && in_domain(anchor);
 }
 
-/* Seconds in one step of count days or weeks; months for months and years. */
+/* One step of count intervals: in seconds for days and weeks, in months for
+ * months and years. iv is valid (period_args_valid). */
 static int64_t step_length(enum cal_interval iv, int count)
 {
-	switch (iv) {
-	case CAL_DAY: return (int64_t)count * CAL_DAY_SECONDS;
-	case CAL_WEEK: return (int64_t)count * CAL_WEEK_SECONDS;
-	case CAL_MONTH: return count;
-	case CAL_YEAR: return (int64_t)count * 12;
-	}
-	return 0;
+	static const int64_t unit[] = { [CAL_DAY] = CAL_DAY_SECONDS, [CAL_WEEK] = CAL_WEEK_SECONDS,
+					[CAL_MONTH] = 1, [CAL_YEAR] = 12 };
+	return unit[iv] * count;
 }
 
 static bool is_month_based(enum cal_interval iv) { return iv == CAL_MONTH || iv == CAL_YEAR; }

@@ -4,6 +4,8 @@
 #include "core/proration.h"
 #include "core/money.h"
 
+#include <assert.h>
+
 bool proration_amount(int64_t amount, int64_t period_start, int64_t period_end, int64_t from,
 		      int64_t *out)
 {
@@ -22,16 +24,20 @@ bool proration_compute(int64_t period_start, int64_t period_end, int64_t change_
 {
 	if (old_unit_amount < 0 || old_quantity < 0 || new_unit_amount < 0 || new_quantity < 0)
 		return false;
-	int64_t old_amount, new_amount, unused, remaining;
+	int64_t old_amount, new_amount, unused_old, remaining_new;
 	if (!money_mul(old_unit_amount, old_quantity, &old_amount) ||
 	    !money_mul(new_unit_amount, new_quantity, &new_amount))
 		return false;
-	if (!proration_amount(old_amount, period_start, period_end, change_at, &unused) ||
-	    !proration_amount(new_amount, period_start, period_end, change_at, &remaining))
+	if (!proration_amount(old_amount, period_start, period_end, change_at, &unused_old))
 		return false;
-	/* 0 <= unused <= old_amount and 0 <= remaining: negating and adding cannot overflow */
-	out->credit = -unused;
-	out->charge = remaining;
-	out->net = remaining - unused;
+	/* the same period and instant were just accepted, and a share never
+	 * exceeds its amount: the second line cannot fail */
+	bool is_ok = proration_amount(new_amount, period_start, period_end, change_at, &remaining_new);
+	assert(is_ok);
+	(void)is_ok;
+	/* 0 <= unused_old <= old_amount and remaining_new >= 0: no overflow below */
+	out->credit = -unused_old;
+	out->charge = remaining_new;
+	out->net = remaining_new - unused_old;
 	return true;
 }
