@@ -352,6 +352,9 @@ static void test_format_iso8601(void **state)
 	assert_int_equal(cal_format_iso8601(CAL_TIME_MIN - 1, buf, sizeof buf), -1);
 	assert_int_equal(cal_format_iso8601(INT64_MIN, NULL, 0), -1);
 	assert_int_equal(cal_format_iso8601(0, NULL, 8), -1);
+	snprintf(buf, sizeof buf, "keep");
+	assert_int_equal(cal_format_iso8601(INT64_MAX, buf, 0), -1); /* n = 0: buf is not written */
+	assert_string_equal(buf, "keep");
 
 	/* parse(format(t)) == t across the domain */
 	for (int64_t t = CAL_TIME_MIN; t <= CAL_TIME_MAX - 997 * INT64_C(86400) * 101; t += 997 * INT64_C(86400) * 101 + 4321) {

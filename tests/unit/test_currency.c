@@ -35,7 +35,7 @@ static void test_refused_codes(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"USD", "Usd", "usD", "us", "u", "", "usdd", "usd ", " usd", "u1d", "us-",
+		"USD", "Usd", "usD", "us", "u", "", "usdd", "usd ", " usd", "u1d", "us-", "u{d", "us~", "`sd",
 		"xxx", "hrk", /* withdrawn */ "clf", /* fund code */ "xau", /* metal */ "aaa", "zzz",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

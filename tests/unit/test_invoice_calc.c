@@ -219,6 +219,9 @@ static void test_number_format(void **state)
 	assert_string_equal(buf, "");
 	assert_int_equal(invoice_number_format("INV", INT64_MIN, NULL, 0), -1);
 	assert_int_equal(invoice_number_format("INV", 1, NULL, 4), -1);
+	snprintf(buf, sizeof buf, "keep");
+	assert_int_equal(invoice_number_format("INV", -5, buf, 0), -1); /* n = 0: buf is not written */
+	assert_string_equal(buf, "keep");
 }
 
 int main(void)

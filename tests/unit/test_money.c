@@ -223,6 +223,9 @@ static void test_format_errors_and_truncation(void **state)
 	assert_int_equal(money_format(100, NULL, buf, sizeof buf), -1);
 	assert_int_equal(money_format(100, "usd", NULL, 8), -1);
 	assert_int_equal(money_format(100, "xxx", NULL, 0), -1);
+	snprintf(buf, sizeof buf, "keep");
+	assert_int_equal(money_format(100, "xxx", buf, 0), -1); /* n = 0: buf is not written */
+	assert_string_equal(buf, "keep");
 
 	/* snprintf's contract: the full length, a truncated NUL-terminated prefix */
 	assert_int_equal(money_format(1234, "usd", buf, 5), 9);
