@@ -37,4 +37,15 @@ enum og_ec api_customers_update(struct og_req *rq);
 enum og_ec api_customers_list(struct og_req *rq);
 enum og_ec api_customers_delete(struct og_req *rq);
 
+/* subscriptions.c */
+enum og_ec api_subscriptions_create(struct og_req *rq);
+enum og_ec api_subscriptions_retrieve(struct og_req *rq);
+enum og_ec api_subscriptions_update(struct og_req *rq);
+enum og_ec api_subscriptions_list(struct og_req *rq);
+enum og_ec api_subscriptions_cancel(struct og_req *rq);
+enum og_ec api_subscriptions_confirm(struct og_req *rq);
+enum og_ec api_subscriptions_pause(struct og_req *rq);
+enum og_ec api_subscriptions_resume(struct og_req *rq);
+enum og_ec api_invoices_upcoming(struct og_req *rq);
+
 #endif

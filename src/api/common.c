@@ -121,3 +121,17 @@ enum og_ec api_reply_deleted(struct og_req *rq, enum id_kind kind, int64_t id, c
 	json_object_set_new(o, "deleted", json_true());
 	return api_reply(rq, o);
 }
+
+enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now)
+{
+	if (test_clock_id <= 0) {
+		*now = rq->now;
+		return OG_EC_NONE;
+	}
+	struct og_test_clock c;
+	enum db_rc rc = store_test_clock_get(rq->db, rq->arena, test_clock_id, &c);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "test_clock", NULL);
+	*now = c.frozen_time;
+	return OG_EC_NONE;
+}

@@ -46,6 +46,10 @@ json_t *api_render_price(const struct og_price *p);
 /* customers.c */
 json_t *api_render_customer(const struct og_customer *c);
 
+/* "Now" for a customer: the frozen time of its test clock (test_clock_id >
+ * 0), else rq->now. */
+enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now);
+
 /* Sets rq->reply to obj (stealing it) with status 200. */
 enum og_ec api_reply(struct og_req *rq, json_t *obj);
 

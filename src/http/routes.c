@@ -28,5 +28,15 @@ const struct route routes[] = {
 	{ "POST", "/v1/customers/{id}", api_customers_update, AUTH_SECRET_KEY, ROUTE_WRITE },
 	{ "DELETE", "/v1/customers/{id}", api_customers_delete, AUTH_SECRET_KEY, ROUTE_WRITE },
 
+	{ "POST", "/v1/subscriptions", api_subscriptions_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/subscriptions", api_subscriptions_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/subscriptions/{id}", api_subscriptions_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "POST", "/v1/subscriptions/{id}", api_subscriptions_update, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "DELETE", "/v1/subscriptions/{id}", api_subscriptions_cancel, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/subscriptions/{id}/confirm", api_subscriptions_confirm, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/subscriptions/{id}/pause", api_subscriptions_pause, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/subscriptions/{id}/resume", api_subscriptions_resume, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/invoices/upcoming", api_invoices_upcoming, AUTH_SECRET_KEY, ROUTE_READ },
+
 	{ NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW },
 };

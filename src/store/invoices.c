@@ -194,3 +194,12 @@ enum db_rc store_invoices_overdue(struct db_conn *db, int64_t now, int limit, in
 	db_res_free(r);
 	return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc;
 }
+
+enum db_rc store_invoice_cycle_exists(struct db_conn *db, int64_t subscription_id, int64_t period_start)
+{
+	static const char sql[] = "SELECT id FROM invoices WHERE subscription_id = $1 AND cycle_period_start = $2";
+	struct db_param params[] = { DB_INT(subscription_id), DB_INT(period_start) };
+	int64_t id = 0;
+	enum db_rc rc = db_query_int(db, sql, params, 2, &id);
+	return rc == DB_OK ? DB_ROW : rc;
+}

@@ -329,6 +329,9 @@ enum db_rc store_invoice_list(struct db_conn *db, struct og_arena *a, const stru
 enum db_rc store_invoice_line_insert(struct db_conn *db, struct og_invoice_line *l);
 enum db_rc store_invoice_lines_of(struct db_conn *db, struct og_arena *a, int64_t invoice_id,
                                   struct store_list *out);
+/* DB_ROW when the subscription's period starting at period_start is
+ * already invoiced, DB_DONE when not. */
+enum db_rc store_invoice_cycle_exists(struct db_conn *db, int64_t subscription_id, int64_t period_start);
 /* Open send_invoice invoices past their due date, not yet marked. */
 enum db_rc store_invoices_overdue(struct db_conn *db, int64_t now, int limit, int64_t *ids, int *n);
 
