@@ -2,6 +2,7 @@
 #include "api/common.h"
 #include "core/log.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum og_ec api_path_id(struct og_req *rq, enum id_kind kind, const char *what, int64_t *id)

@@ -6,6 +6,7 @@
 #include "api/common.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CUSTOMER_EMAIL_MAX 512

@@ -8,6 +8,7 @@
 #include "core/money.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum og_ec billing_db_error(struct billing_ctx *bc, enum db_rc rc, const char *what)

@@ -7,6 +7,7 @@
 #include "store/resources.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IDEM_KEY_MAX 255
