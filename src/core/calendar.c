@@ -100,7 +100,8 @@ const char *cal_interval_name(enum cal_interval iv)
 bool cal_interval_count_valid(enum cal_interval iv, int64_t count)
 {
 	/* one year at most, as Stripe allows */
-	static const int64_t max_count[] = { [CAL_DAY] = 365, [CAL_WEEK] = 52, [CAL_MONTH] = 12, [CAL_YEAR] = 1 };
+	static const int64_t max_count[] = { [CAL_DAY] = 365, [CAL_WEEK] = 52, [CAL_MONTH] = 12,
+					     [CAL_YEAR] = 1 };
 	return (unsigned)iv < N_INTERVALS && count >= 1 && count <= max_count[iv];
 }
 

@@ -140,7 +140,9 @@ static void test_fsm_whole_table(void **state)
 					 want >= 0 ? "allowed" : "refused");
 			assert_int_equal(to, want >= 0 ? want : 99);
 			n_allowed += ok;
-			assert_int_equal(invoice_fsm_next((enum invoice_status)from, (enum invoice_event)ev, NULL), ok);
+			assert_int_equal(invoice_fsm_next((enum invoice_status)from,
+							  (enum invoice_event)ev, NULL),
+					 ok);
 		}
 	}
 	assert_int_equal(n_allowed, 6);

@@ -61,7 +61,8 @@ static void test_whole_table(void **state)
 			bool ok = sub_fsm_next((enum sub_status)from, (enum sub_event)ev, &to);
 			int want = expected_target(from, ev);
 			if (ok != (want >= 0))
-				fail_msg("%s --%s--> %s, expected %s", sub_status_name(from), sub_event_name(ev),
+				fail_msg("%s --%s--> %s, expected %s", sub_status_name(from),
+					 sub_event_name(ev),
 					 ok ? "allowed" : "refused", want >= 0 ? "allowed" : "refused");
 			if (want >= 0) {
 				assert_int_equal(to, want);
