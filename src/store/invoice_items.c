@@ -136,8 +136,8 @@ enum db_rc store_invoice_item_list(struct db_conn *db, struct og_arena *a, const
                                    const struct store_invoice_item_filter *f, struct store_list *out)
 {
 #define II_FILTERS                                                                                 \
-	" AND deleted = 0 AND ($3 = 0 OR customer_id = $3) AND ($4 = 0 OR invoice_id = $4) AND ($5 < 1 OR " \
-	"invoice_id IS NULL)"
+	" AND deleted = 0 AND ($3 = 0 OR customer_id = $3) AND ($4 = 0 OR invoice_id = $4) AND ($5 < 0 OR " \
+	"($5 = 1 AND invoice_id IS NULL) OR ($5 = 0 AND invoice_id IS NOT NULL))"
 	static const char desc[] = "SELECT " II_COLS " FROM invoice_items WHERE id < $1" II_FILTERS
 	                           " ORDER BY id DESC LIMIT $2";
 	static const char asc[] = "SELECT " II_COLS " FROM invoice_items WHERE id > $1" II_FILTERS
@@ -145,4 +145,16 @@ enum db_rc store_invoice_item_list(struct db_conn *db, struct og_arena *a, const
 #undef II_FILTERS
 	struct db_param params[] = { DB_INT(f->customer_id), DB_INT(f->invoice_id), DB_INT(f->pending) };
 	return store__list(db, a, desc, asc, params, 3, page, sizeof(struct og_invoice_item), read_item, out);
+}
+
+enum db_rc store_invoice_items_detach(struct db_conn *db, int64_t invoice_id, int64_t *n_detached)
+{
+	static const char sql[] = "UPDATE invoice_items SET invoice_id = NULL WHERE invoice_id = $1";
+	struct db_param params[] = { DB_INT(invoice_id) };
+	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	if (n_detached)
+		*n_detached = db_changes(db);
+	return DB_OK;
 }

@@ -203,3 +203,129 @@ enum db_rc store_invoice_cycle_exists(struct db_conn *db, int64_t subscription_i
 	enum db_rc rc = db_query_int(db, sql, params, 2, &id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
+
+/* ---- drafts: editing and deleting lines (the API's manual invoices) ---- */
+
+#define LINE_COLS                                                                                     \
+	"id, invoice_id, line_type, subscription_id, subscription_item_id, invoice_item_id, price_id, " \
+	"description, unit_amount, quantity, amount, currency, period_start, period_end, proration"
+
+enum db_rc store_invoice_delete(struct db_conn *db, int64_t id)
+{
+	/* lines first (they reference the invoice); only a draft may go */
+	static const char lines_sql[] = "DELETE FROM invoice_lines WHERE invoice_id = $1 AND EXISTS "
+	                                "(SELECT 1 FROM invoices WHERE id = $1 AND status = 'draft')";
+	static const char sql[] = "DELETE FROM invoices WHERE id = $1 AND status = 'draft'";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_exec(db, lines_sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	if ((rc = db_exec(db, sql, params, 1, NULL)) != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
+enum db_rc store_invoice_line_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice_line *out)
+{
+	static const char sql[] = "SELECT " LINE_COLS " FROM invoice_lines WHERE id = $1";
+	struct db_param params[] = { DB_INT(id) };
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW)
+		read_line(r, a, out);
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_invoice_line_of_item(struct db_conn *db, struct og_arena *a, int64_t invoice_item_id,
+                                      struct og_invoice_line *out)
+{
+	static const char sql[] = "SELECT " LINE_COLS " FROM invoice_lines WHERE invoice_item_id = $1 "
+	                          "ORDER BY id DESC LIMIT 1";
+	struct db_param params[] = { DB_INT(invoice_item_id) };
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW)
+		read_line(r, a, out);
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_invoice_line_update(struct db_conn *db, const struct og_invoice_line *l)
+{
+	static const char sql[] = "UPDATE invoice_lines SET description = $2, unit_amount = $3, quantity = $4, "
+	                          "amount = $5, period_start = $6, period_end = $7 WHERE id = $1";
+	struct db_param params[] = { DB_INT(l->id),
+		                         DB_TEXT(l->description),
+		                         DB_INT_OR_NULL(l->has_unit_amount, l->unit_amount),
+		                         DB_INT(l->quantity),
+		                         DB_INT(l->amount),
+		                         DB_INT(l->period_start),
+		                         DB_INT(l->period_end) };
+	enum db_rc rc = db_exec(db, sql, params, 7, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
+enum db_rc store_invoice_line_delete(struct db_conn *db, int64_t id)
+{
+	static const char sql[] = "DELETE FROM invoice_lines WHERE id = $1";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
+enum db_rc store_invoice_line_count(struct db_conn *db, int64_t invoice_id, int64_t *n)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM invoice_lines WHERE invoice_id = $1";
+	struct db_param params[] = { DB_INT(invoice_id) };
+	enum db_rc rc = db_query_int(db, sql, params, 1, n);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+enum db_rc store_invoice_line_page(struct db_conn *db, struct og_arena *a, int64_t invoice_id,
+                                   const struct store_page *page, struct store_list *out)
+{
+	/* lines read in invoice order (oldest first), unlike the newest-first lists */
+	static const char fwd[] = "SELECT " LINE_COLS " FROM invoice_lines WHERE invoice_id = $1 AND id > $2 "
+	                          "ORDER BY id ASC LIMIT $3";
+	static const char back[] = "SELECT " LINE_COLS " FROM invoice_lines WHERE invoice_id = $1 AND id < $2 "
+	                           "ORDER BY id DESC LIMIT $3";
+	bool backwards = page->ending_before > 0;
+	int limit = page->limit > 0 ? page->limit : 10;
+	struct db_param params[] = { DB_INT(invoice_id),
+		                         DB_INT(backwards ? page->ending_before : page->starting_after),
+		                         DB_INT(limit + 1) };
+	memset(out, 0, sizeof *out);
+	out->rows = arena_alloc(a, sizeof(struct og_invoice_line) * (size_t)(limit + 1));
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, backwards ? back : fwd, params, 3, &r);
+	if (rc != DB_OK)
+		return rc;
+	while ((rc = db_next(r)) == DB_ROW) {
+		if (out->n == limit) {
+			out->has_more = true;
+			continue;
+		}
+		read_line(r, a, (struct og_invoice_line *)out->rows + out->n++);
+	}
+	db_res_free(r);
+	if (rc != DB_DONE)
+		return rc;
+	struct og_invoice_line *rows = out->rows;
+	for (int i = 0, j = out->n - 1; backwards && i < j; i++, j--) {
+		struct og_invoice_line tmp = rows[i];
+		rows[i] = rows[j];
+		rows[j] = tmp;
+	}
+	return DB_OK;
+}

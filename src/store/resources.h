@@ -334,6 +334,21 @@ enum db_rc store_invoice_lines_of(struct db_conn *db, struct og_arena *a, int64_
 enum db_rc store_invoice_cycle_exists(struct db_conn *db, int64_t subscription_id, int64_t period_start);
 /* Open send_invoice invoices past their due date, not yet marked. */
 enum db_rc store_invoices_overdue(struct db_conn *db, int64_t now, int limit, int64_t *ids, int *n);
+/* Deletes a draft and its lines (DB_DONE when it is not a draft or does not
+ * exist). Detach its invoice items first (store_invoice_items_detach). */
+enum db_rc store_invoice_delete(struct db_conn *db, int64_t id);
+enum db_rc store_invoice_line_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice_line *out);
+/* The line that bills an invoice item (DB_DONE when none). */
+enum db_rc store_invoice_line_of_item(struct db_conn *db, struct og_arena *a, int64_t invoice_item_id,
+                                      struct og_invoice_line *out);
+/* Writes description, unit_amount, quantity, amount and the period. */
+enum db_rc store_invoice_line_update(struct db_conn *db, const struct og_invoice_line *l);
+enum db_rc store_invoice_line_delete(struct db_conn *db, int64_t id);
+enum db_rc store_invoice_line_count(struct db_conn *db, int64_t invoice_id, int64_t *n);
+/* One page of an invoice's lines in invoice order (oldest first): after
+ * starting_after, or the page just before ending_before. */
+enum db_rc store_invoice_line_page(struct db_conn *db, struct og_arena *a, int64_t invoice_id,
+                                   const struct store_page *page, struct store_list *out);
 
 /* invoice_items.c */
 enum db_rc store_invoice_item_insert(struct db_conn *db, struct og_invoice_item *it);
@@ -346,10 +361,12 @@ enum db_rc store_invoice_item_delete(struct db_conn *db, int64_t id);
 enum db_rc store_invoice_items_pending(struct db_conn *db, struct og_arena *a, int64_t customer_id,
                                        int64_t subscription_id, const char *currency, struct store_list *out);
 enum db_rc store_invoice_item_attach(struct db_conn *db, int64_t id, int64_t invoice_id);
+/* Makes the items of invoice_id pending again (a deleted draft); DB_OK. */
+enum db_rc store_invoice_items_detach(struct db_conn *db, int64_t invoice_id, int64_t *n_detached);
 struct store_invoice_item_filter {
 	int64_t customer_id;
 	int64_t invoice_id;
-	int pending; /* -1 any, 1 only pending */
+	int pending; /* -1 any, 1 only pending, 0 only attached to an invoice */
 };
 enum db_rc store_invoice_item_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                                    const struct store_invoice_item_filter *f, struct store_list *out);
