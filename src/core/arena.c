@@ -62,6 +62,10 @@ void arena_reset(struct og_arena *a)
 void *arena_alloc(struct og_arena *a, size_t n)
 {
 	const size_t align = sizeof(max_align_t);
+	if (n > SIZE_MAX / 2) { /* a request this large is a bug: refuse before rounding overflows */
+		fprintf(stderr, "{\"level\":\"error\",\"event\":\"arena_overflow\",\"size\":%zu}\n", n);
+		abort();
+	}
 	n = (n + align - 1) & ~(align - 1);
 	if (n == 0)
 		n = align;
