@@ -48,11 +48,44 @@ enum og_ec api_subscriptions_pause(struct og_req *rq);
 enum og_ec api_subscriptions_resume(struct og_req *rq);
 enum og_ec api_invoices_upcoming(struct og_req *rq);
 
-/* test_clocks.c: /v1/test_helpers/test_clocks (403 unless --enable-test-clocks) */
-enum og_ec api_test_clocks_create(struct og_req *rq);
-enum og_ec api_test_clocks_retrieve(struct og_req *rq);
-enum og_ec api_test_clocks_list(struct og_req *rq);
-enum og_ec api_test_clocks_delete(struct og_req *rq);
-enum og_ec api_test_clocks_advance(struct og_req *rq);
+/* invoices.c */
+enum og_ec api_invoices_create(struct og_req *rq);
+enum og_ec api_invoices_retrieve(struct og_req *rq);
+enum og_ec api_invoices_update(struct og_req *rq);
+enum og_ec api_invoices_list(struct og_req *rq);
+enum og_ec api_invoices_lines(struct og_req *rq);
+enum og_ec api_invoices_finalize(struct og_req *rq);
+enum og_ec api_invoices_pay(struct og_req *rq);
+enum og_ec api_invoices_void(struct og_req *rq);
+enum og_ec api_invoices_mark_uncollectible(struct og_req *rq);
+enum og_ec api_invoices_delete(struct og_req *rq);
+
+/* invoices.c, shared with invoice_items.c */
+struct billing_ctx;
+struct og_invoice;
+struct og_invoice_item;
+struct og_invoice_line;
+#define API_INVOICE_LINES_MAX 1000 /* lines on one invoice (what store_invoice_lines_of reads) */
+/* "Now" for a customer's invoices and items: its test clock's frozen time,
+ * else rq->now. Every invoice and invoice item handler takes now from here. */
+enum og_ec api_invoices_customer_now(struct og_req *rq, int64_t customer_id, int64_t *now);
+/* A billing context on rq's connection, arena and error, at now. */
+void api_invoice_billing_ctx(struct og_req *rq, int64_t now, struct billing_ctx *bc);
+/* The line that bills an invoice item on invoice_id. */
+void api_invoice_line_from_item(const struct og_invoice_item *it, int64_t invoice_id, struct og_invoice_line *l);
+/* After a draft's lines changed: recomputes and writes its totals, and
+ * writes invoice.updated with the new lines. */
+enum og_ec api_invoice_lines_changed(struct og_req *rq, struct billing_ctx *bc, struct og_invoice *inv);
+
+/* invoice_items.c */
+enum og_ec api_invoice_items_create(struct og_req *rq);
+enum og_ec api_invoice_items_retrieve(struct og_req *rq);
+enum og_ec api_invoice_items_update(struct og_req *rq);
+enum og_ec api_invoice_items_list(struct og_req *rq);
+enum og_ec api_invoice_items_delete(struct og_req *rq);
+
+/* events.c */
+enum og_ec api_events_list(struct og_req *rq);
+enum og_ec api_events_retrieve(struct og_req *rq);
 
 #endif

@@ -38,11 +38,25 @@ const struct route routes[] = {
 	{ "POST", "/v1/subscriptions/{id}/resume", api_subscriptions_resume, AUTH_SECRET_KEY, ROUTE_WRITE },
 	{ "GET", "/v1/invoices/upcoming", api_invoices_upcoming, AUTH_SECRET_KEY, ROUTE_READ },
 
-	{ "POST", "/v1/test_helpers/test_clocks", api_test_clocks_create, AUTH_SECRET_KEY, ROUTE_WRITE },
-	{ "GET", "/v1/test_helpers/test_clocks", api_test_clocks_list, AUTH_SECRET_KEY, ROUTE_READ },
-	{ "GET", "/v1/test_helpers/test_clocks/{id}", api_test_clocks_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
-	{ "DELETE", "/v1/test_helpers/test_clocks/{id}", api_test_clocks_delete, AUTH_SECRET_KEY, ROUTE_WRITE },
-	{ "POST", "/v1/test_helpers/test_clocks/{id}/advance", api_test_clocks_advance, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/invoices", api_invoices_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/invoices", api_invoices_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/invoices/{id}", api_invoices_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "POST", "/v1/invoices/{id}", api_invoices_update, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "DELETE", "/v1/invoices/{id}", api_invoices_delete, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/invoices/{id}/lines", api_invoices_lines, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "POST", "/v1/invoices/{id}/finalize", api_invoices_finalize, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/invoices/{id}/pay", api_invoices_pay, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/invoices/{id}/void", api_invoices_void, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/invoices/{id}/mark_uncollectible", api_invoices_mark_uncollectible, AUTH_SECRET_KEY, ROUTE_WRITE },
+
+	{ "POST", "/v1/invoiceitems", api_invoice_items_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/invoiceitems", api_invoice_items_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/invoiceitems/{id}", api_invoice_items_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "POST", "/v1/invoiceitems/{id}", api_invoice_items_update, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "DELETE", "/v1/invoiceitems/{id}", api_invoice_items_delete, AUTH_SECRET_KEY, ROUTE_WRITE },
+
+	{ "GET", "/v1/events", api_events_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/events/{id}", api_events_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
 
 	{ NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW },
 };

@@ -1,0 +1,57 @@
+/* HTTP handlers for /v1/events: the record of every state change, written
+ * by the handlers and the billing engine in the change's own transaction
+ * (billing_event, billing_sub_event). Read-only here; no SQL (store/events.c).
+ * Newest first, like every list. The type filter is an exact match
+ * ("invoice.paid"); Stripe's wildcards ("invoice.*") are not supported yet. */
+#include "api/api.h"
+#include "api/common.h"
+#include "api/render.h"
+
+#define EVENT_TYPE_MAX 100
+
+enum og_ec api_events_retrieve(struct og_req *rq)
+{
+	int64_t id;
+	enum og_ec ec = api_path_id(rq, ID_EVENT, "event", &id);
+	if (ec)
+		return ec;
+	struct og_event e;
+	enum db_rc rc = store_event_get(rq->db, rq->arena, id, &e);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "event", NULL);
+	return api_reply(rq, render_event(&e));
+}
+
+static bool event_exists(struct og_req *rq, int64_t id)
+{
+	struct og_event e;
+	return store_event_get(rq->db, rq->arena, id, &e) == DB_ROW;
+}
+
+enum og_ec api_events_list(struct og_req *rq)
+{
+	struct og_page page = { 0 };
+	const char *type = NULL;
+	struct param_spec spec[] = {
+		PARAMS_PAGE(&page, ID_EVENT),
+		PARAM_STRING("type", &type, NULL, EVENT_TYPE_MAX, 0),
+		PARAM_END,
+	};
+	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	if (ec)
+		return ec;
+	if (type && !*type)
+		type = NULL;
+	struct store_page sp;
+	if ((ec = api_page(rq, &page, event_exists, &sp)))
+		return ec;
+	struct store_list list;
+	enum db_rc rc = store_event_list(rq->db, rq->arena, &sp, type, &list);
+	if (rc != DB_OK)
+		return api_db_error(rq, rc, "events", NULL);
+	json_t *data = json_array();
+	for (int i = 0; i < list.n; i++)
+		json_array_append_new(data, render_event((struct og_event *)list.rows + i));
+	api_reply_list(rq, data, list.has_more, "/v1/events");
+	return OG_EC_NONE;
+}
