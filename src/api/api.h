@@ -88,4 +88,11 @@ enum og_ec api_invoice_items_delete(struct og_req *rq);
 enum og_ec api_events_list(struct og_req *rq);
 enum og_ec api_events_retrieve(struct og_req *rq);
 
+/* test_clocks.c: /v1/test_helpers/test_clocks (403 unless --enable-test-clocks) */
+enum og_ec api_test_clocks_create(struct og_req *rq);
+enum og_ec api_test_clocks_retrieve(struct og_req *rq);
+enum og_ec api_test_clocks_list(struct og_req *rq);
+enum og_ec api_test_clocks_delete(struct og_req *rq);
+enum og_ec api_test_clocks_advance(struct og_req *rq);
+
 #endif

@@ -1,7 +1,10 @@
 /* HTTP handlers for /v1/customers. No SQL here: see store/customers.c.
  * Limits: email up to 512 bytes (must look like local@domain), name 256,
  * phone 64, description 5000, each address field 200 (country 2 letters).
- * An address given on update replaces the stored one whole; "" clears it. */
+ * An address given on update replaces the stored one whole; "" clears it.
+ * test_clock (create only, when the server allows test clocks) puts the
+ * customer on a test clock: it is created at the clock's frozen time, and
+ * its subscriptions copy the clock and live at its time. It cannot change. */
 #include "api/api.h"
 #include "api/common.h"
 
@@ -49,6 +52,9 @@ static bool email_valid(const char *s)
 
 struct customer_input {
 	struct og_customer c;
+	bool is_create;
+	int64_t test_clock_id;
+	bool has_test_clock;
 	json_t *metadata;
 	bool has_metadata;
 	bool has_address, address_null;
@@ -72,8 +78,11 @@ static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 		{ .name = "address", .type = PT_OBJECT, .flags = P_NULLABLE, .sub = address, .present = &in->has_address,
 		  .is_null = &in->address_null },
 		PARAM_METADATA("metadata", &in->metadata, &in->has_metadata),
+		PARAM_ID("test_clock", ID_TEST_CLOCK, &in->test_clock_id, &in->has_test_clock, 0),
 		PARAM_END,
 	};
+	if (!in->is_create) /* a customer's clock is fixed at creation */
+		spec[sizeof spec / sizeof spec[0] - 2] = (struct param_spec)PARAM_END;
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
 		return ec;
@@ -98,18 +107,52 @@ static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 	return OG_EC_NONE;
 }
 
+/* The customer as the API shows it, with its test clock (null when none). */
+static enum og_ec reply_customer(struct og_req *rq, const struct og_customer *c)
+{
+	int64_t clock_id = 0;
+	enum db_rc rc = store_customer_test_clock(rq->db, c->id, &clock_id);
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	json_t *o = api_render_customer(c);
+	api_set_id(o, "test_clock", ID_TEST_CLOCK, clock_id);
+	return api_reply(rq, o);
+}
+
+/* The clock a new customer asks for: allowed, existing; created = its time. */
+static enum og_ec use_test_clock(struct og_req *rq, struct customer_input *in)
+{
+	char buf[ID_MAX_LEN];
+	if (!rq->cfg || !rq->cfg->enable_test_clocks)
+		return og_err(&rq->err, OG_EC_TEST_CLOCKS_DISABLED, "test_clock",
+		              "Test clocks are disabled on this server; start it with --enable-test-clocks.");
+	struct og_test_clock clock;
+	enum db_rc rc = store_test_clock_get(rq->db, rq->arena, in->test_clock_id, &clock);
+	if (rc == DB_DONE)
+		return og_err(&rq->err, OG_EC_PARAM_ID, "test_clock", "No such test_clock: '%s'",
+		              ids_encode(ID_TEST_CLOCK, in->test_clock_id, buf));
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "test_clock", "test_clock");
+	in->c.created = clock.frozen_time;
+	return OG_EC_NONE;
+}
+
 enum og_ec api_customers_create(struct og_req *rq)
 {
-	struct customer_input in = { .c = { .created = rq->now } };
+	struct customer_input in = { .c = { .created = rq->now }, .is_create = true };
 	enum og_ec ec = parse_customer(rq, &in);
 	if (ec)
+		return ec;
+	if (in.has_test_clock && (ec = use_test_clock(rq, &in)))
 		return ec;
 	if ((ec = api_metadata_apply(rq, NULL, in.metadata, &in.c.metadata)))
 		return ec;
 	enum db_rc rc = store_customer_insert(rq->db, &in.c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
-	return api_reply(rq, api_render_customer(&in.c));
+	if (in.has_test_clock && (rc = store_customer_set_test_clock(rq->db, in.c.id, in.test_clock_id)) != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	return reply_customer(rq, &in.c);
 }
 
 enum og_ec api_customers_retrieve(struct og_req *rq)
@@ -122,7 +165,7 @@ enum og_ec api_customers_retrieve(struct og_req *rq)
 	enum db_rc rc = store_customer_get(rq->db, rq->arena, id, &c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
-	return api_reply(rq, api_render_customer(&c));
+	return reply_customer(rq, &c);
 }
 
 enum og_ec api_customers_update(struct og_req *rq)
@@ -142,7 +185,7 @@ enum og_ec api_customers_update(struct og_req *rq)
 	rc = store_customer_update(rq->db, &in.c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
-	return api_reply(rq, api_render_customer(&in.c));
+	return reply_customer(rq, &in.c);
 }
 
 static bool customer_exists(struct og_req *rq, int64_t id)
@@ -171,8 +214,17 @@ enum og_ec api_customers_list(struct og_req *rq)
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "customers", NULL);
 	json_t *data = json_array();
-	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, api_render_customer((struct og_customer *)list.rows + i));
+	for (int i = 0; i < list.n; i++) {
+		const struct og_customer *c = (struct og_customer *)list.rows + i;
+		int64_t clock_id = 0;
+		if ((rc = store_customer_test_clock(rq->db, c->id, &clock_id)) != DB_ROW) {
+			json_decref(data);
+			return api_db_error(rq, rc, "customer", NULL);
+		}
+		json_t *o = api_render_customer(c);
+		api_set_id(o, "test_clock", ID_TEST_CLOCK, clock_id);
+		json_array_append_new(data, o);
+	}
 	api_reply_list(rq, data, list.has_more, "/v1/customers");
 	return OG_EC_NONE;
 }

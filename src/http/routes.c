@@ -58,5 +58,11 @@ const struct route routes[] = {
 	{ "GET", "/v1/events", api_events_list, AUTH_SECRET_KEY, ROUTE_READ },
 	{ "GET", "/v1/events/{id}", api_events_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
 
+	{ "POST", "/v1/test_helpers/test_clocks", api_test_clocks_create, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "GET", "/v1/test_helpers/test_clocks", api_test_clocks_list, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "GET", "/v1/test_helpers/test_clocks/{id}", api_test_clocks_retrieve, AUTH_SECRET_KEY, ROUTE_READ },
+	{ "DELETE", "/v1/test_helpers/test_clocks/{id}", api_test_clocks_delete, AUTH_SECRET_KEY, ROUTE_WRITE },
+	{ "POST", "/v1/test_helpers/test_clocks/{id}/advance", api_test_clocks_advance, AUTH_SECRET_KEY, ROUTE_WRITE },
+
 	{ NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW },
 };

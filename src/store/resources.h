@@ -286,6 +286,8 @@ enum db_rc store_test_clock_list(struct db_conn *db, struct og_arena *a, const s
 /* The customer's test clock (0 when none). */
 enum db_rc store_customer_test_clock(struct db_conn *db, int64_t customer_id, int64_t *clock_id);
 enum db_rc store_customer_set_test_clock(struct db_conn *db, int64_t customer_id, int64_t clock_id);
+/* Live (not deleted) customers on the clock. */
+enum db_rc store_test_clock_count_customers(struct db_conn *db, int64_t clock_id, int64_t *n);
 
 /* subscriptions.c */
 enum db_rc store_subscription_insert(struct db_conn *db, struct og_subscription *s);

@@ -86,3 +86,11 @@ enum db_rc store_customer_set_test_clock(struct db_conn *db, int64_t customer_id
 		return rc;
 	return db_changes(db) ? DB_ROW : DB_DONE;
 }
+
+enum db_rc store_test_clock_count_customers(struct db_conn *db, int64_t clock_id, int64_t *n)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM customers WHERE test_clock_id = $1 AND deleted = 0";
+	struct db_param params[] = { DB_INT(clock_id) };
+	enum db_rc rc = db_query_int(db, sql, params, 1, n);
+	return rc == DB_OK ? DB_ROW : rc;
+}
