@@ -82,6 +82,11 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 	return true;
 }
 
+bool params_utf8_valid(const char *s, size_t len)
+{
+	return utf8_valid((const unsigned char *)s, len);
+}
+
 /* The longest prefix of valid UTF-8 s[0..n) that is at most max bytes and
  * ends on a character boundary. */
 static size_t utf8_clip(const char *s, size_t n, size_t max)

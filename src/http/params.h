@@ -103,6 +103,10 @@ enum og_ec params_parse(struct og_req *rq, json_t *src, const struct param_spec 
 json_t *params_parse_form(const char *text, size_t len, struct og_error *err);
 json_t *params_parse_json_body(const char *text, size_t len, struct og_error *err);
 
+/* True when s[0..len) is strict UTF-8 (no overlong forms, no surrogates,
+ * nothing past U+10FFFF); NUL bytes count as valid here. */
+bool params_utf8_valid(const char *s, size_t len);
+
 /* Pagination: limit (1..100, default 10), starting_after, ending_before
  * (ids of kind; each must name an existing object: the handler checks). */
 struct og_page {

@@ -58,6 +58,8 @@ struct og_req {
 	struct og_error err;      /* filled when the handler returns an error */
 	bool is_stored_reply;     /* reply_text is a stored (idempotent) response */
 	char *reply_text;         /* pre-rendered body (arena), used instead of reply when set */
+	const char *content_type; /* NULL: application/json; else the Content-Type of reply_text
+	                             (static or arena storage), e.g. /metrics' text format */
 
 	void *priv;               /* server's */
 };
