@@ -23,17 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N_METHODS (HTTP_OTHER + 1)
+#define N_METHODS  (HTTP_OTHER + 1)
 #define MAX_STATUS 600
-#define MAX_SLOTS 48
+#define MAX_SLOTS  48
 
-static const int64_t bucket_us[] = { 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-	                                 1000000, 2500000, 5000000 };
-static const char *const bucket_le[] = { "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
-	                                     "0.1",    "0.25",  "0.5",    "1",     "2.5",  "5" };
+static const int64_t bucket_us[] = {500,    1000,   2500,   5000,    10000,   25000,  50000,
+                                    100000, 250000, 500000, 1000000, 2500000, 5000000};
+static const char *const bucket_le[] = {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
+                                        "0.1",    "0.25",  "0.5",    "1",     "2.5",  "5"};
 #define N_BUCKETS (sizeof bucket_us / sizeof bucket_us[0])
 
-static const char *const method_names[N_METHODS] = { "GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OTHER" };
+static const char *const method_names[N_METHODS] = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OTHER"};
 
 struct hist {
 	_Atomic uint64_t bucket[N_BUCKETS + 1]; /* per bucket, not cumulative; last is +Inf */
@@ -84,16 +84,17 @@ void metrics_start(int n_shards)
 		n_routes++;
 	registry.n_rows = n_routes + 1;
 	registry.n_slots = 1; /* slot 0: other */
-	static const int common[] = { 200, 201, 204, 400, 404, 405, 413, 415, 500, 501, 503 };
+	static const int common[] = {200, 201, 204, 400, 404, 405, 413, 415, 500, 501, 503};
 	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
 		add_status(common[i]);
 	for (int ec = 0; ec < OG_EC__COUNT; ec++)
 		add_status(og_ec_status((enum og_ec)ec));
 	registry.shards = xcalloc((size_t)n_shards, sizeof *registry.shards);
 	for (int s = 0; s < n_shards; s++) {
-		registry.shards[s].counts = cache_aligned_zalloc((size_t)registry.n_rows * N_METHODS * (size_t)registry.n_slots *
-		                                          sizeof(_Atomic uint64_t));
-		registry.shards[s].hists = cache_aligned_zalloc((size_t)registry.n_rows * N_METHODS * sizeof(struct hist));
+		registry.shards[s].counts = cache_aligned_zalloc((size_t)registry.n_rows * N_METHODS *
+		                                                 (size_t)registry.n_slots * sizeof(_Atomic uint64_t));
+		registry.shards[s].hists =
+		    cache_aligned_zalloc((size_t)registry.n_rows * N_METHODS * sizeof(struct hist));
 	}
 	registry.n_shards = n_shards;
 }
@@ -152,9 +153,11 @@ char *metrics_render(struct og_arena *a)
 		for (int meth = 0; meth < N_METHODS; meth++) {
 			for (int slot = 0; slot < registry.n_slots; slot++) {
 				uint64_t total = 0;
-				size_t i = ((size_t)row * N_METHODS + (size_t)meth) * (size_t)registry.n_slots + (size_t)slot;
+				size_t i =
+				    ((size_t)row * N_METHODS + (size_t)meth) * (size_t)registry.n_slots + (size_t)slot;
 				for (int s = 0; s < registry.n_shards; s++)
-					total += atomic_load_explicit(&registry.shards[s].counts[i], memory_order_relaxed);
+					total +=
+					    atomic_load_explicit(&registry.shards[s].counts[i], memory_order_relaxed);
 				if (!total)
 					continue;
 				char status[16];
@@ -162,8 +165,11 @@ char *metrics_render(struct og_arena *a)
 					snprintf(status, sizeof status, "%d", registry.slot_status[slot]);
 				else
 					snprintf(status, sizeof status, "other");
-				fprintf(f, "oneguard_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %" PRIu64 "\n",
-				        row_label(row), method_names[meth], status, total);
+				fprintf(
+				    f,
+				    "oneguard_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %" PRIu64
+				    "\n",
+				    row_label(row), method_names[meth], status, total);
 			}
 		}
 	}
@@ -174,7 +180,7 @@ char *metrics_render(struct og_arena *a)
 	for (int row = 0; row < registry.n_rows; row++) {
 		for (int meth = 0; meth < N_METHODS; meth++) {
 			size_t cell = (size_t)row * N_METHODS + (size_t)meth;
-			uint64_t buckets[N_BUCKETS + 1] = { 0 }, sum_us = 0, count = 0;
+			uint64_t buckets[N_BUCKETS + 1] = {0}, sum_us = 0, count = 0;
 			for (int s = 0; s < registry.n_shards; s++) {
 				struct hist *h = &registry.shards[s].hists[cell];
 				for (size_t b = 0; b <= N_BUCKETS; b++)
@@ -189,19 +195,21 @@ char *metrics_render(struct og_arena *a)
 			for (size_t b = 0; b < N_BUCKETS; b++) {
 				cumulative += buckets[b];
 				fprintf(f,
-				        "oneguard_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"%s\"} %" PRIu64
-				        "\n",
+				        "oneguard_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le="
+				        "\"%s\"} %" PRIu64 "\n",
 				        route, method, bucket_le[b], cumulative);
 			}
 			cumulative += buckets[N_BUCKETS];
 			/* +Inf equals _count: both are the number of observations */
 			fprintf(f,
-			        "oneguard_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} %" PRIu64
-			        "\n"
-			        "oneguard_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n"
-			        "oneguard_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %" PRIu64 "\n",
-			        route, method, cumulative, route, method, sum_us / 1000000, sum_us % 1000000, route, method,
-			        cumulative);
+			        "oneguard_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} "
+			        "%" PRIu64 "\n"
+			        "oneguard_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %" PRIu64
+			        ".%06" PRIu64 "\n"
+			        "oneguard_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %" PRIu64
+			        "\n",
+			        route, method, cumulative, route, method, sum_us / 1000000, sum_us % 1000000, route,
+			        method, cumulative);
 		}
 	}
 	fclose(f);

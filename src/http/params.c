@@ -29,14 +29,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FORM_MAX_DEPTH 16       /* bracket groups in one form key */
-#define MSG_VALUE_MAX 100       /* bytes of a caller's value quoted in a message */
-#define NAME_MAX_LEN 160        /* a parameter's full name, "a[b][0][c]" */
+#define FORM_MAX_DEPTH     16   /* bracket groups in one form key */
+#define MSG_VALUE_MAX      100  /* bytes of a caller's value quoted in a message */
+#define NAME_MAX_LEN       160  /* a parameter's full name, "a[b][0][c]" */
 #define STRING_DEFAULT_MAX 5000 /* PT_STRING with max 0 */
-#define METADATA_MAX_KEYS 50
-#define METADATA_KEY_MAX 40
+#define METADATA_MAX_KEYS  50
+#define METADATA_KEY_MAX   40
 #define METADATA_VALUE_MAX 500
-#define TIMESTAMP_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+#define TIMESTAMP_MAX      253402300799LL /* 9999-12-31T23:59:59Z */
 #define AMOUNT_MAX_DEFAULT 99999999999LL
 
 /* ---- UTF-8 ------------------------------------------------------------ */
@@ -153,8 +153,7 @@ static long form_decode(const char *src, size_t len, char *dst)
 static enum og_ec form_conflict(struct og_error *err, const char *key)
 {
 	return og_err(err, OG_EC_BODY_INVALID, key,
-	              "Conflicting parameter: %s is given both as a single value and as a nested object or list.",
-	              key);
+	              "Conflicting parameter: %s is given both as a single value and as a nested object or list.", key);
 }
 
 static enum og_ec form_bad_name(struct og_error *err, const char *key)
@@ -267,7 +266,8 @@ static enum og_ec form_add_pair(json_t *root, const char *pair, size_t len, stru
 	}
 	long vn = form_decode(raw_value, raw_value_len, value);
 	if (vn < 0) {
-		ec = og_err(err, OG_EC_BODY_INVALID, key, "Invalid percent-encoding in the value of parameter: %s", key);
+		ec =
+		    og_err(err, OG_EC_BODY_INVALID, key, "Invalid percent-encoding in the value of parameter: %s", key);
 		goto out;
 	}
 	if (!utf8_valid((const unsigned char *)value, (size_t)vn)) {
@@ -333,14 +333,16 @@ static bool tree_contains(json_t *root, const json_t *needle, int depth)
 	if (json_is_object(root)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(root, k, v) {
+		json_object_foreach(root, k, v)
+		{
 			if (tree_contains(v, needle, depth + 1))
 				return true;
 		}
 	} else if (json_is_array(root)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(root, i, v) {
+		json_array_foreach(root, i, v)
+		{
 			if (tree_contains(v, needle, depth + 1))
 				return true;
 		}
@@ -422,8 +424,8 @@ struct pctx {
  * Returns OG_EC_NONE; PARAM_INVALID for a JSON value of another type;
  * PARAM_INTEGER for a form string that is not a decimal integer;
  * overflow_ec for one that does not fit in int64. */
-static enum og_ec read_int(const struct pctx *cx, json_t *v, const char *name, enum og_ec overflow_ec,
-                           const char *what, int64_t *out)
+static enum og_ec read_int(const struct pctx *cx, json_t *v, const char *name, enum og_ec overflow_ec, const char *what,
+                           int64_t *out)
 {
 	char buf[MSG_VALUE_MAX + 8];
 	if (json_is_integer(v)) {
@@ -431,10 +433,12 @@ static enum og_ec read_int(const struct pctx *cx, json_t *v, const char *name, e
 		return OG_EC_NONE;
 	}
 	if (!cx->coerce || !json_is_string(v))
-		return og_err(&cx->rq->err, OG_EC_PARAM_INVALID, name, "Invalid %s: %s", what, repr(v, buf, sizeof buf));
+		return og_err(&cx->rq->err, OG_EC_PARAM_INVALID, name, "Invalid %s: %s", what,
+		              repr(v, buf, sizeof buf));
 	int rc = decimal_parse(json_string_value(v), json_string_length(v), out);
 	if (rc < 0)
-		return og_err(&cx->rq->err, OG_EC_PARAM_INTEGER, name, "Invalid %s: %s", what, repr(v, buf, sizeof buf));
+		return og_err(&cx->rq->err, OG_EC_PARAM_INTEGER, name, "Invalid %s: %s", what,
+		              repr(v, buf, sizeof buf));
 	if (rc > 0)
 		return og_err(&cx->rq->err, overflow_ec, name, "Invalid %s: %s is too large.", what,
 		              repr(v, buf, sizeof buf));
@@ -447,8 +451,8 @@ static const char *name_join(char *out, size_t size, const char *path, const cha
 {
 	size_t n = 0;
 	size_t path_len = path ? strlen(path) : 0;
-	const char *parts[4] = { path, path ? "[" : NULL, key, path ? "]" : NULL };
-	size_t lens[4] = { path_len, path ? 1 : 0, key_len, path ? 1 : 0 };
+	const char *parts[4] = {path, path ? "[" : NULL, key, path ? "]" : NULL};
+	size_t lens[4] = {path_len, path ? 1 : 0, key_len, path ? 1 : 0};
 	for (int i = 0; i < 4; i++) {
 		size_t take = lens[i] < size - 1 - n ? lens[i] : size - 1 - n;
 		if (take)
@@ -462,18 +466,30 @@ static const char *name_join(char *out, size_t size, const char *path, const cha
 static const char *id_thing(enum id_kind kind)
 {
 	switch (kind) {
-	case ID_PRODUCT: return "product";
-	case ID_PRICE: return "price";
-	case ID_CUSTOMER: return "customer";
-	case ID_SUBSCRIPTION: return "subscription";
-	case ID_SUB_ITEM: return "subscription item";
-	case ID_INVOICE: return "invoice";
-	case ID_INVOICE_LINE: return "invoice line item";
-	case ID_INVOICE_ITEM: return "invoice item";
-	case ID_EVENT: return "event";
-	case ID_API_KEY: return "API key";
-	case ID_TEST_CLOCK: return "test clock";
-	default: return "object";
+	case ID_PRODUCT:
+		return "product";
+	case ID_PRICE:
+		return "price";
+	case ID_CUSTOMER:
+		return "customer";
+	case ID_SUBSCRIPTION:
+		return "subscription";
+	case ID_SUB_ITEM:
+		return "subscription item";
+	case ID_INVOICE:
+		return "invoice";
+	case ID_INVOICE_LINE:
+		return "invoice line item";
+	case ID_INVOICE_ITEM:
+		return "invoice item";
+	case ID_EVENT:
+		return "event";
+	case ID_API_KEY:
+		return "API key";
+	case ID_TEST_CLOCK:
+		return "test clock";
+	default:
+		return "object";
 	}
 }
 
@@ -488,11 +504,13 @@ static enum og_ec parse_metadata(const struct pctx *cx, const struct param_spec 
 		              "Invalid %s: expected an object of string keys and string values, got %s.", name,
 		              repr(v, buf, sizeof buf));
 	if (json_object_size(v) > METADATA_MAX_KEYS)
-		return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid %s: at most %d keys are allowed, %zu were given.",
-		              name, METADATA_MAX_KEYS, json_object_size(v));
+		return og_err(err, OG_EC_PARAM_INVALID, name,
+		              "Invalid %s: at most %d keys are allowed, %zu were given.", name, METADATA_MAX_KEYS,
+		              json_object_size(v));
 	const char *key;
 	json_t *value;
-	json_object_foreach(v, key, value) {
+	json_object_foreach(v, key, value)
+	{
 		size_t key_len = strlen(key);
 		char kname[NAME_MAX_LEN];
 		size_t clip = utf8_clip(key, key_len, METADATA_KEY_MAX);
@@ -508,8 +526,8 @@ static enum og_ec parse_metadata(const struct pctx *cx, const struct param_spec 
 			              "Invalid %s: values must be strings (use \"\" to unset a key), got %s.", kname,
 			              repr(value, buf, sizeof buf));
 		if (json_string_length(value) > METADATA_VALUE_MAX)
-			return og_err(err, OG_EC_PARAM_TOO_LONG, kname, "Invalid %s: values can have up to %d characters.",
-			              kname, METADATA_VALUE_MAX);
+			return og_err(err, OG_EC_PARAM_TOO_LONG, kname,
+			              "Invalid %s: values can have up to %d characters.", kname, METADATA_VALUE_MAX);
 	}
 	*(json_t **)sp->out = v;
 	return OG_EC_NONE;
@@ -544,22 +562,25 @@ static enum og_ec parse_array(const struct pctx *cx, const struct param_spec *sp
 		n = json_object_size(v);
 		const char *k;
 		json_t *e;
-		json_object_foreach(v, k, e) {
+		json_object_foreach(v, k, e)
+		{
 			size_t index;
 			(void)e;
 			/* n distinct keys, each an index below n: exactly 0..n-1 */
 			if (!index_parse(k, n, &index))
-				return og_err(err, OG_EC_PARAM_INVALID, name,
-				              "Invalid array %s: unexpected index '%.40s'; indexes must run 0, 1, 2 ... without "
-				              "gaps.",
-				              name, k);
+				return og_err(
+				    err, OG_EC_PARAM_INVALID, name,
+				    "Invalid array %s: unexpected index '%.40s'; indexes must run 0, 1, 2 ... without "
+				    "gaps.",
+				    name, k);
 		}
 	} else {
-		return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid array %s: got %s.", name, repr(v, buf, sizeof buf));
+		return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid array %s: got %s.", name,
+		              repr(v, buf, sizeof buf));
 	}
 	if (sp->max > 0 && n > (uint64_t)sp->max)
-		return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid array %s: at most %" PRId64 " elements are allowed.",
-		              name, sp->max);
+		return og_err(err, OG_EC_PARAM_INVALID, name,
+		              "Invalid array %s: at most %" PRId64 " elements are allowed.", name, sp->max);
 	if (!sp->elem)
 		return OG_BUG(err, "PT_ARRAY spec without elem()");
 	for (size_t i = 0; i < n; i++) {
@@ -611,7 +632,8 @@ static enum og_ec parse_currency(const struct pctx *cx, const struct param_spec 
 {
 	char buf[MSG_VALUE_MAX + 8];
 	if (!json_is_string(v))
-		return og_err(&cx->rq->err, OG_EC_PARAM_INVALID, name, "Invalid currency: %s", repr(v, buf, sizeof buf));
+		return og_err(&cx->rq->err, OG_EC_PARAM_INVALID, name, "Invalid currency: %s",
+		              repr(v, buf, sizeof buf));
 	const char *s = json_string_value(v);
 	const struct currency *cur = NULL;
 	if (json_string_length(v) == 3) {
@@ -673,7 +695,8 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 			              "Invalid string: %s; %s must be at most %" PRId64 " characters (got %zu).",
 			              repr(v, buf, sizeof buf), name, max, len);
 		if (strlen(json_string_value(v)) != len) /* jansson refuses \u0000 unless asked; keep it so */
-			return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid string: %s contains a NUL character.", name);
+			return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid string: %s contains a NUL character.",
+			              name);
 		*(const char **)sp->out = json_string_value(v);
 		break;
 	}
@@ -687,8 +710,8 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 		}
 		if (i64 < lo || i64 > hi)
 			return og_err(err, OG_EC_PARAM_INTEGER, name,
-			              "Invalid integer: %" PRId64 "; %s must be between %" PRId64 " and %" PRId64 ".", i64,
-			              name, lo, hi);
+			              "Invalid integer: %" PRId64 "; %s must be between %" PRId64 " and %" PRId64 ".",
+			              i64, name, lo, hi);
 		*(int64_t *)sp->out = i64;
 		break;
 	}
@@ -700,8 +723,9 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 			hi = AMOUNT_MAX_DEFAULT;
 		if (i64 < lo || i64 > hi)
 			return og_err(err, OG_EC_PARAM_AMOUNT, name,
-			              "Invalid amount: %" PRId64 "; %s must be an integer number of minor units between %" PRId64
-			              " and %" PRId64 ".",
+			              "Invalid amount: %" PRId64
+			              "; %s must be an integer number of minor units between %" PRId64 " and %" PRId64
+			              ".",
 			              i64, name, lo, hi);
 		*(int64_t *)sp->out = i64;
 		break;
@@ -711,8 +735,8 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 			return ec;
 		if (i64 < 0 || i64 > TIMESTAMP_MAX)
 			return og_err(err, OG_EC_PARAM_INVALID, name,
-			              "Invalid timestamp: %" PRId64 "; %s must be Unix seconds between 0 and %lld.", i64, name,
-			              TIMESTAMP_MAX);
+			              "Invalid timestamp: %" PRId64 "; %s must be Unix seconds between 0 and %lld.",
+			              i64, name, TIMESTAMP_MAX);
 		*(int64_t *)sp->out = i64;
 		break;
 	case PT_BOOL:
@@ -784,7 +808,8 @@ static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct pa
 	if (src) {
 		const char *key;
 		json_t *v;
-		json_object_foreach(src, key, v) {
+		json_object_foreach(src, key, v)
+		{
 			const struct param_spec *sp = spec;
 			while (sp->name && strcmp(sp->name, key) != 0)
 				sp++;
@@ -817,8 +842,8 @@ static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct pa
 enum og_ec params_parse(struct og_req *rq, json_t *src, const struct param_spec *spec, const char *path)
 {
 	struct pctx cx = {
-		.rq = rq,
-		.coerce = rq->body_is_form || (src && rq->query && tree_contains(rq->query, src, 0)),
+	    .rq = rq,
+	    .coerce = rq->body_is_form || (src && rq->query && tree_contains(rq->query, src, 0)),
 	};
 	return parse_spec(&cx, src, spec, path);
 }

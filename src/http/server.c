@@ -65,25 +65,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define HEADERS_MAX (16 * 1024)   /* request line + headers */
-#define BODY_HARD_CAP_FACTOR 16   /* evhttp's own limit, a multiple of cfg->body_limit */
-#define LISTEN_BACKLOG 1024
-#define STOP_GRACE_MS 200         /* after the last in-flight job, to flush replies */
-#define MAX_LOOPS 256
+#define HEADERS_MAX          (16 * 1024) /* request line + headers */
+#define BODY_HARD_CAP_FACTOR 16          /* evhttp's own limit, a multiple of cfg->body_limit */
+#define LISTEN_BACKLOG       1024
+#define STOP_GRACE_MS        200 /* after the last in-flight job, to flush replies */
+#define MAX_LOOPS            256
 
 struct loop;
 
 /* One request being served. Lives in its own arena, which finish() frees. */
 struct http_ctx {
-	struct og_req rq;             /* first: handlers see only this */
+	struct og_req rq; /* first: handlers see only this */
 	struct evhttp_request *req;
 	struct loop *loop;
 	const struct route *route;
 	struct store_job job;
 	int64_t t0_ns;
-	enum og_ec ec;                /* the write job's result */
-	bool committed;               /* the write job's commit succeeded */
-	bool client_gone;             /* the connection closed while the job ran */
+	enum og_ec ec;    /* the write job's result */
+	bool committed;   /* the write job's commit succeeded */
+	bool client_gone; /* the connection closed while the job ran */
 	struct http_ctx *next_done;
 };
 
@@ -97,13 +97,13 @@ struct loop {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct event *wake;           /* completions are waiting in done_* */
-	struct event *stop;           /* the supervisor asks this loop to stop */
-	struct event *grace;          /* stopping: time to flush the last replies */
-	pthread_mutex_t lock;         /* guards done_head/done_tail and the wake activation */
+	struct event *wake;   /* completions are waiting in done_* */
+	struct event *stop;   /* the supervisor asks this loop to stop */
+	struct event *grace;  /* stopping: time to flush the last replies */
+	pthread_mutex_t lock; /* guards done_head/done_tail and the wake activation */
 	struct http_ctx *done_head, *done_tail;
-	int n_inflight;               /* write jobs submitted and not yet answered (loop thread) */
-	bool stopping;                /* loop thread */
+	int n_inflight; /* write jobs submitted and not yet answered (loop thread) */
+	bool stopping;  /* loop thread */
 };
 
 struct server {
@@ -112,7 +112,7 @@ struct server {
 	struct loop *loops;
 	int n_loops;
 	size_t body_limit;
-	atomic_int n_finished;        /* loop threads that have returned */
+	atomic_int n_finished; /* loop threads that have returned */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -136,16 +136,36 @@ static void request_id_new(char out[40])
 static enum http_method method_of(enum evhttp_cmd_type cmd, const char **name)
 {
 	switch (cmd) {
-	case EVHTTP_REQ_GET: *name = "GET"; return HTTP_GET;
-	case EVHTTP_REQ_POST: *name = "POST"; return HTTP_POST;
-	case EVHTTP_REQ_DELETE: *name = "DELETE"; return HTTP_DELETE;
-	case EVHTTP_REQ_PUT: *name = "PUT"; return HTTP_PUT;
-	case EVHTTP_REQ_PATCH: *name = "PATCH"; return HTTP_PATCH;
-	case EVHTTP_REQ_HEAD: *name = "HEAD"; return HTTP_HEAD;
-	case EVHTTP_REQ_OPTIONS: *name = "OPTIONS"; return HTTP_OTHER;
-	case EVHTTP_REQ_TRACE: *name = "TRACE"; return HTTP_OTHER;
-	case EVHTTP_REQ_CONNECT: *name = "CONNECT"; return HTTP_OTHER;
-	default: *name = "OTHER"; return HTTP_OTHER;
+	case EVHTTP_REQ_GET:
+		*name = "GET";
+		return HTTP_GET;
+	case EVHTTP_REQ_POST:
+		*name = "POST";
+		return HTTP_POST;
+	case EVHTTP_REQ_DELETE:
+		*name = "DELETE";
+		return HTTP_DELETE;
+	case EVHTTP_REQ_PUT:
+		*name = "PUT";
+		return HTTP_PUT;
+	case EVHTTP_REQ_PATCH:
+		*name = "PATCH";
+		return HTTP_PATCH;
+	case EVHTTP_REQ_HEAD:
+		*name = "HEAD";
+		return HTTP_HEAD;
+	case EVHTTP_REQ_OPTIONS:
+		*name = "OPTIONS";
+		return HTTP_OTHER;
+	case EVHTTP_REQ_TRACE:
+		*name = "TRACE";
+		return HTTP_OTHER;
+	case EVHTTP_REQ_CONNECT:
+		*name = "CONNECT";
+		return HTTP_OTHER;
+	default:
+		*name = "OTHER";
+		return HTTP_OTHER;
 	}
 }
 
@@ -245,7 +265,8 @@ static int media_type(const char *ct, bool *bad_charset)
 				v++;
 				vlen -= 2;
 			}
-			if (!((vlen == 5 && strncasecmp(v, "utf-8", 5) == 0) || (vlen == 4 && strncasecmp(v, "utf8", 4) == 0)))
+			if (!((vlen == 5 && strncasecmp(v, "utf-8", 5) == 0) ||
+			      (vlen == 4 && strncasecmp(v, "utf8", 4) == 0)))
 				*bad_charset = true;
 		}
 		p += plen;
@@ -362,9 +383,9 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 		log_msg(LOG_INFO, "http_request",
 		        "\"method\":\"%s\",\"route\":\"%s\",\"path\":\"%s\",\"status\":%d,\"duration_ms\":%" PRId64
 		        ".%03" PRId64 ",\"request_id\":\"%s\"%s%s%s%s",
-		        rq->method_name, rq->route ? rq->route : "-", log_json_escape(rq->path, path, sizeof path), status,
-		        us / 1000, us % 1000, rq->request_id, ec ? ",\"error\":\"" : "", ec ? og_ec_code(ec) : "",
-		        ec ? "\"" : "", cx->client_gone ? ",\"client_gone\":true" : "");
+		        rq->method_name, rq->route ? rq->route : "-", log_json_escape(rq->path, path, sizeof path),
+		        status, us / 1000, us % 1000, rq->request_id, ec ? ",\"error\":\"" : "",
+		        ec ? og_ec_code(ec) : "", ec ? "\"" : "", cx->client_gone ? ",\"client_gone\":true" : "");
 	}
 	ctx_free(cx);
 }
@@ -385,7 +406,7 @@ static void maybe_finish(struct loop *lp)
 {
 	if (!lp->stopping || lp->n_inflight > 0)
 		return;
-	struct timeval tv = { 0, STOP_GRACE_MS * 1000 };
+	struct timeval tv = {0, STOP_GRACE_MS * 1000};
 	evtimer_add(lp->grace, &tv);
 }
 
@@ -501,9 +522,10 @@ static enum og_ec read_body(struct http_ctx *cx)
 		rq->body_is_form = true;
 	} else {
 		char safe[80];
-		return og_err(&rq->err, OG_EC_MEDIA_TYPE, NULL,
-		              "Unsupported Content-Type '%s': send application/x-www-form-urlencoded or application/json.",
-		              printable(ct ? ct : "", safe, sizeof safe));
+		return og_err(
+		    &rq->err, OG_EC_MEDIA_TYPE, NULL,
+		    "Unsupported Content-Type '%s': send application/x-www-form-urlencoded or application/json.",
+		    printable(ct ? ct : "", safe, sizeof safe));
 	}
 	if (!body)
 		return rq->err.ec;
@@ -518,14 +540,16 @@ static enum og_ec run_read(struct http_ctx *cx)
 	struct db_conn *db = rq->db;
 	enum db_rc rc = db_begin(db, false);
 	if (rc != DB_OK)
-		return rc == DB_RETRY ? og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.")
-		                      : og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "The database is unavailable.");
+		return rc == DB_RETRY
+		           ? og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.")
+		           : og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "The database is unavailable.");
 	enum og_ec ec = cx->route->fn(rq);
 	if (ec == OG_EC_NONE) {
 		rc = db_commit(db);
 		if (rc != DB_OK)
-			ec = rc == DB_RETRY ? og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.")
-			                    : OG_BUG(&rq->err, "read transaction did not commit");
+			ec = rc == DB_RETRY
+			         ? og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.")
+			         : OG_BUG(&rq->err, "read transaction did not commit");
 	} else {
 		db_rollback(db);
 	}
@@ -576,14 +600,14 @@ static void on_request(struct evhttp_request *req, void *arg)
 		/* the path is UTF-8; json_text() repairs a character cut at the end */
 		ec = path_matched ? og_err(&rq->err, OG_EC_METHOD_NOT_ALLOWED, NULL, "%s is not allowed on %.180s.",
 		                           rq->method_name, rq->path)
-		                  : og_err(&rq->err, OG_EC_ROUTE_MISSING, NULL, "Unrecognized request URL (%s: %.180s).",
-		                           rq->method_name, rq->path);
+		                  : og_err(&rq->err, OG_EC_ROUTE_MISSING, NULL,
+		                           "Unrecognized request URL (%s: %.180s).", rq->method_name, rq->path);
 		goto answer;
 	}
 	size_t body_len = evbuffer_get_length(evhttp_request_get_input_buffer(req));
 	if (body_len > srv->body_limit) {
-		ec = og_err(&rq->err, OG_EC_BODY_TOO_LARGE, NULL, "The request body is %zu bytes; the limit is %zu bytes.",
-		            body_len, srv->body_limit);
+		ec = og_err(&rq->err, OG_EC_BODY_TOO_LARGE, NULL,
+		            "The request body is %zu bytes; the limit is %zu bytes.", body_len, srv->body_limit);
 		goto answer;
 	}
 	if (cx->route->kind != ROUTE_RAW || cx->route->auth == AUTH_SECRET_KEY) {
@@ -643,8 +667,8 @@ answer:
  * every loop can bind its own. Returns the fd or -1 with a reason. */
 static int listen_socket(const char *host, int port, bool reuseport, char *why, size_t why_size)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-		                      .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	char port_text[16];
 	snprintf(port_text, sizeof port_text, "%d", port);
@@ -753,8 +777,8 @@ static bool loop_init(struct loop *lp, struct server *srv, int index, int fd, ch
 		close(fd);
 		return false;
 	}
-	size_t hard_cap = srv->body_limit > SIZE_MAX / BODY_HARD_CAP_FACTOR ? SIZE_MAX / 2
-	                                                                    : srv->body_limit * BODY_HARD_CAP_FACTOR;
+	size_t hard_cap =
+	    srv->body_limit > SIZE_MAX / BODY_HARD_CAP_FACTOR ? SIZE_MAX / 2 : srv->body_limit * BODY_HARD_CAP_FACTOR;
 	if (hard_cap > (size_t)INT32_MAX)
 		hard_cap = (size_t)INT32_MAX;
 	evhttp_set_max_body_size(lp->http, (ev_ssize_t)hard_cap);
@@ -783,16 +807,17 @@ static bool loop_init(struct loop *lp, struct server *srv, int index, int fd, ch
 int http_serve(const struct og_config *cfg, struct og_store *st)
 {
 	if (sodium_init() < 0 || evthread_use_pthreads() != 0) {
-		log_msg(LOG_ERROR, "http_start_failed", "\"reason\":\"libsodium or libevent threads did not initialise\"");
+		log_msg(LOG_ERROR, "http_start_failed",
+		        "\"reason\":\"libsodium or libevent threads did not initialise\"");
 		return 1;
 	}
-	struct server srv = { .cfg = cfg, .store = st };
+	struct server srv = {.cfg = cfg, .store = st};
 	srv.body_limit = cfg->body_limit ? cfg->body_limit : 64 * 1024;
 	srv.n_loops = cfg->n_threads < 1 ? 1 : cfg->n_threads > MAX_LOOPS ? MAX_LOOPS : cfg->n_threads;
 	srv.loops = xcalloc((size_t)srv.n_loops, sizeof *srv.loops);
 	atomic_init(&srv.n_finished, 0);
 
-	int rc = 1, sig_pipe[2] = { -1, -1 };
+	int rc = 1, sig_pipe[2] = {-1, -1};
 	struct sigaction old_int, old_term, old_pipe, sa;
 	bool handlers_set = false;
 	char why[256] = "";
@@ -857,7 +882,7 @@ int http_serve(const struct og_config *cfg, struct og_store *st)
 		for (int i = 0; i < n_threads; i++)
 			event_active(srv.loops[i].stop, 0, 0);
 	while (atomic_load(&srv.n_finished) < n_threads) {
-		struct pollfd pfd = { .fd = sig_pipe[0], .events = POLLIN };
+		struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		unsigned char c;

@@ -26,7 +26,7 @@ static struct og_req *req_new(const char *body, bool is_form, const char *query)
 {
 	struct og_req *rq = calloc(1, sizeof *rq);
 	rq->arena = arena_new();
-	struct og_error err = { 0 };
+	struct og_error err = {0};
 	rq->body_is_form = is_form;
 	if (is_form)
 		rq->body = params_parse_form(body, strlen(body), &err);
@@ -38,9 +38,18 @@ static struct og_req *req_new(const char *body, bool is_form, const char *query)
 	assert_non_null(rq->query);
 	return rq;
 }
-static struct og_req *form(const char *body) { return req_new(body, true, NULL); }
-static struct og_req *json(const char *body) { return req_new(body, false, NULL); }
-static struct og_req *query(const char *q) { return req_new("", false, q); }
+static struct og_req *form(const char *body)
+{
+	return req_new(body, true, NULL);
+}
+static struct og_req *json(const char *body)
+{
+	return req_new(body, false, NULL);
+}
+static struct og_req *query(const char *q)
+{
+	return req_new("", false, q);
+}
 
 static void req_free(struct og_req *rq)
 {
@@ -56,12 +65,12 @@ static enum og_ec parse(struct og_req *rq, const struct param_spec *spec)
 	return params_parse(rq, rq->body, spec, NULL);
 }
 
-#define assert_ok(rq, spec)                                                                          \
-	do {                                                                                             \
-		enum og_ec ec_ = parse((rq), (spec));                                                        \
-		if (ec_ != OG_EC_NONE)                                                                       \
-			fail_msg("expected success, got %s: %s (param %s)", og_ec_name(ec_), (rq)->err.message, \
-			         (rq)->err.param);                                                               \
+#define assert_ok(rq, spec)                                                                                            \
+	do {                                                                                                           \
+		enum og_ec ec_ = parse((rq), (spec));                                                                  \
+		if (ec_ != OG_EC_NONE)                                                                                 \
+			fail_msg("expected success, got %s: %s (param %s)", og_ec_name(ec_), (rq)->err.message,        \
+			         (rq)->err.param);                                                                     \
 	} while (0)
 
 /* Parses body (form or JSON) with spec and checks the error and the param. */
@@ -96,7 +105,7 @@ static void json_err(const char *body, const struct param_spec *spec, enum og_ec
 /* The parsed form as compact sorted JSON, for comparisons. */
 static void assert_form(const char *text, const char *want_json)
 {
-	struct og_error err = { 0 };
+	struct og_error err = {0};
 	json_t *v = params_parse_form(text, strlen(text), &err);
 	if (!v)
 		fail_msg("form '%s' refused: %s", text, err.message);
@@ -109,7 +118,7 @@ static void assert_form(const char *text, const char *want_json)
 
 static void assert_form_refused(const char *text, size_t len, const char *param, const char *message_part)
 {
-	struct og_error err = { 0 };
+	struct og_error err = {0};
 	json_t *v = params_parse_form(text, len, &err);
 	if (v) {
 		char *got = json_dumps(v, JSON_COMPACT);
@@ -160,9 +169,10 @@ static void test_form_nesting(void **state)
 	assert_form("a[]=", "{\"a\":[\"\"]}");
 	assert_form("a[b]=1&c=2&a[d]=3", "{\"a\":{\"b\":\"1\",\"d\":\"3\"},\"c\":\"2\"}");
 	/* 16 groups deep is the limit */
-	assert_form("a[1][2][3][4][5][6][7][8][9][10][11][12][13][14][15][16]=x",
-	            "{\"a\":{\"1\":{\"2\":{\"3\":{\"4\":{\"5\":{\"6\":{\"7\":{\"8\":{\"9\":{\"10\":{\"11\":{\"12\":{\"13\":"
-	            "{\"14\":{\"15\":{\"16\":\"x\"}}}}}}}}}}}}}}}}}");
+	assert_form(
+	    "a[1][2][3][4][5][6][7][8][9][10][11][12][13][14][15][16]=x",
+	    "{\"a\":{\"1\":{\"2\":{\"3\":{\"4\":{\"5\":{\"6\":{\"7\":{\"8\":{\"9\":{\"10\":{\"11\":{\"12\":{\"13\":"
+	    "{\"14\":{\"15\":{\"16\":\"x\"}}}}}}}}}}}}}}}}}");
 }
 
 static void test_form_refused(void **state)
@@ -176,9 +186,9 @@ static void test_form_refused(void **state)
 	assert_form_refused("a%=1", 4, "a%", "percent-encoding in parameter name");
 	assert_form_refused("a=%FF", 5, "a", "UTF-8");
 	assert_form_refused("a=\xFF", 3, "a", "UTF-8");
-	assert_form_refused("a=%C3", 5, "a", "UTF-8");            /* truncated sequence */
-	assert_form_refused("a=%C0%AF", 8, "a", "UTF-8");         /* overlong '/' */
-	assert_form_refused("a=%ED%A0%80", 11, "a", "UTF-8");     /* surrogate */
+	assert_form_refused("a=%C3", 5, "a", "UTF-8");           /* truncated sequence */
+	assert_form_refused("a=%C0%AF", 8, "a", "UTF-8");        /* overlong '/' */
+	assert_form_refused("a=%ED%A0%80", 11, "a", "UTF-8");    /* surrogate */
 	assert_form_refused("a=%F4%90%80%80", 14, "a", "UTF-8"); /* past U+10FFFF */
 	assert_form_refused("%FF=1", 5, "?", "UTF-8");
 	assert_form_refused("\xC3(=1", 4, "?(", "UTF-8");
@@ -190,7 +200,8 @@ static void test_form_refused(void **state)
 	assert_form_refused("a[b=1", 5, "a[b", "Invalid parameter name");
 	assert_form_refused("a[b]c=1", 7, "a[b]c", "Invalid parameter name");
 	assert_form_refused("a[][]=1", 7, "a[][]", "Invalid parameter name");
-	assert_form_refused("metadata[]]=x", 13, "metadata[]]", "Invalid parameter name"); /* a group ends at the first ']' */
+	assert_form_refused("metadata[]]=x", 13, "metadata[]]",
+	                    "Invalid parameter name"); /* a group ends at the first ']' */
 	assert_form_refused("a=1&a[b]=2", 10, "a[b]", "Conflicting");
 	assert_form_refused("a[b]=2&a=1", 10, "a", "Conflicting");
 	assert_form_refused("a[]=1&a[0]=2", 12, "a[0]", "Conflicting");
@@ -211,6 +222,26 @@ static void test_form_refused(void **state)
 	json_t *v = params_parse_form(NULL, 0, &err);
 	assert_true(json_is_object(v) && json_object_size(v) == 0);
 	json_decref(v);
+}
+
+static void test_utf8_valid(void **state)
+{
+	(void)state;
+	assert_true(params_utf8_valid("", 0));
+	assert_true(params_utf8_valid("abc", 3));
+	assert_true(params_utf8_valid("a\0b", 3));
+	assert_true(params_utf8_valid("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF", 13));
+	assert_false(params_utf8_valid("\x80", 1));
+	assert_false(params_utf8_valid("\xC1\xBF", 2));         /* overlong */
+	assert_false(params_utf8_valid("\xE0\x9F\xBF", 3));     /* overlong */
+	assert_false(params_utf8_valid("\xF0\x8F\xBF\xBF", 4)); /* overlong */
+	assert_false(params_utf8_valid("\xED\xBF\xBF", 3));     /* surrogate */
+	assert_false(params_utf8_valid("\xF4\x90\x80\x80", 4)); /* past U+10FFFF */
+	assert_false(params_utf8_valid("\xF5\x80\x80\x80", 4));
+	assert_false(params_utf8_valid("\xE2\x82", 2)); /* truncated */
+	assert_false(params_utf8_valid("\xE2\x28\xA1", 3));
+	/* the length is honoured */
+	assert_true(params_utf8_valid("ok\xFF", 2));
 }
 
 static void test_form_long_pair(void **state)
@@ -285,11 +316,16 @@ static void test_string(void **state)
 	const char *name = NULL, *desc = "unchanged", *nick = NULL;
 	bool has_name = false, has_desc = false, desc_null = false;
 	struct param_spec spec[] = {
-		PARAM_STRING("name", &name, &has_name, 10, P_REQUIRED),
-		{ .name = "description", .type = PT_STRING, .flags = P_NULLABLE, .out = &desc, .present = &has_desc,
-		  .is_null = &desc_null, .max = 20 },
-		PARAM_STRING("nickname", &nick, NULL, 0, 0),
-		PARAM_END,
+	    PARAM_STRING("name", &name, &has_name, 10, P_REQUIRED),
+	    {.name = "description",
+	     .type = PT_STRING,
+	     .flags = P_NULLABLE,
+	     .out = &desc,
+	     .present = &has_desc,
+	     .is_null = &desc_null,
+	     .max = 20},
+	    PARAM_STRING("nickname", &nick, NULL, 0, 0),
+	    PARAM_END,
 	};
 	struct og_req *rq = form("name=Jenny+R&nickname=");
 	assert_ok(rq, spec);
@@ -373,9 +409,9 @@ static void test_int64(void **state)
 	int64_t days = -1, any = 0;
 	bool has_days = false;
 	struct param_spec spec[] = {
-		PARAM_INT64("days", &days, &has_days, 0, 730, 0),
-		PARAM_INT64("any", &any, NULL, 0, 0, 0), /* 0, 0: the whole int64 range */
-		PARAM_END,
+	    PARAM_INT64("days", &days, &has_days, 0, 730, 0),
+	    PARAM_INT64("any", &any, NULL, 0, 0, 0), /* 0, 0: the whole int64 range */
+	    PARAM_END,
 	};
 	struct og_req *rq = form("days=30&any=-9223372036854775808");
 	assert_ok(rq, spec);
@@ -426,9 +462,9 @@ static void test_amount(void **state)
 	(void)state;
 	int64_t amount = -1, fee = -1;
 	struct param_spec spec[] = {
-		PARAM_AMOUNT("unit_amount", &amount, NULL, P_REQUIRED),
-		{ .name = "fee", .type = PT_AMOUNT, .out = &fee, .min = 1, .max = 100 },
-		PARAM_END,
+	    PARAM_AMOUNT("unit_amount", &amount, NULL, P_REQUIRED),
+	    {.name = "fee", .type = PT_AMOUNT, .out = &fee, .min = 1, .max = 100},
+	    PARAM_END,
 	};
 	struct og_req *rq = form("unit_amount=0");
 	assert_ok(rq, spec);
@@ -460,9 +496,13 @@ static void test_timestamp(void **state)
 	int64_t at = -1;
 	bool has_at = false, at_null = false;
 	struct param_spec spec[] = {
-		{ .name = "trial_end", .type = PT_TIMESTAMP, .flags = P_NULLABLE, .out = &at, .present = &has_at,
-		  .is_null = &at_null },
-		PARAM_END,
+	    {.name = "trial_end",
+	     .type = PT_TIMESTAMP,
+	     .flags = P_NULLABLE,
+	     .out = &at,
+	     .present = &has_at,
+	     .is_null = &at_null},
+	    PARAM_END,
 	};
 	struct og_req *rq = form("trial_end=253402300799");
 	assert_ok(rq, spec);
@@ -493,7 +533,7 @@ static void test_bool(void **state)
 {
 	(void)state;
 	bool active = false, has_active = false;
-	struct param_spec spec[] = { PARAM_BOOL("active", &active, &has_active, 0), PARAM_END };
+	struct param_spec spec[] = {PARAM_BOOL("active", &active, &has_active, 0), PARAM_END};
 	struct og_req *rq = form("active=true");
 	assert_ok(rq, spec);
 	assert_true(active && has_active);
@@ -519,17 +559,17 @@ static void test_bool(void **state)
 	json_err("{\"active\":null}", spec, OG_EC_PARAM_INVALID, "active", "cannot be null");
 }
 
-static const char *const intervals[] = { "day", "week", "month", "year", NULL };
-static const char *const two[] = { "charge_automatically", "send_invoice", NULL };
+static const char *const intervals[] = {"day", "week", "month", "year", NULL};
+static const char *const two[] = {"charge_automatically", "send_invoice", NULL};
 
 static void test_enum(void **state)
 {
 	(void)state;
 	int interval = -1, method = -1;
 	struct param_spec spec[] = {
-		PARAM_ENUM("interval", &interval, NULL, intervals, P_REQUIRED),
-		PARAM_ENUM("collection_method", &method, NULL, two, 0),
-		PARAM_END,
+	    PARAM_ENUM("interval", &interval, NULL, intervals, P_REQUIRED),
+	    PARAM_ENUM("collection_method", &method, NULL, two, 0),
+	    PARAM_END,
 	};
 	struct og_req *rq = form("interval=month&collection_method=send_invoice");
 	assert_ok(rq, spec);
@@ -556,7 +596,7 @@ static void test_id(void **state)
 	ids_encode(ID_PRICE, 42, other);
 	int64_t customer = 0;
 	bool has = false;
-	struct param_spec spec[] = { PARAM_ID("customer", ID_CUSTOMER, &customer, &has, P_REQUIRED), PARAM_END };
+	struct param_spec spec[] = {PARAM_ID("customer", ID_CUSTOMER, &customer, &has, P_REQUIRED), PARAM_END};
 	snprintf(body, sizeof body, "customer=%s", id);
 	struct og_req *rq = form(body);
 	assert_ok(rq, spec);
@@ -579,7 +619,7 @@ static void test_id(void **state)
 	json_err("{\"customer\":42}", spec, OG_EC_PARAM_INVALID, "customer", "expected an id");
 	form_err("customer=", spec, OG_EC_PARAM_MISSING, "customer", NULL);
 
-	struct param_spec kinds[] = { PARAM_ID("k", ID_SUB_ITEM, &customer, NULL, 0), PARAM_END };
+	struct param_spec kinds[] = {PARAM_ID("k", ID_SUB_ITEM, &customer, NULL, 0), PARAM_END};
 	form_err("k=si_x", kinds, OG_EC_PARAM_ID, "k", "No such subscription item: 'si_x'");
 	kinds[0].id_kind = ID_API_KEY;
 	form_err("k=x", kinds, OG_EC_PARAM_ID, "k", "No such API key");
@@ -593,8 +633,8 @@ static void test_currency(void **state)
 	const char *cur = NULL;
 	bool cur_null = false;
 	struct param_spec spec[] = {
-		{ .name = "currency", .type = PT_CURRENCY, .flags = P_NULLABLE, .out = &cur, .is_null = &cur_null },
-		PARAM_END,
+	    {.name = "currency", .type = PT_CURRENCY, .flags = P_NULLABLE, .out = &cur, .is_null = &cur_null},
+	    PARAM_END,
 	};
 	struct og_req *rq = form("currency=usd");
 	assert_ok(rq, spec);
@@ -625,7 +665,7 @@ static void test_metadata(void **state)
 	(void)state;
 	json_t *md = NULL;
 	bool has_md = false;
-	struct param_spec spec[] = { PARAM_METADATA("metadata", &md, &has_md), PARAM_END };
+	struct param_spec spec[] = {PARAM_METADATA("metadata", &md, &has_md), PARAM_END};
 	struct og_req *rq = form("metadata[plan]=gold&metadata[old]=");
 	assert_ok(rq, spec);
 	assert_true(has_md);
@@ -700,14 +740,18 @@ static void test_object(void **state)
 	int64_t count = 1;
 	bool has_rec = false, rec_null = false;
 	struct param_spec recurring[] = {
-		PARAM_ENUM("interval", &interval, NULL, intervals, P_REQUIRED),
-		PARAM_INT64("interval_count", &count, NULL, 1, 365, 0),
-		PARAM_END,
+	    PARAM_ENUM("interval", &interval, NULL, intervals, P_REQUIRED),
+	    PARAM_INT64("interval_count", &count, NULL, 1, 365, 0),
+	    PARAM_END,
 	};
 	struct param_spec spec[] = {
-		{ .name = "recurring", .type = PT_OBJECT, .flags = P_NULLABLE, .sub = recurring, .present = &has_rec,
-		  .is_null = &rec_null },
-		PARAM_END,
+	    {.name = "recurring",
+	     .type = PT_OBJECT,
+	     .flags = P_NULLABLE,
+	     .sub = recurring,
+	     .present = &has_rec,
+	     .is_null = &rec_null},
+	    PARAM_END,
 	};
 	struct og_req *rq = form("recurring[interval]=week&recurring[interval_count]=2");
 	assert_ok(rq, spec);
@@ -737,18 +781,18 @@ static void test_object(void **state)
 	         "recurring[interval_count]", NULL);
 	form_err("recurring[interval]=day&recurring[usage]=x", spec, OG_EC_PARAM_UNKNOWN, "recurring[usage]",
 	         "Received unknown parameter: recurring[usage]");
-	json_err("{\"recurring\":{\"interval\":\"day\",\"expand\":1}}", spec, OG_EC_PARAM_UNKNOWN,
-	         "recurring[expand]", NULL); /* expand only at the top */
+	json_err("{\"recurring\":{\"interval\":\"day\",\"expand\":1}}", spec, OG_EC_PARAM_UNKNOWN, "recurring[expand]",
+	         NULL); /* expand only at the top */
 	json_err("{\"recurring\":\"month\"}", spec, OG_EC_PARAM_INVALID, "recurring", "Invalid object recurring");
 	json_err("{\"recurring\":[]}", spec, OG_EC_PARAM_INVALID, "recurring", NULL);
 
-	struct param_spec amounts[] = { { .name = "a", .type = PT_AMOUNT, .out = &count }, PARAM_END };
+	struct param_spec amounts[] = {{.name = "a", .type = PT_AMOUNT, .out = &count}, PARAM_END};
 	form_err("a=100000000000", amounts, OG_EC_PARAM_AMOUNT, "a", "between 0 and 99999999999");
-	struct param_spec required[] = { PARAM_OBJECT("recurring", recurring, NULL, P_REQUIRED), PARAM_END };
+	struct param_spec required[] = {PARAM_OBJECT("recurring", recurring, NULL, P_REQUIRED), PARAM_END};
 	json_err("{}", required, OG_EC_PARAM_MISSING, "recurring", NULL);
 	json_err("{\"recurring\":null}", required, OG_EC_PARAM_MISSING, "recurring", NULL);
 	form_err("recurring=", required, OG_EC_PARAM_MISSING, "recurring", NULL);
-	struct param_spec plain[] = { PARAM_OBJECT("recurring", recurring, NULL, 0), PARAM_END };
+	struct param_spec plain[] = {PARAM_OBJECT("recurring", recurring, NULL, 0), PARAM_END};
 	form_err("recurring=", plain, OG_EC_PARAM_INVALID, "recurring", NULL);
 	json_err("{\"recurring\":null}", plain, OG_EC_PARAM_INVALID, "recurring", "cannot be null");
 }
@@ -771,10 +815,10 @@ static enum og_ec parse_item(struct og_req *rq, json_t *elem, size_t index, cons
 	struct item *it = &items->v[index];
 	it->quantity = 1;
 	struct param_spec spec[] = {
-		PARAM_ID("price", ID_PRICE, &it->price, NULL, P_REQUIRED),
-		PARAM_INT64("quantity", &it->quantity, NULL, 1, 1000000, 0),
-		PARAM_STRING("note", &it->note, NULL, 20, 0),
-		PARAM_END,
+	    PARAM_ID("price", ID_PRICE, &it->price, NULL, P_REQUIRED),
+	    PARAM_INT64("quantity", &it->quantity, NULL, 1, 1000000, 0),
+	    PARAM_STRING("note", &it->note, NULL, 20, 0),
+	    PARAM_END,
 	};
 	snprintf(items->last_path, sizeof items->last_path, "%s", path);
 	items->n = index + 1;
@@ -793,13 +837,13 @@ static enum og_ec parse_tag(struct og_req *rq, json_t *elem, size_t index, const
 static void test_array(void **state)
 {
 	(void)state;
-	struct items items = { 0 };
-	const char *tags[8] = { 0 };
+	struct items items = {0};
+	const char *tags[8] = {0};
 	bool has_items = false;
 	struct param_spec spec[] = {
-		PARAM_ARRAY("items", parse_item, &items, &has_items, 3, P_REQUIRED),
-		PARAM_ARRAY("tags", parse_tag, tags, NULL, 0, 0),
-		PARAM_END,
+	    PARAM_ARRAY("items", parse_item, &items, &has_items, 3, P_REQUIRED),
+	    PARAM_ARRAY("tags", parse_tag, tags, NULL, 0, 0),
+	    PARAM_END,
 	};
 	char p0[ID_MAX_LEN], p1[ID_MAX_LEN], body[512];
 	ids_encode(ID_PRICE, 7, p0);
@@ -873,7 +917,7 @@ static void test_array(void **state)
 	json_err("{\"items\":null}", spec, OG_EC_PARAM_MISSING, "items", NULL);
 
 	/* an array spec without elem() is our bug */
-	struct param_spec broken[] = { { .name = "a", .type = PT_ARRAY }, PARAM_END };
+	struct param_spec broken[] = {{.name = "a", .type = PT_ARRAY}, PARAM_END};
 	form_err("a[]=1", broken, OG_EC_INTERNAL, "", NULL);
 }
 
@@ -883,10 +927,10 @@ static void test_unknown_and_ignore(void **state)
 	const char *name = NULL;
 	bool has_usage = false;
 	struct param_spec spec[] = {
-		PARAM_STRING("name", &name, NULL, 100, 0),
-		PARAM_IGNORE("usage_type"),
-		{ .name = "recurring", .type = PT_IGNORE, .present = &has_usage },
-		PARAM_END,
+	    PARAM_STRING("name", &name, NULL, 100, 0),
+	    PARAM_IGNORE("usage_type"),
+	    {.name = "recurring", .type = PT_IGNORE, .present = &has_usage},
+	    PARAM_END,
 	};
 	struct og_req *rq = form("name=x&expand[]=customer&expand[]=items&usage_type[a]=1&recurring=");
 	assert_ok(rq, spec);
@@ -915,7 +959,7 @@ static void test_unknown_and_ignore(void **state)
 	assert_int_equal(params_parse(rq, NULL, spec, NULL), OG_EC_NONE);
 	req_free(rq);
 
-	struct param_spec bad_type[] = { { .name = "x", .type = (enum param_type)99 }, PARAM_END };
+	struct param_spec bad_type[] = {{.name = "x", .type = (enum param_type)99}, PARAM_END};
 	form_err("x=1", bad_type, OG_EC_INTERNAL, "", NULL);
 }
 
@@ -924,21 +968,21 @@ static void test_unknown_and_ignore(void **state)
 static void test_query(void **state)
 {
 	(void)state;
-	struct og_page page = { 0 };
+	struct og_page page = {0};
 	int64_t gte = 0, lt = 0;
 	bool active = false;
 	char id[ID_MAX_LEN], q[128];
 	ids_encode(ID_PRODUCT, 9, id);
 	struct param_spec created[] = {
-		PARAM_TIMESTAMP("gte", &gte, NULL, 0),
-		PARAM_TIMESTAMP("lt", &lt, NULL, 0),
-		PARAM_END,
+	    PARAM_TIMESTAMP("gte", &gte, NULL, 0),
+	    PARAM_TIMESTAMP("lt", &lt, NULL, 0),
+	    PARAM_END,
 	};
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_PRODUCT),
-		PARAM_BOOL("active", &active, NULL, 0),
-		PARAM_OBJECT("created", created, NULL, 0),
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_PRODUCT),
+	    PARAM_BOOL("active", &active, NULL, 0),
+	    PARAM_OBJECT("created", created, NULL, 0),
+	    PARAM_END,
 	};
 	snprintf(q, sizeof q, "limit=25&starting_after=%s&active=true&created[gte]=5&created%%5Blt%%5D=9", id);
 	struct og_req *rq = query(q);
@@ -1003,18 +1047,18 @@ static enum og_ec parse_order(struct og_req *rq, struct order *o)
 {
 	memset(o, 0, sizeof *o);
 	o->interval = -1;
-	struct param_spec recurring[] = { PARAM_ENUM("interval", &o->interval, NULL, intervals, P_REQUIRED), PARAM_END };
+	struct param_spec recurring[] = {PARAM_ENUM("interval", &o->interval, NULL, intervals, P_REQUIRED), PARAM_END};
 	struct param_spec spec[] = {
-		PARAM_ARRAY("items", parse_item, &o->items, NULL, 4, P_REQUIRED),
-		PARAM_STRING("name", &o->customer_name, NULL, 50, 0),
-		PARAM_INT64("days", &o->days, &o->has_days, 0, 100, 0),
-		PARAM_BOOL("auto_advance", &o->auto_advance, NULL, 0),
-		PARAM_OBJECT("recurring", recurring, NULL, 0),
-		PARAM_CURRENCY("currency", &o->currency, NULL, 0),
-		PARAM_METADATA("metadata", &o->metadata, NULL),
-		PARAM_TIMESTAMP("trial_end", &o->trial_end, NULL, 0),
-		PARAM_AMOUNT("amount", &o->amount, NULL, 0),
-		PARAM_END,
+	    PARAM_ARRAY("items", parse_item, &o->items, NULL, 4, P_REQUIRED),
+	    PARAM_STRING("name", &o->customer_name, NULL, 50, 0),
+	    PARAM_INT64("days", &o->days, &o->has_days, 0, 100, 0),
+	    PARAM_BOOL("auto_advance", &o->auto_advance, NULL, 0),
+	    PARAM_OBJECT("recurring", recurring, NULL, 0),
+	    PARAM_CURRENCY("currency", &o->currency, NULL, 0),
+	    PARAM_METADATA("metadata", &o->metadata, NULL),
+	    PARAM_TIMESTAMP("trial_end", &o->trial_end, NULL, 0),
+	    PARAM_AMOUNT("amount", &o->amount, NULL, 0),
+	    PARAM_END,
 	};
 	og_error_clear(&rq->err);
 	return params_parse(rq, rq->body, spec, NULL);
@@ -1100,30 +1144,30 @@ static void test_form_json_equivalence(void **state)
 		enum og_ec ec;
 		const char *param;
 	} same[] = {
-		{ "name=x", "{\"name\":\"x\"}", OG_EC_PARAM_MISSING, "items" },
-		{ "items[0][quantity]=2", "{\"items\":[{\"quantity\":2}]}", OG_EC_PARAM_MISSING, "items[0][price]" },
-		{ "items[0][price]=x", "{\"items\":[{\"price\":\"x\"}]}", OG_EC_PARAM_ID, "items[0][price]" },
-		{ "items[0][price]=@P&items[0][quantity]=0", "{\"items\":[{\"price\":\"@P\",\"quantity\":0}]}",
-		  OG_EC_PARAM_INTEGER, "items[0][quantity]" },
-		{ "items[0][price]=@P&recurring[interval]=hour",
-		  "{\"items\":[{\"price\":\"@P\"}],\"recurring\":{\"interval\":\"hour\"}}", OG_EC_PARAM_INVALID,
-		  "recurring[interval]" },
-		{ "items[0][price]=@P&recurring[x]=1", "{\"items\":[{\"price\":\"@P\"}],\"recurring\":{\"x\":1}}",
-		  OG_EC_PARAM_UNKNOWN, "recurring[x]" },
-		{ "items[0][price]=@P&currency=zzz", "{\"items\":[{\"price\":\"@P\"}],\"currency\":\"zzz\"}",
-		  OG_EC_PARAM_CURRENCY, "currency" },
-		{ "items[0][price]=@P&amount=-1", "{\"items\":[{\"price\":\"@P\"}],\"amount\":-1}", OG_EC_PARAM_AMOUNT,
-		  "amount" },
-		{ "items[0][price]=@P&days=101", "{\"items\":[{\"price\":\"@P\"}],\"days\":101}", OG_EC_PARAM_INTEGER,
-		  "days" },
-		{ "items[0][price]=@P&trial_end=253402300800",
-		  "{\"items\":[{\"price\":\"@P\"}],\"trial_end\":253402300800}", OG_EC_PARAM_INVALID, "trial_end" },
-		{ "items[0][price]=@P&x=1", "{\"items\":[{\"price\":\"@P\"}],\"x\":1}", OG_EC_PARAM_UNKNOWN, "x" },
-		{ "items[0][price]=@P&name=012345678901234567890123456789012345678901234567890",
-		  "{\"items\":[{\"price\":\"@P\"}],\"name\":\"012345678901234567890123456789012345678901234567890\"}",
-		  OG_EC_PARAM_TOO_LONG, "name" },
-		{ "items[0][price]=@P&metadata[a][b]=1", "{\"items\":[{\"price\":\"@P\"}],\"metadata\":{\"a\":{\"b\":\"1\"}}}",
-		  OG_EC_PARAM_INVALID, "metadata[a]" },
+	    {"name=x", "{\"name\":\"x\"}", OG_EC_PARAM_MISSING, "items"},
+	    {"items[0][quantity]=2", "{\"items\":[{\"quantity\":2}]}", OG_EC_PARAM_MISSING, "items[0][price]"},
+	    {"items[0][price]=x", "{\"items\":[{\"price\":\"x\"}]}", OG_EC_PARAM_ID, "items[0][price]"},
+	    {"items[0][price]=@P&items[0][quantity]=0", "{\"items\":[{\"price\":\"@P\",\"quantity\":0}]}",
+	     OG_EC_PARAM_INTEGER, "items[0][quantity]"},
+	    {"items[0][price]=@P&recurring[interval]=hour",
+	     "{\"items\":[{\"price\":\"@P\"}],\"recurring\":{\"interval\":\"hour\"}}", OG_EC_PARAM_INVALID,
+	     "recurring[interval]"},
+	    {"items[0][price]=@P&recurring[x]=1", "{\"items\":[{\"price\":\"@P\"}],\"recurring\":{\"x\":1}}",
+	     OG_EC_PARAM_UNKNOWN, "recurring[x]"},
+	    {"items[0][price]=@P&currency=zzz", "{\"items\":[{\"price\":\"@P\"}],\"currency\":\"zzz\"}",
+	     OG_EC_PARAM_CURRENCY, "currency"},
+	    {"items[0][price]=@P&amount=-1", "{\"items\":[{\"price\":\"@P\"}],\"amount\":-1}", OG_EC_PARAM_AMOUNT,
+	     "amount"},
+	    {"items[0][price]=@P&days=101", "{\"items\":[{\"price\":\"@P\"}],\"days\":101}", OG_EC_PARAM_INTEGER,
+	     "days"},
+	    {"items[0][price]=@P&trial_end=253402300800", "{\"items\":[{\"price\":\"@P\"}],\"trial_end\":253402300800}",
+	     OG_EC_PARAM_INVALID, "trial_end"},
+	    {"items[0][price]=@P&x=1", "{\"items\":[{\"price\":\"@P\"}],\"x\":1}", OG_EC_PARAM_UNKNOWN, "x"},
+	    {"items[0][price]=@P&name=012345678901234567890123456789012345678901234567890",
+	     "{\"items\":[{\"price\":\"@P\"}],\"name\":\"012345678901234567890123456789012345678901234567890\"}",
+	     OG_EC_PARAM_TOO_LONG, "name"},
+	    {"items[0][price]=@P&metadata[a][b]=1",
+	     "{\"items\":[{\"price\":\"@P\"}],\"metadata\":{\"a\":{\"b\":\"1\"}}}", OG_EC_PARAM_INVALID, "metadata[a]"},
 	};
 	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
 		char fb[1024], jb[1024];
@@ -1158,21 +1202,19 @@ static void test_fuzz(void **state)
 	(void)state;
 	/* bytes biased towards the characters the parsers care about */
 	static const char alphabet[] = "ab0[]=&%+{}\":,\\1-9 xyzE.";
-	static const char *const words[] = { "items",    "[0]",    "[price]", "metadata", "[]",   "%5B", "%5D",
-		                                 "{\"a\":", "[1,2]",  "true",    "null",     "\"x\"", "%C3%A9", "%FF",
-		                                 "\xC3\xA9", "\xFF",   "quantity", "=", "&",   "99999999999999999999" };
+	static const char *const words[] = {"items", "[0]",      "[price]", "metadata", "[]",
+	                                    "%5B",   "%5D",      "{\"a\":", "[1,2]",    "true",
+	                                    "null",  "\"x\"",    "%C3%A9",  "%FF",      "\xC3\xA9",
+	                                    "\xFF",  "quantity", "=",       "&",        "99999999999999999999"};
 	char buf[512];
 	int64_t q = 0, price = 0;
 	const char *s = NULL;
 	json_t *md = NULL;
-	struct items items = { 0 };
+	struct items items = {0};
 	struct param_spec spec[] = {
-		PARAM_INT64("a", &q, NULL, 0, 0, 0),
-		PARAM_STRING("b", &s, NULL, 10, P_NULLABLE),
-		PARAM_METADATA("metadata", &md, NULL),
-		PARAM_ARRAY("items", parse_item, &items, NULL, 4, 0),
-		PARAM_ID("x", ID_PRICE, &price, NULL, 0),
-		PARAM_END,
+	    PARAM_INT64("a", &q, NULL, 0, 0, 0),      PARAM_STRING("b", &s, NULL, 10, P_NULLABLE),
+	    PARAM_METADATA("metadata", &md, NULL),    PARAM_ARRAY("items", parse_item, &items, NULL, 4, 0),
+	    PARAM_ID("x", ID_PRICE, &price, NULL, 0), PARAM_END,
 	};
 	for (int round = 0; round < 40000; round++) {
 		size_t n = 0, len = rng() % 96;
@@ -1195,7 +1237,7 @@ static void test_fuzz(void **state)
 		struct og_error err;
 		json_t *fv = params_parse_form(buf, n, &err);
 		json_t *jv = params_parse_json_body(buf, n, &err);
-		struct og_req rq = { .arena = arena_new() };
+		struct og_req rq = {.arena = arena_new()};
 		for (int k = 0; k < 2; k++) {
 			json_t *v = k ? jv : fv;
 			if (!v)
@@ -1218,26 +1260,26 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_form_basics),
-		cmocka_unit_test(test_form_nesting),
-		cmocka_unit_test(test_form_refused),
-		cmocka_unit_test(test_form_long_pair),
-		cmocka_unit_test(test_json_body),
-		cmocka_unit_test(test_string),
-		cmocka_unit_test(test_int64),
-		cmocka_unit_test(test_amount),
-		cmocka_unit_test(test_timestamp),
-		cmocka_unit_test(test_bool),
-		cmocka_unit_test(test_enum),
-		cmocka_unit_test(test_id),
-		cmocka_unit_test(test_currency),
-		cmocka_unit_test(test_metadata),
-		cmocka_unit_test(test_object),
-		cmocka_unit_test(test_array),
-		cmocka_unit_test(test_unknown_and_ignore),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_form_json_equivalence),
-		cmocka_unit_test(test_fuzz),
+	    cmocka_unit_test(test_form_basics),
+	    cmocka_unit_test(test_form_nesting),
+	    cmocka_unit_test(test_form_refused),
+	    cmocka_unit_test(test_form_long_pair),
+	    cmocka_unit_test(test_json_body),
+	    cmocka_unit_test(test_string),
+	    cmocka_unit_test(test_int64),
+	    cmocka_unit_test(test_amount),
+	    cmocka_unit_test(test_timestamp),
+	    cmocka_unit_test(test_bool),
+	    cmocka_unit_test(test_enum),
+	    cmocka_unit_test(test_id),
+	    cmocka_unit_test(test_currency),
+	    cmocka_unit_test(test_metadata),
+	    cmocka_unit_test(test_object),
+	    cmocka_unit_test(test_array),
+	    cmocka_unit_test(test_unknown_and_ignore),
+	    cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_form_json_equivalence),
+	    cmocka_unit_test(test_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,17 +18,17 @@ static enum og_ec handler(struct og_req *rq)
 }
 
 const struct route routes[] = {
-	{ "GET", "/healthz", handler, AUTH_PUBLIC, ROUTE_RAW },
-	{ "POST", "/v1/customers", handler, AUTH_SECRET_KEY, ROUTE_WRITE },
-	{ "GET", "/v1/customers", handler, AUTH_SECRET_KEY, ROUTE_READ },
-	{ "GET", "/v1/customers/search", handler, AUTH_SECRET_KEY, ROUTE_READ },
-	{ "GET", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_READ },
-	{ "POST", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_WRITE },
-	{ "DELETE", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_WRITE },
-	{ "POST", "/v1/subscriptions/{id}/items/{item}", handler, AUTH_SECRET_KEY, ROUTE_WRITE },
-	{ "GET", "/v1/a/{p1}/{p2}/{p3}/{p4}", handler, AUTH_SECRET_KEY, ROUTE_READ },
-	{ "GET", "/v1/b/{p1}/{p2}/{p3}/{p4}/{p5}", handler, AUTH_SECRET_KEY, ROUTE_READ },
-	{ NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW },
+    {"GET", "/healthz", handler, AUTH_PUBLIC, ROUTE_RAW},
+    {"POST", "/v1/customers", handler, AUTH_SECRET_KEY, ROUTE_WRITE},
+    {"GET", "/v1/customers", handler, AUTH_SECRET_KEY, ROUTE_READ},
+    {"GET", "/v1/customers/search", handler, AUTH_SECRET_KEY, ROUTE_READ},
+    {"GET", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_READ},
+    {"POST", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_WRITE},
+    {"DELETE", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_WRITE},
+    {"POST", "/v1/subscriptions/{id}/items/{item}", handler, AUTH_SECRET_KEY, ROUTE_WRITE},
+    {"GET", "/v1/a/{p1}/{p2}/{p3}/{p4}", handler, AUTH_SECRET_KEY, ROUTE_READ},
+    {"GET", "/v1/b/{p1}/{p2}/{p3}/{p4}/{p5}", handler, AUTH_SECRET_KEY, ROUTE_READ},
+    {NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW},
 };
 
 struct fx {
@@ -120,9 +120,24 @@ static void test_404_405(void **state)
 	struct og_req *rq = &((struct fx *)*state)->rq;
 	bool pm = true;
 	static const char *const missing[] = {
-		"/", "", "healthz", "/healthz/", "/healthz/x", "/HEALTHZ", "/v1/customers/", "/v1//customers",
-		"/v1/customers//", "/v1/customers/x/", "/v1/customers/x/y", "/v1", "/v1/subscriptions/s/items",
-		"/v1/subscriptions//items/i", "/v1/subscriptions/s/items/", "//healthz", "/healthzz", "/health",
+	    "/",
+	    "",
+	    "healthz",
+	    "/healthz/",
+	    "/healthz/x",
+	    "/HEALTHZ",
+	    "/v1/customers/",
+	    "/v1//customers",
+	    "/v1/customers//",
+	    "/v1/customers/x/",
+	    "/v1/customers/x/y",
+	    "/v1",
+	    "/v1/subscriptions/s/items",
+	    "/v1/subscriptions//items/i",
+	    "/v1/subscriptions/s/items/",
+	    "//healthz",
+	    "/healthzz",
+	    "/health",
 	};
 	for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
 		pm = true;
@@ -179,11 +194,11 @@ static void test_allow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_literal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_captures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_404_405, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
-		cmocka_unit_test(test_allow),
+	    cmocka_unit_test_setup_teardown(test_literal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_captures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_404_405, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head, setup, teardown),
+	    cmocka_unit_test(test_allow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

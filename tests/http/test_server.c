@@ -40,13 +40,32 @@ struct db_conn *store_thread_conn(struct og_store *st)
 	(void)st;
 	return (struct db_conn *)&fake_conn;
 }
-void store_thread_release(struct og_store *st) { (void)st; }
-enum db_rc db_begin(struct db_conn *c, bool write) { (void)c; (void)write; return DB_OK; }
-enum db_rc db_commit(struct db_conn *c) { (void)c; return DB_OK; }
-enum db_rc db_rollback(struct db_conn *c) { (void)c; return DB_OK; }
-bool db_in_txn(struct db_conn *c) { (void)c; return false; }
-enum db_rc db_query_int(struct db_conn *c, const char *sql, const struct db_param *params, int n_params,
-                        int64_t *out)
+void store_thread_release(struct og_store *st)
+{
+	(void)st;
+}
+enum db_rc db_begin(struct db_conn *c, bool write)
+{
+	(void)c;
+	(void)write;
+	return DB_OK;
+}
+enum db_rc db_commit(struct db_conn *c)
+{
+	(void)c;
+	return DB_OK;
+}
+enum db_rc db_rollback(struct db_conn *c)
+{
+	(void)c;
+	return DB_OK;
+}
+bool db_in_txn(struct db_conn *c)
+{
+	(void)c;
+	return false;
+}
+enum db_rc db_query_int(struct db_conn *c, const char *sql, const struct db_param *params, int n_params, int64_t *out)
 {
 	(void)c;
 	(void)sql;
@@ -191,8 +210,8 @@ static enum og_ec long_message(struct og_req *rq)
 static enum og_ec params_handler(struct og_req *rq)
 {
 	int64_t gte = 0;
-	struct param_spec created_spec[] = { PARAM_TIMESTAMP("gte", &gte, NULL, 0), PARAM_END };
-	struct param_spec spec[] = { PARAM_OBJECT("created", created_spec, NULL, 0), PARAM_END };
+	struct param_spec created_spec[] = {PARAM_TIMESTAMP("gte", &gte, NULL, 0), PARAM_END};
+	struct param_spec spec[] = {PARAM_OBJECT("created", created_spec, NULL, 0), PARAM_END};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
@@ -201,21 +220,21 @@ static enum og_ec params_handler(struct og_req *rq)
 }
 
 const struct route routes[] = {
-	{ "GET", "/healthz", api_health_get, AUTH_PUBLIC, ROUTE_RAW },
-	{ "GET", "/metrics", api_metrics_get, AUTH_PUBLIC, ROUTE_RAW },
-	{ "GET", "/echo", echo, AUTH_PUBLIC, ROUTE_READ },
-	{ "GET", "/echo/{a}/x/{b}", echo, AUTH_PUBLIC, ROUTE_READ },
-	{ "POST", "/echo", echo, AUTH_PUBLIC, ROUTE_WRITE },
-	{ "POST", "/raw", echo, AUTH_PUBLIC, ROUTE_RAW },
-	{ "GET", "/private", echo, AUTH_SECRET_KEY, ROUTE_READ },
-	{ "POST", "/private", echo, AUTH_SECRET_KEY, ROUTE_WRITE },
-	{ "POST", "/things", created, AUTH_PUBLIC, ROUTE_WRITE },
-	{ "POST", "/conflict", conflict, AUTH_PUBLIC, ROUTE_WRITE },
-	{ "GET", "/unfilled", unfilled, AUTH_PUBLIC, ROUTE_READ },
-	{ "GET", "/silent", silent, AUTH_PUBLIC, ROUTE_RAW },
-	{ "GET", "/long", long_message, AUTH_PUBLIC, ROUTE_RAW },
-	{ "GET", "/params", params_handler, AUTH_PUBLIC, ROUTE_READ },
-	{ NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW },
+    {"GET", "/healthz", api_health_get, AUTH_PUBLIC, ROUTE_RAW},
+    {"GET", "/metrics", api_metrics_get, AUTH_PUBLIC, ROUTE_RAW},
+    {"GET", "/echo", echo, AUTH_PUBLIC, ROUTE_READ},
+    {"GET", "/echo/{a}/x/{b}", echo, AUTH_PUBLIC, ROUTE_READ},
+    {"POST", "/echo", echo, AUTH_PUBLIC, ROUTE_WRITE},
+    {"POST", "/raw", echo, AUTH_PUBLIC, ROUTE_RAW},
+    {"GET", "/private", echo, AUTH_SECRET_KEY, ROUTE_READ},
+    {"POST", "/private", echo, AUTH_SECRET_KEY, ROUTE_WRITE},
+    {"POST", "/things", created, AUTH_PUBLIC, ROUTE_WRITE},
+    {"POST", "/conflict", conflict, AUTH_PUBLIC, ROUTE_WRITE},
+    {"GET", "/unfilled", unfilled, AUTH_PUBLIC, ROUTE_READ},
+    {"GET", "/silent", silent, AUTH_PUBLIC, ROUTE_RAW},
+    {"GET", "/long", long_message, AUTH_PUBLIC, ROUTE_RAW},
+    {"GET", "/params", params_handler, AUTH_PUBLIC, ROUTE_READ},
+    {NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW},
 };
 
 /* ---- the server under test ------------------------------------------------ */
@@ -235,7 +254,7 @@ static void *server_main(void *arg)
 static int free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	int p = bound_port(fd);
 	close(fd);
@@ -245,9 +264,9 @@ static int free_port(void)
 static int raw_connect(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-		                      .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct timeval tv = { 5, 0 };
+	struct sockaddr_in sa = {
+	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct timeval tv = {5, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
 		close(fd);
@@ -483,7 +502,7 @@ static void test_routing(void **state)
 	assert_string_equal(json_string_value(json_array_get(params, 0)), "a b");
 	assert_string_equal(json_string_value(json_array_get(params, 1)), "\xE2\x82\xAC");
 	resp_free(&r);
-	static const char *const bad[] = { "/echo%ZZ", "/echo%2", "/%00", "/%FF", "/echo/%C3/x/y" };
+	static const char *const bad[] = {"/echo%ZZ", "/echo%2", "/%00", "/%FF", "/echo/%C3/x/y"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		request(NULL, "GET", bad[i], NULL, 0, NULL, &r);
 		check_error(&r, 404, "route_missing", NULL);
@@ -501,7 +520,8 @@ static void test_query(void **state)
 	                         strlen("GET /echo?created[gte]=5&metadata%5Bk%5D=v+w&a[]=1&a[]=2 HTTP/1.1\r\n"
 	                                "Host: x\r\nConnection: close\r\n\r\n"));
 	assert_non_null(strstr(raw, "HTTP/1.1 200"));
-	assert_non_null(strstr(raw, "\"query\":{\"created\":{\"gte\":\"5\"},\"metadata\":{\"k\":\"v w\"},\"a\":[\"1\",\"2\"]}"));
+	assert_non_null(
+	    strstr(raw, "\"query\":{\"created\":{\"gte\":\"5\"},\"metadata\":{\"k\":\"v w\"},\"a\":[\"1\",\"2\"]}"));
 	free(raw);
 
 	request(NULL, "GET", "/params?created[gte]=1700000000", NULL, 0, NULL, &r);
@@ -527,13 +547,13 @@ static void test_bodies(void **state)
 {
 	(void)state;
 	struct resp r;
-	const char *json_ct[] = { "Content-Type: application/json", NULL };
-	const char *json_charset[] = { "Content-Type: Application/JSON; charset=\"UTF-8\"", NULL };
-	const char *form_ct[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
-	const char *form_charset[] = { "Content-Type: application/x-www-form-urlencoded; charset=utf-8", NULL };
-	const char *latin1[] = { "Content-Type: application/x-www-form-urlencoded; charset=iso-8859-1", NULL };
-	const char *text[] = { "Content-Type: text/plain", NULL };
-	const char *none[] = { "Content-Type:", NULL };
+	const char *json_ct[] = {"Content-Type: application/json", NULL};
+	const char *json_charset[] = {"Content-Type: Application/JSON; charset=\"UTF-8\"", NULL};
+	const char *form_ct[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	const char *form_charset[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8", NULL};
+	const char *latin1[] = {"Content-Type: application/x-www-form-urlencoded; charset=iso-8859-1", NULL};
+	const char *text[] = {"Content-Type: text/plain", NULL};
+	const char *none[] = {"Content-Type:", NULL};
 
 	request(NULL, "POST", "/echo", "{\"a\":{\"b\":[1,2]}}", 17, json_ct, &r);
 	assert_int_equal(r.status, 200);
@@ -596,7 +616,7 @@ static void test_limits(void **state)
 {
 	(void)state;
 	struct resp r;
-	const char *form_ct[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	const char *form_ct[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
 	char *big = malloc(64 * 1024);
 	memset(big, 'a', 64 * 1024);
 	big[0] = 'x';
@@ -624,7 +644,7 @@ static void test_limits(void **state)
 	memcpy(header, "X-Big: ", 7);
 	memset(header + 7, 'h', 20 * 1024 - 8);
 	header[20 * 1024 - 1] = 0;
-	const char *extra[] = { header, NULL };
+	const char *extra[] = {header, NULL};
 	request(NULL, "GET", "/healthz", NULL, 0, extra, &r);
 	assert_true(r.status == 413 || r.status == 400);
 	resp_free(&r);
@@ -648,11 +668,11 @@ static void test_auth_and_errors(void **state)
 	request(NULL, "GET", "/private", NULL, 0, NULL, &r);
 	check_error(&r, 401, "api_key_missing", NULL);
 	resp_free(&r);
-	const char *bad[] = { "Authorization: Bearer sk_bad", NULL };
+	const char *bad[] = {"Authorization: Bearer sk_bad", NULL};
 	request(NULL, "POST", "/private", "", 0, bad, &r);
 	check_error(&r, 401, "api_key_invalid", NULL);
 	resp_free(&r);
-	const char *good[] = { "Authorization: Bearer sk_good", NULL };
+	const char *good[] = {"Authorization: Bearer sk_good", NULL};
 	request(NULL, "GET", "/private", NULL, 0, good, &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_integer_value(json_object_get(r.json, "actor")), 7);
@@ -689,7 +709,7 @@ static void test_auth_and_errors(void **state)
 	resp_free(&r);
 
 	/* a stored reply is sent as stored, marked as replayed */
-	const char *replay[] = { "Idempotency-Key: replay", NULL };
+	const char *replay[] = {"Idempotency-Key: replay", NULL};
 	request(NULL, "POST", "/things", NULL, 0, replay, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "{\"stored\":true}");
@@ -710,13 +730,16 @@ static void test_metrics(void **state)
 	assert_int_equal(r.status, 200);
 	assert_true(has_header(&r, "Content-Type: text/plain; version=0.0.4"));
 	assert_non_null(strstr(r.body, "# TYPE oneguard_http_requests_total counter"));
-	assert_non_null(strstr(r.body, "oneguard_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}"));
-	assert_non_null(strstr(r.body, "oneguard_http_requests_total{route=\"-\",method=\"GET\",status=\"404\"}"));
-	assert_non_null(strstr(r.body, "oneguard_http_requests_total{route=\"/echo\",method=\"DELETE\",status=\"405\"}"));
-	assert_non_null(strstr(r.body, "# TYPE oneguard_http_request_duration_seconds histogram"));
 	assert_non_null(
-	    strstr(r.body, "oneguard_http_request_duration_seconds_bucket{route=\"/healthz\",method=\"GET\",le=\"+Inf\"}"));
-	assert_non_null(strstr(r.body, "oneguard_http_request_duration_seconds_sum{route=\"/healthz\",method=\"GET\"} 0."));
+	    strstr(r.body, "oneguard_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}"));
+	assert_non_null(strstr(r.body, "oneguard_http_requests_total{route=\"-\",method=\"GET\",status=\"404\"}"));
+	assert_non_null(
+	    strstr(r.body, "oneguard_http_requests_total{route=\"/echo\",method=\"DELETE\",status=\"405\"}"));
+	assert_non_null(strstr(r.body, "# TYPE oneguard_http_request_duration_seconds histogram"));
+	assert_non_null(strstr(
+	    r.body, "oneguard_http_request_duration_seconds_bucket{route=\"/healthz\",method=\"GET\",le=\"+Inf\"}"));
+	assert_non_null(
+	    strstr(r.body, "oneguard_http_request_duration_seconds_sum{route=\"/healthz\",method=\"GET\"} 0."));
 	/* no raw paths as labels */
 	assert_null(strstr(r.body, "/nope"));
 	resp_free(&r);
@@ -781,7 +804,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	CURL *curl = curl_easy_init();
-	const char *form_ct[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	const char *form_ct[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
 	for (int i = 0; i < 100; i++) {
 		struct resp r;
 		if (i % 3 == 0)
@@ -857,7 +880,7 @@ static void test_port_in_use(void **state)
 {
 	(void)state;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	listen(fd, 1);
 	struct og_config c;
@@ -873,18 +896,12 @@ static void test_port_in_use(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_healthz),
-		cmocka_unit_test(test_routing),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_bodies),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_auth_and_errors),
-		cmocka_unit_test(test_metrics),
-		cmocka_unit_test(test_client_leaves),
-		cmocka_unit_test(test_idle_timeout),
-		cmocka_unit_test(test_concurrency),
-		cmocka_unit_test(test_graceful_stop),
-		cmocka_unit_test(test_port_in_use),
+	    cmocka_unit_test(test_healthz),       cmocka_unit_test(test_routing),
+	    cmocka_unit_test(test_query),         cmocka_unit_test(test_bodies),
+	    cmocka_unit_test(test_limits),        cmocka_unit_test(test_auth_and_errors),
+	    cmocka_unit_test(test_metrics),       cmocka_unit_test(test_client_leaves),
+	    cmocka_unit_test(test_idle_timeout),  cmocka_unit_test(test_concurrency),
+	    cmocka_unit_test(test_graceful_stop), cmocka_unit_test(test_port_in_use),
 	};
 	return cmocka_run_group_tests(tests, setup_server, teardown_all);
 }
