@@ -1263,6 +1263,7 @@ int main(void)
 	    cmocka_unit_test(test_form_basics),
 	    cmocka_unit_test(test_form_nesting),
 	    cmocka_unit_test(test_form_refused),
+	    cmocka_unit_test(test_utf8_valid),
 	    cmocka_unit_test(test_form_long_pair),
 	    cmocka_unit_test(test_json_body),
 	    cmocka_unit_test(test_string),
