@@ -50,6 +50,12 @@ json_t *api_render_customer(const struct og_customer *c);
  * 0), else rq->now. */
 enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now);
 
+/* Writes an event in the request's transaction with rq->reply (already
+ * rendered) as the object snapshot. Returns the handler's result: use as
+ * `return api_emit(rq, "product.created", "product", p.id, 0);`. */
+enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type, int64_t object_id,
+                    int64_t customer_id);
+
 /* Sets rq->reply to obj (stealing it) with status 200. */
 enum og_ec api_reply(struct og_req *rq, json_t *obj);
 

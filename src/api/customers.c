@@ -35,6 +35,7 @@ json_t *api_render_customer(const struct og_customer *c)
 	json_object_set_new(o, "metadata", api_json_text(c->metadata, false));
 	json_object_set_new(o, "name", api_str(c->name));
 	json_object_set_new(o, "phone", api_str(c->phone));
+	api_set_id(o, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
 	return o;
 }
 
@@ -110,13 +111,7 @@ static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 /* The customer as the API shows it, with its test clock (null when none). */
 static enum og_ec reply_customer(struct og_req *rq, const struct og_customer *c)
 {
-	int64_t clock_id = 0;
-	enum db_rc rc = store_customer_test_clock(rq->db, c->id, &clock_id);
-	if (rc != DB_ROW)
-		return api_db_error(rq, rc, "customer", NULL);
-	json_t *o = api_render_customer(c);
-	api_set_id(o, "test_clock", ID_TEST_CLOCK, clock_id);
-	return api_reply(rq, o);
+	return api_reply(rq, api_render_customer(c));
 }
 
 /* The clock a new customer asks for: allowed, existing; created = its time. */
@@ -152,7 +147,10 @@ enum og_ec api_customers_create(struct og_req *rq)
 		return api_db_error(rq, rc, "customer", NULL);
 	if (in.has_test_clock && (rc = store_customer_set_test_clock(rq->db, in.c.id, in.test_clock_id)) != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
-	return reply_customer(rq, &in.c);
+	in.c.test_clock_id = in.has_test_clock ? in.test_clock_id : 0;
+	if ((ec = reply_customer(rq, &in.c)))
+		return ec;
+	return api_emit(rq, "customer.created", "customer", in.c.id, in.c.id);
 }
 
 enum og_ec api_customers_retrieve(struct og_req *rq)
@@ -185,7 +183,9 @@ enum og_ec api_customers_update(struct og_req *rq)
 	rc = store_customer_update(rq->db, &in.c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
-	return reply_customer(rq, &in.c);
+	if ((ec = reply_customer(rq, &in.c)))
+		return ec;
+	return api_emit(rq, "customer.updated", "customer", in.c.id, in.c.id);
 }
 
 static bool customer_exists(struct og_req *rq, int64_t id)
@@ -216,14 +216,7 @@ enum og_ec api_customers_list(struct og_req *rq)
 	json_t *data = json_array();
 	for (int i = 0; i < list.n; i++) {
 		const struct og_customer *c = (struct og_customer *)list.rows + i;
-		int64_t clock_id = 0;
-		if ((rc = store_customer_test_clock(rq->db, c->id, &clock_id)) != DB_ROW) {
-			json_decref(data);
-			return api_db_error(rq, rc, "customer", NULL);
-		}
-		json_t *o = api_render_customer(c);
-		api_set_id(o, "test_clock", ID_TEST_CLOCK, clock_id);
-		json_array_append_new(data, o);
+		json_array_append_new(data, api_render_customer(c));
 	}
 	api_reply_list(rq, data, list.has_more, "/v1/customers");
 	return OG_EC_NONE;
@@ -238,5 +231,6 @@ enum og_ec api_customers_delete(struct og_req *rq)
 	enum db_rc rc = store_customer_delete(rq->db, id);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
-	return api_reply_deleted(rq, ID_CUSTOMER, id, "customer");
+	api_reply_deleted(rq, ID_CUSTOMER, id, "customer");
+	return api_emit(rq, "customer.deleted", "customer", id, id);
 }

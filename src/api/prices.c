@@ -124,7 +124,8 @@ enum og_ec api_prices_create(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_LOOKUP_KEY_TAKEN, "lookup_key", "That lookup_key is already in use.");
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
-	return api_reply(rq, api_render_price(&p));
+	api_reply(rq, api_render_price(&p));
+	return api_emit(rq, "price.created", "price", p.id, 0);
 }
 
 enum og_ec api_prices_retrieve(struct og_req *rq)
@@ -183,7 +184,8 @@ enum og_ec api_prices_update(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_LOOKUP_KEY_TAKEN, "lookup_key", "That lookup_key is already in use.");
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
-	return api_reply(rq, api_render_price(&p));
+	api_reply(rq, api_render_price(&p));
+	return api_emit(rq, "price.updated", "price", p.id, 0);
 }
 
 static bool price_exists(struct og_req *rq, int64_t id)

@@ -44,7 +44,8 @@ enum og_ec api_products_create(struct og_req *rq)
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
 	p.updated = p.created;
-	return api_reply(rq, render_product(&p));
+	api_reply(rq, render_product(&p));
+	return api_emit(rq, "product.created", "product", p.id, 0);
 }
 
 enum og_ec api_products_retrieve(struct og_req *rq)
@@ -89,7 +90,8 @@ enum og_ec api_products_update(struct og_req *rq)
 	rc = store_product_update(rq->db, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
-	return api_reply(rq, render_product(&p));
+	api_reply(rq, render_product(&p));
+	return api_emit(rq, "product.updated", "product", p.id, 0);
 }
 
 static bool product_exists(struct og_req *rq, int64_t id)
@@ -144,5 +146,6 @@ enum og_ec api_products_delete(struct og_req *rq)
 		              (long long)n_active);
 	if ((rc = store_product_delete(rq->db, id, rq->now)) != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
-	return api_reply_deleted(rq, ID_PRODUCT, id, "product");
+	api_reply_deleted(rq, ID_PRODUCT, id, "product");
+	return api_emit(rq, "product.deleted", "product", id, 0);
 }

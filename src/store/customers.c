@@ -2,7 +2,7 @@
  * invoices keep their history; a deleted customer answers 404. */
 #include "store/resources.h"
 
-#define CUSTOMER_COLS "id, email, name, phone, description, address, currency, metadata, created"
+#define CUSTOMER_COLS "id, email, name, phone, description, address, currency, metadata, created, test_clock_id"
 
 static void read_customer(struct db_res *r, struct og_arena *a, void *row)
 {
@@ -16,6 +16,7 @@ static void read_customer(struct db_res *r, struct og_arena *a, void *row)
 	c->currency = store__text(r, a, 6);
 	c->metadata = store__text(r, a, 7);
 	c->created = db_int(r, 8);
+	c->test_clock_id = db_int(r, 9);
 }
 
 enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c)

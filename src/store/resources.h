@@ -74,6 +74,7 @@ struct og_customer {
 	const char *currency;
 	const char *metadata;
 	int64_t created;
+	int64_t test_clock_id; /* 0 when on real time; set with store_customer_set_test_clock */
 };
 
 /* list.c: the shared cursor-paging runner. sql_desc pages backwards from $1
