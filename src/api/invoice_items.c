@@ -282,6 +282,8 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 		return ec;
 	if ((rc = store_invoice_item_insert(rq->db, it)) != DB_ROW)
 		return api_db_error(rq, rc, "invoice item", NULL);
+	if ((ec = item_event(&bc, "invoiceitem.created", it)))
+		return ec;
 	if (in.invoice_id) {
 		struct og_invoice_line line;
 		api_invoice_line_from_item(it, inv.id, &line);
@@ -290,8 +292,6 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 		if ((ec = api_invoice_lines_changed(rq, &bc, &inv)))
 			return ec;
 	}
-	if ((ec = item_event(&bc, "invoiceitem.created", it)))
-		return ec;
 	return api_reply(rq, render_invoice_item(it));
 }
 
@@ -433,6 +433,8 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 	enum db_rc rc = store_invoice_item_update(rq->db, &it);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "invoice item", NULL);
+	if ((ec = item_event(&bc, "invoiceitem.updated", &it)))
+		return ec;
 	if (it.invoice_id) {
 		struct og_invoice_line line;
 		if ((rc = store_invoice_line_of_item(rq->db, rq->arena, it.id, &line)) != DB_ROW)
@@ -446,8 +448,6 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 		if ((ec = api_invoice_lines_changed(rq, &bc, &inv)))
 			return ec;
 	}
-	if ((ec = item_event(&bc, "invoiceitem.updated", &it)))
-		return ec;
 	return api_reply(rq, render_invoice_item(&it));
 }
 
@@ -468,6 +468,8 @@ enum og_ec api_invoice_items_delete(struct og_req *rq)
 	enum db_rc rc = store_invoice_item_delete(rq->db, it.id);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "invoice item", NULL);
+	if ((ec = item_event(&bc, "invoiceitem.deleted", &it)))
+		return ec;
 	if (it.invoice_id) {
 		struct og_invoice_line line;
 		if ((rc = store_invoice_line_of_item(rq->db, rq->arena, it.id, &line)) != DB_ROW)
@@ -478,7 +480,5 @@ enum og_ec api_invoice_items_delete(struct og_req *rq)
 		if ((ec = api_invoice_lines_changed(rq, &bc, &inv)))
 			return ec;
 	}
-	if ((ec = item_event(&bc, "invoiceitem.deleted", &it)))
-		return ec;
 	return api_reply_deleted(rq, ID_INVOICE_ITEM, it.id, "invoiceitem");
 }
