@@ -30,12 +30,12 @@ static bool event_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_events_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
+	struct og_page page = {0};
 	const char *type = NULL;
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_EVENT),
-		PARAM_STRING("type", &type, NULL, EVENT_TYPE_MAX, 0),
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_EVENT),
+	    PARAM_STRING("type", &type, NULL, EVENT_TYPE_MAX, 0),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)

@@ -26,12 +26,15 @@
 #include <string.h>
 
 #define ITEM_DESCRIPTION_MAX 5000
-#define ITEM_AMOUNT_MAX 99999999999LL
-#define ITEM_QUANTITY_MAX 1000000
+#define ITEM_AMOUNT_MAX      99999999999LL
+#define ITEM_QUANTITY_MAX    1000000
 
 /* A signed amount: charges are positive, credits negative. */
-#define PARAM_SIGNED_AMOUNT(n, o, p)                                                                           \
-	{ .name = (n), .type = PT_AMOUNT, .out = (o), .present = (p), .min = -ITEM_AMOUNT_MAX, .max = ITEM_AMOUNT_MAX }
+#define PARAM_SIGNED_AMOUNT(n, o, p)                                                                                   \
+	{                                                                                                              \
+		.name = (n), .type = PT_AMOUNT, .out = (o), .present = (p), .min = -ITEM_AMOUNT_MAX,                   \
+		.max = ITEM_AMOUNT_MAX                                                                                 \
+	}
 
 static enum og_ec amount_too_large(struct og_req *rq, const char *param, int64_t unit_amount, int64_t quantity)
 {
@@ -64,8 +67,8 @@ static enum og_ec load_draft_of(struct og_req *rq, const struct og_invoice_item 
 		return og_err(&rq->err, OG_EC_INVOICE_STATUS, NULL,
 		              "Cannot %s invoice item %s: it is on invoice %s, whose status is '%s'. Items can change "
 		              "only while pending or on a draft invoice.",
-		              action, ids_encode(ID_INVOICE_ITEM, it->id, item_id), ids_encode(ID_INVOICE, inv->id, inv_id),
-		              inv->status);
+		              action, ids_encode(ID_INVOICE_ITEM, it->id, item_id),
+		              ids_encode(ID_INVOICE, inv->id, inv_id), inv->status);
 	}
 	return OG_EC_NONE;
 }
@@ -169,9 +172,10 @@ static enum og_ec check_target_invoice(struct og_req *rq, struct item_input *in,
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice", "The invoice '%s' belongs to another customer.",
 		              ids_encode(ID_INVOICE, inv->id, buf));
 	if (strcmp(inv->status, "draft"))
-		return og_err(&rq->err, OG_EC_INVOICE_STATUS, "invoice",
-		              "Cannot add an item to invoice %s: its status is '%s'. Items can be added only to drafts.",
-		              ids_encode(ID_INVOICE, inv->id, buf), inv->status);
+		return og_err(
+		    &rq->err, OG_EC_INVOICE_STATUS, "invoice",
+		    "Cannot add an item to invoice %s: its status is '%s'. Items can be added only to drafts.",
+		    ids_encode(ID_INVOICE, inv->id, buf), inv->status);
 	if (in->currency && strcmp(in->currency, inv->currency))
 		return currency_mismatch(rq, in->currency, "invoice", inv->currency);
 	in->currency = inv->currency;
@@ -179,8 +183,10 @@ static enum og_ec check_target_invoice(struct og_req *rq, struct item_input *in,
 	if ((rc = store_invoice_line_count(rq->db, inv->id, &n_lines)) != DB_ROW)
 		return api_db_error(rq, rc, "invoice lines", NULL);
 	if (n_lines >= API_INVOICE_LINES_MAX)
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice", "The invoice '%s' already has %d lines, the most "
-		              "an invoice can have.", ids_encode(ID_INVOICE, inv->id, buf), API_INVOICE_LINES_MAX);
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice",
+		              "The invoice '%s' already has %d lines, the most "
+		              "an invoice can have.",
+		              ids_encode(ID_INVOICE, inv->id, buf), API_INVOICE_LINES_MAX);
 	return OG_EC_NONE;
 }
 
@@ -211,26 +217,26 @@ static enum og_ec check_target_subscription(struct og_req *rq, struct item_input
 
 enum og_ec api_invoice_items_create(struct og_req *rq)
 {
-	struct item_input in = { .it = { .quantity = 1 } };
+	struct item_input in = {.it = {.quantity = 1}};
 	struct og_invoice_item *it = &in.it;
 	struct param_spec period[] = {
-		PARAM_TIMESTAMP("start", &it->period_start, NULL, P_REQUIRED),
-		PARAM_TIMESTAMP("end", &it->period_end, NULL, P_REQUIRED),
-		PARAM_END,
+	    PARAM_TIMESTAMP("start", &it->period_start, NULL, P_REQUIRED),
+	    PARAM_TIMESTAMP("end", &it->period_end, NULL, P_REQUIRED),
+	    PARAM_END,
 	};
 	struct param_spec spec[] = {
-		PARAM_ID("customer", ID_CUSTOMER, &it->customer_id, NULL, P_REQUIRED),
-		PARAM_SIGNED_AMOUNT("amount", &it->amount, &in.has_amount),
-		PARAM_CURRENCY("currency", &in.currency, &in.has_currency, 0),
-		PARAM_ID("price", ID_PRICE, &it->price_id, &in.has_price, 0),
-		PARAM_SIGNED_AMOUNT("unit_amount", &it->unit_amount, &in.has_unit_amount),
-		PARAM_INT64("quantity", &it->quantity, &in.has_quantity, 1, ITEM_QUANTITY_MAX, 0),
-		PARAM_STRING("description", &it->description, NULL, ITEM_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_OBJECT("period", period, &in.has_period, 0),
-		PARAM_ID("invoice", ID_INVOICE, &in.invoice_id, NULL, 0),
-		PARAM_ID("subscription", ID_SUBSCRIPTION, &in.subscription_id, NULL, 0),
-		PARAM_METADATA("metadata", &in.metadata, NULL),
-		PARAM_END,
+	    PARAM_ID("customer", ID_CUSTOMER, &it->customer_id, NULL, P_REQUIRED),
+	    PARAM_SIGNED_AMOUNT("amount", &it->amount, &in.has_amount),
+	    PARAM_CURRENCY("currency", &in.currency, &in.has_currency, 0),
+	    PARAM_ID("price", ID_PRICE, &it->price_id, &in.has_price, 0),
+	    PARAM_SIGNED_AMOUNT("unit_amount", &it->unit_amount, &in.has_unit_amount),
+	    PARAM_INT64("quantity", &it->quantity, &in.has_quantity, 1, ITEM_QUANTITY_MAX, 0),
+	    PARAM_STRING("description", &it->description, NULL, ITEM_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_OBJECT("period", period, &in.has_period, 0),
+	    PARAM_ID("invoice", ID_INVOICE, &in.invoice_id, NULL, 0),
+	    PARAM_ID("subscription", ID_SUBSCRIPTION, &in.subscription_id, NULL, 0),
+	    PARAM_METADATA("metadata", &in.metadata, NULL),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
@@ -242,7 +248,8 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 		              "Pass invoice to add the item to a draft now, or subscription to leave it for that "
 		              "subscription's next invoice, not both.");
 	if (in.has_period && it->period_start > it->period_end)
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "period[end]", "period[end] must not be before period[start].");
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "period[end]",
+		              "period[end] must not be before period[start].");
 	if (it->description && !*it->description)
 		it->description = NULL;
 	struct og_customer cus;
@@ -253,7 +260,7 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 		return api_db_error(rq, rc, "customer", "customer");
 	if (in.has_price && (ec = apply_price(rq, &in)))
 		return ec;
-	struct og_invoice inv = { 0 };
+	struct og_invoice inv = {0};
 	if (in.invoice_id && (ec = check_target_invoice(rq, &in, &inv)))
 		return ec;
 	if (in.subscription_id && (ec = check_target_subscription(rq, &in)))
@@ -314,15 +321,15 @@ static bool item_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_invoice_items_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
-	struct store_invoice_item_filter f = { .pending = -1 };
+	struct og_page page = {0};
+	struct store_invoice_item_filter f = {.pending = -1};
 	bool pending = false, has_pending = false;
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_INVOICE_ITEM),
-		PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
-		PARAM_ID("invoice", ID_INVOICE, &f.invoice_id, NULL, 0),
-		PARAM_BOOL("pending", &pending, &has_pending, 0),
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_INVOICE_ITEM),
+	    PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
+	    PARAM_ID("invoice", ID_INVOICE, &f.invoice_id, NULL, 0),
+	    PARAM_BOOL("pending", &pending, &has_pending, 0),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
@@ -354,10 +361,11 @@ static enum og_ec apply_amount_update(struct og_req *rq, struct og_invoice_item 
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "amount",
 		              "Pass amount, or unit_amount and quantity, not both.");
 	if (it->price_id && (has_amount || has_unit_amount))
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, has_amount ? "amount" : "unit_amount",
-		              "The amount of this item comes from its price '%s'; change quantity, or delete the item and "
-		              "create another.",
-		              ids_encode(ID_PRICE, it->price_id, buf));
+		return og_err(
+		    &rq->err, OG_EC_PARAM_INVALID, has_amount ? "amount" : "unit_amount",
+		    "The amount of this item comes from its price '%s'; change quantity, or delete the item and "
+		    "create another.",
+		    ids_encode(ID_PRICE, it->price_id, buf));
 	if (has_amount) {
 		it->amount = amount;
 		it->has_unit_amount = false;
@@ -371,9 +379,10 @@ static enum og_ec apply_amount_update(struct og_req *rq, struct og_invoice_item 
 	}
 	if (has_quantity) {
 		if (!it->has_unit_amount)
-			return og_err(&rq->err, OG_EC_PARAM_INVALID, "quantity",
-			              "This item has a fixed amount and no unit_amount: pass unit_amount with quantity, or a "
-			              "new amount.");
+			return og_err(
+			    &rq->err, OG_EC_PARAM_INVALID, "quantity",
+			    "This item has a fixed amount and no unit_amount: pass unit_amount with quantity, or a "
+			    "new amount.");
 		it->quantity = quantity;
 	}
 	if (has_unit_amount || has_quantity)
@@ -393,32 +402,33 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 	const char *description = it.description;
 	json_t *metadata = NULL;
 	struct param_spec period[] = {
-		PARAM_TIMESTAMP("start", &start, NULL, P_REQUIRED),
-		PARAM_TIMESTAMP("end", &end, NULL, P_REQUIRED),
-		PARAM_END,
+	    PARAM_TIMESTAMP("start", &start, NULL, P_REQUIRED),
+	    PARAM_TIMESTAMP("end", &end, NULL, P_REQUIRED),
+	    PARAM_END,
 	};
 	struct param_spec spec[] = {
-		PARAM_SIGNED_AMOUNT("amount", &amount, &has_amount),
-		PARAM_SIGNED_AMOUNT("unit_amount", &unit_amount, &has_unit_amount),
-		PARAM_INT64("quantity", &quantity, &has_quantity, 1, ITEM_QUANTITY_MAX, 0),
-		PARAM_STRING("description", &description, &has_description, ITEM_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_OBJECT("period", period, &has_period, 0),
-		PARAM_METADATA("metadata", &metadata, &has_metadata),
-		PARAM_END,
+	    PARAM_SIGNED_AMOUNT("amount", &amount, &has_amount),
+	    PARAM_SIGNED_AMOUNT("unit_amount", &unit_amount, &has_unit_amount),
+	    PARAM_INT64("quantity", &quantity, &has_quantity, 1, ITEM_QUANTITY_MAX, 0),
+	    PARAM_STRING("description", &description, &has_description, ITEM_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_OBJECT("period", period, &has_period, 0),
+	    PARAM_METADATA("metadata", &metadata, &has_metadata),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	bool any = has_amount || has_unit_amount || has_quantity || has_description || has_period || has_metadata;
 	if (!any) /* nothing to change: no write, no event */
 		return api_reply(rq, render_invoice_item(&it));
-	struct og_invoice inv = { 0 };
+	struct og_invoice inv = {0};
 	if (it.invoice_id && (ec = load_draft_of(rq, &it, "update", &inv)))
 		return ec;
 	if ((ec = apply_amount_update(rq, &it, has_amount, amount, has_unit_amount, unit_amount, has_quantity,
 	                              quantity)))
 		return ec;
 	if (start > end)
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "period[end]", "period[end] must not be before period[start].");
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "period[end]",
+		              "period[end] must not be before period[start].");
 	it.period_start = start;
 	it.period_end = end;
 	it.description = description && *description ? description : NULL;
@@ -457,7 +467,7 @@ enum og_ec api_invoice_items_delete(struct og_req *rq)
 	enum og_ec ec = load_item(rq, &it);
 	if (ec)
 		return ec;
-	struct og_invoice inv = { 0 };
+	struct og_invoice inv = {0};
 	if (it.invoice_id && (ec = load_draft_of(rq, &it, "delete", &inv)))
 		return ec;
 	int64_t now;

@@ -33,15 +33,15 @@
 
 #include <string.h>
 
-#define INVOICE_DESCRIPTION_MAX 5000
-#define INVOICE_DAYS_UNTIL_DUE_MAX 365
+#define INVOICE_DESCRIPTION_MAX        5000
+#define INVOICE_DAYS_UNTIL_DUE_MAX     365
 #define INVOICE_DAYS_UNTIL_DUE_DEFAULT 30
 
-static const char *const collection_methods[] = { "charge_automatically", "send_invoice", NULL };
+static const char *const collection_methods[] = {"charge_automatically", "send_invoice", NULL};
 enum { COLLECT_AUTOMATICALLY, COLLECT_SEND_INVOICE };
 /* in the order of enum invoice_status */
-static const char *const statuses[] = { "draft", "open", "paid", "void", "uncollectible", NULL };
-static const char *const pending_behaviors[] = { "exclude", "include", NULL };
+static const char *const statuses[] = {"draft", "open", "paid", "void", "uncollectible", NULL};
+static const char *const pending_behaviors[] = {"exclude", "include", NULL};
 enum { PENDING_EXCLUDE, PENDING_INCLUDE };
 
 enum og_ec api_invoices_customer_now(struct og_req *rq, int64_t customer_id, int64_t *now)
@@ -75,11 +75,11 @@ void api_invoice_line_from_item(const struct og_invoice_item *it, int64_t invoic
 
 void api_invoice_billing_ctx(struct og_req *rq, int64_t now, struct billing_ctx *bc)
 {
-	*bc = (struct billing_ctx){ .db = rq->db,
-		                        .arena = rq->arena,
-		                        .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
-		                        .now = now,
-		                        .err = &rq->err };
+	*bc = (struct billing_ctx){.db = rq->db,
+	                           .arena = rq->arena,
+	                           .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
+	                           .now = now,
+	                           .err = &rq->err};
 }
 
 /* An invoice with its lines (the first API_INVOICE_LINES_MAX), loaded for
@@ -148,7 +148,7 @@ enum og_ec api_invoice_lines_changed(struct og_req *rq, struct billing_ctx *bc, 
 	enum og_ec ec = billing_invoice_recompute(bc, inv);
 	if (ec)
 		return ec;
-	struct inv_state st = { .inv = *inv, .bc = *bc };
+	struct inv_state st = {.inv = *inv, .bc = *bc};
 	if ((ec = load_lines(rq, &st)))
 		return ec;
 	return write_event(&st, "invoice.updated");
@@ -203,7 +203,7 @@ static enum og_ec transition(struct og_req *rq, struct og_invoice *inv, enum inv
 
 enum og_ec api_invoices_retrieve(struct og_req *rq)
 {
-	struct inv_state st = { 0 };
+	struct inv_state st = {0};
 	enum og_ec ec = load_invoice(rq, &st);
 	if (ec)
 		return ec;
@@ -218,28 +218,28 @@ static bool invoice_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_invoices_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
-	struct store_invoice_filter f = { 0 };
+	struct og_page page = {0};
+	struct store_invoice_filter f = {0};
 	int status = -1;
 	int64_t created = 0, gt = 0, gte = 0, lt = 0, lte = 0;
 	bool has_created = false, has_gt = false, has_gte = false, has_lt = false, has_lte = false;
 	struct param_spec range[] = {
-		PARAM_TIMESTAMP("gt", &gt, &has_gt, 0),
-		PARAM_TIMESTAMP("gte", &gte, &has_gte, 0),
-		PARAM_TIMESTAMP("lt", &lt, &has_lt, 0),
-		PARAM_TIMESTAMP("lte", &lte, &has_lte, 0),
-		PARAM_END,
+	    PARAM_TIMESTAMP("gt", &gt, &has_gt, 0),
+	    PARAM_TIMESTAMP("gte", &gte, &has_gte, 0),
+	    PARAM_TIMESTAMP("lt", &lt, &has_lt, 0),
+	    PARAM_TIMESTAMP("lte", &lte, &has_lte, 0),
+	    PARAM_END,
 	};
 	/* created is an exact time or a range object: pick the spec by what came */
 	bool created_is_range = json_is_object(json_object_get(rq->query, "created"));
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_INVOICE),
-		PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
-		PARAM_ID("subscription", ID_SUBSCRIPTION, &f.subscription_id, NULL, 0),
-		PARAM_ENUM("status", &status, NULL, statuses, 0),
-		created_is_range ? (struct param_spec)PARAM_OBJECT("created", range, NULL, 0)
-		                 : (struct param_spec)PARAM_TIMESTAMP("created", &created, &has_created, 0),
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_INVOICE),
+	    PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
+	    PARAM_ID("subscription", ID_SUBSCRIPTION, &f.subscription_id, NULL, 0),
+	    PARAM_ENUM("status", &status, NULL, statuses, 0),
+	    created_is_range ? (struct param_spec)PARAM_OBJECT("created", range, NULL, 0)
+	                     : (struct param_spec)PARAM_TIMESTAMP("created", &created, &has_created, 0),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
@@ -262,7 +262,7 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, invoice_exists, &sp)))
 		return ec;
-	struct store_list list = { 0 };
+	struct store_list list = {0};
 	if (hi >= lo && hi >= 1) { /* else no invoice can match (every created is > 0) */
 		f.created_gte = lo;
 		f.created_lte = hi == INT64_MAX ? 0 : hi;
@@ -272,7 +272,7 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	}
 	json_t *data = json_array();
 	for (int i = 0; i < list.n; i++) {
-		struct inv_state st = { .inv = ((struct og_invoice *)list.rows)[i] };
+		struct inv_state st = {.inv = ((struct og_invoice *)list.rows)[i]};
 		if ((ec = load_lines(rq, &st))) {
 			json_decref(data);
 			return ec;
@@ -302,10 +302,10 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 	enum db_rc rc = store_invoice_get(rq->db, rq->arena, id, &inv);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "invoice", NULL);
-	struct og_page page = { 0 };
+	struct og_page page = {0};
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_INVOICE_LINE),
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_INVOICE_LINE),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->query, spec, NULL)))
 		return ec;
@@ -332,7 +332,8 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 static enum og_ec attach_pending(struct og_req *rq, struct inv_state *st)
 {
 	struct store_list pending;
-	enum db_rc rc = store_invoice_items_pending(rq->db, rq->arena, st->inv.customer_id, 0, st->inv.currency, &pending);
+	enum db_rc rc =
+	    store_invoice_items_pending(rq->db, rq->arena, st->inv.customer_id, 0, st->inv.currency, &pending);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "pending invoice items", NULL);
 	for (int i = 0; i < pending.n && i < API_INVOICE_LINES_MAX; i++) {
@@ -355,14 +356,14 @@ enum og_ec api_invoices_create(struct og_req *rq)
 	const char *currency = NULL, *description = NULL;
 	json_t *metadata = NULL;
 	struct param_spec spec[] = {
-		PARAM_ID("customer", ID_CUSTOMER, &customer_id, NULL, P_REQUIRED),
-		PARAM_ENUM("collection_method", &method, NULL, collection_methods, 0),
-		PARAM_INT64("days_until_due", &days, &has_days, 1, INVOICE_DAYS_UNTIL_DUE_MAX, 0),
-		PARAM_STRING("description", &description, NULL, INVOICE_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_CURRENCY("currency", &currency, NULL, 0),
-		PARAM_ENUM("pending_invoice_items_behavior", &pending, NULL, pending_behaviors, 0),
-		PARAM_METADATA("metadata", &metadata, NULL),
-		PARAM_END,
+	    PARAM_ID("customer", ID_CUSTOMER, &customer_id, NULL, P_REQUIRED),
+	    PARAM_ENUM("collection_method", &method, NULL, collection_methods, 0),
+	    PARAM_INT64("days_until_due", &days, &has_days, 1, INVOICE_DAYS_UNTIL_DUE_MAX, 0),
+	    PARAM_STRING("description", &description, NULL, INVOICE_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_CURRENCY("currency", &currency, NULL, 0),
+	    PARAM_ENUM("pending_invoice_items_behavior", &pending, NULL, pending_behaviors, 0),
+	    PARAM_METADATA("metadata", &metadata, NULL),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
@@ -384,22 +385,22 @@ enum og_ec api_invoices_create(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_PARAM_MISSING, "currency",
 		              "Missing required param: currency. The customer has no default currency, so the "
 		              "invoice needs one.");
-	struct inv_state st = { 0 };
+	struct inv_state st = {0};
 	if ((ec = api_invoices_customer_now(rq, customer_id, &st.now)))
 		return ec;
 	api_invoice_billing_ctx(rq, st.now, &st.bc);
 	st.inv = (struct og_invoice){
-		.customer_id = customer_id,
-		.status = "draft",
-		.currency = currency,
-		.billing_reason = "manual",
-		.collection_method = collection_methods[method],
-		.has_days_until_due = method == COLLECT_SEND_INVOICE,
-		.days_until_due = has_days ? days : INVOICE_DAYS_UNTIL_DUE_DEFAULT,
-		.period_start = st.now,
-		.period_end = st.now,
-		.description = description && *description ? description : NULL,
-		.created = st.now,
+	    .customer_id = customer_id,
+	    .status = "draft",
+	    .currency = currency,
+	    .billing_reason = "manual",
+	    .collection_method = collection_methods[method],
+	    .has_days_until_due = method == COLLECT_SEND_INVOICE,
+	    .days_until_due = has_days ? days : INVOICE_DAYS_UNTIL_DUE_DEFAULT,
+	    .period_start = st.now,
+	    .period_end = st.now,
+	    .description = description && *description ? description : NULL,
+	    .created = st.now,
 	};
 	if ((ec = api_metadata_apply(rq, NULL, metadata, &st.inv.metadata)))
 		return ec;
@@ -418,7 +419,7 @@ enum og_ec api_invoices_create(struct og_req *rq)
 
 enum og_ec api_invoices_update(struct og_req *rq)
 {
-	struct inv_state st = { 0 };
+	struct inv_state st = {0};
 	enum og_ec ec = load_invoice(rq, &st);
 	if (ec)
 		return ec;
@@ -429,17 +430,19 @@ enum og_ec api_invoices_update(struct og_req *rq)
 	const char *description = inv->description;
 	json_t *metadata = NULL;
 	struct param_spec spec[] = {
-		PARAM_ENUM("collection_method", &method, NULL, collection_methods, 0),
-		PARAM_INT64("days_until_due", &days, &has_days, 1, INVOICE_DAYS_UNTIL_DUE_MAX, 0),
-		PARAM_STRING("description", &description, &has_description, INVOICE_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_METADATA("metadata", &metadata, &has_metadata),
-		PARAM_END,
+	    PARAM_ENUM("collection_method", &method, NULL, collection_methods, 0),
+	    PARAM_INT64("days_until_due", &days, &has_days, 1, INVOICE_DAYS_UNTIL_DUE_MAX, 0),
+	    PARAM_STRING("description", &description, &has_description, INVOICE_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_METADATA("metadata", &metadata, &has_metadata),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	if (invoice_status_parse(inv->status) != INV_DRAFT) {
-		const char *param = method >= 0 ? "collection_method" : has_days ? "days_until_due"
-		                                                                  : has_description ? "description" : NULL;
+		const char *param = method >= 0       ? "collection_method"
+		                    : has_days        ? "days_until_due"
+		                    : has_description ? "description"
+		                                      : NULL;
 		if (param) {
 			char id[ID_MAX_LEN];
 			return og_err(&rq->err, OG_EC_INVOICE_STATUS, param,
@@ -466,7 +469,8 @@ enum og_ec api_invoices_update(struct og_req *rq)
 		return ec;
 	bool any = method >= 0 || has_days || has_description || has_metadata;
 	if (any) { /* an empty update writes nothing and sends no event */
-		if ((ec = begin_change(rq, &st)) || (ec = write_invoice(rq, inv)) || (ec = write_event(&st, "invoice.updated")))
+		if ((ec = begin_change(rq, &st)) || (ec = write_invoice(rq, inv)) ||
+		    (ec = write_event(&st, "invoice.updated")))
 			return ec;
 	}
 	return api_reply(rq, render_state(&st));
@@ -476,11 +480,11 @@ enum og_ec api_invoices_update(struct og_req *rq)
 
 enum og_ec api_invoices_finalize(struct og_req *rq)
 {
-	struct inv_state st = { 0 };
+	struct inv_state st = {0};
 	enum og_ec ec = load_invoice(rq, &st);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = { PARAM_END };
+	struct param_spec spec[] = {PARAM_END};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	struct og_invoice probe = st.inv; /* billing_invoice_finalize moves it; refuse here with our message */
@@ -521,14 +525,14 @@ static enum og_ec reactivate_subscription(struct og_req *rq, struct inv_state *s
 
 enum og_ec api_invoices_pay(struct og_req *rq)
 {
-	struct inv_state st = { 0 };
+	struct inv_state st = {0};
 	enum og_ec ec = load_invoice(rq, &st);
 	if (ec)
 		return ec;
 	bool out_of_band = false, has_out_of_band = false;
 	struct param_spec spec[] = {
-		PARAM_BOOL("paid_out_of_band", &out_of_band, &has_out_of_band, 0),
-		PARAM_END,
+	    PARAM_BOOL("paid_out_of_band", &out_of_band, &has_out_of_band, 0),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -555,11 +559,11 @@ enum og_ec api_invoices_pay(struct og_req *rq)
 
 static enum og_ec close_invoice(struct og_req *rq, enum invoice_event ev, const char *event_type)
 {
-	struct inv_state st = { 0 };
+	struct inv_state st = {0};
 	enum og_ec ec = load_invoice(rq, &st);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = { PARAM_END };
+	struct param_spec spec[] = {PARAM_END};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	if ((ec = transition(rq, &st.inv, ev)) || (ec = begin_change(rq, &st)))
@@ -587,7 +591,7 @@ enum og_ec api_invoices_mark_uncollectible(struct og_req *rq)
 
 enum og_ec api_invoices_delete(struct og_req *rq)
 {
-	struct inv_state st = { 0 };
+	struct inv_state st = {0};
 	enum og_ec ec = load_invoice(rq, &st);
 	if (ec)
 		return ec;

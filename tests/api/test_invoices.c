@@ -27,7 +27,7 @@
 /* ---- fixtures: a product with a one-time and a recurring price ------------- */
 
 static char product[ID_MAX_LEN], price_once[ID_MAX_LEN], price_monthly[ID_MAX_LEN], price_archived[ID_MAX_LEN],
-	price_eur[ID_MAX_LEN];
+    price_eur[ID_MAX_LEN];
 
 static int copy_id(char *dst, const struct at_resp *r, const char *prefix)
 {
@@ -41,18 +41,20 @@ static int copy_id(char *dst, const struct at_resp *r, const char *prefix)
 static int fixtures(void)
 {
 	int rc = copy_id(product, at_post_json("/v1/products", "{\"name\":\"Consulting\"}"), "prod_");
-	rc |= copy_id(price_once,
-	              at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":1500,\"currency\":\"usd\"}", product),
-	              "price_");
+	rc |= copy_id(
+	    price_once,
+	    at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":1500,\"currency\":\"usd\"}", product),
+	    "price_");
 	rc |= copy_id(price_monthly,
 	              at_post_json("/v1/prices",
 	                           "{\"product\":\"%s\",\"unit_amount\":2000,\"currency\":\"usd\","
 	                           "\"recurring\":{\"interval\":\"month\"}}",
 	                           product),
 	              "price_");
-	rc |= copy_id(price_eur,
-	              at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":700,\"currency\":\"eur\"}", product),
-	              "price_");
+	rc |= copy_id(
+	    price_eur,
+	    at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":700,\"currency\":\"eur\"}", product),
+	    "price_");
 	rc |= copy_id(price_archived,
 	              at_post_json("/v1/prices",
 	                           "{\"product\":\"%s\",\"unit_amount\":100,\"currency\":\"usd\",\"active\":false}",
@@ -74,8 +76,8 @@ static const char *new_customer(const char *currency)
 
 static struct at_resp *create_invoice(const char *customer, const char *extra)
 {
-	struct at_resp *r = at_post_json("/v1/invoices", "{\"customer\":\"%s\"%s%s}", customer, extra ? "," : "",
-	                                 extra ? extra : "");
+	struct at_resp *r =
+	    at_post_json("/v1/invoices", "{\"customer\":\"%s\"%s%s}", customer, extra ? "," : "", extra ? extra : "");
 	AT_STATUS(r, 200);
 	AT_PREFIX(r, "id", "in_");
 	AT_STR(r, "status", "draft");
@@ -91,10 +93,10 @@ static const char *draft_for(const char *customer)
 static struct at_resp *add_item(const char *customer, const char *invoice, long long amount)
 {
 	struct at_resp *r =
-		invoice ? at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"amount\":%lld}", customer,
-		                       invoice, amount)
-		        : at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"amount\":%lld,\"currency\":\"usd\"}",
-		                       customer, amount);
+	    invoice ? at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"amount\":%lld}",
+	                           customer, invoice, amount)
+	            : at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"amount\":%lld,\"currency\":\"usd\"}",
+	                           customer, amount);
 	AT_STATUS(r, 200);
 	AT_PREFIX(r, "id", "ii_");
 	return r;
@@ -138,7 +140,8 @@ static void expect_totals(const struct at_resp *inv, long long subtotal, long lo
 	long long sum = 0;
 	size_t i;
 	json_t *l;
-	json_array_foreach(data, i, l) {
+	json_array_foreach(data, i, l)
+	{
 		sum += json_integer_value(json_object_get(l, "amount"));
 	}
 	AT_BOOL(inv, "lines.has_more", false);
@@ -161,12 +164,14 @@ static json_t *expect_event(const char *type, const char *object_id)
 	json_t *data = json_object_get(r->json, "data");
 	size_t i;
 	json_t *e;
-	json_array_foreach(data, i, e) {
+	json_array_foreach(data, i, e)
+	{
 		json_t *obj = json_object_get(json_object_get(e, "data"), "object");
 		const char *id = json_string_value(json_object_get(obj, "id"));
 		if (id && !strcmp(id, object_id)) {
 			if (strcmp(json_string_value(json_object_get(e, "type")), type))
-				AT_FAIL(r, "the event filter returned a %s", json_string_value(json_object_get(e, "type")));
+				AT_FAIL(r, "the event filter returned a %s",
+				        json_string_value(json_object_get(e, "type")));
 			return obj;
 		}
 	}
@@ -181,8 +186,10 @@ static int count_events(const char *type, const char *object_id)
 	int n = 0;
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(r->json, "data"), i, e) {
-		const char *id = json_string_value(json_object_get(json_object_get(json_object_get(e, "data"), "object"), "id"));
+	json_array_foreach(json_object_get(r->json, "data"), i, e)
+	{
+		const char *id =
+		    json_string_value(json_object_get(json_object_get(json_object_get(e, "data"), "object"), "id"));
 		n += id && !strcmp(id, object_id);
 	}
 	return n;
@@ -198,13 +205,13 @@ static long long number_seq(const struct at_resp *r)
 }
 
 /* A request that must be refused with status and param, writing nothing. */
-#define REFUSED(status, code, param, call)                                   \
-	do {                                                                     \
-		struct at_fingerprint fp_;                                           \
-		at_fingerprint(&fp_);                                                \
-		struct at_resp *r_ = (call);                                         \
-		AT_ERROR(r_, (status), "invalid_request_error", (code), (param));  \
-		AT_UNCHANGED(&fp_, r_);                                              \
+#define REFUSED(status, code, param, call)                                                                             \
+	do {                                                                                                           \
+		struct at_fingerprint fp_;                                                                             \
+		at_fingerprint(&fp_);                                                                                  \
+		struct at_resp *r_ = (call);                                                                           \
+		AT_ERROR(r_, (status), "invalid_request_error", (code), (param));                                      \
+		AT_UNCHANGED(&fp_, r_);                                                                                \
 	} while (0)
 
 /* ---- invoices: create --------------------------------------------------------- */
@@ -270,7 +277,8 @@ static void invoice_create_defaults(void **state)
 	AT_STR(r, "currency", "gbp");
 
 	at_step("a form body gives the same");
-	r = at_post_form("/v1/invoices", "customer=%s&collection_method=send_invoice&days_until_due=3&metadata[k]=v", cus);
+	r = at_post_form("/v1/invoices", "customer=%s&collection_method=send_invoice&days_until_due=3&metadata[k]=v",
+	                 cus);
 	AT_STATUS(r, 200);
 	AT_INT(r, "days_until_due", 3);
 	AT_STR(r, "metadata.k", "v");
@@ -291,8 +299,9 @@ static void invoice_walk_to_paid(void **state)
 
 	at_step("three items: an amount, a price x 2, a credit by unit_amount");
 	add_item(cus, id, 1000);
-	struct at_resp *r = at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"price\":\"%s\","
-	                                                     "\"quantity\":2}",
+	struct at_resp *r = at_post_json("/v1/invoiceitems",
+	                                 "{\"customer\":\"%s\",\"invoice\":\"%s\",\"price\":\"%s\","
+	                                 "\"quantity\":2}",
 	                                 cus, id, price_once);
 	AT_STATUS(r, 200);
 	AT_INT(r, "amount", 3000);
@@ -329,8 +338,8 @@ static void invoice_walk_to_paid(void **state)
 	r = at_get("/v1/invoices/%s/lines?limit=1&starting_after=%s", id, first_line);
 	AT_LIST(r, at_fmt("/v1/invoices/%s/lines", id), 1, true);
 	AT_INT(r, "data[0].amount", 3000);
-	r = at_get("/v1/invoices/%s/lines?limit=2&ending_before=%s", id, at_str(at_get("/v1/invoices/%s", id),
-	                                                                      "lines.data[2].id"));
+	r = at_get("/v1/invoices/%s/lines?limit=2&ending_before=%s", id,
+	           at_str(at_get("/v1/invoices/%s", id), "lines.data[2].id"));
 	AT_LIST(r, at_fmt("/v1/invoices/%s/lines", id), 2, false);
 	AT_STR(r, "data[0].id", first_line);
 
@@ -532,12 +541,14 @@ static void invoice_numbers_gap_free(void **state)
 	long long max = 0;
 	const char *after = NULL;
 	for (;;) {
-		r = after ? at_get("/v1/invoices?limit=100&starting_after=%s", after) : at_get("/v1/invoices?limit=100");
+		r = after ? at_get("/v1/invoices?limit=100&starting_after=%s", after)
+		          : at_get("/v1/invoices?limit=100");
 		AT_STATUS(r, 200);
 		json_t *data = json_object_get(r->json, "data");
 		size_t i;
 		json_t *inv;
-		json_array_foreach(data, i, inv) {
+		json_array_foreach(data, i, inv)
+		{
 			const char *status = json_string_value(json_object_get(inv, "status"));
 			json_t *num = json_object_get(inv, "number");
 			if (!strcmp(status, "draft")) {
@@ -559,7 +570,8 @@ static void invoice_numbers_gap_free(void **state)
 				max = n;
 		}
 		if (json_array_size(data))
-			after = json_string_value(json_object_get(json_array_get(data, json_array_size(data) - 1), "id"));
+			after =
+			    json_string_value(json_object_get(json_array_get(data, json_array_size(data) - 1), "id"));
 		if (!json_is_true(json_object_get(r->json, "has_more")))
 			break;
 	}
@@ -589,7 +601,8 @@ static void invoice_update_draft(void **state)
 		AT_FAIL(r, "the invoice.updated snapshot is stale");
 
 	at_step("days_until_due; unset one metadata key; clear the description");
-	r = at_post_json(at_fmt("/v1/invoices/%s", id), "{\"days_until_due\":10,\"metadata\":{\"a\":\"\"},\"description\":\"\"}");
+	r = at_post_json(at_fmt("/v1/invoices/%s", id),
+	                 "{\"days_until_due\":10,\"metadata\":{\"a\":\"\"},\"description\":\"\"}");
 	AT_STATUS(r, 200);
 	AT_INT(r, "days_until_due", 10);
 	AT_ABSENT(r, "metadata.a");
@@ -607,7 +620,8 @@ static void invoice_update_draft(void **state)
 	        at_post_json(at_fmt("/v1/invoices/%s", id), "{\"days_until_due\":5}"));
 
 	at_step("an empty update writes nothing");
-	REFUSED(400, "parameter_unknown", "currency", at_post_json(at_fmt("/v1/invoices/%s", id), "{\"currency\":\"eur\"}"));
+	REFUSED(400, "parameter_unknown", "currency",
+	        at_post_json(at_fmt("/v1/invoices/%s", id), "{\"currency\":\"eur\"}"));
 	struct at_fingerprint fp;
 	at_fingerprint(&fp);
 	r = at_post_json(at_fmt("/v1/invoices/%s", id), "{}");
@@ -618,7 +632,8 @@ static void invoice_update_draft(void **state)
 	REFUSED(400, "string_too_long", "description",
 	        at_post_json(at_fmt("/v1/invoices/%s", id), "{\"description\":\"%s\"}", at_repeat('x', 5001)));
 	REFUSED(400, "parameter_invalid_integer", "days_until_due",
-	        at_post_json(at_fmt("/v1/invoices/%s", id), "{\"collection_method\":\"send_invoice\",\"days_until_due\":366}"));
+	        at_post_json(at_fmt("/v1/invoices/%s", id),
+	                     "{\"collection_method\":\"send_invoice\",\"days_until_due\":366}"));
 	REFUSED(400, "parameter_invalid", "collection_method",
 	        at_post_json(at_fmt("/v1/invoices/%s", id), "{\"collection_method\":\"cash\"}"));
 }
@@ -630,7 +645,8 @@ static void invoice_pending_items_behavior(void **state)
 	at_step("pending items: two in usd, one in eur");
 	const char *i1 = at_str(add_item(cus, NULL, 700), "id");
 	const char *i2 = at_str(add_item(cus, NULL, -200), "id");
-	struct at_resp *r = at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"amount\":900,\"currency\":\"eur\"}", cus);
+	struct at_resp *r =
+	    at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"amount\":900,\"currency\":\"eur\"}", cus);
 	AT_STATUS(r, 200);
 	const char *i_eur = at_str(r, "id");
 	r = at_get("/v1/invoiceitems?customer=%s&pending=true", cus);
@@ -691,8 +707,8 @@ static void invoice_list_filters(void **state)
 	AT_INT(r, "data[1].lines.total_count", 1);
 
 	at_step("by status");
-	static const char *const statuses[] = { "draft", "open", "paid" };
-	const char *ids[] = { d, o, p };
+	static const char *const statuses[] = {"draft", "open", "paid"};
+	const char *ids[] = {d, o, p};
 	for (int i = 0; i < 3; i++) {
 		r = at_get("/v1/invoices?customer=%s&status=%s", cus, statuses[i]);
 		AT_LIST(r, "/v1/invoices", 1, false);
@@ -742,10 +758,11 @@ static void invoice_items_pending_crud(void **state)
 	(void)state;
 	const char *cus = new_customer("usd");
 	at_step("a pending item with all the fields");
-	struct at_resp *r = at_post_json("/v1/invoiceitems",
-	                                 "{\"customer\":\"%s\",\"amount\":1234,\"currency\":\"usd\",\"description\":\"Setup fee\","
-	                                 "\"period\":{\"start\":1700000000,\"end\":1700086400},\"metadata\":{\"k\":\"v\"}}",
-	                                 cus);
+	struct at_resp *r =
+	    at_post_json("/v1/invoiceitems",
+	                 "{\"customer\":\"%s\",\"amount\":1234,\"currency\":\"usd\",\"description\":\"Setup fee\","
+	                 "\"period\":{\"start\":1700000000,\"end\":1700086400},\"metadata\":{\"k\":\"v\"}}",
+	                 cus);
 	AT_STATUS(r, 200);
 	AT_STR(r, "object", "invoiceitem");
 	AT_INT(r, "amount", 1234);
@@ -766,12 +783,15 @@ static void invoice_items_pending_crud(void **state)
 	r = at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"amount\":1}", cus);
 	AT_STATUS(r, 200);
 	AT_STR(r, "currency", "usd");
-	if (json_integer_value(at_json_path(r->json, "period.start")) != json_integer_value(at_json_path(r->json, "date")) ||
-	    json_integer_value(at_json_path(r->json, "period.end")) != json_integer_value(at_json_path(r->json, "date")))
+	if (json_integer_value(at_json_path(r->json, "period.start")) !=
+	        json_integer_value(at_json_path(r->json, "date")) ||
+	    json_integer_value(at_json_path(r->json, "period.end")) !=
+	        json_integer_value(at_json_path(r->json, "date")))
 		AT_FAIL(r, "the default period is not now..now");
 
 	at_step("update the amount, the description, the metadata");
-	r = at_post_json(at_fmt("/v1/invoiceitems/%s", id), "{\"amount\":-99,\"description\":\"Refund\",\"metadata\":{\"k\":\"\"}}");
+	r = at_post_json(at_fmt("/v1/invoiceitems/%s", id),
+	                 "{\"amount\":-99,\"description\":\"Refund\",\"metadata\":{\"k\":\"\"}}");
 	AT_STATUS(r, 200);
 	AT_INT(r, "amount", -99);
 	AT_STR(r, "description", "Refund");
@@ -779,7 +799,8 @@ static void invoice_items_pending_crud(void **state)
 	json_t *snap = expect_event("invoiceitem.updated", id);
 	if (json_integer_value(json_object_get(snap, "amount")) != -99)
 		AT_FAIL(r, "the invoiceitem.updated snapshot is stale");
-	REFUSED(400, "parameter_invalid", "quantity", at_post_json(at_fmt("/v1/invoiceitems/%s", id), "{\"quantity\":3}"));
+	REFUSED(400, "parameter_invalid", "quantity",
+	        at_post_json(at_fmt("/v1/invoiceitems/%s", id), "{\"quantity\":3}"));
 
 	at_step("unit_amount and quantity");
 	r = at_post_json(at_fmt("/v1/invoiceitems/%s", id), "{\"unit_amount\":250,\"quantity\":4}");
@@ -803,7 +824,8 @@ static void invoice_items_pending_crud(void **state)
 	AT_INT(r, "amount", 4500);
 	REFUSED(400, "parameter_invalid", "unit_amount",
 	        at_post_json(at_fmt("/v1/invoiceitems/%s", priced), "{\"unit_amount\":1}"));
-	REFUSED(400, "parameter_invalid", "amount", at_post_json(at_fmt("/v1/invoiceitems/%s", priced), "{\"amount\":1}"));
+	REFUSED(400, "parameter_invalid", "amount",
+	        at_post_json(at_fmt("/v1/invoiceitems/%s", priced), "{\"amount\":1}"));
 
 	at_step("list");
 	r = at_get("/v1/invoiceitems?customer=%s", cus);
@@ -857,19 +879,21 @@ static void invoice_items_on_a_draft(void **state)
 	REFUSED(400, "parameter_invalid", "invoice",
 	        at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"amount\":5}", other, id));
 	REFUSED(400, "currency_mismatch", "currency",
-	        at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"amount\":5,\"currency\":\"eur\"}",
-	                     cus, id));
+	        at_post_json("/v1/invoiceitems",
+	                     "{\"customer\":\"%s\",\"invoice\":\"%s\",\"amount\":5,\"currency\":\"eur\"}", cus, id));
 	REFUSED(400, "currency_mismatch", "currency",
 	        at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"price\":\"%s\"}", cus, id,
 	                     price_eur));
 	char missing[ID_MAX_LEN];
 	ids_encode(ID_INVOICE, 987654321, missing);
-	REFUSED(400, "resource_missing", "invoice",
-	        at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"amount\":5}", cus, missing));
+	REFUSED(
+	    400, "resource_missing", "invoice",
+	    at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"invoice\":\"%s\",\"amount\":5}", cus, missing));
 
 	at_step("after finalize the item is frozen; the invoice keeps its amounts");
 	AT_STATUS(action(id, "finalize", NULL), 200);
-	REFUSED(409, "invoice_status_invalid", NULL, at_post_json(at_fmt("/v1/invoiceitems/%s", a), "{\"description\":\"x\"}"));
+	REFUSED(409, "invoice_status_invalid", NULL,
+	        at_post_json(at_fmt("/v1/invoiceitems/%s", a), "{\"description\":\"x\"}"));
 	REFUSED(409, "invoice_status_invalid", NULL, at_delete("/v1/invoiceitems/%s", a));
 	expect_totals(at_get("/v1/invoices/%s", id), 400, 0);
 }
@@ -890,18 +914,23 @@ static void invoice_items_bad_input(void **state)
 	REFUSED(400, "parameter_unknown", "discountable",
 	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"discountable\":true}", cus));
 	REFUSED(400, "parameter_invalid", "customer", at_post_json(path, "{\"customer\":42,\"amount\":5}"));
-	REFUSED(400, "parameter_invalid", "amount", at_post_json(path, "{\"customer\":\"%s\",\"amount\":\"lots\"}", cus));
+	REFUSED(400, "parameter_invalid", "amount",
+	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":\"lots\"}", cus));
 	REFUSED(400, "parameter_invalid", "amount", at_post_json(path, "{\"customer\":\"%s\",\"amount\":1.5}", cus));
 	REFUSED(400, "parameter_invalid_integer", "amount", at_post_form(path, "customer=%s&amount=12abc", cus));
-	REFUSED(400, "parameter_invalid", "period", at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"period\":7}", cus));
+	REFUSED(400, "parameter_invalid", "period",
+	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"period\":7}", cus));
 	REFUSED(400, "parameter_missing", "period[end]",
 	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"period\":{\"start\":1}}", cus));
 
 	at_step("ids: malformed, missing, of the wrong kind");
 	REFUSED(400, "resource_missing", "customer", at_post_json(path, "{\"customer\":\"cus_\",\"amount\":5}"));
-	REFUSED(400, "resource_missing", "customer", at_post_json(path, "{\"customer\":\"%s\",\"amount\":5}", missing_cus));
-	REFUSED(400, "resource_missing", "customer", at_post_json(path, "{\"customer\":\"%s\",\"amount\":5}", price_once));
-	REFUSED(400, "resource_missing", "price", at_post_json(path, "{\"customer\":\"%s\",\"price\":\"%s\"}", cus, missing_price));
+	REFUSED(400, "resource_missing", "customer",
+	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5}", missing_cus));
+	REFUSED(400, "resource_missing", "customer",
+	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5}", price_once));
+	REFUSED(400, "resource_missing", "price",
+	        at_post_json(path, "{\"customer\":\"%s\",\"price\":\"%s\"}", cus, missing_price));
 	REFUSED(400, "parameter_invalid", "price",
 	        at_post_json(path, "{\"customer\":\"%s\",\"price\":\"%s\"}", cus, price_archived));
 	REFUSED(404, "resource_missing", "id", at_get("/v1/invoiceitems/ii_x"));
@@ -914,8 +943,9 @@ static void invoice_items_bad_input(void **state)
 	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":-100000000000,\"currency\":\"usd\"}", cus));
 	REFUSED(400, "amount_invalid", "amount",
 	        at_post_form(path, "customer=%s&amount=99999999999999999999999&currency=usd", cus));
-	REFUSED(400, "body_invalid", NULL,
-	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":99999999999999999999999,\"currency\":\"usd\"}", cus));
+	REFUSED(
+	    400, "body_invalid", NULL,
+	    at_post_json(path, "{\"customer\":\"%s\",\"amount\":99999999999999999999999,\"currency\":\"usd\"}", cus));
 	REFUSED(400, "amount_invalid", "quantity",
 	        at_post_json(path, "{\"customer\":\"%s\",\"unit_amount\":99999999999,\"quantity\":2}", cus));
 	REFUSED(400, "parameter_invalid_integer", "quantity",
@@ -934,7 +964,8 @@ static void invoice_items_bad_input(void **state)
 	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"price\":\"%s\"}", cus, price_once));
 	REFUSED(400, "parameter_invalid", "unit_amount",
 	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"unit_amount\":5}", cus));
-	REFUSED(400, "parameter_invalid", "quantity", at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"quantity\":2}", cus));
+	REFUSED(400, "parameter_invalid", "quantity",
+	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"quantity\":2}", cus));
 	REFUSED(400, "parameter_invalid", "period[end]",
 	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"period\":{\"start\":200,\"end\":100}}", cus));
 	REFUSED(400, "currency_mismatch", "currency",
@@ -944,8 +975,9 @@ static void invoice_items_bad_input(void **state)
 	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"currency\":\"xyz\"}", cus));
 
 	at_step("text");
-	REFUSED(400, "string_too_long", "description",
-	        at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"description\":\"%s\"}", cus, at_repeat('d', 5001)));
+	REFUSED(
+	    400, "string_too_long", "description",
+	    at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"description\":\"%s\"}", cus, at_repeat('d', 5001)));
 	r = at_post_json(path, "{\"customer\":\"%s\",\"amount\":5,\"description\":\"%s\"}", cus, at_repeat('d', 5000));
 	AT_STATUS(r, 200);
 	REFUSED(400, "parameter_invalid", "metadata",
@@ -973,9 +1005,11 @@ static void invoices_bad_input(void **state)
 	REFUSED(400, "string_too_long", "description",
 	        at_post_json(path, "{\"customer\":\"%s\",\"description\":\"%s\"}", cus, at_repeat('z', 5001)));
 	REFUSED(400, "parameter_invalid_integer", "days_until_due",
-	        at_post_json(path, "{\"customer\":\"%s\",\"collection_method\":\"send_invoice\",\"days_until_due\":0}", cus));
+	        at_post_json(path, "{\"customer\":\"%s\",\"collection_method\":\"send_invoice\",\"days_until_due\":0}",
+	                     cus));
 	REFUSED(400, "parameter_invalid", "days_until_due",
-	        at_post_json(path, "{\"customer\":\"%s\",\"collection_method\":\"send_invoice\",\"days_until_due\":\"x\"}",
+	        at_post_json(path,
+	                     "{\"customer\":\"%s\",\"collection_method\":\"send_invoice\",\"days_until_due\":\"x\"}",
 	                     cus));
 	REFUSED(400, "parameter_invalid_integer", "days_until_due",
 	        at_post_form(path, "customer=%s&collection_method=send_invoice&days_until_due=x", cus));
@@ -985,7 +1019,8 @@ static void invoices_bad_input(void **state)
 	        at_post_json(path, "{\"customer\":\"%s\",\"collection_method\":\"invoice\"}", cus));
 	REFUSED(400, "parameter_invalid", "pending_invoice_items_behavior",
 	        at_post_json(path, "{\"customer\":\"%s\",\"pending_invoice_items_behavior\":\"all\"}", cus));
-	REFUSED(400, "currency_invalid", "currency", at_post_json(path, "{\"customer\":\"%s\",\"currency\":\"usdx\"}", cus));
+	REFUSED(400, "currency_invalid", "currency",
+	        at_post_json(path, "{\"customer\":\"%s\",\"currency\":\"usdx\"}", cus));
 	REFUSED(400, "body_invalid", NULL, at_post_json(path, "{\"customer\":"));
 	REFUSED(404, "resource_missing", "id", at_post_json("/v1/invoices/in_", "{}"));
 }
@@ -1075,7 +1110,8 @@ static void invoice_line_cap(void **state)
 		AT_STATUS(r, 200);
 		size_t k = json_array_size(json_object_get(r->json, "data"));
 		for (size_t j = 0; j < k; j++)
-			if (json_integer_value(at_json_path(r->json, at_fmt("data[%zu].amount", j))) != n + (long long)j + 1)
+			if (json_integer_value(at_json_path(r->json, at_fmt("data[%zu].amount", j))) !=
+			    n + (long long)j + 1)
 				AT_FAIL(r, "line %zu of this page is out of order", j);
 		n += (int)k;
 		if (!json_is_true(json_object_get(r->json, "has_more")))
@@ -1094,8 +1130,8 @@ static void invoice_line_cap(void **state)
 
 static const char *create_subscription(const char *cus, bool confirm)
 {
-	struct at_resp *r = at_post_json("/v1/subscriptions", "{\"customer\":\"%s\",\"items\":[{\"price\":\"%s\"}]%s}", cus,
-	                                 price_monthly, confirm ? ",\"confirm\":true" : "");
+	struct at_resp *r = at_post_json("/v1/subscriptions", "{\"customer\":\"%s\",\"items\":[{\"price\":\"%s\"}]%s}",
+	                                 cus, price_monthly, confirm ? ",\"confirm\":true" : "");
 	AT_STATUS(r, 200);
 	AT_PREFIX(r, "id", "sub_");
 	return at_str(r, "id");
@@ -1108,8 +1144,8 @@ static void invoice_items_for_a_subscription(void **state)
 	const char *sub = create_subscription(cus, false);
 
 	at_step("an item for the subscription waits for its next invoice");
-	struct at_resp *r = at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"subscription\":\"%s\",\"amount\":321}",
-	                                 cus, sub);
+	struct at_resp *r =
+	    at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"subscription\":\"%s\",\"amount\":321}", cus, sub);
 	AT_STATUS(r, 200);
 	AT_STR(r, "subscription", sub);
 	AT_STR(r, "currency", "usd");
@@ -1132,15 +1168,18 @@ static void invoice_items_for_a_subscription(void **state)
 
 	at_step("the subscription must be the customer's, in the currency");
 	const char *other = new_customer("usd");
-	REFUSED(400, "parameter_invalid", "subscription",
-	        at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"subscription\":\"%s\",\"amount\":1}", other, sub));
+	REFUSED(
+	    400, "parameter_invalid", "subscription",
+	    at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"subscription\":\"%s\",\"amount\":1}", other, sub));
 	REFUSED(400, "currency_mismatch", "currency",
-	        at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"subscription\":\"%s\",\"amount\":1,\"currency\":\"eur\"}",
-	                     cus, sub));
+	        at_post_json("/v1/invoiceitems",
+	                     "{\"customer\":\"%s\",\"subscription\":\"%s\",\"amount\":1,\"currency\":\"eur\"}", cus,
+	                     sub));
 	const char *draft = draft_for(cus);
 	REFUSED(400, "parameter_invalid", "subscription",
-	        at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"subscription\":\"%s\",\"invoice\":\"%s\",\"amount\":1}",
-	                     cus, sub, draft));
+	        at_post_json("/v1/invoiceitems",
+	                     "{\"customer\":\"%s\",\"subscription\":\"%s\",\"invoice\":\"%s\",\"amount\":1}", cus, sub,
+	                     draft));
 
 	at_step("the subscription's invoices, by filter");
 	r = at_get("/v1/invoices?subscription=%s", sub);
@@ -1156,7 +1195,7 @@ static void db_run(const char *sql, int64_t id)
 	struct db_conn *db = db_open(at_db_url(), err, sizeof err);
 	if (!db)
 		AT_FAIL(NULL, "cannot open the test database: %s", err);
-	struct db_param p[] = { DB_INT(id) };
+	struct db_param p[] = {DB_INT(id)};
 	enum db_rc rc = db_exec(db, sql, p, 1, NULL);
 	db_close(db);
 	if (rc != DB_OK)
@@ -1210,22 +1249,22 @@ static void pay_revives_a_past_due_subscription(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(invoice_create_defaults),
-		cmocka_unit_test(invoice_walk_to_paid),
-		cmocka_unit_test(invoice_walk_to_void_and_uncollectible),
-		cmocka_unit_test(invoice_zero_total_is_paid_at_finalize),
-		cmocka_unit_test(invoice_numbers_gap_free),
-		cmocka_unit_test(invoice_update_draft),
-		cmocka_unit_test(invoice_pending_items_behavior),
-		cmocka_unit_test(invoice_list_filters),
-		cmocka_unit_test(invoice_items_pending_crud),
-		cmocka_unit_test(invoice_items_on_a_draft),
-		cmocka_unit_test(invoice_items_bad_input),
-		cmocka_unit_test(invoices_bad_input),
-		cmocka_unit_test(events_list_and_retrieve),
-		cmocka_unit_test(invoice_items_for_a_subscription),
-		cmocka_unit_test(pay_revives_a_past_due_subscription),
-		cmocka_unit_test(invoice_line_cap),
+	    cmocka_unit_test(invoice_create_defaults),
+	    cmocka_unit_test(invoice_walk_to_paid),
+	    cmocka_unit_test(invoice_walk_to_void_and_uncollectible),
+	    cmocka_unit_test(invoice_zero_total_is_paid_at_finalize),
+	    cmocka_unit_test(invoice_numbers_gap_free),
+	    cmocka_unit_test(invoice_update_draft),
+	    cmocka_unit_test(invoice_pending_items_behavior),
+	    cmocka_unit_test(invoice_list_filters),
+	    cmocka_unit_test(invoice_items_pending_crud),
+	    cmocka_unit_test(invoice_items_on_a_draft),
+	    cmocka_unit_test(invoice_items_bad_input),
+	    cmocka_unit_test(invoices_bad_input),
+	    cmocka_unit_test(events_list_and_retrieve),
+	    cmocka_unit_test(invoice_items_for_a_subscription),
+	    cmocka_unit_test(pay_revives_a_past_due_subscription),
+	    cmocka_unit_test(invoice_line_cap),
 	};
 	return at_run("test_invoices", tests, sizeof tests / sizeof tests[0], fixtures) ? 1 : 0;
 }
