@@ -1,4 +1,4 @@
-/* The embedded migrations (generated from src/store/migrations/*.sql by
+/* The embedded migrations (generated from src/store/migrations/NNNN_name.sql by
  * tools/embed_migrations.sh), in version order, ending with version 0.
  * SQL is the common dialect; dialect_migration_sql() adapts it per backend. */
 #ifndef OG_MIGRATIONS_H
