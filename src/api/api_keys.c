@@ -45,6 +45,7 @@ enum og_ec api_api_keys_create(struct og_req *rq)
 		return api_db_error(rq, rc, "api_key", NULL);
 	}
 	api_reply(rq, render_key(&k, secret));
+	rq->reply_secret = "secret";
 	sodium_memzero(secret, sizeof secret);
 	return OG_EC_NONE;
 }

@@ -2,7 +2,9 @@
  * The request fingerprint is SHA-256 over method, path and raw body: a
  * repeat must be byte-identical. Only 2xx responses are stored; a failed
  * request wrote nothing, so retrying it with the same key runs it again.
- * Keys are scoped to the API key that sent them and expire after 24 hours. */
+ * Keys are scoped to the API key that sent them and expire after 24 hours.
+ * A member named by rq->reply_secret (a new API key's secret) is left out of
+ * the stored copy: a replay answers without it. */
 #include "http/idempotency.h"
 #include "store/resources.h"
 
@@ -75,7 +77,17 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	char *text = rq->reply ? json_dumps(rq->reply, JSON_COMPACT) : NULL;
 	rq->reply_text = arena_strdup(rq->arena, text ? text : "{}");
 	free(text);
-	rc = store_idem_insert(rq->db, rq->actor.api_key_id, key, hash, status, rq->reply_text, rq->now);
+	const char *stored = rq->reply_text;
+	if (rq->reply_secret && json_object_get(rq->reply, rq->reply_secret)) {
+		/* a secret is shown once: the stored (replayable) copy goes without it */
+		json_t *copy = json_copy(rq->reply);
+		json_object_del(copy, rq->reply_secret);
+		text = json_dumps(copy, JSON_COMPACT);
+		json_decref(copy);
+		stored = arena_strdup(rq->arena, text ? text : "{}");
+		free(text);
+	}
+	rc = store_idem_insert(rq->db, rq->actor.api_key_id, key, hash, status, stored, rq->now);
 	if (rc == DB_CONSTRAINT) /* the same key committed by a concurrent request (PostgreSQL pool) */
 		return og_err(&rq->err, OG_EC_STATE_CONFLICT, "Idempotency-Key",
 		              "A request with this Idempotency-Key is being processed; retry it shortly.");

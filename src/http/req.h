@@ -57,6 +57,7 @@ struct og_req {
 	json_t *reply;            /* owned; rendered once by the server */
 	struct og_error err;      /* filled when the handler returns an error */
 	bool is_stored_reply;     /* reply_text is a stored (idempotent) response */
+	const char *reply_secret; /* a reply member shown once and never stored (an API key's "secret") */
 	char *reply_text;         /* pre-rendered body (arena), used instead of reply when set */
 	const char *content_type; /* NULL: application/json; else the Content-Type of reply_text
 	                             (static or arena storage), e.g. /metrics' text format */
