@@ -685,6 +685,10 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 	} else {
 		int64_t start, end, index;
 		cal_period_at(s->billing_cycle_anchor, iv, (int)s->interval_count, st.now, &start, &end, &index);
+		if (start > st.now) { /* before the anchor (a trial paused and resumed): [now, anchor), billed from the anchor */
+			end = start;
+			start = st.now;
+		}
 		s->current_period_start = start;
 		s->current_period_end = end;
 	}
