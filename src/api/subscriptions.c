@@ -371,8 +371,18 @@ static enum og_ec prorate_item(struct og_req *rq, struct sub_state *st, const st
                                const struct og_sub_item *new_it)
 {
 	const struct og_subscription *s = &st->sub;
+	/* A first period cut short to reach a future anchor was billed as its share
+	 * of one full interval (confirm's prorate_den): prorate against that
+	 * interval too, or the credit would exceed what was paid for the time. */
+	int64_t period_start = s->current_period_start;
+	if (s->current_period_end == s->billing_cycle_anchor && s->current_period_start < s->billing_cycle_anchor) {
+		enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
+		int64_t full_end = cal_boundary(s->current_period_start, iv, (int)s->interval_count, 1);
+		if (full_end > s->current_period_end)
+			period_start = s->current_period_end - (full_end - s->current_period_start);
+	}
 	struct proration pr;
-	if (!proration_compute(s->current_period_start, s->current_period_end, st->now, old_it ? old_it->unit_amount : 0,
+	if (!proration_compute(period_start, s->current_period_end, st->now, old_it ? old_it->unit_amount : 0,
 	                       old_it ? old_it->quantity : 0, new_it ? new_it->unit_amount : 0,
 	                       new_it ? new_it->quantity : 0, &pr))
 		return og_err(&rq->err, OG_EC_PARAM_AMOUNT, "items", "The proration amount is out of range.");
