@@ -296,7 +296,9 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 		return ec;
 	if ((ec = billing_invoice_finalize(bc, &inv, lines, n_lines)))
 		return ec;
-	if (bc->quiet_events &&
+	if (bc->quiet_events && bc->quiet_invoice_event && (ec = bc->quiet_invoice_event(bc, &inv, lines, n_lines)))
+		return ec;
+	if (bc->quiet_events && !bc->quiet_invoice_event &&
 	    (ec = billing_event(bc, "invoice.finalized", "invoice", inv.id, inv.customer_id,
 	                        render_invoice(&inv, lines, n_lines, false))))
 		return ec;

@@ -19,6 +19,11 @@ struct billing_ctx {
 	int64_t now;               /* the clock's now, or the test clock's frozen time */
 	struct og_error *err;      /* filled on failure */
 	bool quiet_events;         /* the engine's fast path: one event per cycle invoice */
+	/* With quiet_events: writes that one event in place of the default
+	 * invoice.finalized snapshot (the engine's compact event, so its general
+	 * and fast paths write the same rows; billing/engine.c). NULL: default. */
+	enum og_ec (*quiet_invoice_event)(struct billing_ctx *bc, const struct og_invoice *inv,
+	                                  const struct og_invoice_line *lines, int n_lines);
 };
 
 #define BILLING_MAX_ITEMS 20
