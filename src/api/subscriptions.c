@@ -600,6 +600,7 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 		return ec;
 	int64_t mrr_before = billing_mrr(s, st.items, st.n_items);
 	bool was_billing = in_period(&st);
+	bool was_draft = !strcmp(s->status, "draft");
 	if ((ec = billing_sub_transition(&st.bc, s, SUB_EV_CANCEL)))
 		return ec;
 	if (prorate && was_billing) {
@@ -609,7 +610,7 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 				return ec;
 		}
 	}
-	if (invoice_now) {
+	if (invoice_now && !was_draft) { /* a draft is never invoiced, not even the customer's pending items */
 		struct store_list pending;
 		enum db_rc rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending);
 		if (rc != DB_OK)
