@@ -89,9 +89,15 @@ void db_close(struct db_conn *c)
 		c->drv->close(c);
 }
 
-enum db_backend db_backend(const struct db_conn *c) { return c->drv->backend; }
+enum db_backend db_backend(const struct db_conn *c)
+{
+	return c->drv->backend;
+}
 
-const char *db_errmsg(struct db_conn *c) { return c->errmsg; }
+const char *db_errmsg(struct db_conn *c)
+{
+	return c->errmsg;
+}
 
 enum db_rc db__fail(struct db_conn *c, enum db_rc rc, const char *fmt, ...)
 {
@@ -111,7 +117,10 @@ void db__log_error(struct db_conn *c, const char *what, const char *sql)
 	        log_json_escape(sqltrunc, sqlbuf, sizeof sqlbuf));
 }
 
-enum db_rc db__txn_failure(const struct db_conn *c) { return c->failed_rc; }
+enum db_rc db__txn_failure(const struct db_conn *c)
+{
+	return c->failed_rc;
+}
 
 /* Records the first failed statement of a transaction. */
 static enum db_rc note(struct db_conn *c, enum db_rc rc)
@@ -123,8 +132,7 @@ static enum db_rc note(struct db_conn *c, enum db_rc rc)
 
 /* ---- statements ---------------------------------------------------------- */
 
-enum db_rc db_exec(struct db_conn *c, const char *sql, const struct db_param *params, int n_params,
-                   struct db_res **res)
+enum db_rc db_exec(struct db_conn *c, const char *sql, const struct db_param *params, int n_params, struct db_res **res)
 {
 	if (res)
 		*res = NULL;
@@ -139,9 +147,18 @@ enum db_rc db_next(struct db_res *r)
 	return note(r->conn, r->drv->next(r));
 }
 
-bool db_isnull(struct db_res *r, int col) { return r->drv->isnull(r, col); }
-int64_t db_int(struct db_res *r, int col) { return r->drv->col_int(r, col); }
-const char *db_text(struct db_res *r, int col) { return r->drv->col_text(r, col); }
+bool db_isnull(struct db_res *r, int col)
+{
+	return r->drv->isnull(r, col);
+}
+int64_t db_int(struct db_res *r, int col)
+{
+	return r->drv->col_int(r, col);
+}
+const char *db_text(struct db_res *r, int col)
+{
+	return r->drv->col_text(r, col);
+}
 
 void db_res_free(struct db_res *r)
 {
@@ -149,10 +166,12 @@ void db_res_free(struct db_res *r)
 		r->drv->res_free(r);
 }
 
-int64_t db_changes(struct db_conn *c) { return c->drv->changes(c); }
+int64_t db_changes(struct db_conn *c)
+{
+	return c->drv->changes(c);
+}
 
-enum db_rc db_query_int(struct db_conn *c, const char *sql, const struct db_param *params,
-                        int n_params, int64_t *out)
+enum db_rc db_query_int(struct db_conn *c, const char *sql, const struct db_param *params, int n_params, int64_t *out)
 {
 	struct db_res *r;
 	enum db_rc rc = db_exec(c, sql, params, n_params, &r);
@@ -198,8 +217,10 @@ enum db_rc db_commit(struct db_conn *c)
 		char why[sizeof c->errmsg];
 		snprintf(why, sizeof why, "%s", c->errmsg);
 		db_rollback(c);
-		return db__fail(c, failed, "not committed: a statement failed earlier in this transaction "
-		                           "and no ROLLBACK TO followed (%s)", why);
+		return db__fail(c, failed,
+		                "not committed: a statement failed earlier in this transaction "
+		                "and no ROLLBACK TO followed (%s)",
+		                why);
 	}
 	enum db_rc rc = c->drv->txn(c, DB_TXN_COMMIT, NULL);
 	if (!c->drv->in_txn(c))
@@ -241,7 +262,10 @@ enum db_rc db_rollback_to(struct db_conn *c, const char *name)
 	return rc;
 }
 
-bool db_in_txn(struct db_conn *c) { return c->drv->in_txn(c); }
+bool db_in_txn(struct db_conn *c)
+{
+	return c->drv->in_txn(c);
+}
 
 /* ---- the statement cache map --------------------------------------------- */
 

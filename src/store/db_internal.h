@@ -32,8 +32,8 @@ struct db_driver {
 	/* target is the URL with any "sqlite:" prefix removed */
 	struct db_conn *(*open)(const char *target, char *errbuf, unsigned errlen);
 	void (*close)(struct db_conn *c);
-	enum db_rc (*exec)(struct db_conn *c, const char *sql, const struct db_param *params,
-	                   int n_params, struct db_res **res);
+	enum db_rc (*exec)(struct db_conn *c, const char *sql, const struct db_param *params, int n_params,
+	                   struct db_res **res);
 	enum db_rc (*next)(struct db_res *r);
 	bool (*isnull)(struct db_res *r, int col);
 	int64_t (*col_int)(struct db_res *r, int col);
@@ -71,8 +71,7 @@ struct db_res {
 };
 
 /* Sets c->errmsg (printf-style) and returns rc. */
-enum db_rc db__fail(struct db_conn *c, enum db_rc rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+enum db_rc db__fail(struct db_conn *c, enum db_rc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Logs a hard error once, with the SQL that caused it (truncated). */
 void db__log_error(struct db_conn *c, const char *what, const char *sql);
 /* The failure recorded in the current transaction (0 when none). */

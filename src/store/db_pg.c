@@ -28,11 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_INT8OID 20
+#define PG_INT8OID      20
 #define PG_STACK_PARAMS 16
 
 struct pg_stmt {
-	char *sql;         /* copy of the text, to detect a reused address */
+	char *sql; /* copy of the text, to detect a reused address */
 	char name[24];
 	uint64_t int_mask; /* parameters prepared as int8 (the first 64) */
 	int n_params;      /* as the server counts them */
@@ -53,7 +53,10 @@ struct pg_res {
 	int n_rows;
 };
 
-static struct pg_conn *pgc(struct db_conn *c) { return (struct pg_conn *)c; }
+static struct pg_conn *pgc(struct db_conn *c)
+{
+	return (struct pg_conn *)c;
+}
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -154,8 +157,8 @@ static void deallocate(struct pg_conn *c, const char *name)
 
 static bool is_ident_char(char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '_' || ch == '$' || (unsigned char)ch >= 0x80;
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+	       ch == '$' || (unsigned char)ch >= 0x80;
 }
 
 /* The highest $N in sql, outside quotes, comments and dollar-quoted text.
@@ -203,8 +206,8 @@ static int count_params(const char *sql)
 
 /* The prepared statement for sql with these parameter types; NULL in *out
  * (and DB_OK) when the cache is full: run it unnamed. */
-static enum db_rc stmt_get(struct pg_conn *c, const char *sql, const struct db_param *params,
-                           int n_params, struct pg_stmt **out)
+static enum db_rc stmt_get(struct pg_conn *c, const char *sql, const struct db_param *params, int n_params,
+                           struct pg_stmt **out)
 {
 	uint64_t mask = int_mask_of(params, n_params);
 	struct pg_stmt *st = db__cache_get(&c->cache, sql);
@@ -268,8 +271,8 @@ static struct pg_res *res_new(struct db_conn *conn, PGresult *res)
 	return r;
 }
 
-static enum db_rc pg_exec(struct db_conn *conn, const char *sql, const struct db_param *params,
-                          int n_params, struct db_res **out)
+static enum db_rc pg_exec(struct db_conn *conn, const char *sql, const struct db_param *params, int n_params,
+                          struct db_res **out)
 {
 	struct pg_conn *c = pgc(conn);
 	enum db_rc rc = ensure_connected(c);
@@ -379,7 +382,10 @@ static void pg_res_free(struct db_res *res)
 	free(r);
 }
 
-static int64_t pg_changes(struct db_conn *c) { return pgc(c)->changes; }
+static int64_t pg_changes(struct db_conn *c)
+{
+	return pgc(c)->changes;
+}
 
 /* ---- transactions and scripts -------------------------------------------- */
 
@@ -487,18 +493,18 @@ static struct db_conn *pg_open(const char *url, char *errbuf, unsigned errlen)
 }
 
 const struct db_driver db__pg_driver = {
-	.name = "postgres",
-	.backend = DB_POSTGRES,
-	.open = pg_open,
-	.close = pg_close,
-	.exec = pg_exec,
-	.next = pg_next,
-	.isnull = pg_isnull,
-	.col_int = pg_int,
-	.col_text = pg_text,
-	.res_free = pg_res_free,
-	.changes = pg_changes,
-	.txn = pg_txn,
-	.in_txn = pg_in_txn,
-	.exec_script = pg_exec_script,
+    .name = "postgres",
+    .backend = DB_POSTGRES,
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .next = pg_next,
+    .isnull = pg_isnull,
+    .col_int = pg_int,
+    .col_text = pg_text,
+    .res_free = pg_res_free,
+    .changes = pg_changes,
+    .txn = pg_txn,
+    .in_txn = pg_in_txn,
+    .exec_script = pg_exec_script,
 };

@@ -28,12 +28,12 @@
 #define SQ_BUSY_TIMEOUT_MS 5000
 
 struct sq_stmt {
-	char *sql;            /* copy of the text, to detect a reused address */
+	char *sql; /* copy of the text, to detect a reused address */
 	sqlite3_stmt *stmt;
-	int n_params;         /* the highest $N in the text */
-	int *param_index;     /* [k] = SQLite's index of "$k+1", 0 when unused */
+	int n_params;     /* the highest $N in the text */
+	int *param_index; /* [k] = SQLite's index of "$k+1", 0 when unused */
 	bool is_cached;
-	bool is_busy;         /* a cursor is stepping it */
+	bool is_busy; /* a cursor is stepping it */
 };
 
 struct sq_conn {
@@ -48,7 +48,10 @@ struct sq_res {
 	bool has_pending_row; /* db_exec already stepped onto the first row */
 };
 
-static struct sq_conn *sq(struct db_conn *c) { return (struct sq_conn *)c; }
+static struct sq_conn *sq(struct db_conn *c)
+{
+	return (struct sq_conn *)c;
+}
 
 static enum db_rc map_rc(int rc)
 {
@@ -101,20 +104,18 @@ static bool tail_is_empty(const char *tail)
 	return true;
 }
 
-static enum db_rc stmt_prepare(struct sq_conn *c, const char *sql, bool persistent,
-                               struct sq_stmt **out)
+static enum db_rc stmt_prepare(struct sq_conn *c, const char *sql, bool persistent, struct sq_stmt **out)
 {
 	sqlite3_stmt *stmt = NULL;
 	const char *tail = NULL;
-	int rc = sqlite3_prepare_v3(c->db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
-	                            &tail);
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, &tail);
 	if (rc != SQLITE_OK)
 		return sq_error(c, rc, "prepare", sql);
 	if (!stmt || !tail_is_empty(tail)) {
 		sqlite3_finalize(stmt);
-		enum db_rc r = db__fail(&c->base, DB_ERROR,
-		                        stmt ? "db_exec runs one statement (use db_exec_script for several)"
-		                             : "empty statement");
+		enum db_rc r =
+		    db__fail(&c->base, DB_ERROR,
+		             stmt ? "db_exec runs one statement (use db_exec_script for several)" : "empty statement");
 		db__log_error(&c->base, "prepare", sql);
 		return r;
 	}
@@ -130,8 +131,8 @@ static enum db_rc stmt_prepare(struct sq_conn *c, const char *sql, bool persiste
 		long k = name && name[0] == '$' ? strtol(name + 1, &end, 10) : 0;
 		if (k < 1 || k > count || !end || *end) {
 			stmt_free(st);
-			enum db_rc r = db__fail(&c->base, DB_ERROR, "parameter \"%s\": write $1, $2, ...",
-			                        name ? name : "?");
+			enum db_rc r =
+			    db__fail(&c->base, DB_ERROR, "parameter \"%s\": write $1, $2, ...", name ? name : "?");
 			db__log_error(&c->base, "prepare", sql);
 			return r;
 		}
@@ -152,7 +153,7 @@ static enum db_rc stmt_get(struct sq_conn *c, const char *sql, struct sq_stmt **
 		return DB_OK;
 	}
 	bool can_cache = st ? !st->is_busy : c->cache.n < DB_CACHE_MAX;
-	struct sq_stmt *fresh;
+	struct sq_stmt *fresh = NULL;
 	enum db_rc rc = stmt_prepare(c, sql, can_cache, &fresh);
 	if (rc != DB_OK)
 		return rc;
@@ -175,12 +176,11 @@ static void stmt_done(struct sq_stmt *st)
 		stmt_free(st);
 }
 
-static enum db_rc stmt_bind(struct sq_conn *c, struct sq_stmt *st, const struct db_param *params,
-                            int n_params, bool copy_text)
+static enum db_rc stmt_bind(struct sq_conn *c, struct sq_stmt *st, const struct db_param *params, int n_params,
+                            bool copy_text)
 {
 	if (n_params != st->n_params) {
-		db__fail(&c->base, DB_ERROR, "statement takes %d parameters, %d given", st->n_params,
-		         n_params);
+		db__fail(&c->base, DB_ERROR, "statement takes %d parameters, %d given", st->n_params, n_params);
 		db__log_error(&c->base, "bind", st->sql);
 		return DB_ERROR;
 	}
@@ -208,8 +208,8 @@ static enum db_rc stmt_bind(struct sq_conn *c, struct sq_stmt *st, const struct 
 	return DB_OK;
 }
 
-static enum db_rc sq_exec(struct db_conn *conn, const char *sql, const struct db_param *params,
-                          int n_params, struct db_res **res)
+static enum db_rc sq_exec(struct db_conn *conn, const char *sql, const struct db_param *params, int n_params,
+                          struct db_res **res)
 {
 	struct sq_conn *c = sq(conn);
 	struct sq_stmt *st;
@@ -296,11 +296,17 @@ static void sq_res_free(struct db_res *res)
 	free(r);
 }
 
-static int64_t sq_changes(struct db_conn *c) { return sqlite3_changes64(sq(c)->db); }
+static int64_t sq_changes(struct db_conn *c)
+{
+	return sqlite3_changes64(sq(c)->db);
+}
 
 /* ---- transactions and scripts -------------------------------------------- */
 
-static bool sq_in_txn(struct db_conn *c) { return !sqlite3_get_autocommit(sq(c)->db); }
+static bool sq_in_txn(struct db_conn *c)
+{
+	return !sqlite3_get_autocommit(sq(c)->db);
+}
 
 static enum db_rc sq_exec_script(struct db_conn *conn, const char *sql)
 {
@@ -321,10 +327,10 @@ static enum db_rc sq_txn(struct db_conn *conn, enum db_txn_op op, const char *na
 {
 	/* literals, so the fixed ones are prepared once per connection */
 	static const char *const fixed[] = {
-		[DB_TXN_BEGIN_READ] = "BEGIN",
-		[DB_TXN_BEGIN_WRITE] = "BEGIN IMMEDIATE",
-		[DB_TXN_COMMIT] = "COMMIT",
-		[DB_TXN_ROLLBACK] = "ROLLBACK",
+	    [DB_TXN_BEGIN_READ] = "BEGIN",
+	    [DB_TXN_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	    [DB_TXN_COMMIT] = "COMMIT",
+	    [DB_TXN_ROLLBACK] = "ROLLBACK",
 	};
 	char sql[96];
 	switch (op) {
@@ -365,8 +371,7 @@ static struct db_conn *sq_open(const char *path, char *errbuf, unsigned errlen)
 		return NULL;
 	}
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                         NULL);
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(errbuf, errlen, "sqlite: cannot open %s: %s", path,
 		         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -401,18 +406,18 @@ static struct db_conn *sq_open(const char *path, char *errbuf, unsigned errlen)
 }
 
 const struct db_driver db__sqlite_driver = {
-	.name = "sqlite",
-	.backend = DB_SQLITE,
-	.open = sq_open,
-	.close = sq_close,
-	.exec = sq_exec,
-	.next = sq_next,
-	.isnull = sq_isnull,
-	.col_int = sq_int,
-	.col_text = sq_text,
-	.res_free = sq_res_free,
-	.changes = sq_changes,
-	.txn = sq_txn,
-	.in_txn = sq_in_txn,
-	.exec_script = sq_exec_script,
+    .name = "sqlite",
+    .backend = DB_SQLITE,
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .next = sq_next,
+    .isnull = sq_isnull,
+    .col_int = sq_int,
+    .col_text = sq_text,
+    .res_free = sq_res_free,
+    .changes = sq_changes,
+    .txn = sq_txn,
+    .in_txn = sq_in_txn,
+    .exec_script = sq_exec_script,
 };

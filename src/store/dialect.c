@@ -11,15 +11,15 @@
 #include <strings.h>
 
 const struct dialect_sql dialect_table_exists = {
-	.sqlite = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
-	.postgres = "SELECT count(*) FROM information_schema.tables"
-	            " WHERE table_schema = current_schema() AND table_name = $1",
+    .sqlite = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+    .postgres = "SELECT count(*) FROM information_schema.tables"
+                " WHERE table_schema = current_schema() AND table_name = $1",
 };
 
 /* "oneG" + "mig" as a number: any constant all oneguard processes share */
 const struct dialect_sql dialect_migration_lock = {
-	.sqlite = NULL,
-	.postgres = "SELECT pg_advisory_xact_lock(7957689474012227943)",
+    .sqlite = NULL,
+    .postgres = "SELECT pg_advisory_xact_lock(7957689474012227943)",
 };
 
 const char *dialect_sql(enum db_backend backend, const struct dialect_sql *q)
@@ -27,7 +27,10 @@ const char *dialect_sql(enum db_backend backend, const struct dialect_sql *q)
 	return backend == DB_POSTGRES ? q->postgres : q->sqlite;
 }
 
-static bool is_word_char(char ch) { return isalnum((unsigned char)ch) || ch == '_'; }
+static bool is_word_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_';
+}
 
 /* If the word at p is `word` (case-insensitive, whole word), returns the
  * position after it; else NULL. */
@@ -120,3 +123,65 @@ char *dialect_migration_sql(enum db_backend backend, const char *sql)
 	*o = 0;
 	return out;
 }
+
+/* ---- the billing engine's claims (store/billing_run.c) ------------------- */
+
+#define BILLING_DUE_WHERE                                                                                              \
+	"next_billing_at <= $1 AND (next_billing_at > $2 OR (next_billing_at = $2 AND id > $3)) "                      \
+	"AND status NOT IN ('draft', 'paused', 'canceled')"
+/* the subscription columns in store/subscriptions.c's order, then the
+ * pending-items hint, then the item (NULLs when it has none) */
+#define BILLING_CLAIM_SELECT                                                                                           \
+	"SELECT s.id, s.customer_id, s.test_clock_id, s.status, s.currency, s.recurring_interval, "                    \
+	"s.interval_count, s.collection_method, s.days_until_due, s.billing_cycle_anchor, s.requested_anchor, "        \
+	"s.trial_period_days, s.requested_trial_end, s.current_period_start, s.current_period_end, "                   \
+	"s.next_billing_at, s.trial_start, s.trial_end, s.cancel_at_period_end, s.canceled_at, s.ended_at, "           \
+	"s.paused_at, s.start_date, s.latest_invoice_id, s.metadata, s.created, "                                      \
+	"EXISTS (SELECT 1 FROM invoice_items ii WHERE ii.customer_id = s.customer_id "                                 \
+	"AND ii.invoice_id IS NULL AND ii.deleted = 0), "                                                              \
+	"si.id, si.price_id, si.unit_amount, si.quantity, si.metadata, si.created, p.nickname, pr.name "               \
+	"FROM due JOIN subscriptions s ON s.id = due.id "                                                              \
+	"LEFT JOIN subscription_items si ON si.subscription_id = s.id AND si.deleted = 0 "                             \
+	"LEFT JOIN prices p ON p.id = si.price_id LEFT JOIN products pr ON pr.id = p.product_id "                      \
+	"ORDER BY s.next_billing_at, s.id, si.id"
+#define BILLING_CLAIM(clock, lock)                                                                                     \
+	"WITH due AS (SELECT id FROM subscriptions WHERE " clock " AND " BILLING_DUE_WHERE                             \
+	" ORDER BY next_billing_at, id LIMIT $4" lock ") " BILLING_CLAIM_SELECT
+
+const struct dialect_sql dialect_billing_claim = {
+    .sqlite = BILLING_CLAIM("test_clock_id IS NULL", ""),
+    .postgres = BILLING_CLAIM("test_clock_id IS NULL", " FOR UPDATE SKIP LOCKED"),
+};
+const struct dialect_sql dialect_billing_claim_clock = {
+    .sqlite = BILLING_CLAIM("test_clock_id = $5", ""),
+    .postgres = BILLING_CLAIM("test_clock_id = $5", " FOR UPDATE SKIP LOCKED"),
+};
+
+#define BILLING_OVERDUE(clock, lock)                                                                                   \
+	"SELECT i.id FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.status = 'open' "                \
+	"AND i.past_due = 0 AND i.due_date IS NOT NULL AND i.due_date <= $1 AND i.id > $2 AND " clock                  \
+	" ORDER BY i.id LIMIT $3" lock
+const struct dialect_sql dialect_billing_overdue = {
+    .sqlite = BILLING_OVERDUE("c.test_clock_id IS NULL", ""),
+    .postgres = BILLING_OVERDUE("c.test_clock_id IS NULL", " FOR UPDATE OF i SKIP LOCKED"),
+};
+const struct dialect_sql dialect_billing_overdue_clock = {
+    .sqlite = BILLING_OVERDUE("c.test_clock_id = $4", ""),
+    .postgres = BILLING_OVERDUE("c.test_clock_id = $4", " FOR UPDATE OF i SKIP LOCKED"),
+};
+
+const struct dialect_sql dialect_billing_ids[3] = {
+    {.sqlite = "SELECT coalesce(max(id), 0) FROM invoices",
+     .postgres = "SELECT nextval(pg_get_serial_sequence('invoices', 'id')) FROM generate_series(1, $1)"},
+    {.sqlite = "SELECT coalesce(max(id), 0) FROM invoice_lines",
+     .postgres = "SELECT nextval(pg_get_serial_sequence('invoice_lines', 'id')) FROM generate_series(1, $1)"},
+    {.sqlite = "SELECT coalesce(max(id), 0) FROM events",
+     .postgres = "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $1)"},
+};
+
+/* statement journals and sorts in memory (no temp file writes per INSERT),
+ * 64 MB of page cache for the indexes the engine touches */
+const struct dialect_sql dialect_billing_tune = {
+    .sqlite = "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+    .postgres = NULL,
+};

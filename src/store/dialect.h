@@ -43,4 +43,23 @@ extern const struct dialect_sql dialect_table_exists;
  * NULL on SQLite, where BEGIN IMMEDIATE already does. */
 extern const struct dialect_sql dialect_migration_lock;
 
+/* The billing engine (store/billing_run.c). Claim a batch of due
+ * subscriptions with their items: $1 now, ($2, $3) the cursor
+ * (next_billing_at, id), $4 the batch size, and for the _clock variant $5
+ * the test clock. PostgreSQL locks the claimed rows with FOR UPDATE SKIP
+ * LOCKED, so concurrent engines take disjoint batches; SQLite runs it inside
+ * BEGIN IMMEDIATE, the only writer. */
+extern const struct dialect_sql dialect_billing_claim;
+extern const struct dialect_sql dialect_billing_claim_clock;
+/* Overdue send_invoice invoices ($1 now, $2 after id, $3 limit, [$4 clock]),
+ * locked with SKIP LOCKED on PostgreSQL. */
+extern const struct dialect_sql dialect_billing_overdue;
+extern const struct dialect_sql dialect_billing_overdue_clock;
+/* Fresh row ids: SQLite reads the largest id (no parameter; the engine
+ * holds the write lock), PostgreSQL draws $1 values from the identity
+ * sequence. Index by enum store_billing_table. */
+extern const struct dialect_sql dialect_billing_ids[3];
+/* Connection settings for bulk billing; NULL on PostgreSQL. */
+extern const struct dialect_sql dialect_billing_tune;
+
 #endif

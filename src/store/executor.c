@@ -33,9 +33,9 @@
 #include <string.h>
 #include <time.h>
 
-#define STORE_RETRIES 5
+#define STORE_RETRIES         5
 #define STORE_DEFAULT_WORKERS 8
-#define STORE_BEGIN_ATTEMPTS 12 /* each may wait the 5 s busy timeout */
+#define STORE_BEGIN_ATTEMPTS  12 /* each may wait the 5 s busy timeout */
 
 struct thread_conn {
 	struct og_store *st;
@@ -67,7 +67,7 @@ struct og_store {
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
@@ -101,8 +101,8 @@ static void complete_range(struct store_job *first, struct store_job *stop, bool
 
 /* One transaction around fn(db, arg), or around job->run when job is given,
  * retried on DB_RETRY: the body of store_run_txn and of a PostgreSQL worker. */
-static enum db_rc txn_loop(struct db_conn *conn, bool write, bool (*fn)(struct db_conn *, void *),
-                           void *arg, struct store_job *job)
+static enum db_rc txn_loop(struct db_conn *conn, bool write, bool (*fn)(struct db_conn *, void *), void *arg,
+                           struct store_job *job)
 {
 	enum db_rc rc = DB_ERROR;
 	for (int attempt = 0; attempt <= STORE_RETRIES; attempt++) {
@@ -138,8 +138,7 @@ static enum db_rc txn_loop(struct db_conn *conn, bool write, bool (*fn)(struct d
 	return rc;
 }
 
-enum db_rc store_run_txn(struct db_conn *conn, bool write,
-                         bool (*fn)(struct db_conn *db, void *arg), void *arg)
+enum db_rc store_run_txn(struct db_conn *conn, bool write, bool (*fn)(struct db_conn *db, void *arg), void *arg)
 {
 	return txn_loop(conn, write, fn, arg, NULL);
 }
@@ -308,8 +307,14 @@ void store_thread_release(struct og_store *st)
 
 /* ---- the store ------------------------------------------------------------- */
 
-enum db_backend store_backend(const struct og_store *st) { return st->backend; }
-const char *store_url(const struct og_store *st) { return st->url; }
+enum db_backend store_backend(const struct og_store *st)
+{
+	return st->backend;
+}
+const char *store_url(const struct og_store *st)
+{
+	return st->url;
+}
 
 void store__stats(struct og_store *st, uint64_t *n_batches, uint64_t *n_jobs)
 {
@@ -378,9 +383,7 @@ struct og_store *store_open(const struct store_config *cfg, char *errbuf, unsign
 	pthread_cond_init(&st->wake, NULL);
 	if (pthread_key_create(&st->key, reader_destroy) != 0)
 		abort(); /* out of keys: PTHREAD_KEYS_MAX stores open at once is our bug */
-	st->n_workers = backend == DB_SQLITE ? 1
-	                : cfg->n_workers > 0  ? cfg->n_workers
-	                                      : STORE_DEFAULT_WORKERS;
+	st->n_workers = backend == DB_SQLITE ? 1 : cfg->n_workers > 0 ? cfg->n_workers : STORE_DEFAULT_WORKERS;
 	st->workers = xcalloc((size_t)st->n_workers, sizeof *st->workers);
 	st->workers[0].conn = first;
 	for (int i = 1; i < st->n_workers; i++) {

@@ -24,10 +24,9 @@
 
 #define MIGRATE_RETRIES 5
 
-static const char create_table_sql[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("
-	" version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
-	" applied_at BIGINT NOT NULL)";
+static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                       " version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
+                                       " applied_at BIGINT NOT NULL)";
 
 void store__migration_checksum(const char *sql, char out[65])
 {
@@ -48,7 +47,10 @@ static int list_latest(const struct migration *list)
 	return latest;
 }
 
-int store_schema_latest(void) { return list_latest(migrations); }
+int store_schema_latest(void)
+{
+	return list_latest(migrations);
+}
 
 static const struct migration *find(const struct migration *list, int64_t version)
 {
@@ -69,7 +71,7 @@ enum schema_state { SCHEMA_CURRENT = 0, SCHEMA_BEHIND = -1, SCHEMA_AHEAD = 1, SC
 
 static enum db_rc table_exists(struct db_conn *c, bool *exists)
 {
-	struct db_param p[] = { DB_TEXT("schema_migrations") };
+	struct db_param p[] = {DB_TEXT("schema_migrations")};
 	int64_t n = 0;
 	enum db_rc rc = db_query_int(c, dialect_sql(db_backend(c), &dialect_table_exists), p, 1, &n);
 	*exists = n > 0;
@@ -77,8 +79,7 @@ static enum db_rc table_exists(struct db_conn *c, bool *exists)
 }
 
 /* Compares schema_migrations with list; the message says what is wrong. */
-static enum schema_state compare(struct db_conn *c, const struct migration *list, char *errbuf,
-                                 unsigned errlen)
+static enum schema_state compare(struct db_conn *c, const struct migration *list, char *errbuf, unsigned errlen)
 {
 	int latest = list_latest(list);
 	bool exists;
@@ -90,13 +91,15 @@ static enum schema_state compare(struct db_conn *c, const struct migration *list
 	if (!exists) {
 		if (latest == 0)
 			return SCHEMA_CURRENT;
-		snprintf(errbuf, errlen, "database has no schema yet (this oneguard needs version %d): "
-		                         "run `oneguard migrate`", latest);
+		snprintf(errbuf, errlen,
+		         "database has no schema yet (this oneguard needs version %d): "
+		         "run `oneguard migrate`",
+		         latest);
 		return SCHEMA_BEHIND;
 	}
 	struct db_res *r;
-	enum db_rc rc = db_exec(c, "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
-	                        NULL, 0, &r);
+	enum db_rc rc =
+	    db_exec(c, "SELECT version, name, checksum FROM schema_migrations ORDER BY version", NULL, 0, &r);
 	if (rc != DB_OK) {
 		snprintf(errbuf, errlen, "cannot read schema_migrations: %s", db_errmsg(c));
 		return SCHEMA_BROKEN;
@@ -128,8 +131,10 @@ static enum schema_state compare(struct db_conn *c, const struct migration *list
 		return SCHEMA_BROKEN;
 	}
 	if (newest > latest) {
-		snprintf(errbuf, errlen, "database schema is version %lld, this oneguard knows up to %d: "
-		                         "upgrade oneguard", (long long)newest, latest);
+		snprintf(errbuf, errlen,
+		         "database schema is version %lld, this oneguard knows up to %d: "
+		         "upgrade oneguard",
+		         (long long)newest, latest);
 		return SCHEMA_AHEAD;
 	}
 	if (broken[0]) {
@@ -140,15 +145,16 @@ static enum schema_state compare(struct db_conn *c, const struct migration *list
 	for (const struct migration *m = list; m->version; m++)
 		n_known++;
 	if (n_matched < n_known) {
-		snprintf(errbuf, errlen, "database schema is at version %lld, this oneguard needs %d: "
-		                         "run `oneguard migrate`", (long long)newest, latest);
+		snprintf(errbuf, errlen,
+		         "database schema is at version %lld, this oneguard needs %d: "
+		         "run `oneguard migrate`",
+		         (long long)newest, latest);
 		return SCHEMA_BEHIND;
 	}
 	return SCHEMA_CURRENT;
 }
 
-int store__schema_check_list(struct db_conn *c, const struct migration *list, char *errbuf,
-                             unsigned errlen)
+int store__schema_check_list(struct db_conn *c, const struct migration *list, char *errbuf, unsigned errlen)
 {
 	enum schema_state s = compare(c, list, errbuf, errlen);
 	return s == SCHEMA_BROKEN ? -1 : (int)s;
@@ -160,8 +166,7 @@ int store_schema_check(struct db_conn *c, char *errbuf, unsigned errlen)
 }
 
 /* One migration in one transaction. *done is set when it was applied now. */
-static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *done, char *errbuf,
-                            unsigned errlen)
+static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *done, char *errbuf, unsigned errlen)
 {
 	const char *lock = dialect_sql(db_backend(c), &dialect_migration_lock);
 	*done = false;
@@ -171,7 +176,7 @@ static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *
 	if (rc == DB_OK)
 		rc = db_exec(c, create_table_sql, NULL, 0, NULL);
 	/* another process may have applied it while we waited for the lock */
-	struct db_param version[] = { DB_INT(m->version) };
+	struct db_param version[] = {DB_INT(m->version)};
 	struct db_res *r = NULL;
 	if (rc == DB_OK)
 		rc = db_exec(c, "SELECT checksum FROM schema_migrations WHERE version = $1", version, 1, &r);
@@ -202,10 +207,11 @@ static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *
 	char sum[65];
 	store__migration_checksum(m->sql, sum);
 	const char *checksum = sum; /* DB_TEXT tests its argument for NULL */
-	struct db_param row[] = { DB_INT(m->version), DB_TEXT(m->name), DB_TEXT(checksum),
-		                  DB_INT(clock_now()) };
-	rc = db_exec(c, "INSERT INTO schema_migrations (version, name, checksum, applied_at)"
-	                " VALUES ($1, $2, $3, $4)", row, 4, NULL);
+	struct db_param row[] = {DB_INT(m->version), DB_TEXT(m->name), DB_TEXT(checksum), DB_INT(clock_now())};
+	rc = db_exec(c,
+	             "INSERT INTO schema_migrations (version, name, checksum, applied_at)"
+	             " VALUES ($1, $2, $3, $4)",
+	             row, 4, NULL);
 	if (rc == DB_OK)
 		rc = db_commit(c);
 	if (rc != DB_OK) {
@@ -219,14 +225,14 @@ static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *
 
 static bool is_recorded(struct db_conn *c, const struct migration *m)
 {
-	struct db_param version[] = { DB_INT(m->version) };
+	struct db_param version[] = {DB_INT(m->version)};
 	int64_t n = 0;
-	return db_query_int(c, "SELECT count(*) FROM schema_migrations WHERE version = $1", version, 1,
-	                    &n) == DB_OK && n > 0;
+	return db_query_int(c, "SELECT count(*) FROM schema_migrations WHERE version = $1", version, 1, &n) == DB_OK &&
+	       n > 0;
 }
 
-enum db_rc store__migrate_list(struct db_conn *c, const struct migration *list, int *applied,
-                               char *errbuf, unsigned errlen)
+enum db_rc store__migrate_list(struct db_conn *c, const struct migration *list, int *applied, char *errbuf,
+                               unsigned errlen)
 {
 	*applied = 0;
 	enum schema_state s = compare(c, list, errbuf, errlen);

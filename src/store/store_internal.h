@@ -9,10 +9,9 @@
 
 /* As store_migrate / store_schema_check, for the list (ascending versions,
  * ending with version 0). */
-enum db_rc store__migrate_list(struct db_conn *c, const struct migration *list, int *applied,
-                               char *errbuf, unsigned errlen);
-int store__schema_check_list(struct db_conn *c, const struct migration *list, char *errbuf,
-                             unsigned errlen);
+enum db_rc store__migrate_list(struct db_conn *c, const struct migration *list, int *applied, char *errbuf,
+                               unsigned errlen);
+int store__schema_check_list(struct db_conn *c, const struct migration *list, char *errbuf, unsigned errlen);
 /* The checksum recorded for a migration: SHA-256 of its SQL, in hex. */
 void store__migration_checksum(const char *sql, char out[65]);
 
