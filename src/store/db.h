@@ -55,7 +55,10 @@ int db_url_backend(const char *url);
 
 /* Runs sql with params. When res is non-NULL and the statement yields rows,
  * *res is a cursor to step with db_next (and must be freed with db_res_free);
- * otherwise the statement is run to completion. On failure *res is NULL. */
+ * otherwise the statement is run to completion. On failure *res is NULL.
+ * (Both drivers: with res non-NULL, DB_OK always gives a cursor, empty when
+ * there are no rows; db_next(NULL) is DB_DONE.) Parameter count must match
+ * the highest $N, else DB_ERROR. */
 enum db_rc db_exec(struct db_conn *c, const char *sql, const struct db_param *params, int n_params,
                    struct db_res **res);
 enum db_rc db_next(struct db_res *r);
@@ -72,7 +75,12 @@ enum db_rc db_query_int(struct db_conn *c, const char *sql, const struct db_para
                         int n_params, int64_t *out);
 
 /* Transactions. db_begin(c, true) takes the write lock at once (SQLite
- * BEGIN IMMEDIATE; PostgreSQL BEGIN). Savepoint names are [a-z0-9_]. */
+ * BEGIN IMMEDIATE; PostgreSQL BEGIN). Savepoint names are [a-z0-9_].
+ * On both backends a statement that fails inside a transaction marks it
+ * failed until db_rollback_to (PostgreSQL's rule, applied to SQLite too):
+ * db_commit then rolls back and returns that failure. To carry on after an
+ * expected failure (a UNIQUE violation), wrap the statement in a savepoint
+ * or use ON CONFLICT. */
 enum db_rc db_begin(struct db_conn *c, bool write);
 enum db_rc db_commit(struct db_conn *c);
 enum db_rc db_rollback(struct db_conn *c);

@@ -56,7 +56,10 @@ const char *store_url(const struct og_store *st);
 void store_submit(struct og_store *st, struct store_job *job);
 
 /* The calling thread's own read connection to the store, opened on first use
- * and closed by store_close (or store_thread_release). */
+ * and closed by store_close (or store_thread_release). NULL (logged) when
+ * the database cannot be opened. A thread that exits without releasing has
+ * its connection closed at exit; call store_close only after the threads
+ * using the store have stopped. */
 struct db_conn *store_thread_conn(struct og_store *st);
 void store_thread_release(struct og_store *st);
 
