@@ -72,8 +72,8 @@ static inline int pg_testdb__run(const char *base, const char *sql)
 }
 
 /* Creates a new database; its name goes to name, its conninfo to url. */
-static inline int pg_testdb_create(const char *base, const char *prefix, char *name, size_t namelen,
-                                   char *url, size_t urllen)
+static inline int pg_testdb_create(const char *base, const char *prefix, char *name, size_t namelen, char *url,
+                                   size_t urllen)
 {
 	static unsigned counter;
 	char sql[160];

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,8 +36,8 @@ struct fixture {
 	char dir[128];     /* SQLite: a temp folder */
 	char pg_base[512]; /* PostgreSQL: OG_TEST_PG_URL */
 	char pg_name[64];
-	char url[1024];    /* this test's database */
-	int n;             /* tests run in this group */
+	char url[1024]; /* this test's database */
+	int n;          /* tests run in this group */
 };
 
 /* ---- fixtures ------------------------------------------------------------ */
@@ -57,8 +58,7 @@ static int pg_group_setup(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	f->backend = DB_POSTGRES;
 	snprintf(f->pg_base, sizeof f->pg_base, "%s", getenv("OG_TEST_PG_URL"));
-	if (pg_testdb_create(f->pg_base, "og_test_db", f->pg_name, sizeof f->pg_name, f->url,
-	                     sizeof f->url) != 0) {
+	if (pg_testdb_create(f->pg_base, "og_test_db", f->pg_name, sizeof f->pg_name, f->url, sizeof f->url) != 0) {
 		free(f);
 		return -1;
 	}
@@ -198,7 +198,7 @@ static void test_dialect_rewrite(void **state)
 	expect_rewrite("x MYINTEGER PRIMARY KEY, y INTEGER PRIMARY KEYS, z INTEGERPRIMARY KEY",
 	               "x MYINTEGER PRIMARY KEY, y INTEGER PRIMARY KEYS, z INTEGERPRIMARY KEY");
 	expect_rewrite("'it''s INTEGER PRIMARY KEY'", "'it''s INTEGER PRIMARY KEY'");
-	const struct dialect_sql q = { .sqlite = "A", .postgres = "B" };
+	const struct dialect_sql q = {.sqlite = "A", .postgres = "B"};
 	assert_ptr_equal(dialect_sql(DB_SQLITE, &q), q.sqlite);
 	assert_ptr_equal(dialect_sql(DB_POSTGRES, &q), q.postgres);
 }
@@ -210,7 +210,7 @@ static void test_bind_by_name(void **state)
 	struct db_conn *c = open_db(*state);
 	EXEC_OK(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, a BIGINT, b TEXT, c BIGINT)");
 	/* $2 appears before $1, and twice */
-	struct db_param p[] = { DB_TEXT("one"), DB_INT(42) };
+	struct db_param p[] = {DB_TEXT("one"), DB_INT(42)};
 	assert_int_equal(db_exec(c, "INSERT INTO t (a, b, c) VALUES ($2, $1, $2)", p, 2, NULL), DB_OK);
 	struct db_res *r;
 	assert_int_equal(db_exec(c, "SELECT a, b, c FROM t", NULL, 0, &r), DB_OK);
@@ -221,15 +221,15 @@ static void test_bind_by_name(void **state)
 	assert_int_equal(db_next(r), DB_DONE);
 	db_res_free(r);
 
-	struct db_param q[] = { DB_INT(3), DB_INT(7) };
+	struct db_param q[] = {DB_INT(3), DB_INT(7)};
 	int64_t v = 0;
 	assert_int_equal(db_query_int(c, "SELECT $2 * 1000 + $1 * 10 + $2", q, 2, &v), DB_OK);
 	assert_int_equal(v, 7037);
 	/* a 64-bit value in an expression with no column to type it */
-	struct db_param big[] = { DB_INT(INT64_MAX / 2) };
+	struct db_param big[] = {DB_INT(INT64_MAX / 2)};
 	assert_int_equal(db_query_int(c, "SELECT $1 * 2", big, 1, &v), DB_OK);
 	assert_int_equal(v, INT64_MAX / 2 * 2);
-	struct db_param w[] = { DB_INT(42), DB_TEXT("one") };
+	struct db_param w[] = {DB_INT(42), DB_TEXT("one")};
 	assert_int_equal(db_query_int(c, "SELECT count(*) FROM t WHERE b = $2 AND (a = $1 OR c = $1)", w, 2, &v),
 	                 DB_OK);
 	assert_int_equal(v, 1);
@@ -256,14 +256,14 @@ static void test_roundtrip(void **state)
 		int64_t i;
 		const char *s;
 	} rows[] = {
-		{ false, 0, NULL },          { true, INT64_MIN, "" },       { true, INT64_MAX, utf8 },
-		{ true, 0, "it's \"q\" \\" }, { true, -1, "line1\nline2\t" },
+	    {false, 0, NULL},           {true, INT64_MIN, ""},        {true, INT64_MAX, utf8},
+	    {true, 0, "it's \"q\" \\"}, {true, -1, "line1\nline2\t"},
 	};
 	const int n = (int)(sizeof rows / sizeof rows[0]);
 	for (int k = 0; k < n; k++) {
 		/* ids are left to the database: PostgreSQL's identity does not skip
 		 * ids inserted explicitly, SQLite's rowid does */
-		struct db_param p[] = { DB_INT_OR_NULL(rows[k].has_i, rows[k].i), DB_TEXT(rows[k].s) };
+		struct db_param p[] = {DB_INT_OR_NULL(rows[k].has_i, rows[k].i), DB_TEXT(rows[k].s)};
 		assert_int_equal(db_exec(c, "INSERT INTO v (i, s) VALUES ($1, $2)", p, 2, NULL), DB_OK);
 		assert_int_equal(db_changes(c), 1);
 	}
@@ -287,7 +287,7 @@ static void test_roundtrip(void **state)
 	db_res_free(r);
 
 	/* RETURNING gives a cursor; no rows gives an empty one */
-	struct db_param p[] = { DB_INT(5) };
+	struct db_param p[] = {DB_INT(5)};
 	assert_int_equal(db_exec(c, "INSERT INTO v (i) VALUES ($1) RETURNING id", p, 1, &r), DB_OK);
 	assert_int_equal(db_next(r), DB_ROW);
 	assert_int_equal(db_int(r, 0), n + 1);
@@ -382,7 +382,7 @@ static void test_stmt_cache(void **state)
 	static const char insert[] = "INSERT INTO k (v) VALUES ($1)";
 	uint64_t before = c->n_prepared;
 	for (int i = 0; i < 500; i++) {
-		struct db_param p[] = { DB_INT(i) };
+		struct db_param p[] = {DB_INT(i)};
 		assert_int_equal(db_exec(c, insert, p, 1, NULL), DB_OK);
 	}
 	assert_int_equal(c->n_prepared - before, 1);
@@ -391,7 +391,7 @@ static void test_stmt_cache(void **state)
 	/* the same text at another address is another cache entry */
 	char copy[sizeof insert];
 	memcpy(copy, insert, sizeof insert);
-	struct db_param p[] = { DB_INT(1000) };
+	struct db_param p[] = {DB_INT(1000)};
 	before = c->n_prepared;
 	assert_int_equal(db_exec(c, copy, p, 1, NULL), DB_OK);
 	assert_int_equal(db_exec(c, copy, p, 1, NULL), DB_OK);
@@ -408,13 +408,13 @@ static void test_stmt_cache(void **state)
 
 	/* the same statement again while a cursor on it is open (nested) */
 	static const char by_v[] = "SELECT id, v FROM k WHERE v < $1 ORDER BY id";
-	struct db_param three[] = { DB_INT(3) };
+	struct db_param three[] = {DB_INT(3)};
 	struct db_res *outer, *inner;
 	assert_int_equal(db_exec(c, by_v, three, 1, &outer), DB_OK);
 	int n_outer = 0;
 	while (db_next(outer) == DB_ROW) {
 		int64_t id = db_int(outer, 0);
-		struct db_param two[] = { DB_INT(2) };
+		struct db_param two[] = {DB_INT(2)};
 		assert_int_equal(db_exec(c, by_v, two, 1, &inner), DB_OK);
 		int n_inner = 0;
 		while (db_next(inner) == DB_ROW)
@@ -458,28 +458,33 @@ static void test_migrate_real(void **state)
 		char sum[65];
 		store__migration_checksum(migrations[0].sql, sum);
 		const char *sum_p = sum;
-		struct db_param p[] = { DB_INT(migrations[0].version), DB_TEXT(sum_p) };
+		struct db_param p[] = {DB_INT(migrations[0].version), DB_TEXT(sum_p)};
 		int64_t n;
-		assert_int_equal(db_query_int(c, "SELECT count(*) FROM schema_migrations WHERE version = $1"
-		                                 " AND checksum = $2", p, 2, &n), DB_OK);
+		assert_int_equal(db_query_int(c,
+		                              "SELECT count(*) FROM schema_migrations WHERE version = $1"
+		                              " AND checksum = $2",
+		                              p, 2, &n),
+		                 DB_OK);
 		assert_int_equal(n, 1);
 	}
 	db_close(c);
 }
 
 static const struct migration list_v2[] = {
-	{ 1, "0001_a", "-- a table; INTEGER PRIMARY KEY in a comment\n"
-	               "CREATE TABLE a (id INTEGER PRIMARY KEY, x BIGINT NOT NULL);\n"
-	               "CREATE INDEX a_x ON a (x, id);\n" },
-	{ 2, "0002_b", "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id BIGINT REFERENCES a (id));\n"
-	               "INSERT INTO a (x) VALUES (7);\n" },
-	{ 0, 0, 0 },
+    {1, "0001_a",
+     "-- a table; INTEGER PRIMARY KEY in a comment\n"
+     "CREATE TABLE a (id INTEGER PRIMARY KEY, x BIGINT NOT NULL);\n"
+     "CREATE INDEX a_x ON a (x, id);\n"},
+    {2, "0002_b",
+     "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id BIGINT REFERENCES a (id));\n"
+     "INSERT INTO a (x) VALUES (7);\n"},
+    {0, 0, 0},
 };
 static const struct migration list_v3[] = {
-	{ 1, "0001_a", NULL }, /* filled from list_v2 */
-	{ 2, "0002_b", NULL },
-	{ 3, "0003_c", "ALTER TABLE a ADD COLUMN y TEXT;" },
-	{ 0, 0, 0 },
+    {1, "0001_a", NULL}, /* filled from list_v2 */
+    {2, "0002_b", NULL},
+    {3, "0003_c", "ALTER TABLE a ADD COLUMN y TEXT;"},
+    {0, 0, 0},
 };
 
 static void test_migrate_lists(void **state)
@@ -531,9 +536,10 @@ static void test_migrate_lists(void **state)
 	 * not its row */
 	struct migration bad[5];
 	memcpy(bad, v3, 3 * sizeof bad[0]);
-	bad[3] = (struct migration){ 4, "0004_bad", "CREATE TABLE d (id INTEGER PRIMARY KEY);\n"
-	                                            "INSERT INTO no_such_table VALUES (1);\n" };
-	bad[4] = (struct migration){ 0, 0, 0 };
+	bad[3] = (struct migration){4, "0004_bad",
+	                            "CREATE TABLE d (id INTEGER PRIMARY KEY);\n"
+	                            "INSERT INTO no_such_table VALUES (1);\n"};
+	bad[4] = (struct migration){0, 0, 0};
 	assert_int_equal(store__migrate_list(c, bad, &applied, err, sizeof err), DB_ERROR);
 	assert_non_null(strstr(err, "migration 0004_bad failed"));
 	assert_int_equal(applied, 0);
@@ -549,7 +555,7 @@ static void test_future_version_refused(void **state)
 	char err[512];
 	int applied;
 	int latest = store_schema_latest();
-	struct store_config cfg = { .url = f->url };
+	struct store_config cfg = {.url = f->url};
 	if (latest > 0) { /* an empty database is refused too */
 		assert_null(store_open(&cfg, err, sizeof err));
 		assert_non_null(strstr(err, "oneguard migrate"));
@@ -561,9 +567,12 @@ static void test_future_version_refused(void **state)
 
 	EXEC_OK(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
 	           " name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-	struct db_param p[] = { DB_INT(latest + 1), DB_TEXT("9999_future") };
-	assert_int_equal(db_exec(c, "INSERT INTO schema_migrations (version, name, checksum, applied_at)"
-	                            " VALUES ($1, $2, 'x', 0)", p, 2, NULL), DB_OK);
+	struct db_param p[] = {DB_INT(latest + 1), DB_TEXT("9999_future")};
+	assert_int_equal(db_exec(c,
+	                         "INSERT INTO schema_migrations (version, name, checksum, applied_at)"
+	                         " VALUES ($1, $2, 'x', 0)",
+	                         p, 2, NULL),
+	                 DB_OK);
 	char want[200];
 	snprintf(want, sizeof want, "database schema is version %d, this oneguard knows up to %d: upgrade oneguard",
 	         latest + 1, latest);
@@ -586,7 +595,7 @@ static bool txn_fn(struct db_conn *db, void *arg)
 {
 	struct txn_arg *a = arg;
 	a->calls++;
-	struct db_param p[] = { DB_TEXT(a->mode) };
+	struct db_param p[] = {DB_TEXT(a->mode)};
 	if (db_exec(db, "INSERT INTO r (k) VALUES ($1)", p, 1, NULL) != DB_OK)
 		return false;
 	if (strcmp(a->mode, "decline") == 0)
@@ -603,7 +612,7 @@ static void test_run_txn(void **state)
 	struct fixture *f = *state;
 	struct db_conn *c = open_db(f);
 	EXEC_OK(c, "CREATE TABLE r (id INTEGER PRIMARY KEY, k TEXT UNIQUE)");
-	struct txn_arg keep = { "keep", 0 }, decline = { "decline", 0 }, dup = { "dup", 0 };
+	struct txn_arg keep = {"keep", 0}, decline = {"decline", 0}, dup = {"dup", 0};
 	assert_int_equal(store_run_txn(c, true, txn_fn, &keep), DB_OK);
 	assert_int_equal(store_run_txn(c, true, txn_fn, &decline), DB_DONE);
 	assert_int_equal(store_run_txn(c, true, txn_fn, &dup), DB_CONSTRAINT);
@@ -611,7 +620,7 @@ static void test_run_txn(void **state)
 	assert_false(db_in_txn(c));
 	assert_int_equal(count_rows(c, "SELECT count(*) FROM r"), 1);
 	if (f->backend == DB_POSTGRES) { /* a serialization failure reruns the callback */
-		struct txn_arg retry = { "retry", 0 };
+		struct txn_arg retry = {"retry", 0};
 		assert_int_equal(store_run_txn(c, true, txn_fn, &retry), DB_OK);
 		assert_int_equal(retry.calls, 3);
 		assert_int_equal(count_rows(c, "SELECT count(*) FROM r WHERE k = 'retry'"), 1);
@@ -642,7 +651,7 @@ struct row_job {
 
 static bool insert_row(struct db_conn *db, int thread, int n)
 {
-	struct db_param p[] = { DB_INT(thread), DB_INT(n) };
+	struct db_param p[] = {DB_INT(thread), DB_INT(n)};
 	return db_exec(db, "INSERT INTO job_rows (thread, n) VALUES ($1, $2)", p, 2, NULL) == DB_OK;
 }
 
@@ -717,7 +726,7 @@ static struct og_store *open_store_with_rows(struct fixture *f)
 	EXEC_OK(c, "CREATE TABLE job_rows (id INTEGER PRIMARY KEY, thread BIGINT NOT NULL,"
 	           " n BIGINT NOT NULL, UNIQUE (thread, n))");
 	db_close(c);
-	struct store_config cfg = { .url = f->url, .n_workers = 4 };
+	struct store_config cfg = {.url = f->url, .n_workers = 4};
 	struct og_store *st = store_open(&cfg, err, sizeof err);
 	if (!st)
 		fail_msg("store_open: %s", err);
@@ -725,7 +734,7 @@ static struct og_store *open_store_with_rows(struct fixture *f)
 }
 
 #define N_SUBMITTERS 4
-#define JOBS_EACH 250
+#define JOBS_EACH    250
 
 struct submitter {
 	struct og_store *st;
@@ -741,7 +750,7 @@ static void *submit_main(void *arg)
 		store_submit(s->st, &s->jobs[i].job);
 	struct db_conn *db = store_thread_conn(s->st);
 	if (db) {
-		struct db_param p[] = { DB_INT(s->thread) };
+		struct db_param p[] = {DB_INT(s->thread)};
 		db_query_int(db, "SELECT count(*) FROM job_rows WHERE thread = $1", p, 1, &s->seen_rows);
 		store_thread_release(s->st);
 	}
@@ -752,14 +761,14 @@ static void test_executor_many(void **state)
 {
 	struct fixture *f = *state;
 	struct og_store *st = open_store_with_rows(f);
-	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 	struct row_job *jobs = calloc(N_SUBMITTERS * JOBS_EACH, sizeof *jobs);
 	struct submitter subs[N_SUBMITTERS];
 	pthread_t threads[N_SUBMITTERS];
 	for (int t = 0; t < N_SUBMITTERS; t++) {
 		for (int i = 0; i < JOBS_EACH; i++)
 			row_job_init(&jobs[t * JOBS_EACH + i], &w, t, i, "insert");
-		subs[t] = (struct submitter){ st, &jobs[t * JOBS_EACH], t, -1 };
+		subs[t] = (struct submitter){st, &jobs[t * JOBS_EACH], t, -1};
 	}
 	int64_t t0 = clock_mono_ns();
 	for (int t = 0; t < N_SUBMITTERS; t++)
@@ -793,7 +802,7 @@ static void test_executor_failing_job(void **state)
 {
 	struct fixture *f = *state;
 	struct og_store *st = open_store_with_rows(f);
-	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 	pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
 	bool is_started = false, is_released = false;
@@ -879,8 +888,8 @@ static void test_executor_retry(void **state)
 	if (f->backend != DB_POSTGRES)
 		skip(); /* SQLite has one writer: nothing to retry inside a batch */
 	struct og_store *st = open_store_with_rows(f);
-	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
-	struct retry_job j = { .job = { .run = retry_job_run, .complete = retry_job_complete }, .w = &w };
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	struct retry_job j = {.job = {.run = retry_job_run, .complete = retry_job_complete}, .w = &w};
 	store_submit(st, &j.job);
 	waiter_wait(&w, 1);
 	assert_true(j.committed);
@@ -943,7 +952,7 @@ static void durable_child(const char *url, int fd)
 {
 	ack_fd = fd;
 	char err[512];
-	struct store_config cfg = { .url = url, .n_workers = 4 };
+	struct store_config cfg = {.url = url, .n_workers = 4};
 	struct og_store *st = store_open(&cfg, err, sizeof err);
 	if (!st)
 		_exit(2);
@@ -977,9 +986,13 @@ static void test_durability(void **state)
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a test run that was killed */
+		if (getppid() != parent)
+			_exit(4);
 		close(fds[0]);
 		durable_child(f->url, fds[1]);
 		_exit(0);
@@ -989,7 +1002,7 @@ static void test_durability(void **state)
 	static int32_t acked[WANT];
 	int n_acked = 0;
 	while (n_acked < WANT) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
 		if (poll(&pfd, 1, 30000) != 1)
 			break; /* the child is stuck: fail below rather than hang */
 		ssize_t got = read(fds[0], &acked[n_acked], sizeof acked[0]);
@@ -1007,7 +1020,7 @@ static void test_durability(void **state)
 	/* every acknowledged write survived the crash of its process */
 	struct db_conn *c = open_db(f);
 	for (int k = 0; k < n_acked; k++) {
-		struct db_param p[] = { DB_INT(acked[k]) };
+		struct db_param p[] = {DB_INT(acked[k])};
 		int64_t n = 0;
 		assert_int_equal(db_query_int(c, "SELECT count(*) FROM job_rows WHERE thread = 3 AND n = $1", p, 1, &n),
 		                 DB_OK);
@@ -1021,26 +1034,26 @@ static void test_durability(void **state)
 
 /* ---- main -------------------------------------------------------------------- */
 
-#define DB_TESTS(SETUP, TEARDOWN)                                                              \
-	cmocka_unit_test(test_url_backend), cmocka_unit_test(test_dialect_rewrite),                \
-		cmocka_unit_test_setup_teardown(test_bind_by_name, SETUP, TEARDOWN),                \
-		cmocka_unit_test_setup_teardown(test_roundtrip, SETUP, TEARDOWN),                   \
-		cmocka_unit_test_setup_teardown(test_constraint, SETUP, TEARDOWN),                  \
-		cmocka_unit_test_setup_teardown(test_savepoint, SETUP, TEARDOWN),                   \
-		cmocka_unit_test_setup_teardown(test_stmt_cache, SETUP, TEARDOWN),                  \
-		cmocka_unit_test_setup_teardown(test_migrate_real, SETUP, TEARDOWN),                \
-		cmocka_unit_test_setup_teardown(test_migrate_lists, SETUP, TEARDOWN),               \
-		cmocka_unit_test_setup_teardown(test_future_version_refused, SETUP, TEARDOWN),      \
-		cmocka_unit_test_setup_teardown(test_run_txn, SETUP, TEARDOWN),                     \
-		cmocka_unit_test_setup_teardown(test_executor_many, SETUP, TEARDOWN),               \
-		cmocka_unit_test_setup_teardown(test_executor_failing_job, SETUP, TEARDOWN),        \
-		cmocka_unit_test_setup_teardown(test_executor_retry, SETUP, TEARDOWN),              \
-		cmocka_unit_test_setup_teardown(test_thread_conns, SETUP, TEARDOWN),                \
-		cmocka_unit_test_setup_teardown(test_durability, SETUP, TEARDOWN)
+#define DB_TESTS(SETUP, TEARDOWN)                                                                                      \
+	cmocka_unit_test(test_url_backend), cmocka_unit_test(test_dialect_rewrite),                                    \
+	    cmocka_unit_test_setup_teardown(test_bind_by_name, SETUP, TEARDOWN),                                       \
+	    cmocka_unit_test_setup_teardown(test_roundtrip, SETUP, TEARDOWN),                                          \
+	    cmocka_unit_test_setup_teardown(test_constraint, SETUP, TEARDOWN),                                         \
+	    cmocka_unit_test_setup_teardown(test_savepoint, SETUP, TEARDOWN),                                          \
+	    cmocka_unit_test_setup_teardown(test_stmt_cache, SETUP, TEARDOWN),                                         \
+	    cmocka_unit_test_setup_teardown(test_migrate_real, SETUP, TEARDOWN),                                       \
+	    cmocka_unit_test_setup_teardown(test_migrate_lists, SETUP, TEARDOWN),                                      \
+	    cmocka_unit_test_setup_teardown(test_future_version_refused, SETUP, TEARDOWN),                             \
+	    cmocka_unit_test_setup_teardown(test_run_txn, SETUP, TEARDOWN),                                            \
+	    cmocka_unit_test_setup_teardown(test_executor_many, SETUP, TEARDOWN),                                      \
+	    cmocka_unit_test_setup_teardown(test_executor_failing_job, SETUP, TEARDOWN),                               \
+	    cmocka_unit_test_setup_teardown(test_executor_retry, SETUP, TEARDOWN),                                     \
+	    cmocka_unit_test_setup_teardown(test_thread_conns, SETUP, TEARDOWN),                                       \
+	    cmocka_unit_test_setup_teardown(test_durability, SETUP, TEARDOWN)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { DB_TESTS(test_setup, test_teardown) };
+	const struct CMUnitTest tests[] = {DB_TESTS(test_setup, test_teardown)};
 	int failed = cmocka_run_group_tests_name("store_db_sqlite", tests, sqlite_group_setup, group_teardown);
 	const char *pg = getenv("OG_TEST_PG_URL");
 	if (pg && *pg) {
