@@ -5,7 +5,7 @@
 # under /tmp chowned to it; explicit UTF8 encoding and C.UTF-8 locale; no TCP
 # (listen_addresses=''), a Unix socket in the folder; the cluster is for
 # tests only, so fsync is off (a killed client still loses nothing: the
-# server keeps running).
+# server keeps running); PG_DURABLE=1 keeps the defaults, for benchmarks.
 #
 # As a command:
 #   scripts/pg.sh start DIR            initdb + start a detached server (pg_ctl),
@@ -76,9 +76,9 @@ pg__init() {
 }
 
 pg__options() {
-	local dir=$1
-	echo "-k $dir -p $pg__port -c listen_addresses= -c fsync=off -c full_page_writes=off" \
-		"-c max_connections=300 -c shared_buffers=64MB"
+	local dir=$1 durability="-c fsync=off -c full_page_writes=off"
+	[ -n "${PG_DURABLE:-}" ] && durability=""
+	echo "-k $dir -p $pg__port -c listen_addresses= $durability -c max_connections=300 -c shared_buffers=64MB"
 }
 
 pg__conninfo() {
