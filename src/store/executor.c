@@ -153,8 +153,8 @@ static enum db_rc begin_write(struct og_store *st, struct db_conn *db)
 			sleep_ms(10);
 		rc = db_begin(db, true);
 		if (rc == DB_RETRY)
-			log_msg(LOG_WARN, "store_writer_busy", "\"attempt\":%d,\"url_backend\":\"%s\"", attempt + 1,
-			        st->backend == DB_SQLITE ? "sqlite" : "postgres");
+			log_msg(LOG_WARN, "store_writer_busy",
+			        "\"attempt\":%d,\"message\":\"another connection holds the write lock\"", attempt + 1);
 	}
 	return rc;
 }
