@@ -145,7 +145,7 @@ enum db_rc store_run_txn(struct db_conn *conn, bool write, bool (*fn)(struct db_
 
 /* ---- SQLite: one writer, group commit ---------------------------------------- */
 
-static enum db_rc begin_write(struct og_store *st, struct db_conn *db)
+static enum db_rc begin_write(struct db_conn *db)
 {
 	enum db_rc rc = DB_RETRY;
 	for (int attempt = 0; attempt < STORE_BEGIN_ATTEMPTS && rc == DB_RETRY; attempt++) {
@@ -159,11 +159,11 @@ static enum db_rc begin_write(struct og_store *st, struct db_conn *db)
 	return rc;
 }
 
-static void writer_batch(struct og_store *st, struct db_conn *db, struct store_job *batch)
+static void writer_batch(struct db_conn *db, struct store_job *batch)
 {
 	struct store_job *first = batch; /* jobs from here on are in this transaction */
 	while (first) {
-		if (begin_write(st, db) != DB_OK) {
+		if (begin_write(db) != DB_OK) {
 			log_db("store_begin_failed", db);
 			for (struct store_job *j = first; j; j = j->next)
 				j->kept = false;
@@ -236,7 +236,7 @@ static void *executor_main(void *arg)
 		struct store_job *batch = take_jobs(st, max);
 		pthread_mutex_unlock(&st->lock);
 		if (st->backend == DB_SQLITE) {
-			writer_batch(st, w->conn, batch);
+			writer_batch(w->conn, batch);
 		} else {
 			bool committed = txn_loop(w->conn, true, NULL, NULL, batch) == DB_OK;
 			batch->complete(batch, committed);
