@@ -54,6 +54,9 @@ static void fp_close(void);
 static const char *og_bin;
 static const char *pg_admin_url;
 static int n_databases;
+#define AT_MAX_SERVE_ARGS 16
+static char *serve_args[AT_MAX_SERVE_ARGS];
+static int n_serve_args;
 static char current_step[256];
 
 /* ---- per-test memory ------------------------------------------------------ */
@@ -159,6 +162,23 @@ void at_step(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(current_step, sizeof current_step, fmt, ap);
 	va_end(ap);
+}
+
+void at_serve_args(const char *const *args)
+{
+	for (int i = 0; i < n_serve_args; i++)
+		free(serve_args[i]);
+	n_serve_args = 0;
+	for (; args && *args; args++) {
+		if (n_serve_args == AT_MAX_SERVE_ARGS) {
+			fprintf(stderr, "apitest: more than %d serve arguments\n", AT_MAX_SERVE_ARGS);
+			abort();
+		}
+		serve_args[n_serve_args] = strdup(*args);
+		if (!serve_args[n_serve_args])
+			abort();
+		n_serve_args++;
+	}
 }
 
 const char *at_backend_name(void) { return backend.name; }
@@ -393,8 +413,10 @@ static int server_start(void)
 		snprintf(backend.base_url, sizeof backend.base_url, "http://127.0.0.1:%d", port);
 		char listen[32];
 		snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-		char *argv[] = { (char *)og_bin, "serve", "--db", backend.db_url, "--listen", listen, "--threads", "2",
-			             "--billing-interval", "0", NULL };
+		char *argv[16 + AT_MAX_SERVE_ARGS] = { (char *)og_bin, "serve", "--db", backend.db_url, "--listen", listen,
+			                                   "--threads", "2", "--billing-interval", "0" };
+		for (int i = 0; i < n_serve_args; i++)
+			argv[10 + i] = serve_args[i];
 		log_line("apitest: starting %s serve --listen %s", og_bin, listen);
 		char **env = child_env();
 		fflush(NULL);
@@ -694,6 +716,7 @@ int at_run(const char *suite, const struct CMUnitTest *tests, size_t n_tests, in
 	}
 	free(all);
 	curl_global_cleanup();
+	at_serve_args(NULL);
 	return failed;
 }
 
@@ -795,14 +818,22 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *fmt, .
 	return l;
 }
 
-struct at_resp *at__send(const char *file, int line, const struct at_req *rq)
+/* One request in flight: its handle's settings, and what comes back. */
+struct pending {
+	struct at_resp *r;
+	struct curl_slist *hl;
+	struct buf body;
+	struct headers headers;
+};
+
+/* Sets c up to send rq; the response will be filled into p->r. */
+static void prepare(CURL *c, const struct at_req *rq, struct pending *p)
 {
-	CURL *c = backend.curl;
-	if (!c)
-		at__fail(file, line, NULL, "no server to send %s %s to", rq->method, rq->path);
+	memset(p, 0, sizeof *p);
 	struct at_resp *r = at_keep(calloc(1, sizeof *r));
 	if (!r)
 		abort();
+	p->r = r;
 	r->method = at_strdup(rq->method);
 	r->path = at_strdup(rq->path);
 	size_t body_len = rq->body ? (rq->body_len ? rq->body_len : strlen(rq->body)) : 0;
@@ -814,8 +845,7 @@ struct at_resp *at__send(const char *file, int line, const struct at_req *rq)
 	}
 
 	curl_easy_reset(c);
-	char *url = at_fmt("%s%s", backend.base_url, rq->path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_URL, at_fmt("%s%s", backend.base_url, rq->path));
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
 	struct curl_slist *hl = NULL;
@@ -837,6 +867,7 @@ struct at_resp *at__send(const char *file, int line, const struct at_req *rq)
 	for (const char *const *h = rq->headers; h && *h; h++)
 		hl = add_header(hl, "%s", *h);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	p->hl = hl;
 
 	if (!strcmp(rq->method, "GET") && !rq->body) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -849,39 +880,111 @@ struct at_resp *at__send(const char *file, int line, const struct at_req *rq)
 			curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->req_body ? r->req_body : "");
 		}
 	}
-	struct buf body = { 0 };
-	struct headers headers = { 0 };
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &p->body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &headers);
-	CURLcode cc = curl_easy_perform(c);
-	curl_slist_free_all(hl);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &p->headers);
+}
+
+/* Moves what came back into p->r (owned by the test) and frees the rest;
+ * returns an error message or NULL when the response is acceptable. */
+static const char *complete(CURL *c, struct pending *p, CURLcode cc)
+{
+	struct at_resp *r = p->r;
+	curl_slist_free_all(p->hl);
+	p->hl = NULL;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	r->body = at_keep(body.data ? body.data : strdup(""));
-	r->body_len = body.len;
-	r->n_headers = headers.n;
-	r->header_names = at_keep(headers.names);
-	r->header_values = at_keep(headers.values);
-	for (int i = 0; i < headers.n; i++) {
-		at_keep(headers.names[i]);
-		at_keep(headers.values[i]);
+	r->body = at_keep(p->body.data ? p->body.data : strdup(""));
+	r->body_len = p->body.len;
+	r->n_headers = p->headers.n;
+	r->header_names = at_keep(p->headers.names);
+	r->header_values = at_keep(p->headers.values);
+	for (int i = 0; i < p->headers.n; i++) {
+		at_keep(p->headers.names[i]);
+		at_keep(p->headers.values[i]);
 	}
 	if (cc != CURLE_OK)
-		at__fail(file, line, r, "%s %s: %s", rq->method, rq->path, curl_easy_strerror(cc));
-
+		return at_fmt("%s %s: %s", r->method, r->path, curl_easy_strerror(cc));
 	json_error_t jerr;
 	r->json = json_loadb(r->body, r->body_len, 0, &jerr);
 	if (!r->json)
-		at__fail(file, line, r, "the response body is not JSON: %s", jerr.text);
+		return at_fmt("the response body is not JSON: %s", jerr.text);
 	at_keep_json(r->json);
 	const char *rid = at_header(r, "Request-Id");
 	if (!rid || !*rid)
-		at__fail(file, line, r, "the response has no Request-Id header");
+		return "the response has no Request-Id header";
 	const char *ct = at_header(r, "Content-Type");
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-		at__fail(file, line, r, "Content-Type is '%s', not application/json", ct ? ct : "(none)");
-	return r;
+		return at_fmt("Content-Type is '%s', not application/json", ct ? ct : "(none)");
+	return NULL;
+}
+
+struct at_resp *at__send(const char *file, int line, const struct at_req *rq)
+{
+	CURL *c = backend.curl;
+	if (!c)
+		at__fail(file, line, NULL, "no server to send %s %s to", rq->method, rq->path);
+	struct pending p;
+	prepare(c, rq, &p);
+	const char *why = complete(c, &p, curl_easy_perform(c));
+	if (why)
+		at__fail(file, line, p.r, "%s", why);
+	return p.r;
+}
+
+void at__send_parallel(const char *file, int line, const struct at_req *rqs, int n, struct at_resp **out)
+{
+	if (!backend.curl)
+		at__fail(file, line, NULL, "no server to send to");
+	CURLM *m = curl_multi_init();
+	CURL **handles = calloc((size_t)n, sizeof *handles);
+	struct pending *ps = calloc((size_t)n, sizeof *ps);
+	if (!m || !handles || !ps)
+		abort();
+	for (int i = 0; i < n; i++) {
+		handles[i] = curl_easy_init();
+		if (!handles[i])
+			abort();
+		prepare(handles[i], &rqs[i], &ps[i]);
+		curl_easy_setopt(handles[i], CURLOPT_FORBID_REUSE, 1L);
+		curl_multi_add_handle(m, handles[i]);
+	}
+	int running = n;
+	while (running > 0) {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		if (running)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	}
+	CURLcode *codes = calloc((size_t)n, sizeof *codes);
+	if (!codes)
+		abort();
+	for (int i = 0; i < n; i++)
+		codes[i] = CURLE_RECV_ERROR; /* unless the multi handle says otherwise */
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(m, &left)))
+		for (int i = 0; i < n; i++)
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == handles[i])
+				codes[i] = msg->data.result;
+	const char *why = NULL;
+	struct at_resp *bad = NULL;
+	for (int i = 0; i < n; i++) {
+		const char *w = complete(handles[i], &ps[i], codes[i]);
+		out[i] = ps[i].r;
+		if (w && !why) {
+			why = w;
+			bad = ps[i].r;
+		}
+		curl_multi_remove_handle(m, handles[i]);
+		curl_easy_cleanup(handles[i]);
+	}
+	curl_multi_cleanup(m);
+	free(codes);
+	free(ps);
+	free(handles);
+	if (why)
+		at__fail(file, line, bad, "%s", why);
 }
 
 struct at_resp *at__get(const char *file, int line, const char *path_fmt, ...)

@@ -6,7 +6,8 @@
  * For each backend the harness makes a fresh database (SQLite: a file in a
  * temp directory; PostgreSQL: CREATE DATABASE og_<pid>_<n>), runs
  * `oneguard migrate` and `oneguard keys create` (keeping the secret), starts
- * `oneguard serve` on 127.0.0.1 with a free port and waits for GET /healthz.
+ * `oneguard serve --threads 2 --billing-interval 0` (plus at_serve_args) on
+ * 127.0.0.1 with a free port and waits for GET /healthz.
  * After the suite's tests, one more test stops the server with SIGTERM and
  * asserts that it exited 0 (a sanitizer report makes the exit status
  * nonzero) and that its log holds no sanitizer report. Then the PostgreSQL
@@ -44,6 +45,11 @@
  * before the tests (requests made there live until the backend stops);
  * nonzero fails the group. Returns the number of failed tests, for main(). */
 int at_run(const char *suite, const struct CMUnitTest *tests, size_t n_tests, int (*fixtures)(void));
+
+/* Extra arguments for the next at_run's `oneguard serve`, e.g.
+ * { "--enable-test-clocks", NULL } (copied; at most 16). at_run forgets
+ * them when it returns; NULL forgets them at once. */
+void at_serve_args(const char *const *args);
 
 /* The backend under test: "sqlite" or "postgres". */
 const char *at_backend_name(void);
@@ -105,6 +111,11 @@ struct at_req {
  * application/json. */
 struct at_resp *at__send(const char *file, int line, const struct at_req *rq);
 #define at_send(...) at__send(__FILE__, __LINE__, (__VA_ARGS__))
+
+/* Sends n requests at once, each on its own connection, and waits for all;
+ * out[i] is the response to rqs[i]. The same checks as at_send on each. */
+void at__send_parallel(const char *file, int line, const struct at_req *rqs, int n, struct at_resp **out);
+#define at_send_parallel(rqs, n, out) at__send_parallel(__FILE__, __LINE__, (rqs), (n), (out))
 
 /* Shorthands with the default key. Paths are printf formats. */
 struct at_resp *at__get(const char *file, int line, const char *path_fmt, ...) __attribute__((format(printf, 3, 4)));
