@@ -3,7 +3,8 @@
  * returns the stored first response and writes nothing; the same key with
  * another request is refused; failed requests are not stored, so a corrected
  * retry with the same key runs; keys are scoped to the API key that sent
- * them; GET and DELETE ignore the header. */
+ * them; GET and DELETE ignore the header; concurrent requests with one key
+ * create one object. */
 #include "api/lib/apitest.h"
 
 #include <stdio.h>
@@ -235,13 +236,61 @@ static void key_length_and_methods(void **state)
 	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
 }
 
+/* Many requests with one key at the same moment: exactly one runs. On
+ * SQLite the single writer serializes them (the rest replay); on PostgreSQL
+ * the losers of the race on the key's unique index answer 409. */
+static void concurrent_requests_with_one_key(void **state)
+{
+	(void)state;
+	enum { N = 12, ROUNDS = 4 };
+	for (int round = 0; round < ROUNDS; round++) {
+		at_step("round %d: %d requests at once with one key", round + 1, N);
+		const char *key = fresh_key();
+		const char *name = at_fmt("concurrent %s", key);
+		const char *body = at_fmt("{\"name\":\"%s\"}", name);
+		struct at_req rqs[N];
+		struct at_resp *out[N];
+		for (int i = 0; i < N; i++)
+			rqs[i] = (struct at_req){ .method = "POST", .path = "/v1/products", .ctype = AT_JSON, .body = body,
+				                      .idempotency_key = key };
+		at_send_parallel(rqs, N, out);
+		const char *id = NULL;
+		for (int i = 0; i < N; i++) {
+			if (out[i]->status == 200) {
+				if (!id)
+					id = at_str(out[i], "id");
+				AT_STR(out[i], "id", id);
+			} else {
+				AT_ERROR(out[i], 409, "invalid_request_error", NULL, "Idempotency-Key");
+			}
+		}
+		if (!id)
+			AT_FAIL(out[0], "no request of %d succeeded", N);
+		at_step("round %d: a retry replays the one product", round + 1);
+		struct at_resp *r = post("/v1/products", AT_JSON, body, key, NULL);
+		AT_STATUS(r, 200);
+		AT_HEADER(r, "Idempotent-Replayed", "true");
+		AT_STR(r, "id", id);
+		r = at_get("/v1/products?limit=100");
+		int n_named = 0;
+		size_t i;
+		json_t *p;
+		json_array_foreach(json_object_get(r->json, "data"), i, p) {
+			n_named += !strcmp(json_string_value(json_object_get(p, "name")), name);
+		}
+		if (n_named != 1)
+			AT_FAIL(r, "%d products named '%s', want 1", n_named, name);
+	}
+}
+
 static void api_key_secret_is_not_stored(void **state)
 {
 	(void)state;
 	/* api_keys.c: "The secret is shown once, in the create response; only
 	 * its hash is stored." That must hold with an Idempotency-Key too. */
 	at_step("create an API key with an Idempotency-Key");
-	struct at_resp *r = post("/v1/api_keys", AT_FORM, "name=idem", fresh_key(), NULL);
+	const char *key = fresh_key();
+	struct at_resp *r = post("/v1/api_keys", AT_FORM, "name=idem", key, NULL);
 	AT_STATUS(r, 200);
 	const char *secret = at_str(r, "secret");
 	if (!secret)
@@ -250,6 +299,16 @@ static void api_key_secret_is_not_stored(void **state)
 	const char *where = at_db_find(secret);
 	if (where)
 		AT_FAIL(r, "the secret of a new API key is stored in clear in %s", where);
+	at_step("a replay answers the same key, without its secret");
+	struct at_resp *again = post("/v1/api_keys", AT_FORM, "name=idem", key, NULL);
+	AT_STATUS(again, 200);
+	AT_HEADER(again, "Idempotent-Replayed", "true");
+	AT_STR(again, "id", at_str(r, "id"));
+	AT_STR(again, "redacted", at_str(r, "redacted"));
+	AT_ABSENT(again, "secret");
+	at_step("the secret works, once made");
+	AT_STATUS(at_send(&(struct at_req){ .method = "GET", .path = "/v1/api_keys?limit=1", .auth = at_fmt("Bearer %s", secret) }),
+	          200);
 }
 
 int main(void)
@@ -261,6 +320,7 @@ int main(void)
 		cmocka_unit_test(errors_are_not_stored),
 		cmocka_unit_test(keys_are_per_api_key),
 		cmocka_unit_test(key_length_and_methods),
+		cmocka_unit_test(concurrent_requests_with_one_key),
 		cmocka_unit_test(api_key_secret_is_not_stored),
 	};
 	return at_run("test_idempotency", tests, sizeof tests / sizeof tests[0], NULL) ? 1 : 0;
