@@ -20,10 +20,14 @@
  *                                                  the price, an active one with
  *                                                  lookup_key "fixture_lookup_key")
  *   {{second_price}}                              another price of the product
+ *   {{new_product}} {{new_customer}}              made for this case alone (before the
+ *   {{new_api_key}}                                 fingerprint), so a case that wrongly
+ *                                                  deletes one breaks no other case
  *   {{deleted_product}} {{deleted_customer}}      well-formed ids of deleted rows
  *   {{revoked_api_key}}                           a revoked API key's id
  *   {{missing_product}} {{missing_price}}         well-formed ids that name
  *   {{missing_customer}} {{missing_api_key}}        no row at all
+ *   {{missing_test_clock}}
  *   {{a*251}}                                     251 copies of 'a' (any one
  *                                                  character, any count)
  *   {{oversize}}                                  70000 copies of 'a'
@@ -54,7 +58,7 @@ static struct fixture fixtures[] = {
 	{ "product", "" },         { "price", "" },           { "customer", "" },
 	{ "deleted_product", "" }, { "deleted_customer", "" }, { "revoked_api_key", "" },
 	{ "missing_product", "" }, { "missing_price", "" },   { "missing_customer", "" },
-	{ "missing_api_key", "" }, { "second_price", "" },
+	{ "missing_api_key", "" }, { "second_price", "" },    { "missing_test_clock", "" },
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -66,6 +70,32 @@ static void fixture_set(const char *name, const char *value)
 }
 
 /* ---- placeholders --------------------------------------------------------- */
+
+/* Objects made for the current case alone: {{new_product}} and the like. */
+static struct {
+	const char *name, *path, *body;
+	const char *id; /* made for the current case, NULL until asked for */
+} fresh[] = {
+	{ "new_product", "/v1/products", "name=Made+for+one+case", NULL },
+	{ "new_customer", "/v1/customers", "name=Made+for+one+case", NULL },
+	{ "new_api_key", "/v1/api_keys", "name=made-for-one-case", NULL },
+};
+#define N_FRESH (sizeof fresh / sizeof fresh[0])
+
+static const char *fresh_id(const char *name)
+{
+	for (size_t i = 0; i < N_FRESH; i++) {
+		if (strcmp(fresh[i].name, name) != 0)
+			continue;
+		if (!fresh[i].id) {
+			struct at_resp *r = at_post_form(fresh[i].path, "%s", fresh[i].body);
+			AT_STATUS(r, 200);
+			fresh[i].id = at_str(r, "id");
+		}
+		return fresh[i].id;
+	}
+	return NULL;
+}
 
 /* template with its placeholders filled (NULL and *bad set on an unknown one). */
 static char *expand(const char *template, const char **bad)
@@ -90,6 +120,8 @@ static char *expand(const char *template, const char **bad)
 		char c;
 		unsigned long n;
 		int used = 0;
+		if (!value)
+			value = fresh_id(name);
 		if (!value && !strcmp(name, "oversize"))
 			value = at_repeat('a', OVERSIZE_LEN);
 		else if (!value && sscanf(name, "%c*%lu%n", &c, &n, &used) == 2 && name[used] == 0 && n <= 1000000)
@@ -165,6 +197,8 @@ static void run_case(void **state)
 	if (why)
 		AT_FAIL(NULL, "%s: the case is malformed: %s", bc->file, why);
 	at_step("%s", bc->test_name);
+	for (size_t i = 0; i < N_FRESH; i++)
+		fresh[i].id = NULL;
 
 	const char *bad;
 	const char *path = expand(json_string_value(json_object_get(c, "path")), &bad);
@@ -261,6 +295,7 @@ static int make_fixtures(void)
 	fixture_set("missing_price", ids_encode(ID_PRICE, 987654321, buf));
 	fixture_set("missing_customer", ids_encode(ID_CUSTOMER, 987654321, buf));
 	fixture_set("missing_api_key", ids_encode(ID_API_KEY, 987654321, buf));
+	fixture_set("missing_test_clock", ids_encode(ID_TEST_CLOCK, 987654321, buf));
 	for (size_t i = 0; i < N_FIXTURES; i++)
 		if (!fixtures[i].value[0]) {
 			fprintf(stderr, "bad_input: fixture %s was not made\n", fixtures[i].name);
