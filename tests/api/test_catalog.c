@@ -249,7 +249,11 @@ static void products_delete_rules(void **state)
 	r = at_get("/v1/products?limit=100");
 	if (strstr(list_ids(r), prod))
 		AT_FAIL(r, "the deleted product is still listed");
-	at_step("and cannot get new prices");
+	at_step("its prices stay retrievable");
+	r = at_get("/v1/prices/%s", price);
+	AT_STATUS(r, 200);
+	AT_STR(r, "product", prod);
+	at_step("and it cannot get new prices");
 	r = at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":1,\"currency\":\"usd\"}", prod);
 	AT_ERROR(r, 400, "invalid_request_error", "resource_missing", "product");
 
@@ -502,9 +506,23 @@ static void customers_create_retrieve_update_delete(void **state)
 	AT_ERROR(at_post_form(at_fmt("/v1/customers/%s", id), "name=x"), 404, "invalid_request_error",
 	         "resource_missing", "id");
 
-	at_step("a deleted customer is not a cursor any more");
+	at_step("a deleted customer is not a cursor any more, nor listed");
 	r = at_get("/v1/customers?starting_after=%s", id);
 	AT_ERROR(r, 400, "invalid_request_error", "resource_missing", "starting_after");
+	const char *gone = at_fmt("%s@example.com", unique("gone"));
+	r = at_post_form("/v1/customers", "email=%s", at_urlencode(gone));
+	AT_STATUS(r, 200);
+	AT_STATUS(at_delete("/v1/customers/%s", at_str(r, "id")), 200);
+	AT_LIST(at_get("/v1/customers?email=%s", at_urlencode(gone)), "/v1/customers", 0, false);
+
+	at_step("JSON \"\" clears a field like form \"\"");
+	r = at_post_json("/v1/customers", "{\"name\":\"n\",\"phone\":\"1\"}");
+	AT_STATUS(r, 200);
+	r = at_post_json(at_fmt("/v1/customers/%s", at_str(r, "id")), "{\"phone\":\"\",\"address\":\"\"}");
+	AT_STATUS(r, 200);
+	AT_NULL(r, "phone");
+	AT_NULL(r, "address");
+	AT_STR(r, "name", "n");
 }
 
 static void customers_list_by_email(void **state)
@@ -672,6 +690,82 @@ static void form_and_json_give_the_same_result(void **state)
 	json_object_del(f->json, "secret");
 	json_object_del(f->json, "redacted");
 	expect_same_object(j, f);
+}
+
+/* ---- limits: the largest allowed value of each is accepted --------------- */
+
+static void limits_accept_their_maximum(void **state)
+{
+	(void)state;
+	at_step("a product name of 250 bytes, in two-byte characters too; a 5000-byte description");
+	const char *e125 = at_strdup("");
+	for (int i = 0; i < 125; i++)
+		e125 = at_fmt("%s\xc3\xa9", e125);
+	struct at_resp *r = at_post_json("/v1/products", "{\"name\":\"%s\",\"description\":\"%s\"}", at_repeat('n', 250),
+	                                 at_repeat('d', 5000));
+	AT_STATUS(r, 200);
+	AT_STR(r, "name", at_repeat('n', 250));
+	r = at_post_json("/v1/products", "{\"name\":\"%s\"}", e125);
+	AT_STATUS(r, 200);
+	AT_STR(r, "name", e125);
+	const char *prod = at_str(r, "id");
+
+	at_step("metadata: 50 keys, a 40-byte key, a 500-byte value");
+	const char *md = at_strdup("");
+	for (int i = 0; i < 49; i++)
+		md = at_fmt("%s\"k%02d\":\"v\",", md, i);
+	md = at_fmt("%s\"%s\":\"%s\"", md, at_repeat('k', 40), at_repeat('v', 500));
+	r = at_post_json(at_fmt("/v1/products/%s", prod), "{\"metadata\":{%s}}", md);
+	AT_STATUS(r, 200);
+	if (json_object_size(json_object_get(r->json, "metadata")) != 50)
+		AT_FAIL(r, "want 50 metadata keys");
+	AT_STR(r, at_fmt("metadata.%s", at_repeat('k', 40)), at_repeat('v', 500));
+
+	at_step("a 51st key by merge is refused and writes nothing");
+	struct at_fingerprint fp;
+	at_fingerprint(&fp);
+	r = at_post_form(at_fmt("/v1/products/%s", prod), "metadata[one_more]=x");
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_invalid", "metadata");
+	AT_UNCHANGED(&fp, r);
+	at_step("replacing one key and adding another keeps 50");
+	r = at_post_form(at_fmt("/v1/products/%s", prod), "metadata[k00]=&metadata[one_more]=x");
+	AT_STATUS(r, 200);
+	if (json_object_size(json_object_get(r->json, "metadata")) != 50)
+		AT_FAIL(r, "want 50 metadata keys");
+
+	at_step("prices: the largest amount, trial, nickname, lookup_key and each longest interval");
+	r = at_post_form("/v1/prices",
+	                 "product=%s&unit_amount=99999999999&currency=usd&recurring[interval]=day&recurring[interval_count]=365&"
+	                 "recurring[trial_period_days]=730&nickname=%s&lookup_key=%s",
+	                 prod, at_repeat('n', 250), at_repeat('l', 200));
+	AT_STATUS(r, 200);
+	AT_INT(r, "unit_amount", 99999999999LL);
+	AT_INT(r, "recurring.interval_count", 365);
+	AT_INT(r, "recurring.trial_period_days", 730);
+	static const char *const longest[][2] = { { "week", "52" }, { "month", "12" }, { "year", "1" } };
+	for (size_t i = 0; i < 3; i++) {
+		r = at_post_form("/v1/prices", "product=%s&unit_amount=0&currency=usd&recurring[interval]=%s&recurring[interval_count]=%s",
+		                 prod, longest[i][0], longest[i][1]);
+		AT_STATUS(r, 200);
+		AT_STR(r, "recurring.interval", longest[i][0]);
+		AT_INT(r, "recurring.interval_count", strtol(longest[i][1], NULL, 10));
+	}
+
+	at_step("customers: each field at its limit");
+	const char *email = at_fmt("%s@example.com", at_repeat('e', 512 - 12));
+	r = at_post_json("/v1/customers",
+	                 "{\"email\":\"%s\",\"name\":\"%s\",\"phone\":\"%s\",\"description\":\"%s\",\"address\":{\"line1\":\"%s\","
+	                 "\"country\":\"NO\"}}",
+	                 email, at_repeat('n', 256), at_repeat('9', 64), at_repeat('d', 5000), at_repeat('l', 200));
+	AT_STATUS(r, 200);
+	AT_STR(r, "email", email);
+	AT_STR(r, "address.line1", at_repeat('l', 200));
+
+	at_step("api keys: a 100-byte name");
+	r = at_post_form("/v1/api_keys", "name=%s", at_repeat('k', 100));
+	AT_STATUS(r, 200);
+	AT_STR(r, "name", at_repeat('k', 100));
+	AT_STATUS(at_delete("/v1/api_keys/%s", at_str(r, "id")), 200);
 }
 
 /* ---- API keys and authentication ----------------------------------------- */
@@ -867,7 +961,11 @@ static void routes_404_405(void **state)
 		at_step("%s %s", wrong[i][0], wrong[i][1]);
 		r = at_send(&(struct at_req){ .method = wrong[i][0], .path = wrong[i][1] });
 		AT_ERROR(r, 405, "invalid_request_error", "method_not_allowed", NULL);
+		if (!at_header(r, "Allow") || !*at_header(r, "Allow") || strstr(at_header(r, "Allow"), wrong[i][0]))
+			AT_FAIL(r, "Allow is '%s'", at_header(r, "Allow") ? at_header(r, "Allow") : "(absent)");
 	}
+	AT_HEADER(at_send(&(struct at_req){ .method = "PUT", .path = "/v1/products" }), "Allow", "POST, GET");
+	AT_HEADER(at_send(&(struct at_req){ .method = "PATCH", .path = "/v1/customers/cus_x" }), "Allow", "GET, POST, DELETE");
 	AT_UNCHANGED(&fp, r);
 }
 
@@ -907,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(customers_list_by_email),
 		cmocka_unit_test(metadata_set_merge_unset),
 		cmocka_unit_test(form_and_json_give_the_same_result),
+		cmocka_unit_test(limits_accept_their_maximum),
 		cmocka_unit_test(api_keys_create_list_revoke),
 		cmocka_unit_test(authentication_errors),
 		cmocka_unit_test(api_keys_list_pagination),
