@@ -866,9 +866,9 @@ static void authentication_errors(void **state)
 	AT_STATUS(r, 200);
 }
 
-static void api_keys_last_active_key_stays(void **state)
+/* Revokes every active key but the harness's own and returns its id. */
+static const char *only_own_key_active(void)
 {
-	(void)state;
 	at_step("a second key to page with");
 	struct at_resp *r = at_post_form("/v1/api_keys", "name=extra");
 	AT_STATUS(r, 200);
@@ -899,14 +899,57 @@ static void api_keys_last_active_key_stays(void **state)
 			AT_STATUS(at_delete("/v1/api_keys/%s", id), 200);
 		}
 	}
+	return own;
+}
 
+static void api_keys_last_active_key_stays(void **state)
+{
+	(void)state;
+	const char *own = only_own_key_active();
 	at_step("the last active key cannot be revoked");
 	struct at_fingerprint fp;
 	at_fingerprint(&fp);
-	r = at_delete("/v1/api_keys/%s", own);
+	struct at_resp *r = at_delete("/v1/api_keys/%s", own);
 	AT_ERROR(r, 409, "invalid_request_error", "resource_state_conflict", NULL);
 	AT_UNCHANGED(&fp, r);
 	AT_STATUS(at_get("/v1/products?limit=1"), 200);
+}
+
+/* Two active keys revoke each other at the same moment: one must stay. With
+ * a check-then-update in a READ COMMITTED transaction both see two active
+ * keys and both revoke, locking every caller out. Runs LAST: when it fails,
+ * no key is left for the tests after it. */
+static void api_keys_concurrent_revocations_keep_one(void **state)
+{
+	(void)state;
+	const char *x_id = only_own_key_active();
+	const char *x = at_secret();
+	for (int round = 1; round <= 25; round++) {
+		at_step("round %d: a second key", round);
+		struct at_resp *r = at_send(&(struct at_req){ .method = "POST", .path = "/v1/api_keys", .ctype = AT_FORM,
+		                                              .body = "name=race", .auth = at_fmt("Bearer %s", x) });
+		AT_STATUS(r, 200);
+		const char *y = at_str(r, "secret"), *y_id = at_str(r, "id");
+		at_step("round %d: each key revokes the other at once", round);
+		struct at_req both[2] = {
+			{ .method = "DELETE", .path = at_fmt("/v1/api_keys/%s", x_id), .auth = at_fmt("Bearer %s", y) },
+			{ .method = "DELETE", .path = at_fmt("/v1/api_keys/%s", y_id), .auth = at_fmt("Bearer %s", x) },
+		};
+		struct at_resp *out[2];
+		at_send_parallel(both, 2, out);
+		if (out[0]->status == 200 && out[1]->status == 200)
+			AT_FAIL(out[1], "round %d: both of the last two active keys were revoked: no key is left", round);
+		for (int i = 0; i < 2; i++)
+			if (out[i]->status != 200 && out[i]->status != 401 && out[i]->status != 409)
+				AT_FAIL(out[i], "round %d: unexpected status", round);
+		if (out[0]->status == 200) { /* x is revoked: y goes on */
+			x = y;
+			x_id = y_id;
+		}
+		at_step("round %d: the survivor works", round);
+		r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/api_keys?limit=1", .auth = at_fmt("Bearer %s", x) });
+		AT_STATUS(r, 200);
+	}
 }
 
 static void api_keys_list_pagination(void **state)
@@ -1012,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(api_keys_last_active_key_stays),
 		cmocka_unit_test(routes_404_405),
 		cmocka_unit_test(every_response_has_request_id_and_json),
+		cmocka_unit_test(api_keys_concurrent_revocations_keep_one), /* last: it may revoke every key */
 	};
 	return at_run("test_catalog", tests, sizeof tests / sizeof tests[0], NULL) ? 1 : 0;
 }
