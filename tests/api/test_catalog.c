@@ -866,6 +866,63 @@ static void authentication_errors(void **state)
 	AT_STATUS(r, 200);
 }
 
+/* ---- concurrency: the rules hold when requests race --------------------- */
+
+/* Deleting a product while a price is being created for it: either the price
+ * exists and the product does not get deleted, or the product is deleted and
+ * the price refused. Never a deleted product with an active price. */
+static void products_delete_races_price_create(void **state)
+{
+	(void)state;
+	for (int round = 1; round <= 20; round++) {
+		at_step("round %d: create a price and delete its product at once", round);
+		const char *prod = create_product(unique("race"));
+		struct at_req both[2] = {
+			{ .method = "POST", .path = "/v1/prices", .ctype = AT_FORM,
+			  .body = at_fmt("product=%s&unit_amount=100&currency=usd", prod) },
+			{ .method = "DELETE", .path = at_fmt("/v1/products/%s", prod) },
+		};
+		struct at_resp *out[2];
+		at_send_parallel(both, 2, out);
+		if (out[0]->status == 200 && out[1]->status == 200)
+			AT_FAIL(out[1], "round %d: the product was deleted while it got an active price %s", round,
+			        at_str(out[0], "id"));
+		if (out[0]->status == 200)
+			AT_ERROR(out[1], 409, "invalid_request_error", "product_has_active_prices", NULL);
+		else
+			AT_ERROR(out[0], 400, "invalid_request_error", "resource_missing", "product");
+	}
+}
+
+/* Many prices asking for one lookup_key at once: one gets it, the others a
+ * clean 400 (the unique index decides, not a 500). */
+static void prices_lookup_key_race(void **state)
+{
+	(void)state;
+	enum { N = 8 };
+	const char *prod = create_product(unique("lookup race"));
+	for (int round = 1; round <= 3; round++) {
+		at_step("round %d: %d prices with one lookup_key at once", round, N);
+		const char *key = unique("race_key");
+		struct at_req rqs[N];
+		struct at_resp *out[N];
+		for (int i = 0; i < N; i++)
+			rqs[i] = (struct at_req){ .method = "POST", .path = "/v1/prices", .ctype = AT_FORM,
+				                      .body = at_fmt("product=%s&unit_amount=%d&currency=usd&lookup_key=%s", prod, i, key) };
+		at_send_parallel(rqs, N, out);
+		int n_ok = 0;
+		for (int i = 0; i < N; i++) {
+			if (out[i]->status == 200)
+				n_ok++;
+			else
+				AT_ERROR(out[i], 400, "invalid_request_error", "lookup_key_in_use", "lookup_key");
+		}
+		if (n_ok != 1)
+			AT_FAIL(out[0], "round %d: %d prices got the lookup_key, want 1", round, n_ok);
+		AT_LIST(at_get("/v1/prices?lookup_key=%s", key), "/v1/prices", 1, false);
+	}
+}
+
 /* Revokes every active key but the harness's own and returns its id. */
 static const char *only_own_key_active(void)
 {
@@ -1055,6 +1112,8 @@ int main(void)
 		cmocka_unit_test(api_keys_last_active_key_stays),
 		cmocka_unit_test(routes_404_405),
 		cmocka_unit_test(every_response_has_request_id_and_json),
+		cmocka_unit_test(products_delete_races_price_create),
+		cmocka_unit_test(prices_lookup_key_race),
 		cmocka_unit_test(api_keys_concurrent_revocations_keep_one), /* last: it may revoke every key */
 	};
 	return at_run("test_catalog", tests, sizeof tests / sizeof tests[0], NULL) ? 1 : 0;
