@@ -45,8 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CASES_GLOB "tests/api/cases/*.json"
-#define BODY_LIMIT 65536
+#define CASES_GLOB   "tests/api/cases/*.json"
+#define BODY_LIMIT   65536
 #define OVERSIZE_LEN 70000
 
 struct fixture {
@@ -55,10 +55,9 @@ struct fixture {
 };
 
 static struct fixture fixtures[] = {
-	{ "product", "" },         { "price", "" },           { "customer", "" },
-	{ "deleted_product", "" }, { "deleted_customer", "" }, { "revoked_api_key", "" },
-	{ "missing_product", "" }, { "missing_price", "" },   { "missing_customer", "" },
-	{ "missing_api_key", "" }, { "second_price", "" },    { "missing_test_clock", "" },
+    {"product", ""},          {"price", ""},           {"customer", ""},        {"deleted_product", ""},
+    {"deleted_customer", ""}, {"revoked_api_key", ""}, {"missing_product", ""}, {"missing_price", ""},
+    {"missing_customer", ""}, {"missing_api_key", ""}, {"second_price", ""},    {"missing_test_clock", ""},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -76,9 +75,9 @@ static struct {
 	const char *name, *path, *body;
 	const char *id; /* made for the current case, NULL until asked for */
 } fresh[] = {
-	{ "new_product", "/v1/products", "name=Made+for+one+case", NULL },
-	{ "new_customer", "/v1/customers", "name=Made+for+one+case", NULL },
-	{ "new_api_key", "/v1/api_keys", "name=made-for-one-case", NULL },
+    {"new_product", "/v1/products", "name=Made+for+one+case", NULL},
+    {"new_customer", "/v1/customers", "name=Made+for+one+case", NULL},
+    {"new_api_key", "/v1/api_keys", "name=made-for-one-case", NULL},
 };
 #define N_FRESH (sizeof fresh / sizeof fresh[0])
 
@@ -143,10 +142,9 @@ struct bad_case {
 	json_t *c;
 };
 
-static const char *const case_fields[] = { "name",          "method",        "path",          "content_type",
-	                                       "raw_content_type", "body",       "oversize",      "expect_status",
-	                                       "expect_type",   "expect_code",   "expect_param",  "comment",
-	                                       NULL };
+static const char *const case_fields[] = {
+    "name",          "method",      "path",        "content_type", "raw_content_type", "body", "oversize",
+    "expect_status", "expect_type", "expect_code", "expect_param", "comment",          NULL};
 
 /* Why the case is malformed, or NULL. */
 static const char *case_invalid(json_t *c)
@@ -155,14 +153,15 @@ static const char *case_invalid(json_t *c)
 		return "not an object";
 	const char *key;
 	json_t *v;
-	json_object_foreach(c, key, v) {
+	json_object_foreach(c, key, v)
+	{
 		const char *const *f = case_fields;
 		while (*f && strcmp(*f, key) != 0)
 			f++;
 		if (!*f)
 			return at_fmt("unknown field \"%s\"", key);
 	}
-	static const char *const strings[] = { "name", "method", "path", "content_type", "expect_type", NULL };
+	static const char *const strings[] = {"name", "method", "path", "content_type", "expect_type", NULL};
 	for (const char *const *f = strings; *f; f++)
 		if (!json_is_string(json_object_get(c, *f)))
 			return at_fmt("\"%s\" must be a string", *f);
@@ -223,12 +222,14 @@ static void run_case(void **state)
 		AT_FAIL(NULL, "the body has %zu bytes: flag the case \"oversize\"", body_len);
 
 	struct at_req rq = {
-		.method = json_string_value(json_object_get(c, "method")),
-		.path = path,
-		.ctype = !strcmp(ct, "json") ? AT_JSON : !strcmp(ct, "form") ? AT_FORM : AT_NONE,
-		.content_type = json_string_value(json_object_get(c, "raw_content_type")),
-		.body = body,
-		.body_len = body_len,
+	    .method = json_string_value(json_object_get(c, "method")),
+	    .path = path,
+	    .ctype = !strcmp(ct, "json")   ? AT_JSON
+	             : !strcmp(ct, "form") ? AT_FORM
+	                                   : AT_NONE,
+	    .content_type = json_string_value(json_object_get(c, "raw_content_type")),
+	    .body = body,
+	    .body_len = body_len,
 	};
 	struct at_fingerprint before;
 	at_fingerprint(&before);
@@ -238,8 +239,8 @@ static void run_case(void **state)
 	if (json_is_string(param_template) && !(param = expand(json_string_value(param_template), &bad)))
 		AT_FAIL(NULL, "unknown placeholder in expect_param: %s", bad);
 	AT_ERROR(r, (long)json_integer_value(json_object_get(c, "expect_status")),
-	         json_string_value(json_object_get(c, "expect_type")), json_string_value(json_object_get(c, "expect_code")),
-	         param);
+	         json_string_value(json_object_get(c, "expect_type")),
+	         json_string_value(json_object_get(c, "expect_code")), param);
 	AT_UNCHANGED(&before, r);
 }
 
@@ -252,11 +253,11 @@ static int make_fixtures(void)
 	struct {
 		const char *fixture, *method, *path, *body, *field;
 	} steps[] = {
-		{ "product", "POST", "/v1/products", "name=Fixture+product", "id" },
-		{ "deleted_product", "POST", "/v1/products", "name=Deleted+product", "id" },
-		{ "customer", "POST", "/v1/customers", "email=fixture%40example.com&name=Fixture", "id" },
-		{ "deleted_customer", "POST", "/v1/customers", "name=Deleted", "id" },
-		{ "revoked_api_key", "POST", "/v1/api_keys", "name=revoked", "id" },
+	    {"product", "POST", "/v1/products", "name=Fixture+product", "id"},
+	    {"deleted_product", "POST", "/v1/products", "name=Deleted+product", "id"},
+	    {"customer", "POST", "/v1/customers", "email=fixture%40example.com&name=Fixture", "id"},
+	    {"deleted_customer", "POST", "/v1/customers", "name=Deleted", "id"},
+	    {"revoked_api_key", "POST", "/v1/api_keys", "name=revoked", "id"},
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		struct at_resp *r = at_post_form(steps[i].path, "%s", steps[i].body);
@@ -267,8 +268,9 @@ static int make_fixtures(void)
 		fixture_set(steps[i].fixture, at_str(r, "id"));
 	}
 	struct at_resp *r = at_post_form(
-		"/v1/prices", "product=%s&unit_amount=1000&currency=usd&recurring[interval]=month&lookup_key=fixture_lookup_key",
-		fixtures[0].value);
+	    "/v1/prices",
+	    "product=%s&unit_amount=1000&currency=usd&recurring[interval]=month&lookup_key=fixture_lookup_key",
+	    fixtures[0].value);
 	if (r->status != 200 || !at_str(r, "id")) {
 		fprintf(stderr, "bad_input: fixture price: %ld %s\n", r->status, r->body);
 		return -1;
@@ -280,9 +282,9 @@ static int make_fixtures(void)
 		return -1;
 	}
 	fixture_set("second_price", at_str(r, "id"));
-	const char *deletes[] = { at_fmt("/v1/products/%s", fixtures[3].value),
-		                      at_fmt("/v1/customers/%s", fixtures[4].value),
-		                      at_fmt("/v1/api_keys/%s", fixtures[5].value) };
+	const char *deletes[] = {at_fmt("/v1/products/%s", fixtures[3].value),
+	                         at_fmt("/v1/customers/%s", fixtures[4].value),
+	                         at_fmt("/v1/api_keys/%s", fixtures[5].value)};
 	for (size_t i = 0; i < 3; i++) {
 		r = at_delete("%s", deletes[i]);
 		if (r->status != 200) {
@@ -327,12 +329,12 @@ static void every_endpoint_has_cases(void **state)
 {
 	(void)state;
 	static const char *const endpoints[][2] = {
-		{ "POST", "/v1/api_keys" },        { "GET", "/v1/api_keys" },       { "DELETE", "/v1/api_keys/*" },
-		{ "POST", "/v1/products" },        { "GET", "/v1/products" },       { "GET", "/v1/products/*" },
-		{ "POST", "/v1/products/*" },      { "DELETE", "/v1/products/*" },  { "POST", "/v1/prices" },
-		{ "GET", "/v1/prices" },           { "GET", "/v1/prices/*" },       { "POST", "/v1/prices/*" },
-		{ "POST", "/v1/customers" },       { "GET", "/v1/customers" },      { "GET", "/v1/customers/*" },
-		{ "POST", "/v1/customers/*" },     { "DELETE", "/v1/customers/*" },
+	    {"POST", "/v1/api_keys"},    {"GET", "/v1/api_keys"},       {"DELETE", "/v1/api_keys/*"},
+	    {"POST", "/v1/products"},    {"GET", "/v1/products"},       {"GET", "/v1/products/*"},
+	    {"POST", "/v1/products/*"},  {"DELETE", "/v1/products/*"},  {"POST", "/v1/prices"},
+	    {"GET", "/v1/prices"},       {"GET", "/v1/prices/*"},       {"POST", "/v1/prices/*"},
+	    {"POST", "/v1/customers"},   {"GET", "/v1/customers"},      {"GET", "/v1/customers/*"},
+	    {"POST", "/v1/customers/*"}, {"DELETE", "/v1/customers/*"},
 	};
 	for (size_t e = 0; e < sizeof endpoints / sizeof endpoints[0]; e++) {
 		const char *pattern = endpoints[e][1];
@@ -342,7 +344,8 @@ static void every_endpoint_has_cases(void **state)
 		for (size_t i = 0; i < n_cases; i++) {
 			const char *method = json_string_value(json_object_get(cases[i].c, "method"));
 			const char *path = json_string_value(json_object_get(cases[i].c, "path"));
-			if (!method || !path || strcmp(method, endpoints[e][0]) != 0 || strncmp(path, pattern, stem) != 0)
+			if (!method || !path || strcmp(method, endpoints[e][0]) != 0 ||
+			    strncmp(path, pattern, stem) != 0)
 				continue;
 			const char *rest = path + stem;
 			size_t seg = strcspn(rest, "/?");
@@ -350,8 +353,8 @@ static void every_endpoint_has_cases(void **state)
 				n++;
 		}
 		if (n < 3)
-			AT_FAIL(NULL, "%s %s has %d bad-input case(s); every endpoint needs its matrix", endpoints[e][0], pattern,
-			        n);
+			AT_FAIL(NULL, "%s %s has %d bad-input case(s); every endpoint needs its matrix",
+			        endpoints[e][0], pattern, n);
 	}
 }
 
@@ -374,7 +377,8 @@ static int load_cases(void)
 		const char *base = strrchr(g.gl_pathv[f], '/') + 1;
 		size_t i;
 		json_t *c;
-		json_array_foreach(arr, i, c) {
+		json_array_foreach(arr, i, c)
+		{
 			cases = realloc(cases, (n_cases + 1) * sizeof *cases);
 			if (!cases)
 				abort();
@@ -412,8 +416,8 @@ int main(void)
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(fingerprint_sees_writes);
 	tests[1] = (struct CMUnitTest)cmocka_unit_test(every_endpoint_has_cases);
 	for (size_t i = 0; i < n_cases; i++)
-		tests[i + 2] = (struct CMUnitTest){ .name = cases[i].test_name, .test_func = run_case,
-			                                .initial_state = &cases[i] };
+		tests[i + 2] =
+		    (struct CMUnitTest){.name = cases[i].test_name, .test_func = run_case, .initial_state = &cases[i]};
 	int failed = at_run("test_bad_input", tests, n_tests, make_fixtures);
 	for (size_t i = 0; i < n_cases; i++) {
 		free(cases[i].test_name);

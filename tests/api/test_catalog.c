@@ -38,8 +38,9 @@ static const char *create_product(const char *name)
 
 static const char *create_price(const char *product, long long amount, const char *currency, const char *extra)
 {
-	struct at_resp *r = at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":%lld,\"currency\":\"%s\"%s%s}",
-	                                 product, amount, currency, extra ? "," : "", extra ? extra : "");
+	struct at_resp *r =
+	    at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":%lld,\"currency\":\"%s\"%s%s}", product,
+	                 amount, currency, extra ? "," : "", extra ? extra : "");
 	AT_STATUS(r, 200);
 	AT_PREFIX(r, "id", "price_");
 	return at_str(r, "id");
@@ -88,7 +89,8 @@ static const char *list_ids(const struct at_resp *r)
 	char *out = at_strdup("");
 	size_t i;
 	json_t *v;
-	json_array_foreach(data, i, v) {
+	json_array_foreach(data, i, v)
+	{
 		out = at_fmt("%s%s%s", out, i ? "," : "", json_string_value(json_object_get(v, "id")));
 	}
 	return out;
@@ -269,10 +271,11 @@ static void prices_create_retrieve_update(void **state)
 	(void)state;
 	const char *prod = create_product(unique("priced"));
 	at_step("a monthly price with a trial, currency given in capitals");
-	struct at_resp *r = at_post_json("/v1/prices",
-	                                 "{\"product\":\"%s\",\"unit_amount\":1500,\"currency\":\"USD\",\"nickname\":\"Monthly\","
-	                                 "\"recurring\":{\"interval\":\"month\",\"interval_count\":3,\"trial_period_days\":14}}",
-	                                 prod);
+	struct at_resp *r =
+	    at_post_json("/v1/prices",
+	                 "{\"product\":\"%s\",\"unit_amount\":1500,\"currency\":\"USD\",\"nickname\":\"Monthly\","
+	                 "\"recurring\":{\"interval\":\"month\",\"interval_count\":3,\"trial_period_days\":14}}",
+	                 prod);
 	AT_STATUS(r, 200);
 	AT_PREFIX(r, "id", "price_");
 	AT_STR(r, "object", "price");
@@ -404,8 +407,9 @@ static void prices_lookup_key_unique(void **state)
 	at_step("a second price with the same key is refused, nothing written");
 	struct at_fingerprint fp;
 	at_fingerprint(&fp);
-	r = at_post_json("/v1/prices", "{\"product\":\"%s\",\"unit_amount\":1,\"currency\":\"usd\",\"lookup_key\":\"%s\"}",
-	                 prod, key);
+	r = at_post_json("/v1/prices",
+	                 "{\"product\":\"%s\",\"unit_amount\":1,\"currency\":\"usd\",\"lookup_key\":\"%s\"}", prod,
+	                 key);
 	AT_ERROR(r, 400, "invalid_request_error", "lookup_key_in_use", "lookup_key");
 	AT_UNCHANGED(&fp, r);
 
@@ -440,10 +444,11 @@ static void customers_create_retrieve_update_delete(void **state)
 	(void)state;
 	at_step("create a customer with every field");
 	struct at_resp *r = at_post_json(
-		"/v1/customers",
-		"{\"email\":\"ada@example.com\",\"name\":\"Ada Lovelace\",\"phone\":\"+44 20 1234\",\"description\":\"first\","
-		"\"currency\":\"GBP\",\"address\":{\"line1\":\"1 Main St\",\"city\":\"London\",\"country\":\"GB\"},"
-		"\"metadata\":{\"plan\":\"pro\"}}");
+	    "/v1/customers",
+	    "{\"email\":\"ada@example.com\",\"name\":\"Ada Lovelace\",\"phone\":\"+44 20 "
+	    "1234\",\"description\":\"first\","
+	    "\"currency\":\"GBP\",\"address\":{\"line1\":\"1 Main St\",\"city\":\"London\",\"country\":\"GB\"},"
+	    "\"metadata\":{\"plan\":\"pro\"}}");
 	AT_STATUS(r, 200);
 	AT_PREFIX(r, "id", "cus_");
 	AT_STR(r, "object", "customer");
@@ -640,10 +645,11 @@ static void form_and_json_give_the_same_result(void **state)
 {
 	(void)state;
 	at_step("products");
-	struct at_resp *j = at_post_json("/v1/products", "{\"name\":\"Same \\u00e9\",\"description\":\"d & e\",\"active\":false,"
-	                                                 "\"metadata\":{\"k\":\"v w\"}}");
+	struct at_resp *j =
+	    at_post_json("/v1/products", "{\"name\":\"Same \\u00e9\",\"description\":\"d & e\",\"active\":false,"
+	                                 "\"metadata\":{\"k\":\"v w\"}}");
 	struct at_resp *f =
-		at_post_form("/v1/products", "name=Same+%%C3%%A9&description=d+%%26+e&active=false&metadata[k]=v%%20w");
+	    at_post_form("/v1/products", "name=Same+%%C3%%A9&description=d+%%26+e&active=false&metadata[k]=v%%20w");
 	AT_STATUS(j, 200);
 	AT_STATUS(f, 200);
 	AT_STR(f, "name", "Same \xc3\xa9");
@@ -651,10 +657,11 @@ static void form_and_json_give_the_same_result(void **state)
 	const char *prod = at_str(j, "id");
 
 	at_step("prices, with a nested recurring object");
-	j = at_post_json("/v1/prices",
-	                 "{\"product\":\"%s\",\"unit_amount\":250,\"currency\":\"eur\",\"recurring\":{\"interval\":\"week\","
-	                 "\"interval_count\":2},\"nickname\":\"n\",\"metadata\":{\"a\":\"b\"}}",
-	                 prod);
+	j = at_post_json(
+	    "/v1/prices",
+	    "{\"product\":\"%s\",\"unit_amount\":250,\"currency\":\"eur\",\"recurring\":{\"interval\":\"week\","
+	    "\"interval_count\":2},\"nickname\":\"n\",\"metadata\":{\"a\":\"b\"}}",
+	    prod);
 	f = at_post_form("/v1/prices",
 	                 "product=%s&unit_amount=250&currency=eur&recurring[interval]=week&recurring[interval_count]=2&"
 	                 "nickname=n&metadata[a]=b",
@@ -666,16 +673,19 @@ static void form_and_json_give_the_same_result(void **state)
 
 	at_step("prices, with %%-encoded brackets in the form");
 	struct at_resp *e = at_post_form(
-		"/v1/prices", "product=%s&unit_amount=250&currency=eur&recurring%%5Binterval%%5D=week&recurring%%5Binterval_count%%5D=2&"
-		              "nickname=n&metadata%%5Ba%%5D=b",
-		prod);
+	    "/v1/prices",
+	    "product=%s&unit_amount=250&currency=eur&recurring%%5Binterval%%5D=week&recurring%%5Binterval_count%%5D=2&"
+	    "nickname=n&metadata%%5Ba%%5D=b",
+	    prod);
 	AT_STATUS(e, 200);
 	expect_same_object(j, e);
 
 	at_step("customers, with a nested address");
-	j = at_post_json("/v1/customers", "{\"email\":\"same@example.com\",\"address\":{\"city\":\"Oslo\",\"postal_code\":"
-	                                  "\"0150\"},\"currency\":\"nok\"}");
-	f = at_post_form("/v1/customers", "email=same%%40example.com&address[city]=Oslo&address[postal_code]=0150&currency=nok");
+	j = at_post_json("/v1/customers",
+	                 "{\"email\":\"same@example.com\",\"address\":{\"city\":\"Oslo\",\"postal_code\":"
+	                 "\"0150\"},\"currency\":\"nok\"}");
+	f = at_post_form("/v1/customers",
+	                 "email=same%%40example.com&address[city]=Oslo&address[postal_code]=0150&currency=nok");
 	AT_STATUS(j, 200);
 	AT_STATUS(f, 200);
 	expect_same_object(j, f);
@@ -701,8 +711,8 @@ static void limits_accept_their_maximum(void **state)
 	const char *e125 = at_strdup("");
 	for (int i = 0; i < 125; i++)
 		e125 = at_fmt("%s\xc3\xa9", e125);
-	struct at_resp *r = at_post_json("/v1/products", "{\"name\":\"%s\",\"description\":\"%s\"}", at_repeat('n', 250),
-	                                 at_repeat('d', 5000));
+	struct at_resp *r = at_post_json("/v1/products", "{\"name\":\"%s\",\"description\":\"%s\"}",
+	                                 at_repeat('n', 250), at_repeat('d', 5000));
 	AT_STATUS(r, 200);
 	AT_STR(r, "name", at_repeat('n', 250));
 	r = at_post_json("/v1/products", "{\"name\":\"%s\"}", e125);
@@ -734,18 +744,21 @@ static void limits_accept_their_maximum(void **state)
 		AT_FAIL(r, "want 50 metadata keys");
 
 	at_step("prices: the largest amount, trial, nickname, lookup_key and each longest interval");
-	r = at_post_form("/v1/prices",
-	                 "product=%s&unit_amount=99999999999&currency=usd&recurring[interval]=day&recurring[interval_count]=365&"
-	                 "recurring[trial_period_days]=730&nickname=%s&lookup_key=%s",
-	                 prod, at_repeat('n', 250), at_repeat('l', 200));
+	r = at_post_form(
+	    "/v1/prices",
+	    "product=%s&unit_amount=99999999999&currency=usd&recurring[interval]=day&recurring[interval_count]=365&"
+	    "recurring[trial_period_days]=730&nickname=%s&lookup_key=%s",
+	    prod, at_repeat('n', 250), at_repeat('l', 200));
 	AT_STATUS(r, 200);
 	AT_INT(r, "unit_amount", 99999999999LL);
 	AT_INT(r, "recurring.interval_count", 365);
 	AT_INT(r, "recurring.trial_period_days", 730);
-	static const char *const longest[][2] = { { "week", "52" }, { "month", "12" }, { "year", "1" } };
+	static const char *const longest[][2] = {{"week", "52"}, {"month", "12"}, {"year", "1"}};
 	for (size_t i = 0; i < 3; i++) {
-		r = at_post_form("/v1/prices", "product=%s&unit_amount=0&currency=usd&recurring[interval]=%s&recurring[interval_count]=%s",
-		                 prod, longest[i][0], longest[i][1]);
+		r = at_post_form(
+		    "/v1/prices",
+		    "product=%s&unit_amount=0&currency=usd&recurring[interval]=%s&recurring[interval_count]=%s", prod,
+		    longest[i][0], longest[i][1]);
 		AT_STATUS(r, 200);
 		AT_STR(r, "recurring.interval", longest[i][0]);
 		AT_INT(r, "recurring.interval_count", strtol(longest[i][1], NULL, 10));
@@ -753,10 +766,11 @@ static void limits_accept_their_maximum(void **state)
 
 	at_step("customers: each field at its limit");
 	const char *email = at_fmt("%s@example.com", at_repeat('e', 512 - 12));
-	r = at_post_json("/v1/customers",
-	                 "{\"email\":\"%s\",\"name\":\"%s\",\"phone\":\"%s\",\"description\":\"%s\",\"address\":{\"line1\":\"%s\","
-	                 "\"country\":\"NO\"}}",
-	                 email, at_repeat('n', 256), at_repeat('9', 64), at_repeat('d', 5000), at_repeat('l', 200));
+	r = at_post_json(
+	    "/v1/customers",
+	    "{\"email\":\"%s\",\"name\":\"%s\",\"phone\":\"%s\",\"description\":\"%s\",\"address\":{\"line1\":\"%s\","
+	    "\"country\":\"NO\"}}",
+	    email, at_repeat('n', 256), at_repeat('9', 64), at_repeat('d', 5000), at_repeat('l', 200));
 	AT_STATUS(r, 200);
 	AT_STR(r, "email", email);
 	AT_STR(r, "address.line1", at_repeat('l', 200));
@@ -790,12 +804,14 @@ static void api_keys_create_list_revoke(void **state)
 		AT_FAIL(r, "the secret is too short to be a secret");
 
 	at_step("the new secret authenticates (Bearer and Basic)");
-	r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/products?limit=1", .auth = at_fmt("Bearer %s", secret) });
+	r = at_send(
+	    &(struct at_req){.method = "GET", .path = "/v1/products?limit=1", .auth = at_fmt("Bearer %s", secret)});
 	AT_STATUS(r, 200);
 	char b64[256];
 	char *userpass = at_fmt("%s:", secret);
-	sodium_bin2base64(b64, sizeof b64, (const unsigned char *)userpass, strlen(userpass), sodium_base64_VARIANT_ORIGINAL);
-	r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/products?limit=1", .auth = at_fmt("Basic %s", b64) });
+	sodium_bin2base64(b64, sizeof b64, (const unsigned char *)userpass, strlen(userpass),
+	                  sodium_base64_VARIANT_ORIGINAL);
+	r = at_send(&(struct at_req){.method = "GET", .path = "/v1/products?limit=1", .auth = at_fmt("Basic %s", b64)});
 	AT_STATUS(r, 200);
 
 	at_step("listed without its secret");
@@ -820,10 +836,13 @@ static void api_keys_create_list_revoke(void **state)
 		AT_FAIL(r, "the revoke response shows the secret");
 
 	at_step("the revoked key gets 401");
-	r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/products", .auth = at_fmt("Bearer %s", secret) });
+	r = at_send(&(struct at_req){.method = "GET", .path = "/v1/products", .auth = at_fmt("Bearer %s", secret)});
 	AT_ERROR(r, 401, "authentication_error", "api_key_invalid", NULL);
-	r = at_send(&(struct at_req){ .method = "POST", .path = "/v1/products", .ctype = AT_FORM, .body = "name=x",
-	                              .auth = at_fmt("Bearer %s", secret) });
+	r = at_send(&(struct at_req){.method = "POST",
+	                             .path = "/v1/products",
+	                             .ctype = AT_FORM,
+	                             .body = "name=x",
+	                             .auth = at_fmt("Bearer %s", secret)});
 	AT_ERROR(r, 401, "authentication_error", "api_key_invalid", NULL);
 
 	at_step("revoking it again: 409");
@@ -839,30 +858,31 @@ static void authentication_errors(void **state)
 	struct at_fingerprint fp;
 	at_fingerprint(&fp);
 	at_step("no Authorization header");
-	struct at_resp *r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/customers", .auth = "" });
+	struct at_resp *r = at_send(&(struct at_req){.method = "GET", .path = "/v1/customers", .auth = ""});
 	AT_ERROR(r, 401, "authentication_error", "api_key_missing", NULL);
-	r = at_send(&(struct at_req){ .method = "POST", .path = "/v1/customers", .ctype = AT_FORM, .body = "name=x",
-	                              .auth = "" });
+	r = at_send(&(struct at_req){
+	    .method = "POST", .path = "/v1/customers", .ctype = AT_FORM, .body = "name=x", .auth = ""});
 	AT_ERROR(r, 401, "authentication_error", "api_key_missing", NULL);
 
 	static const char *const malformed[] = {
-		"Token abc",   "Bearer",         "Bearer ",         "Basic !!!notbase64", "Basic Og==", /* ":" */
-		"sk_whatever", "Bearer sk_nope", "Bearer sk_nope2 extra",
+	    "Token abc",          "Bearer",         "Bearer ",
+	    "Basic !!!notbase64", "Basic Og==", /* ":" */
+	    "sk_whatever",        "Bearer sk_nope", "Bearer sk_nope2 extra",
 	};
 	for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
 		at_step("Authorization: %s", malformed[i]);
-		r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/customers", .auth = malformed[i] });
+		r = at_send(&(struct at_req){.method = "GET", .path = "/v1/customers", .auth = malformed[i]});
 		AT_ERROR(r, 401, "authentication_error", "api_key_invalid", NULL);
 	}
 	at_step("a 401 for every route");
-	r = at_send(&(struct at_req){ .method = "DELETE", .path = "/v1/api_keys/key_00000000000", .auth = "" });
+	r = at_send(&(struct at_req){.method = "DELETE", .path = "/v1/api_keys/key_00000000000", .auth = ""});
 	AT_ERROR(r, 401, "authentication_error", "api_key_missing", NULL);
-	r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/prices", .auth = "Bearer sk_nope" });
+	r = at_send(&(struct at_req){.method = "GET", .path = "/v1/prices", .auth = "Bearer sk_nope"});
 	AT_ERROR(r, 401, "authentication_error", "api_key_invalid", NULL);
 	AT_UNCHANGED(&fp, r);
 
 	at_step("/healthz needs no key");
-	r = at_send(&(struct at_req){ .method = "GET", .path = "/healthz", .auth = "" });
+	r = at_send(&(struct at_req){.method = "GET", .path = "/healthz", .auth = ""});
 	AT_STATUS(r, 200);
 }
 
@@ -878,9 +898,11 @@ static void products_delete_races_price_create(void **state)
 		at_step("round %d: create a price and delete its product at once", round);
 		const char *prod = create_product(unique("race"));
 		struct at_req both[2] = {
-			{ .method = "POST", .path = "/v1/prices", .ctype = AT_FORM,
-			  .body = at_fmt("product=%s&unit_amount=100&currency=usd", prod) },
-			{ .method = "DELETE", .path = at_fmt("/v1/products/%s", prod) },
+		    {.method = "POST",
+		     .path = "/v1/prices",
+		     .ctype = AT_FORM,
+		     .body = at_fmt("product=%s&unit_amount=100&currency=usd", prod)},
+		    {.method = "DELETE", .path = at_fmt("/v1/products/%s", prod)},
 		};
 		struct at_resp *out[2];
 		at_send_parallel(both, 2, out);
@@ -907,8 +929,11 @@ static void prices_lookup_key_race(void **state)
 		struct at_req rqs[N];
 		struct at_resp *out[N];
 		for (int i = 0; i < N; i++)
-			rqs[i] = (struct at_req){ .method = "POST", .path = "/v1/prices", .ctype = AT_FORM,
-				                      .body = at_fmt("product=%s&unit_amount=%d&currency=usd&lookup_key=%s", prod, i, key) };
+			rqs[i] = (struct at_req){
+			    .method = "POST",
+			    .path = "/v1/prices",
+			    .ctype = AT_FORM,
+			    .body = at_fmt("product=%s&unit_amount=%d&currency=usd&lookup_key=%s", prod, i, key)};
 		at_send_parallel(rqs, N, out);
 		int n_ok = 0;
 		for (int i = 0; i < N; i++) {
@@ -940,16 +965,19 @@ static const char *only_own_key_active(void)
 	size_t i;
 	json_t *k;
 	int n_own = 0;
-	json_array_foreach(json_object_get(r->json, "data"), i, k) {
+	json_array_foreach(json_object_get(r->json, "data"), i, k)
+	{
 		const char *redacted = json_string_value(json_object_get(k, "redacted"));
-		if (redacted && !strcmp(redacted + strlen(redacted) - 4, last4) && json_is_null(json_object_get(k, "name"))) {
+		if (redacted && !strcmp(redacted + strlen(redacted) - 4, last4) &&
+		    json_is_null(json_object_get(k, "name"))) {
 			own = json_string_value(json_object_get(k, "id"));
 			n_own++;
 		}
 	}
 	if (n_own != 1)
 		AT_FAIL(r, "cannot tell the harness's key (ending %s) apart: %d candidates", last4, n_own);
-	json_array_foreach(json_object_get(r->json, "data"), i, k) {
+	json_array_foreach(json_object_get(r->json, "data"), i, k)
+	{
 		const char *id = json_string_value(json_object_get(k, "id"));
 		if (strcmp(id, own) != 0 && json_is_false(json_object_get(k, "revoked"))) {
 			at_step("revoke %s", id);
@@ -983,19 +1011,23 @@ static void api_keys_concurrent_revocations_keep_one(void **state)
 	const char *x = at_secret();
 	for (int round = 1; round <= 25; round++) {
 		at_step("round %d: a second key", round);
-		struct at_resp *r = at_send(&(struct at_req){ .method = "POST", .path = "/v1/api_keys", .ctype = AT_FORM,
-		                                              .body = "name=race", .auth = at_fmt("Bearer %s", x) });
+		struct at_resp *r = at_send(&(struct at_req){.method = "POST",
+		                                             .path = "/v1/api_keys",
+		                                             .ctype = AT_FORM,
+		                                             .body = "name=race",
+		                                             .auth = at_fmt("Bearer %s", x)});
 		AT_STATUS(r, 200);
 		const char *y = at_str(r, "secret"), *y_id = at_str(r, "id");
 		at_step("round %d: each key revokes the other at once", round);
 		struct at_req both[2] = {
-			{ .method = "DELETE", .path = at_fmt("/v1/api_keys/%s", x_id), .auth = at_fmt("Bearer %s", y) },
-			{ .method = "DELETE", .path = at_fmt("/v1/api_keys/%s", y_id), .auth = at_fmt("Bearer %s", x) },
+		    {.method = "DELETE", .path = at_fmt("/v1/api_keys/%s", x_id), .auth = at_fmt("Bearer %s", y)},
+		    {.method = "DELETE", .path = at_fmt("/v1/api_keys/%s", y_id), .auth = at_fmt("Bearer %s", x)},
 		};
 		struct at_resp *out[2];
 		at_send_parallel(both, 2, out);
 		if (out[0]->status == 200 && out[1]->status == 200)
-			AT_FAIL(out[1], "round %d: both of the last two active keys were revoked: no key is left", round);
+			AT_FAIL(out[1], "round %d: both of the last two active keys were revoked: no key is left",
+			        round);
 		for (int i = 0; i < 2; i++)
 			if (out[i]->status != 200 && out[i]->status != 401 && out[i]->status != 409)
 				AT_FAIL(out[i], "round %d: unexpected status", round);
@@ -1004,7 +1036,8 @@ static void api_keys_concurrent_revocations_keep_one(void **state)
 			x_id = y_id;
 		}
 		at_step("round %d: the survivor works", round);
-		r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/api_keys?limit=1", .auth = at_fmt("Bearer %s", x) });
+		r = at_send(
+		    &(struct at_req){.method = "GET", .path = "/v1/api_keys?limit=1", .auth = at_fmt("Bearer %s", x)});
 		AT_STATUS(r, 200);
 	}
 }
@@ -1040,8 +1073,8 @@ static void routes_404_405(void **state)
 	struct at_fingerprint fp;
 	at_fingerprint(&fp);
 	at_step("unknown routes: 404 route_missing");
-	static const char *const missing[] = { "/v1/nope", "/v1", "/", "/v1/products/prod_x/extra", "/v2/products",
-		                                   "/v1/customers/" };
+	static const char *const missing[] = {"/v1/nope",     "/v1",           "/", "/v1/products/prod_x/extra",
+	                                      "/v2/products", "/v1/customers/"};
 	for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
 		at_step("GET %s", missing[i]);
 		struct at_resp *r = at_get("%s", missing[i]);
@@ -1053,19 +1086,24 @@ static void routes_404_405(void **state)
 
 	at_step("known paths, wrong methods: 405");
 	static const char *const wrong[][2] = {
-		{ "PUT", "/v1/products" },      { "DELETE", "/v1/products" },  { "PATCH", "/v1/customers/cus_x" },
-		{ "DELETE", "/v1/prices/price_x" }, { "POST", "/v1/api_keys/key_x" }, { "GET", "/v1/api_keys/key_x" },
-		{ "POST", "/healthz" },
+	    {"PUT", "/v1/products"},
+	    {"DELETE", "/v1/products"},
+	    {"PATCH", "/v1/customers/cus_x"},
+	    {"DELETE", "/v1/prices/price_x"},
+	    {"POST", "/v1/api_keys/key_x"},
+	    {"GET", "/v1/api_keys/key_x"},
+	    {"POST", "/healthz"},
 	};
 	for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
 		at_step("%s %s", wrong[i][0], wrong[i][1]);
-		r = at_send(&(struct at_req){ .method = wrong[i][0], .path = wrong[i][1] });
+		r = at_send(&(struct at_req){.method = wrong[i][0], .path = wrong[i][1]});
 		AT_ERROR(r, 405, "invalid_request_error", "method_not_allowed", NULL);
 		if (!at_header(r, "Allow") || !*at_header(r, "Allow") || strstr(at_header(r, "Allow"), wrong[i][0]))
 			AT_FAIL(r, "Allow is '%s'", at_header(r, "Allow") ? at_header(r, "Allow") : "(absent)");
 	}
-	AT_HEADER(at_send(&(struct at_req){ .method = "PUT", .path = "/v1/products" }), "Allow", "POST, GET");
-	AT_HEADER(at_send(&(struct at_req){ .method = "PATCH", .path = "/v1/customers/cus_x" }), "Allow", "GET, POST, DELETE");
+	AT_HEADER(at_send(&(struct at_req){.method = "PUT", .path = "/v1/products"}), "Allow", "POST, GET");
+	AT_HEADER(at_send(&(struct at_req){.method = "PATCH", .path = "/v1/customers/cus_x"}), "Allow",
+	          "GET, POST, DELETE");
 	AT_UNCHANGED(&fp, r);
 }
 
@@ -1084,37 +1122,37 @@ static void every_response_has_request_id_and_json(void **state)
 	struct at_resp *e = at_post_json("/v1/products", "{}");
 	AT_ERROR(e, 400, "invalid_request_error", "parameter_missing", "name");
 	AT_ERROR(at_get("/v1/nowhere"), 404, "invalid_request_error", "route_missing", NULL);
-	AT_ERROR(at_send(&(struct at_req){ .method = "GET", .path = "/v1/products", .auth = "" }), 401,
+	AT_ERROR(at_send(&(struct at_req){.method = "GET", .path = "/v1/products", .auth = ""}), 401,
 	         "authentication_error", "api_key_missing", NULL);
-	AT_ERROR(at_send(&(struct at_req){ .method = "PUT", .path = "/v1/products" }), 405, "invalid_request_error",
+	AT_ERROR(at_send(&(struct at_req){.method = "PUT", .path = "/v1/products"}), 405, "invalid_request_error",
 	         "method_not_allowed", NULL);
 	at_step("on /healthz");
-	AT_STATUS(at_send(&(struct at_req){ .method = "GET", .path = "/healthz", .auth = "" }), 200);
+	AT_STATUS(at_send(&(struct at_req){.method = "GET", .path = "/healthz", .auth = ""}), 200);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(products_create_retrieve_update),
-		cmocka_unit_test(products_list_pagination),
-		cmocka_unit_test(products_delete_rules),
-		cmocka_unit_test(prices_create_retrieve_update),
-		cmocka_unit_test(prices_list_filters),
-		cmocka_unit_test(prices_lookup_key_unique),
-		cmocka_unit_test(customers_create_retrieve_update_delete),
-		cmocka_unit_test(customers_list_by_email),
-		cmocka_unit_test(metadata_set_merge_unset),
-		cmocka_unit_test(form_and_json_give_the_same_result),
-		cmocka_unit_test(limits_accept_their_maximum),
-		cmocka_unit_test(api_keys_create_list_revoke),
-		cmocka_unit_test(authentication_errors),
-		cmocka_unit_test(api_keys_list_pagination),
-		cmocka_unit_test(api_keys_last_active_key_stays),
-		cmocka_unit_test(routes_404_405),
-		cmocka_unit_test(every_response_has_request_id_and_json),
-		cmocka_unit_test(products_delete_races_price_create),
-		cmocka_unit_test(prices_lookup_key_race),
-		cmocka_unit_test(api_keys_concurrent_revocations_keep_one), /* last: it may revoke every key */
+	    cmocka_unit_test(products_create_retrieve_update),
+	    cmocka_unit_test(products_list_pagination),
+	    cmocka_unit_test(products_delete_rules),
+	    cmocka_unit_test(prices_create_retrieve_update),
+	    cmocka_unit_test(prices_list_filters),
+	    cmocka_unit_test(prices_lookup_key_unique),
+	    cmocka_unit_test(customers_create_retrieve_update_delete),
+	    cmocka_unit_test(customers_list_by_email),
+	    cmocka_unit_test(metadata_set_merge_unset),
+	    cmocka_unit_test(form_and_json_give_the_same_result),
+	    cmocka_unit_test(limits_accept_their_maximum),
+	    cmocka_unit_test(api_keys_create_list_revoke),
+	    cmocka_unit_test(authentication_errors),
+	    cmocka_unit_test(api_keys_list_pagination),
+	    cmocka_unit_test(api_keys_last_active_key_stays),
+	    cmocka_unit_test(routes_404_405),
+	    cmocka_unit_test(every_response_has_request_id_and_json),
+	    cmocka_unit_test(products_delete_races_price_create),
+	    cmocka_unit_test(prices_lookup_key_race),
+	    cmocka_unit_test(api_keys_concurrent_revocations_keep_one), /* last: it may revoke every key */
 	};
 	return at_run("test_catalog", tests, sizeof tests / sizeof tests[0], NULL) ? 1 : 0;
 }

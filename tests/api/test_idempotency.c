@@ -19,11 +19,10 @@ static const char *fresh_key(void)
 	return at_fmt("idem-%ld-%d", (long)getpid(), ++n_keys);
 }
 
-static struct at_resp *post(const char *path, enum at_ctype ctype, const char *body, const char *key,
-                            const char *auth)
+static struct at_resp *post(const char *path, enum at_ctype ctype, const char *body, const char *key, const char *auth)
 {
 	return at_send(&(struct at_req){
-		.method = "POST", .path = path, .ctype = ctype, .body = body, .idempotency_key = key, .auth = auth });
+	    .method = "POST", .path = path, .ctype = ctype, .body = body, .idempotency_key = key, .auth = auth});
 }
 
 static void expect_not_replayed(const struct at_resp *r)
@@ -217,11 +216,11 @@ static void key_length_and_methods(void **state)
 
 	at_step("GET ignores the header");
 	at_fingerprint(&fp);
-	r = at_send(&(struct at_req){ .method = "GET", .path = "/v1/products?limit=1", .idempotency_key = "get-key" });
+	r = at_send(&(struct at_req){.method = "GET", .path = "/v1/products?limit=1", .idempotency_key = "get-key"});
 	AT_STATUS(r, 200);
 	expect_not_replayed(r);
 	r = at_send(
-		&(struct at_req){ .method = "GET", .path = "/v1/products?limit=1", .idempotency_key = at_repeat('g', 300) });
+	    &(struct at_req){.method = "GET", .path = "/v1/products?limit=1", .idempotency_key = at_repeat('g', 300)});
 	AT_STATUS(r, 200);
 	AT_UNCHANGED(&fp, r);
 
@@ -229,10 +228,10 @@ static void key_length_and_methods(void **state)
 	struct at_resp *c = at_post_form("/v1/customers", "name=to+delete");
 	AT_STATUS(c, 200);
 	const char *path = at_fmt("/v1/customers/%s", at_str(c, "id"));
-	r = at_send(&(struct at_req){ .method = "DELETE", .path = path, .idempotency_key = "del-key" });
+	r = at_send(&(struct at_req){.method = "DELETE", .path = path, .idempotency_key = "del-key"});
 	AT_STATUS(r, 200);
 	AT_BOOL(r, "deleted", true);
-	r = at_send(&(struct at_req){ .method = "DELETE", .path = path, .idempotency_key = "del-key" });
+	r = at_send(&(struct at_req){.method = "DELETE", .path = path, .idempotency_key = "del-key"});
 	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
 }
 
@@ -251,8 +250,11 @@ static void concurrent_requests_with_one_key(void **state)
 		struct at_req rqs[N];
 		struct at_resp *out[N];
 		for (int i = 0; i < N; i++)
-			rqs[i] = (struct at_req){ .method = "POST", .path = "/v1/products", .ctype = AT_JSON, .body = body,
-				                      .idempotency_key = key };
+			rqs[i] = (struct at_req){.method = "POST",
+			                         .path = "/v1/products",
+			                         .ctype = AT_JSON,
+			                         .body = body,
+			                         .idempotency_key = key};
 		at_send_parallel(rqs, N, out);
 		const char *id = NULL;
 		for (int i = 0; i < N; i++) {
@@ -275,7 +277,8 @@ static void concurrent_requests_with_one_key(void **state)
 		int n_named = 0;
 		size_t i;
 		json_t *p;
-		json_array_foreach(json_object_get(r->json, "data"), i, p) {
+		json_array_foreach(json_object_get(r->json, "data"), i, p)
+		{
 			n_named += !strcmp(json_string_value(json_object_get(p, "name")), name);
 		}
 		if (n_named != 1)
@@ -307,21 +310,22 @@ static void api_key_secret_is_not_stored(void **state)
 	AT_STR(again, "redacted", at_str(r, "redacted"));
 	AT_ABSENT(again, "secret");
 	at_step("the secret works, once made");
-	AT_STATUS(at_send(&(struct at_req){ .method = "GET", .path = "/v1/api_keys?limit=1", .auth = at_fmt("Bearer %s", secret) }),
+	AT_STATUS(at_send(&(struct at_req){
+	              .method = "GET", .path = "/v1/api_keys?limit=1", .auth = at_fmt("Bearer %s", secret)}),
 	          200);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(same_key_same_body_replays),
-		cmocka_unit_test(form_bodies_replay_too),
-		cmocka_unit_test(same_key_other_request_is_refused),
-		cmocka_unit_test(errors_are_not_stored),
-		cmocka_unit_test(keys_are_per_api_key),
-		cmocka_unit_test(key_length_and_methods),
-		cmocka_unit_test(concurrent_requests_with_one_key),
-		cmocka_unit_test(api_key_secret_is_not_stored),
+	    cmocka_unit_test(same_key_same_body_replays),
+	    cmocka_unit_test(form_bodies_replay_too),
+	    cmocka_unit_test(same_key_other_request_is_refused),
+	    cmocka_unit_test(errors_are_not_stored),
+	    cmocka_unit_test(keys_are_per_api_key),
+	    cmocka_unit_test(key_length_and_methods),
+	    cmocka_unit_test(concurrent_requests_with_one_key),
+	    cmocka_unit_test(api_key_secret_is_not_stored),
 	};
 	return at_run("test_idempotency", tests, sizeof tests / sizeof tests[0], NULL) ? 1 : 0;
 }

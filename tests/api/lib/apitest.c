@@ -33,19 +33,19 @@
 extern char **environ;
 
 #define AT_START_TIMEOUT_MS 20000
-#define AT_STOP_TIMEOUT_MS 20000
-#define AT_LOG_TAIL 4000
+#define AT_STOP_TIMEOUT_MS  20000
+#define AT_LOG_TAIL         4000
 
 struct at_backend {
-	const char *name;       /* "sqlite" or "postgres" */
-	char db_url[1200];      /* what `oneguard --db` gets and the fingerprint opens */
-	char pg_dbname[64];     /* the database we created (postgres) */
+	const char *name;   /* "sqlite" or "postgres" */
+	char db_url[1200];  /* what `oneguard --db` gets and the fingerprint opens */
+	char pg_dbname[64]; /* the database we created (postgres) */
 	char secret[128];
 	char base_url[64];
 	char workdir[128];
 	char log_path[192];
-	pid_t pid;              /* the server, 0 when not running */
-	int exit_status;        /* of the server, once stopped */
+	pid_t pid;       /* the server, 0 when not running */
+	int exit_status; /* of the server, once stopped */
 	CURL *curl;
 };
 
@@ -181,9 +181,18 @@ void at_serve_args(const char *const *args)
 	}
 }
 
-const char *at_backend_name(void) { return backend.name; }
-const char *at_db_url(void) { return backend.db_url; }
-const char *at_secret(void) { return backend.secret; }
+const char *at_backend_name(void)
+{
+	return backend.name;
+}
+const char *at_db_url(void)
+{
+	return backend.db_url;
+}
+const char *at_secret(void)
+{
+	return backend.secret;
+}
 
 /* ---- failures ------------------------------------------------------------- */
 
@@ -201,8 +210,8 @@ static void fail_at(const char *file, int line, const struct at_resp *r, const c
 {
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	print_error("[%s] %s%s%s\n", backend.name ? backend.name : "-", current_step[0] ? "step '" : "",
-	            current_step, current_step[0] ? "': " : "");
+	print_error("[%s] %s%s%s\n", backend.name ? backend.name : "-", current_step[0] ? "step '" : "", current_step,
+	            current_step[0] ? "': " : "");
 	print_error("  %s\n", msg);
 	print_response(r);
 	_fail(file, line);
@@ -244,7 +253,7 @@ static long now_ms(void)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
@@ -345,7 +354,7 @@ static int free_port(void)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0 };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0};
 	socklen_t len = sizeof a;
 	int port = -1;
 	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
@@ -413,8 +422,9 @@ static int server_start(void)
 		snprintf(backend.base_url, sizeof backend.base_url, "http://127.0.0.1:%d", port);
 		char listen[32];
 		snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-		char *argv[16 + AT_MAX_SERVE_ARGS] = { (char *)og_bin, "serve", "--db", backend.db_url, "--listen", listen,
-			                                   "--threads", "2", "--billing-interval", "0" };
+		char *argv[16 + AT_MAX_SERVE_ARGS] = {(char *)og_bin,       "serve", "--db",      backend.db_url,
+		                                      "--listen",           listen,  "--threads", "2",
+		                                      "--billing-interval", "0"};
 		for (int i = 0; i < n_serve_args; i++)
 			argv[10 + i] = serve_args[i];
 		log_line("apitest: starting %s serve --listen %s", og_bin, listen);
@@ -542,7 +552,7 @@ static void remove_workdir(void)
 		fprintf(stderr, "apitest: [%s] kept %s (OG_TEST_KEEP)\n", backend.name, backend.workdir);
 		return;
 	}
-	static const char *const files[] = { "og.db", "og.db-wal", "og.db-shm", "og.db-journal", "server.log" };
+	static const char *const files[] = {"og.db", "og.db-wal", "og.db-shm", "og.db-journal", "server.log"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[256];
 		snprintf(path, sizeof path, "%s/%s", backend.workdir, files[i]);
@@ -567,14 +577,14 @@ static int backend_start(void)
 		return -1;
 	}
 	char out[512];
-	char *migrate[] = { (char *)og_bin, "migrate", "--db", backend.db_url, NULL };
+	char *migrate[] = {(char *)og_bin, "migrate", "--db", backend.db_url, NULL};
 	int rc = run_capture(migrate, out, sizeof out);
 	if (rc != 0) {
 		fprintf(stderr, "apitest: [%s] `oneguard migrate` exited %d\n", backend.name, rc);
 		print_log_tail();
 		return -1;
 	}
-	char *keys[] = { (char *)og_bin, "keys", "create", "--db", backend.db_url, NULL };
+	char *keys[] = {(char *)og_bin, "keys", "create", "--db", backend.db_url, NULL};
 	rc = run_capture(keys, out, sizeof out);
 	if (rc != 0 || strncmp(out, "sk_", 3) != 0 || strchr(out, '\n') || strlen(out) >= sizeof backend.secret) {
 		fprintf(stderr, "apitest: [%s] `oneguard keys create` exited %d and printed '%s' (want one sk_ line)\n",
@@ -700,7 +710,7 @@ int at_run(const char *suite, const struct CMUnitTest *tests, size_t n_tests, in
 	all[n_tests] = (struct CMUnitTest)cmocka_unit_test_teardown(server_stops_cleanly, test_teardown);
 	suite_fixtures = fixtures;
 
-	const char *names[2] = { "sqlite", "postgres" };
+	const char *names[2] = {"sqlite", "postgres"};
 	int n_backends = pg_admin_url ? 2 : 1;
 	if (!pg_admin_url)
 		printf("note: OG_TEST_PG_URL is not set: %s runs on SQLite only\n", suite);
@@ -804,7 +814,7 @@ const char *at_header(const struct at_resp *r, const char *name)
 }
 
 static struct curl_slist *add_header(struct curl_slist *list, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static struct curl_slist *add_header(struct curl_slist *list, const char *fmt, ...)
 {
 	va_list ap;
@@ -993,7 +1003,7 @@ struct at_resp *at__get(const char *file, int line, const char *path_fmt, ...)
 	va_start(ap, path_fmt);
 	char *path = at_keep(vfmt(path_fmt, ap));
 	va_end(ap);
-	return at__send(file, line, &(struct at_req){ .method = "GET", .path = path });
+	return at__send(file, line, &(struct at_req){.method = "GET", .path = path});
 }
 
 struct at_resp *at__delete(const char *file, int line, const char *path_fmt, ...)
@@ -1002,7 +1012,7 @@ struct at_resp *at__delete(const char *file, int line, const char *path_fmt, ...
 	va_start(ap, path_fmt);
 	char *path = at_keep(vfmt(path_fmt, ap));
 	va_end(ap);
-	return at__send(file, line, &(struct at_req){ .method = "DELETE", .path = path });
+	return at__send(file, line, &(struct at_req){.method = "DELETE", .path = path});
 }
 
 struct at_resp *at__post_json(const char *file, int line, const char *path, const char *body_fmt, ...)
@@ -1011,7 +1021,7 @@ struct at_resp *at__post_json(const char *file, int line, const char *path, cons
 	va_start(ap, body_fmt);
 	char *body = at_keep(vfmt(body_fmt, ap));
 	va_end(ap);
-	return at__send(file, line, &(struct at_req){ .method = "POST", .path = path, .ctype = AT_JSON, .body = body });
+	return at__send(file, line, &(struct at_req){.method = "POST", .path = path, .ctype = AT_JSON, .body = body});
 }
 
 struct at_resp *at__post_form(const char *file, int line, const char *path, const char *body_fmt, ...)
@@ -1020,7 +1030,7 @@ struct at_resp *at__post_form(const char *file, int line, const char *path, cons
 	va_start(ap, body_fmt);
 	char *body = at_keep(vfmt(body_fmt, ap));
 	va_end(ap);
-	return at__send(file, line, &(struct at_req){ .method = "POST", .path = path, .ctype = AT_FORM, .body = body });
+	return at__send(file, line, &(struct at_req){.method = "POST", .path = path, .ctype = AT_FORM, .body = body});
 }
 
 /* ---- JSON ----------------------------------------------------------------- */
@@ -1152,8 +1162,8 @@ void at__expect_list(const char *file, int line, const struct at_resp *r, const 
 	at__expect_bool(file, line, r, "has_more", has_more);
 	json_t *data = json_object_get(r->json, "data");
 	if (!json_is_array(data) || json_array_size(data) != n)
-		at__fail(file, line, r, "data has %zu item(s), want %zu", json_is_array(data) ? json_array_size(data) : 0,
-		         n);
+		at__fail(file, line, r, "data has %zu item(s), want %zu",
+		         json_is_array(data) ? json_array_size(data) : 0, n);
 }
 
 /* ---- the database fingerprint --------------------------------------------- */
@@ -1164,7 +1174,7 @@ void at__expect_list(const char *file, int line, const struct at_resp *r, const 
  * prepared statements by the address of their SQL text, so every SQL string
  * lives until the connection is closed. */
 #define FP_MAX_TABLES 128
-#define FP_MAX_COLS 64
+#define FP_MAX_COLS   64
 
 struct fp_table {
 	char name[64];
@@ -1180,7 +1190,7 @@ static struct {
 	char err[512];
 	const char *needle; /* at_db_find: the text looked for */
 	char found[192];    /* where it was found: "table.column" */
-} fp = { .n_tables = -1 };
+} fp = {.n_tables = -1};
 
 static void fp_close(void)
 {
@@ -1205,7 +1215,7 @@ static void appendf(char *buf, size_t size, const char *fmt, ...)
 /* Reads column 0 of every row of sql into names (at most max). */
 static int fp_names(const char *sql, const char *arg, char names[][64], int max, int *n)
 {
-	struct db_param p[1] = { DB_TEXT(arg) };
+	struct db_param p[1] = {DB_TEXT(arg)};
 	struct db_res *res = NULL;
 	enum db_rc rc = db_exec(fp.db, sql, p, arg ? 1 : 0, &res);
 	*n = 0;
@@ -1239,12 +1249,13 @@ static int fp_table_schema(struct fp_table *t)
 		if (fp_names("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
 		             "AND table_name = $1 ORDER BY ordinal_position",
 		             t->name, t->cols, FP_MAX_COLS, &t->n_cols) ||
-		    fp_names("SELECT k.column_name FROM information_schema.table_constraints c "
-		             "JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name "
-		             "AND k.table_schema = c.table_schema AND k.table_name = c.table_name "
-		             "WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = 'public' AND c.table_name = $1 "
-		             "ORDER BY k.ordinal_position",
-		             t->name, pk, 16, &n_pk))
+		    fp_names(
+		        "SELECT k.column_name FROM information_schema.table_constraints c "
+		        "JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name "
+		        "AND k.table_schema = c.table_schema AND k.table_name = c.table_name "
+		        "WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = 'public' AND c.table_name = $1 "
+		        "ORDER BY k.ordinal_position",
+		        t->name, pk, 16, &n_pk))
 			return -1;
 	} else {
 		if (fp_names("SELECT name FROM pragma_table_info($1) ORDER BY cid", t->name, t->cols, FP_MAX_COLS,
@@ -1417,8 +1428,8 @@ void at__expect_unchanged(const char *file, int line, const struct at_fingerprin
 	struct at_fingerprint now;
 	at__fingerprint(file, line, &now);
 	if (strcmp(now.hash, before->hash) != 0)
-		at__fail(file, line, r, "the request wrote to the database:\n    before: %s\n    after:  %s", before->summary,
-		         now.summary);
+		at__fail(file, line, r, "the request wrote to the database:\n    before: %s\n    after:  %s",
+		         before->summary, now.summary);
 }
 
 void at__expect_changed(const char *file, int line, const struct at_fingerprint *before, const struct at_resp *r)

@@ -84,7 +84,7 @@ struct at_resp {
 	const char *req_body; /* the body sent, or NULL */
 	char *body;           /* NUL-terminated */
 	size_t body_len;
-	json_t *json;         /* the parsed body: never NULL (a body that is not JSON fails the test) */
+	json_t *json; /* the parsed body: never NULL (a body that is not JSON fails the test) */
 	int n_headers;
 	char **header_names;
 	char **header_values;
@@ -119,15 +119,14 @@ void at__send_parallel(const char *file, int line, const struct at_req *rqs, int
 
 /* Shorthands with the default key. Paths are printf formats. */
 struct at_resp *at__get(const char *file, int line, const char *path_fmt, ...) __attribute__((format(printf, 3, 4)));
-struct at_resp *at__delete(const char *file, int line, const char *path_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+struct at_resp *at__delete(const char *file, int line, const char *path_fmt, ...) __attribute__((format(printf, 3, 4)));
 /* POST with a JSON or a form body (body_fmt is a printf format). */
 struct at_resp *at__post_json(const char *file, int line, const char *path, const char *body_fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 struct at_resp *at__post_form(const char *file, int line, const char *path, const char *body_fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-#define at_get(...) at__get(__FILE__, __LINE__, __VA_ARGS__)
-#define at_delete(...) at__delete(__FILE__, __LINE__, __VA_ARGS__)
+    __attribute__((format(printf, 4, 5)));
+#define at_get(...)       at__get(__FILE__, __LINE__, __VA_ARGS__)
+#define at_delete(...)    at__delete(__FILE__, __LINE__, __VA_ARGS__)
 #define at_post_json(...) at__post_json(__FILE__, __LINE__, __VA_ARGS__)
 #define at_post_form(...) at__post_form(__FILE__, __LINE__, __VA_ARGS__)
 
@@ -158,19 +157,20 @@ void at__expect_error(const char *file, int line, const struct at_resp *r, long 
 void at__expect_list(const char *file, int line, const struct at_resp *r, const char *url, size_t n, bool has_more);
 /* Fails the test with a message and the response (r may be NULL). */
 void at__fail(const char *file, int line, const struct at_resp *r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
-#define AT_STATUS(r, s) at__expect_status(__FILE__, __LINE__, (r), (s))
-#define AT_STR(r, path, want) at__expect_str(__FILE__, __LINE__, (r), (path), (want))
-#define AT_INT(r, path, want) at__expect_int(__FILE__, __LINE__, (r), (path), (want))
-#define AT_BOOL(r, path, want) at__expect_bool(__FILE__, __LINE__, (r), (path), (want))
-#define AT_NULL(r, path) at__expect_null(__FILE__, __LINE__, (r), (path))
-#define AT_ABSENT(r, path) at__expect_absent(__FILE__, __LINE__, (r), (path))
+#define AT_STATUS(r, s)            at__expect_status(__FILE__, __LINE__, (r), (s))
+#define AT_STR(r, path, want)      at__expect_str(__FILE__, __LINE__, (r), (path), (want))
+#define AT_INT(r, path, want)      at__expect_int(__FILE__, __LINE__, (r), (path), (want))
+#define AT_BOOL(r, path, want)     at__expect_bool(__FILE__, __LINE__, (r), (path), (want))
+#define AT_NULL(r, path)           at__expect_null(__FILE__, __LINE__, (r), (path))
+#define AT_ABSENT(r, path)         at__expect_absent(__FILE__, __LINE__, (r), (path))
 #define AT_PREFIX(r, path, prefix) at__expect_prefix(__FILE__, __LINE__, (r), (path), (prefix))
-#define AT_HEADER(r, name, want) at__expect_header(__FILE__, __LINE__, (r), (name), (want))
-#define AT_ERROR(r, status, type, code, param) at__expect_error(__FILE__, __LINE__, (r), (status), (type), (code), (param))
+#define AT_HEADER(r, name, want)   at__expect_header(__FILE__, __LINE__, (r), (name), (want))
+#define AT_ERROR(r, status, type, code, param)                                                                         \
+	at__expect_error(__FILE__, __LINE__, (r), (status), (type), (code), (param))
 #define AT_LIST(r, url, n, has_more) at__expect_list(__FILE__, __LINE__, (r), (url), (n), (has_more))
-#define AT_FAIL(r, ...) at__fail(__FILE__, __LINE__, (r), __VA_ARGS__)
+#define AT_FAIL(r, ...)              at__fail(__FILE__, __LINE__, (r), __VA_ARGS__)
 
 /* ---- the database fingerprint --------------------------------------------- */
 
