@@ -36,6 +36,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/
 STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/store/test_*.c))
 HTTP_TESTS  := $(patsubst tests/http/%.c,$(BUILD)/tests/%,$(wildcard tests/http/test_*.c))
 API_TESTS   := $(patsubst tests/api/%.c,$(BUILD)/tests/%,$(wildcard tests/api/test_*.c))
+BILLING_TESTS := $(patsubst tests/billing/%.c,$(BUILD)/tests/%,$(wildcard tests/billing/test_*.c))
 # tests/lib/*.h: header-only helpers any test may include; tests/api/lib: the API harness
 API_HELPERS := $(wildcard tests/api/lib/*.c)
 
@@ -77,7 +78,13 @@ $(BUILD)/tests/%: tests/api/%.c $(STORE_OBJ) $(API_HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
-test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_TESTS)
+# billing engine tests: the whole library but main (the engine renders
+# events through src/api/render.c); some also run $(BUILD)/oneguard (OG_BIN)
+$(BUILD)/tests/%: tests/billing/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(OBJ) $(LDLIBS) $(TESTLIBS)
+
+test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_TESTS) $(BILLING_TESTS)
 
 deps:
 	@sh scripts/deps.sh

@@ -19,5 +19,8 @@ int cli_bill(struct og_config *cfg, int argc, char **argv);
 struct cli_worker;
 struct cli_worker *cli_worker_start(const struct og_config *cfg, struct og_store *st);
 void cli_worker_stop(struct cli_worker *w); /* NULL is a no-op */
+/* Runs the worker now instead of at its next interval (NULL: no-op).
+ * engine_worker_wake() (billing/engine.h) reaches it without the pointer. */
+void cli_worker_wake(struct cli_worker *w);
 
 #endif

@@ -44,15 +44,15 @@ extern const struct dialect_sql dialect_table_exists;
 extern const struct dialect_sql dialect_migration_lock;
 
 /* The billing engine (store/billing_run.c). Claim a batch of due
- * subscriptions with their items: $1 now, ($2, $3) the cursor
- * (next_billing_at, id), $4 the batch size, and for the _clock variant $5
- * the test clock. PostgreSQL locks the claimed rows with FOR UPDATE SKIP
- * LOCKED, so concurrent engines take disjoint batches; SQLite runs it inside
- * BEGIN IMMEDIATE, the only writer. */
+ * subscriptions: $1 now, ($2, $3) the cursor (next_billing_at, id), $4 the
+ * batch size, and for the _clock variant $5 the test clock. PostgreSQL
+ * locks the claimed rows with FOR UPDATE SKIP LOCKED, so concurrent engines
+ * take disjoint batches; SQLite runs it inside BEGIN IMMEDIATE, the only
+ * writer. */
 extern const struct dialect_sql dialect_billing_claim;
 extern const struct dialect_sql dialect_billing_claim_clock;
-/* Overdue send_invoice invoices ($1 now, $2 after id, $3 limit, [$4 clock]),
- * locked with SKIP LOCKED on PostgreSQL. */
+/* Overdue send_invoice invoices (id, due_date): $1 now, ($2, $3) the cursor
+ * (due_date, id), $4 limit, [$5 clock]; SKIP LOCKED on PostgreSQL. */
 extern const struct dialect_sql dialect_billing_overdue;
 extern const struct dialect_sql dialect_billing_overdue_clock;
 /* Fresh row ids: SQLite reads the largest id (no parameter; the engine
@@ -61,5 +61,12 @@ extern const struct dialect_sql dialect_billing_overdue_clock;
 extern const struct dialect_sql dialect_billing_ids[3];
 /* Connection settings for bulk billing; NULL on PostgreSQL. */
 extern const struct dialect_sql dialect_billing_tune;
+/* The WAL checkpoint helper of a billing run (SQLite; NULL on PostgreSQL):
+ * the main database file, automatic checkpoints off / on, one passive
+ * checkpoint. */
+extern const struct dialect_sql dialect_billing_db_file;
+extern const struct dialect_sql dialect_billing_autocheckpoint_off;
+extern const struct dialect_sql dialect_billing_autocheckpoint_on;
+extern const struct dialect_sql dialect_billing_checkpoint;
 
 #endif

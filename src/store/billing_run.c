@@ -1,0 +1,594 @@
+/* The billing engine's batch queries (see billing_run.h). What lives here:
+ * the claim of a batch of due subscriptions (its SQL differs per backend and
+ * lives in dialect.c), id reservation, and multi-row INSERT / UPDATE FROM
+ * VALUES statements that write a batch's invoices, lines, events and period
+ * rolls a few dozen rows per statement. What does not: any billing decision
+ * (src/billing/engine.c) and the one-row queries the engine shares with the
+ * API (invoices.c, subscriptions.c, events.c).
+ *
+ * Why multi-row statements: each statement execution opens cursors on the
+ * table and every index it touches, checks foreign keys and runs the VM
+ * prologue; on PostgreSQL it is also a round trip. Sixty-four rows per
+ * statement pay that once. The statement texts are built once per process
+ * (pthread_once) into static storage, so the drivers' statement caches,
+ * keyed by the text's address, prepare each once per connection.
+ *
+ * Column lists mirror invoices.c, events.c and subscriptions.c; the engine's
+ * tests compare rows written here with rows written there. */
+#include "store/billing_run.h"
+
+#include "core/mem.h"
+#include "store/dialect.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the multi-row statements, below */
+enum multi_kind { MULTI_INVOICES, MULTI_LINES, MULTI_EVENTS, MULTI_ROLLS, MULTI_ITEMS, MULTI_PRICES, MULTI__COUNT };
+
+/* ---- claim --------------------------------------------------------------- */
+
+static void read_sub(struct db_res *r, struct og_arena *a, struct og_subscription *s)
+{
+	/* as read_sub in subscriptions.c: the claim selects the same columns */
+	s->id = db_int(r, 0);
+	s->customer_id = db_int(r, 1);
+	s->test_clock_id = db_int(r, 2);
+	s->status = store__text(r, a, 3);
+	s->currency = store__text(r, a, 4);
+	s->interval = store__text(r, a, 5);
+	s->interval_count = db_int(r, 6);
+	s->collection_method = store__text(r, a, 7);
+	s->has_days_until_due = !db_isnull(r, 8);
+	s->days_until_due = db_int(r, 8);
+	s->billing_cycle_anchor = db_int(r, 9);
+	s->requested_anchor = db_int(r, 10);
+	s->has_trial_period_days = !db_isnull(r, 11);
+	s->trial_period_days = db_int(r, 11);
+	s->requested_trial_end = db_int(r, 12);
+	s->current_period_start = db_int(r, 13);
+	s->current_period_end = db_int(r, 14);
+	s->next_billing_at = db_int(r, 15);
+	s->trial_start = db_int(r, 16);
+	s->trial_end = db_int(r, 17);
+	s->cancel_at_period_end = db_int(r, 18) != 0;
+	s->canceled_at = db_int(r, 19);
+	s->ended_at = db_int(r, 20);
+	s->paused_at = db_int(r, 21);
+	s->start_date = db_int(r, 22);
+	s->latest_invoice_id = db_int(r, 23);
+	s->metadata = store__text(r, a, 24);
+	s->created = db_int(r, 25);
+}
+
+#define COL_PENDING 26
+
+/* id -> index, open addressing over a power-of-two table in the arena */
+struct id_map {
+	int64_t *keys;
+	int *values;
+	unsigned mask;
+};
+
+static void map_init(struct id_map *m, struct og_arena *a, int n)
+{
+	unsigned cap = 16;
+	while (cap < (unsigned)n * 2)
+		cap <<= 1;
+	m->keys = arena_alloc(a, sizeof *m->keys * cap); /* zeroed: 0 is never an id */
+	m->values = arena_alloc(a, sizeof *m->values * cap);
+	m->mask = cap - 1;
+}
+
+static unsigned map_slot(const struct id_map *m, int64_t key)
+{
+	unsigned i = (unsigned)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & m->mask;
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static void map_put(struct id_map *m, int64_t key, int value)
+{
+	unsigned i = map_slot(m, key);
+	m->keys[i] = key;
+	m->values[i] = value;
+}
+
+static int map_get(const struct id_map *m, int64_t key)
+{
+	unsigned i = map_slot(m, key);
+	return m->keys[i] ? m->values[i] : -1;
+}
+
+typedef enum db_rc (*row_fn)(struct db_res *r, void *arg);
+static enum db_rc multi_select(struct db_conn *db, enum multi_kind kind, const int64_t *ids, int n, row_fn row,
+                               void *arg);
+
+struct items_ctx {
+	struct store_due_batch *out;
+	struct id_map subs;
+	struct og_arena *a;
+	int max_items;
+};
+
+static enum db_rc item_row(struct db_res *r, void *arg)
+{
+	struct items_ctx *c = arg;
+	int k = map_get(&c->subs, db_int(r, 0));
+	if (k < 0)
+		return DB_ERROR;
+	struct store_due_sub *d = &c->out->subs[k];
+	if (d->n_items < 0)
+		return DB_OK;
+	if (d->n_items == c->max_items) {
+		d->n_items = -1; /* too many: the engine reports it */
+		return DB_OK;
+	}
+	struct og_sub_item *it = &d->items[d->n_items++];
+	it->subscription_id = d->sub.id;
+	it->id = db_int(r, 1);
+	it->price_id = db_int(r, 2);
+	it->unit_amount = db_int(r, 3);
+	it->quantity = db_int(r, 4);
+	it->metadata = store__text(r, c->a, 5);
+	it->created = db_int(r, 6);
+	/* oldest first, as store_sub_items_of: rows may come in any order */
+	for (int j = d->n_items - 1; j > 0 && d->items[j - 1].id > d->items[j].id; j--) {
+		struct og_sub_item tmp = d->items[j];
+		d->items[j] = d->items[j - 1];
+		d->items[j - 1] = tmp;
+	}
+	return DB_OK;
+}
+
+struct price_name {
+	const char *nickname, *product_name;
+};
+
+struct prices_ctx {
+	struct id_map map;
+	struct price_name *names;
+	struct og_arena *a;
+};
+
+static enum db_rc price_row(struct db_res *r, void *arg)
+{
+	struct prices_ctx *c = arg;
+	int k = map_get(&c->map, db_int(r, 0));
+	if (k < 0)
+		return DB_ERROR;
+	c->names[k].nickname = store__text(r, c->a, 1);
+	c->names[k].product_name = store__text(r, c->a, 2);
+	return DB_OK;
+}
+
+/* Fills each item's price nickname and product name: a batch has few
+ * prices, read once each. */
+static enum db_rc name_items(struct db_conn *db, struct og_arena *a, struct store_due_batch *out)
+{
+	struct prices_ctx pc = {.a = a};
+	int n_prices = 0;
+	for (int i = 0; i < out->n; i++)
+		n_prices += out->subs[i].n_items > 0 ? out->subs[i].n_items : 0;
+	map_init(&pc.map, a, n_prices);
+	int64_t *price_ids = arena_alloc(a, sizeof *price_ids * (size_t)(n_prices + 1));
+	n_prices = 0;
+	for (int i = 0; i < out->n; i++)
+		for (int j = 0; j < out->subs[i].n_items; j++) {
+			int64_t id = out->subs[i].items[j].price_id;
+			if (map_get(&pc.map, id) < 0) {
+				map_put(&pc.map, id, n_prices);
+				price_ids[n_prices++] = id;
+			}
+		}
+	pc.names = arena_alloc(a, sizeof *pc.names * (size_t)(n_prices + 1));
+	enum db_rc rc = multi_select(db, MULTI_PRICES, price_ids, n_prices, price_row, &pc);
+	if (rc != DB_OK)
+		return rc;
+	for (int i = 0; i < out->n; i++)
+		for (int j = 0; j < out->subs[i].n_items; j++) {
+			struct og_sub_item *it = &out->subs[i].items[j];
+			const struct price_name *pn = &pc.names[map_get(&pc.map, it->price_id)];
+			it->price_nickname = pn->nickname;
+			it->product_name = pn->product_name;
+		}
+	return DB_OK;
+}
+
+enum db_rc store_billing_claim(struct db_conn *db, struct og_arena *a, int64_t clock_id, int64_t now, int64_t after_at,
+                               int64_t after_id, int limit, int max_items, struct store_due_batch *out)
+{
+	out->n = 0;
+	out->subs = arena_alloc(a, sizeof *out->subs * (size_t)(limit > 0 ? limit : 1));
+	if (limit <= 0)
+		return DB_OK;
+	/* 1. the subscriptions, in index order (no sort); locked on PostgreSQL */
+	const char *sql = dialect_sql(db_backend(db), clock_id ? &dialect_billing_claim_clock : &dialect_billing_claim);
+	struct db_param params[] = {DB_INT(now), DB_INT(after_at), DB_INT(after_id), DB_INT(limit), DB_INT(clock_id)};
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, clock_id ? 5 : 4, &r);
+	if (rc != DB_OK)
+		return rc;
+	struct items_ctx ic = {.out = out, .a = a, .max_items = max_items};
+	map_init(&ic.subs, a, limit);
+	int64_t *sub_ids = arena_alloc(a, sizeof *sub_ids * (size_t)limit);
+	while ((rc = db_next(r)) == DB_ROW) {
+		if (out->n == limit) { /* cannot happen: the claim has LIMIT $4 */
+			rc = DB_ERROR;
+			break;
+		}
+		struct store_due_sub *d = &out->subs[out->n];
+		read_sub(r, a, &d->sub);
+		d->has_pending = db_int(r, COL_PENDING) != 0;
+		d->items = arena_alloc(a, sizeof *d->items * (size_t)max_items);
+		map_put(&ic.subs, d->sub.id, out->n);
+		sub_ids[out->n++] = d->sub.id;
+	}
+	db_res_free(r);
+	if (rc != DB_DONE)
+		return rc;
+	if (out->n == 0)
+		return DB_OK;
+	/* 2. their live items, a few dozen subscriptions per statement */
+	if ((rc = multi_select(db, MULTI_ITEMS, sub_ids, out->n, item_row, &ic)) != DB_OK)
+		return rc;
+	/* 3. the names their line descriptions show */
+	return name_items(db, a, out);
+}
+
+enum db_rc store_billing_count_due(struct db_conn *db, int64_t clock_id, int64_t now, int64_t *n)
+{
+	static const char sql_real[] = "SELECT count(*) FROM subscriptions WHERE next_billing_at <= $1 "
+	                               "AND test_clock_id IS NULL AND status NOT IN ('draft', 'paused', 'canceled')";
+	static const char sql_clock[] = "SELECT count(*) FROM subscriptions WHERE next_billing_at <= $1 "
+	                                "AND test_clock_id = $2 AND status NOT IN ('draft', 'paused', 'canceled')";
+	struct db_param params[] = {DB_INT(now), DB_INT(clock_id)};
+	enum db_rc rc = db_query_int(db, clock_id ? sql_clock : sql_real, params, clock_id ? 2 : 1, n);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
+/* ---- ids ----------------------------------------------------------------- */
+
+enum db_rc store_billing_ids(struct db_conn *db, enum store_billing_table table, int n, int64_t *ids)
+{
+	if (n <= 0)
+		return DB_OK;
+	const char *sql = dialect_sql(db_backend(db), &dialect_billing_ids[table]);
+	if (db_backend(db) == DB_SQLITE) {
+		int64_t max = 0;
+		enum db_rc rc = db_query_int(db, sql, NULL, 0, &max);
+		if (rc != DB_OK)
+			return rc;
+		for (int i = 0; i < n; i++)
+			ids[i] = max + 1 + i;
+		return DB_OK;
+	}
+	struct db_param params[] = {DB_INT(n)};
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	int k = 0;
+	while ((rc = db_next(r)) == DB_ROW && k < n)
+		ids[k++] = db_int(r, 0);
+	db_res_free(r);
+	if (rc != DB_DONE && rc != DB_ROW)
+		return rc;
+	return k == n ? DB_OK : DB_ERROR;
+}
+
+/* ---- multi-row statements ------------------------------------------------ */
+
+/* Rows per statement: a batch of n rows is written greedily in chunks of
+ * these sizes (n = 1000: 15 x 64, 2 x 16, 2 x 4). */
+static const int chunk_sizes[] = {64, 16, 4, 1};
+#define N_CHUNKS (sizeof chunk_sizes / sizeof chunk_sizes[0])
+
+struct multi_def {
+	const char *head;     /* up to VALUES */
+	int n_cols;           /* parameters per row */
+	const char *row_cast; /* NULL: "$k" per column; else a cast around each */
+	const char *tail;     /* after the rows */
+};
+
+static const struct multi_def multi_defs[MULTI__COUNT] = {
+    [MULTI_INVOICES] = {"INSERT INTO invoices (id, customer_id, subscription_id, status, number, currency, "
+                        "billing_reason, collection_method, days_until_due, cycle_period_start, period_start, "
+                        "period_end, subtotal, total, amount_due, amount_paid, amount_remaining, due_date, past_due, "
+                        "paid_out_of_band, description, metadata, created, finalized_at, paid_at, voided_at, "
+                        "marked_uncollectible_at) VALUES ",
+                        27, NULL, ""},
+    [MULTI_LINES] = {"INSERT INTO invoice_lines (id, invoice_id, line_type, subscription_id, subscription_item_id, "
+                     "invoice_item_id, price_id, description, unit_amount, quantity, amount, currency, period_start, "
+                     "period_end, proration) VALUES ",
+                     15, NULL, ""},
+    [MULTI_EVENTS] = {"INSERT INTO events (id, type, object_type, object_id, customer_id, currency, mrr_before, "
+                      "mrr_after, data, created) VALUES ",
+                      10, NULL, ""},
+    /* VALUES columns are column1..column5 on both backends; the casts type
+     * the parameters for PostgreSQL, which cannot infer them in a VALUES list */
+    [MULTI_ROLLS] = {"UPDATE subscriptions SET current_period_start = v.column2, current_period_end = v.column3, "
+                     "next_billing_at = v.column4, latest_invoice_id = v.column5 FROM (VALUES ",
+                     5, "CAST($%d AS BIGINT)", ") AS v WHERE subscriptions.id = v.column1"},
+    /* IN lists: "(($1), ($2), ...)" */
+    [MULTI_ITEMS] = {"SELECT subscription_id, id, price_id, unit_amount, quantity, metadata, created "
+                     "FROM subscription_items WHERE deleted = 0 AND subscription_id IN (",
+                     1, NULL, ")"},
+    [MULTI_PRICES] = {"SELECT p.id, p.nickname, pr.name FROM prices p JOIN products pr ON pr.id = p.product_id "
+                      "WHERE p.id IN (",
+                      1, NULL, ")"},
+};
+
+static char *multi_sql[MULTI__COUNT][N_CHUNKS];
+static pthread_once_t multi_once = PTHREAD_ONCE_INIT;
+
+static char *build_multi(const struct multi_def *d, int rows)
+{
+	size_t cap = strlen(d->head) + strlen(d->tail) + (size_t)rows * (size_t)d->n_cols * 32 + 16;
+	char *s = xmalloc(cap);
+	size_t n = (size_t)snprintf(s, cap, "%s", d->head);
+	int k = 1;
+	for (int r = 0; r < rows; r++) {
+		n += (size_t)snprintf(s + n, cap - n, "%s(", r ? ", " : "");
+		for (int c = 0; c < d->n_cols; c++, k++) {
+			if (c)
+				n += (size_t)snprintf(s + n, cap - n, ", ");
+			n += (size_t)snprintf(s + n, cap - n, d->row_cast ? d->row_cast : "$%d", k);
+		}
+		n += (size_t)snprintf(s + n, cap - n, ")");
+	}
+	snprintf(s + n, cap - n, "%s", d->tail);
+	return s;
+}
+
+static void build_all(void)
+{
+	/* built once and kept for the life of the process: the statement caches
+	 * key on these addresses */
+	for (int m = 0; m < MULTI__COUNT; m++)
+		for (size_t c = 0; c < N_CHUNKS; c++)
+			multi_sql[m][c] = build_multi(&multi_defs[m], chunk_sizes[c]);
+}
+
+typedef void (*fill_fn)(const void *row, struct db_param *out);
+
+/* Runs the statements that write rows[0..n-1] (elem_size bytes apart). */
+static enum db_rc multi_run(struct db_conn *db, enum multi_kind kind, const void *rows, size_t elem_size, int n,
+                            fill_fn fill, int64_t *changed)
+{
+	pthread_once(&multi_once, build_all);
+	const struct multi_def *d = &multi_defs[kind];
+	struct db_param *params = xmalloc(sizeof *params * (size_t)(chunk_sizes[0] * d->n_cols));
+	enum db_rc rc = DB_OK;
+	int done = 0;
+	*changed = 0;
+	while (done < n && rc == DB_OK) {
+		size_t c = 0;
+		while (chunk_sizes[c] > n - done)
+			c++;
+		int k = chunk_sizes[c];
+		for (int i = 0; i < k; i++)
+			fill((const char *)rows + elem_size * (size_t)(done + i), params + i * d->n_cols);
+		rc = db_exec(db, multi_sql[kind][c], params, k * d->n_cols, NULL);
+		if (rc == DB_OK)
+			*changed += db_changes(db);
+		done += k;
+	}
+	free(params);
+	return rc;
+}
+
+static enum db_rc multi_select(struct db_conn *db, enum multi_kind kind, const int64_t *ids, int n, row_fn row,
+                               void *arg)
+{
+	pthread_once(&multi_once, build_all);
+	struct db_param params[64];
+	enum db_rc rc = DB_OK;
+	int done = 0;
+	while (done < n && rc == DB_OK) {
+		size_t c = 0;
+		while (chunk_sizes[c] > n - done)
+			c++;
+		int k = chunk_sizes[c];
+		for (int i = 0; i < k; i++)
+			params[i] = DB_INT(ids[done + i]);
+		struct db_res *r = NULL;
+		rc = db_exec(db, multi_sql[kind][c], params, k, &r);
+		if (rc != DB_OK)
+			break;
+		while ((rc = db_next(r)) == DB_ROW && (rc = row(r, arg)) == DB_OK)
+			;
+		db_res_free(r);
+		if (rc == DB_DONE)
+			rc = DB_OK;
+		done += k;
+	}
+	return rc;
+}
+
+static void fill_invoice(const void *row, struct db_param *p)
+{
+	const struct og_invoice *v = row;
+	/* the order of INV_PARAMS in invoices.c, after the id */
+	struct db_param params[] = {
+	    DB_INT(v->id),
+	    DB_INT(v->customer_id),
+	    DB_OPT(v->subscription_id),
+	    DB_TEXT(v->status),
+	    DB_TEXT(v->number),
+	    DB_TEXT(v->currency),
+	    DB_TEXT(v->billing_reason),
+	    DB_TEXT(v->collection_method),
+	    DB_INT_OR_NULL(v->has_days_until_due, v->days_until_due),
+	    DB_OPT(v->cycle_period_start),
+	    DB_INT(v->period_start),
+	    DB_INT(v->period_end),
+	    DB_INT(v->subtotal),
+	    DB_INT(v->total),
+	    DB_INT(v->amount_due),
+	    DB_INT(v->amount_paid),
+	    DB_INT(v->amount_remaining),
+	    DB_OPT(v->due_date),
+	    DB_INT(v->past_due),
+	    DB_INT(v->paid_out_of_band),
+	    DB_TEXT(v->description),
+	    DB_TEXT(v->metadata),
+	    DB_INT(v->created),
+	    DB_OPT(v->finalized_at),
+	    DB_OPT(v->paid_at),
+	    DB_OPT(v->voided_at),
+	    DB_OPT(v->marked_uncollectible_at),
+	};
+	memcpy(p, params, sizeof params);
+}
+
+static void fill_line(const void *row, struct db_param *p)
+{
+	const struct og_invoice_line *l = row;
+	struct db_param params[] = {
+	    DB_INT(l->id),
+	    DB_INT(l->invoice_id),
+	    DB_TEXT(l->line_type),
+	    DB_OPT(l->subscription_id),
+	    DB_OPT(l->subscription_item_id),
+	    DB_OPT(l->invoice_item_id),
+	    DB_OPT(l->price_id),
+	    DB_TEXT(l->description),
+	    DB_INT_OR_NULL(l->has_unit_amount, l->unit_amount),
+	    DB_INT(l->quantity),
+	    DB_INT(l->amount),
+	    DB_TEXT(l->currency),
+	    DB_INT(l->period_start),
+	    DB_INT(l->period_end),
+	    DB_INT(l->proration),
+	};
+	memcpy(p, params, sizeof params);
+}
+
+static void fill_event(const void *row, struct db_param *p)
+{
+	const struct og_event *e = row;
+	struct db_param params[] = {
+	    DB_INT(e->id),
+	    DB_TEXT(e->type),
+	    DB_TEXT(e->object_type),
+	    DB_INT(e->object_id),
+	    DB_OPT(e->customer_id),
+	    DB_TEXT(e->currency),
+	    DB_INT_OR_NULL(e->has_mrr, e->mrr_before),
+	    DB_INT_OR_NULL(e->has_mrr, e->mrr_after),
+	    DB_TEXT(e->data),
+	    DB_INT(e->created),
+	};
+	memcpy(p, params, sizeof params);
+}
+
+static void fill_roll(const void *row, struct db_param *p)
+{
+	const struct store_sub_roll *s = row;
+	struct db_param params[] = {
+	    DB_INT(s->id),
+	    DB_INT(s->current_period_start),
+	    DB_INT(s->current_period_end),
+	    DB_INT(s->next_billing_at),
+	    DB_INT(s->latest_invoice_id),
+	};
+	memcpy(p, params, sizeof params);
+}
+
+static enum db_rc insert_all(struct db_conn *db, enum multi_kind kind, const void *rows, size_t size, int n,
+                             fill_fn fill)
+{
+	int64_t changed = 0;
+	enum db_rc rc = multi_run(db, kind, rows, size, n, fill, &changed);
+	if (rc != DB_OK)
+		return rc;
+	return changed == n ? DB_OK : DB_ERROR;
+}
+
+enum db_rc store_billing_insert_invoices(struct db_conn *db, const struct og_invoice *rows, int n)
+{
+	return insert_all(db, MULTI_INVOICES, rows, sizeof *rows, n, fill_invoice);
+}
+
+enum db_rc store_billing_insert_lines(struct db_conn *db, const struct og_invoice_line *rows, int n)
+{
+	return insert_all(db, MULTI_LINES, rows, sizeof *rows, n, fill_line);
+}
+
+enum db_rc store_billing_insert_events(struct db_conn *db, const struct og_event *rows, int n)
+{
+	return insert_all(db, MULTI_EVENTS, rows, sizeof *rows, n, fill_event);
+}
+
+enum db_rc store_billing_roll_subs(struct db_conn *db, const struct store_sub_roll *rows, int n)
+{
+	int64_t changed = 0;
+	enum db_rc rc = multi_run(db, MULTI_ROLLS, rows, sizeof *rows, n, fill_roll, &changed);
+	if (rc != DB_OK)
+		return rc;
+	return changed == n ? DB_OK : DB_DONE;
+}
+
+/* ---- overdue invoices ---------------------------------------------------- */
+
+enum db_rc store_billing_overdue(struct db_conn *db, int64_t clock_id, int64_t now, int64_t after_due, int64_t after_id,
+                                 int limit, int64_t *ids, int64_t *due, int *n)
+{
+	const char *sql =
+	    dialect_sql(db_backend(db), clock_id ? &dialect_billing_overdue_clock : &dialect_billing_overdue);
+	struct db_param params[] = {DB_INT(now), DB_INT(after_due), DB_INT(after_id), DB_INT(limit), DB_INT(clock_id)};
+	struct db_res *r = NULL;
+	*n = 0;
+	enum db_rc rc = db_exec(db, sql, params, clock_id ? 5 : 4, &r);
+	if (rc != DB_OK)
+		return rc;
+	while ((rc = db_next(r)) == DB_ROW && *n < limit) {
+		ids[*n] = db_int(r, 0);
+		due[*n] = db_int(r, 1);
+		(*n)++;
+	}
+	db_res_free(r);
+	return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc;
+}
+
+enum db_rc store_billing_tune(struct db_conn *db)
+{
+	const char *sql = dialect_sql(db_backend(db), &dialect_billing_tune);
+	return sql ? db_exec_script(db, sql) : DB_OK;
+}
+
+enum db_rc store_billing_db_file(struct db_conn *db, char *path, size_t size)
+{
+	const char *sql = dialect_sql(db_backend(db), &dialect_billing_db_file);
+	if (!sql)
+		return DB_DONE;
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, NULL, 0, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	const char *file = rc == DB_ROW ? db_text(r, 0) : NULL;
+	if (rc == DB_ROW && (!file || !*file || strlen(file) >= size))
+		rc = DB_DONE;
+	else if (rc == DB_ROW)
+		memcpy(path, file, strlen(file) + 1);
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_billing_autocheckpoint(struct db_conn *db, bool on)
+{
+	const char *sql =
+	    dialect_sql(db_backend(db), on ? &dialect_billing_autocheckpoint_on : &dialect_billing_autocheckpoint_off);
+	return sql ? db_exec_script(db, sql) : DB_DONE;
+}
+
+enum db_rc store_billing_checkpoint(struct db_conn *db)
+{
+	const char *sql = dialect_sql(db_backend(db), &dialect_billing_checkpoint);
+	return sql ? db_exec_script(db, sql) : DB_DONE;
+}
