@@ -370,20 +370,25 @@ static size_t discard(char *ptr, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* GET /healthz: its status, or 0 when the server does not answer. */
-static long healthz(void)
+/* GET path (with our key when authenticated): its status, or 0 when the
+ * server does not answer. */
+static long probe(const char *path, bool authenticated)
 {
 	CURL *c = curl_easy_init();
-	char url[128];
-	snprintf(url, sizeof url, "%s/healthz", backend.base_url);
+	char url[128], auth[192];
+	snprintf(url, sizeof url, "%s%s", backend.base_url, path);
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", backend.secret);
+	struct curl_slist *hl = authenticated ? curl_slist_append(NULL, auth) : NULL;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	long status = 0;
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
 	return status;
 }
 
@@ -440,15 +445,30 @@ static int server_start(void)
 		free(env);
 		backend.pid = pid;
 		long deadline = now_ms() + AT_START_TIMEOUT_MS;
-		bool exited = false;
+		bool exited = false, foreign = false;
 		while (now_ms() < deadline) {
-			if (healthz() == 200)
-				return 0;
+			/* healthy, still our child, and it knows our key: not another
+			 * suite's server that took the port before ours could bind it */
+			if (probe("/healthz", false) == 200 && !wait_exit(0)) {
+				long status = probe("/v1/api_keys?limit=1", true);
+				if (status == 200)
+					return 0;
+				fprintf(stderr,
+				        "apitest: [%s] the server on port %d answers %ld to our key (attempt %d)\n",
+				        backend.name, port, status, attempt + 1);
+				foreign = true;
+				break;
+			}
 			if (wait_exit(0)) {
 				exited = true;
 				break;
 			}
 			sleep_ms(20);
+		}
+		if (foreign) { /* try another port */
+			kill(backend.pid, SIGKILL);
+			wait_exit(AT_STOP_TIMEOUT_MS);
+			continue;
 		}
 		if (!exited) {
 			fprintf(stderr, "apitest: [%s] the server did not answer GET /healthz with 200 within %d ms\n",
