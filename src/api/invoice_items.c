@@ -9,7 +9,10 @@
  *     creating, updating or deleting the item changes the line and the
  *     draft's totals in the same transaction (api_invoice_lines_changed);
  *   - once its invoice is finalized an item cannot change (409);
- *   - |amount| <= ITEM_AMOUNT_MAX, whether given or unit_amount * quantity.
+ *   - |amount| <= ITEM_AMOUNT_MAX, whether given or unit_amount * quantity;
+ *   - a change reads what it changes with a row lock (the item, then its
+ *     invoice: store_*_get_for_update), so concurrent requests on PostgreSQL
+ *     cannot lose each other's writes (a deadlock is retried by the store).
  *
  * Choices where Stripe leaves room (docs/api/invoiceitems.md): exactly one
  * of amount, price and unit_amount; currency defaults to the invoice's, the
@@ -58,7 +61,7 @@ static enum og_ec compute_amount(struct og_req *rq, const char *param, struct og
 static enum og_ec load_draft_of(struct og_req *rq, const struct og_invoice_item *it, const char *action,
                                 struct og_invoice *inv)
 {
-	enum db_rc rc = store_invoice_get(rq->db, rq->arena, it->invoice_id, inv);
+	enum db_rc rc = store_invoice_get_for_update(rq->db, rq->arena, it->invoice_id, inv);
 	if (rc != DB_ROW)
 		return rc == DB_DONE ? OG_BUG(&rq->err, "an invoice item names a missing invoice")
 		                     : api_db_error(rq, rc, "invoice", NULL);
@@ -78,13 +81,15 @@ static enum og_ec item_event(struct billing_ctx *bc, const char *type, const str
 	return billing_event(bc, type, "invoiceitem", it->id, it->customer_id, render_invoice_item(it));
 }
 
-static enum og_ec load_item(struct og_req *rq, struct og_invoice_item *it)
+/* for_write: lock the row for a read-modify-write (PostgreSQL) */
+static enum og_ec load_item(struct og_req *rq, struct og_invoice_item *it, bool for_write)
 {
 	int64_t id;
 	enum og_ec ec = api_path_id(rq, ID_INVOICE_ITEM, "invoice item", &id);
 	if (ec)
 		return ec;
-	enum db_rc rc = store_invoice_item_get(rq->db, rq->arena, id, it);
+	enum db_rc rc = for_write ? store_invoice_item_get_for_update(rq->db, rq->arena, id, it)
+	                          : store_invoice_item_get(rq->db, rq->arena, id, it);
 	return rc == DB_ROW ? OG_EC_NONE : api_db_error(rq, rc, "invoice item", NULL);
 }
 
@@ -163,7 +168,7 @@ static enum og_ec apply_price(struct og_req *rq, struct item_input *in)
 static enum og_ec check_target_invoice(struct og_req *rq, struct item_input *in, struct og_invoice *inv)
 {
 	char buf[ID_MAX_LEN];
-	enum db_rc rc = store_invoice_get(rq->db, rq->arena, in->invoice_id, inv);
+	enum db_rc rc = store_invoice_get_for_update(rq->db, rq->arena, in->invoice_id, inv);
 	if (rc == DB_DONE)
 		return no_such(rq, "invoice", ID_INVOICE, in->invoice_id);
 	if (rc != DB_ROW)
@@ -307,7 +312,7 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 enum og_ec api_invoice_items_retrieve(struct og_req *rq)
 {
 	struct og_invoice_item it;
-	enum og_ec ec = load_item(rq, &it);
+	enum og_ec ec = load_item(rq, &it, false);
 	if (ec)
 		return ec;
 	return api_reply(rq, render_invoice_item(&it));
@@ -393,7 +398,7 @@ static enum og_ec apply_amount_update(struct og_req *rq, struct og_invoice_item 
 enum og_ec api_invoice_items_update(struct og_req *rq)
 {
 	struct og_invoice_item it;
-	enum og_ec ec = load_item(rq, &it);
+	enum og_ec ec = load_item(rq, &it, true);
 	if (ec)
 		return ec;
 	int64_t amount = 0, unit_amount = 0, quantity = 0, start = it.period_start, end = it.period_end;
@@ -464,7 +469,7 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 enum og_ec api_invoice_items_delete(struct og_req *rq)
 {
 	struct og_invoice_item it;
-	enum og_ec ec = load_item(rq, &it);
+	enum og_ec ec = load_item(rq, &it, true);
 	if (ec)
 		return ec;
 	struct og_invoice inv = {0};

@@ -14,7 +14,10 @@
  *     broken);
  *   - an invoice has at most API_INVOICE_LINES_MAX lines;
  *   - numbers are taken only at finalization (billing_invoice_finalize), so
- *     drafts, deleted drafts included, leave no gap.
+ *     drafts, deleted drafts included, leave no gap;
+ *   - every write handler reads the invoice with a row lock
+ *     (store_invoice_get_for_update), so two concurrent transitions on
+ *     PostgreSQL cannot both succeed from the same status.
  *
  * "Now" is the customer's (api_invoices_customer_now): its test clock's
  * frozen time when it has one, else the request's arrival time.
@@ -105,13 +108,15 @@ static enum og_ec load_lines(struct og_req *rq, struct inv_state *st)
 	return OG_EC_NONE;
 }
 
-static enum og_ec load_invoice(struct og_req *rq, struct inv_state *st)
+/* for_write: lock the row for a read-modify-write (store_invoice_get_for_update) */
+static enum og_ec load_invoice(struct og_req *rq, struct inv_state *st, bool for_write)
 {
 	int64_t id;
 	enum og_ec ec = api_path_id(rq, ID_INVOICE, "invoice", &id);
 	if (ec)
 		return ec;
-	enum db_rc rc = store_invoice_get(rq->db, rq->arena, id, &st->inv);
+	enum db_rc rc = for_write ? store_invoice_get_for_update(rq->db, rq->arena, id, &st->inv)
+	                          : store_invoice_get(rq->db, rq->arena, id, &st->inv);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "invoice", NULL);
 	return load_lines(rq, st);
@@ -204,7 +209,7 @@ static enum og_ec transition(struct og_req *rq, struct og_invoice *inv, enum inv
 enum og_ec api_invoices_retrieve(struct og_req *rq)
 {
 	struct inv_state st = {0};
-	enum og_ec ec = load_invoice(rq, &st);
+	enum og_ec ec = load_invoice(rq, &st, false);
 	if (ec)
 		return ec;
 	return api_reply(rq, render_state(&st));
@@ -336,14 +341,23 @@ static enum og_ec attach_pending(struct og_req *rq, struct inv_state *st)
 	    store_invoice_items_pending(rq->db, rq->arena, st->inv.customer_id, 0, st->inv.currency, &pending);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "pending invoice items", NULL);
-	for (int i = 0; i < pending.n && i < API_INVOICE_LINES_MAX; i++) {
-		const struct og_invoice_item *it = (struct og_invoice_item *)pending.rows + i;
+	for (int i = 0, n_lines = 0; i < pending.n && n_lines < API_INVOICE_LINES_MAX; i++) {
+		/* lock and read again: a concurrent change or attach of the item must
+		 * not leave a line that disagrees with it (no-op on SQLite) */
+		struct og_invoice_item it;
+		rc = store_invoice_item_get_for_update(rq->db, rq->arena,
+		                                       ((struct og_invoice_item *)pending.rows)[i].id, &it);
+		if (rc == DB_DONE || (rc == DB_ROW && it.invoice_id))
+			continue; /* deleted or taken meanwhile */
+		if (rc != DB_ROW)
+			return api_db_error(rq, rc, "invoice item", NULL);
 		struct og_invoice_line l;
-		api_invoice_line_from_item(it, st->inv.id, &l);
+		api_invoice_line_from_item(&it, st->inv.id, &l);
 		if ((rc = store_invoice_line_insert(rq->db, &l)) != DB_ROW)
 			return api_db_error(rq, rc, "invoice line", NULL);
-		if ((rc = store_invoice_item_attach(rq->db, it->id, st->inv.id)) != DB_ROW)
+		if ((rc = store_invoice_item_attach(rq->db, it.id, st->inv.id)) != DB_ROW)
 			return api_db_error(rq, rc, "invoice item", NULL);
+		n_lines++;
 	}
 	return OG_EC_NONE;
 }
@@ -420,7 +434,7 @@ enum og_ec api_invoices_create(struct og_req *rq)
 enum og_ec api_invoices_update(struct og_req *rq)
 {
 	struct inv_state st = {0};
-	enum og_ec ec = load_invoice(rq, &st);
+	enum og_ec ec = load_invoice(rq, &st, true);
 	if (ec)
 		return ec;
 	struct og_invoice *inv = &st.inv;
@@ -481,7 +495,7 @@ enum og_ec api_invoices_update(struct og_req *rq)
 enum og_ec api_invoices_finalize(struct og_req *rq)
 {
 	struct inv_state st = {0};
-	enum og_ec ec = load_invoice(rq, &st);
+	enum og_ec ec = load_invoice(rq, &st, true);
 	if (ec)
 		return ec;
 	struct param_spec spec[] = {PARAM_END};
@@ -526,7 +540,7 @@ static enum og_ec reactivate_subscription(struct og_req *rq, struct inv_state *s
 enum og_ec api_invoices_pay(struct og_req *rq)
 {
 	struct inv_state st = {0};
-	enum og_ec ec = load_invoice(rq, &st);
+	enum og_ec ec = load_invoice(rq, &st, true);
 	if (ec)
 		return ec;
 	bool out_of_band = false, has_out_of_band = false;
@@ -560,7 +574,7 @@ enum og_ec api_invoices_pay(struct og_req *rq)
 static enum og_ec close_invoice(struct og_req *rq, enum invoice_event ev, const char *event_type)
 {
 	struct inv_state st = {0};
-	enum og_ec ec = load_invoice(rq, &st);
+	enum og_ec ec = load_invoice(rq, &st, true);
 	if (ec)
 		return ec;
 	struct param_spec spec[] = {PARAM_END};
@@ -592,7 +606,7 @@ enum og_ec api_invoices_mark_uncollectible(struct og_req *rq)
 enum og_ec api_invoices_delete(struct og_req *rq)
 {
 	struct inv_state st = {0};
-	enum og_ec ec = load_invoice(rq, &st);
+	enum og_ec ec = load_invoice(rq, &st, true);
 	if (ec)
 		return ec;
 	if (invoice_status_parse(st.inv.status) != INV_DRAFT)

@@ -1,11 +1,12 @@
 /* Queries for invoice items: pending charges and credits (prorations,
  * one-off items) until an invoice takes them (invoice_id set). */
+#include "store/dialect.h"
 #include "store/resources.h"
 
 #include <string.h>
 
-#define II_COLS                                                                                             \
-	"id, customer_id, subscription_id, subscription_item_id, invoice_id, price_id, description, unit_amount, " \
+#define II_COLS                                                                                                        \
+	"id, customer_id, subscription_id, subscription_item_id, invoice_id, price_id, description, unit_amount, "     \
 	"quantity, amount, currency, period_start, period_end, proration, metadata, created"
 
 static void read_item(struct db_res *r, struct og_arena *a, void *row)
@@ -33,15 +34,25 @@ static void read_item(struct db_res *r, struct og_arena *a, void *row)
 enum db_rc store_invoice_item_insert(struct db_conn *db, struct og_invoice_item *it)
 {
 	static const char sql[] =
-		"INSERT INTO invoice_items (customer_id, subscription_id, subscription_item_id, invoice_id, price_id, "
-		"description, unit_amount, quantity, amount, currency, period_start, period_end, proration, metadata, "
-		"created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
+	    "INSERT INTO invoice_items (customer_id, subscription_id, subscription_item_id, invoice_id, price_id, "
+	    "description, unit_amount, quantity, amount, currency, period_start, period_end, proration, metadata, "
+	    "created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
 	struct db_param params[] = {
-		DB_INT(it->customer_id), DB_OPT(it->subscription_id), DB_OPT(it->subscription_item_id),
-		DB_OPT(it->invoice_id),  DB_OPT(it->price_id),        DB_TEXT(it->description),
-		DB_INT_OR_NULL(it->has_unit_amount, it->unit_amount), DB_INT(it->quantity), DB_INT(it->amount),
-		DB_TEXT(it->currency),   DB_INT(it->period_start),    DB_INT(it->period_end),
-		DB_INT(it->proration),   DB_TEXT(it->metadata ? it->metadata : "{}"), DB_INT(it->created),
+	    DB_INT(it->customer_id),
+	    DB_OPT(it->subscription_id),
+	    DB_OPT(it->subscription_item_id),
+	    DB_OPT(it->invoice_id),
+	    DB_OPT(it->price_id),
+	    DB_TEXT(it->description),
+	    DB_INT_OR_NULL(it->has_unit_amount, it->unit_amount),
+	    DB_INT(it->quantity),
+	    DB_INT(it->amount),
+	    DB_TEXT(it->currency),
+	    DB_INT(it->period_start),
+	    DB_INT(it->period_end),
+	    DB_INT(it->proration),
+	    DB_TEXT(it->metadata ? it->metadata : "{}"),
+	    DB_INT(it->created),
 	};
 	enum db_rc rc = db_query_int(db, sql, params, 15, &it->id);
 	return rc == DB_OK ? DB_ROW : rc;
@@ -50,7 +61,7 @@ enum db_rc store_invoice_item_insert(struct db_conn *db, struct og_invoice_item 
 enum db_rc store_invoice_item_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice_item *out)
 {
 	static const char sql[] = "SELECT " II_COLS " FROM invoice_items WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	struct db_res *r = NULL;
 	enum db_rc rc = db_exec(db, sql, params, 1, &r);
 	if (rc != DB_OK)
@@ -62,14 +73,35 @@ enum db_rc store_invoice_item_get(struct db_conn *db, struct og_arena *a, int64_
 	return rc;
 }
 
+enum db_rc store_invoice_item_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id,
+                                             struct og_invoice_item *out)
+{
+	/* SQLite: the single writer already excludes every other change */
+	static const struct dialect_sql sql = {
+	    .sqlite = "SELECT " II_COLS " FROM invoice_items WHERE id = $1 AND deleted = 0",
+	    .postgres = "SELECT " II_COLS " FROM invoice_items WHERE id = $1 AND deleted = 0 FOR UPDATE",
+	};
+	struct db_param params[] = {DB_INT(id)};
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, dialect_sql(db_backend(db), &sql), params, 1, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW)
+		read_item(r, a, out);
+	db_res_free(r);
+	return rc;
+}
+
 enum db_rc store_invoice_item_update(struct db_conn *db, const struct og_invoice_item *it)
 {
-	static const char sql[] = "UPDATE invoice_items SET description = $2, unit_amount = $3, quantity = $4, "
-	                          "amount = $5, metadata = $6, period_start = $7, period_end = $8 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(it->id),       DB_TEXT(it->description),
-		                         DB_INT_OR_NULL(it->has_unit_amount, it->unit_amount), DB_INT(it->quantity),
-		                         DB_INT(it->amount),   DB_TEXT(it->metadata), DB_INT(it->period_start),
-		                         DB_INT(it->period_end) };
+	static const char sql[] =
+	    "UPDATE invoice_items SET description = $2, unit_amount = $3, quantity = $4, "
+	    "amount = $5, metadata = $6, period_start = $7, period_end = $8 WHERE id = $1 AND deleted = 0";
+	struct db_param params[] = {
+	    DB_INT(it->id),           DB_TEXT(it->description), DB_INT_OR_NULL(it->has_unit_amount, it->unit_amount),
+	    DB_INT(it->quantity),     DB_INT(it->amount),       DB_TEXT(it->metadata),
+	    DB_INT(it->period_start), DB_INT(it->period_end)};
 	enum db_rc rc = db_exec(db, sql, params, 8, NULL);
 	if (rc != DB_OK)
 		return rc;
@@ -79,7 +111,7 @@ enum db_rc store_invoice_item_update(struct db_conn *db, const struct og_invoice
 enum db_rc store_invoice_item_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE invoice_items SET deleted = 1 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
 	if (rc != DB_OK)
 		return rc;
@@ -89,12 +121,13 @@ enum db_rc store_invoice_item_delete(struct db_conn *db, int64_t id)
 enum db_rc store_invoice_items_pending(struct db_conn *db, struct og_arena *a, int64_t customer_id,
                                        int64_t subscription_id, const char *currency, struct store_list *out)
 {
-	static const char sql[] = "SELECT " II_COLS " FROM invoice_items WHERE customer_id = $1 AND invoice_id IS NULL "
-	                          "AND deleted = 0 AND currency = $3 AND (subscription_id IS NULL OR subscription_id = $2) "
-	                          "AND id > $4 ORDER BY id LIMIT $5";
+	static const char sql[] =
+	    "SELECT " II_COLS " FROM invoice_items WHERE customer_id = $1 AND invoice_id IS NULL "
+	    "AND deleted = 0 AND currency = $3 AND (subscription_id IS NULL OR subscription_id = $2) "
+	    "AND id > $4 ORDER BY id LIMIT $5";
 	const int max = 1000;
-	struct db_param params[] = { DB_INT(customer_id), DB_INT(subscription_id), DB_TEXT(currency), DB_INT(0),
-		                         DB_INT(max + 1) };
+	struct db_param params[] = {DB_INT(customer_id), DB_INT(subscription_id), DB_TEXT(currency), DB_INT(0),
+	                            DB_INT(max + 1)};
 	struct db_res *r = NULL;
 	out->n = 0;
 	out->has_more = false;
@@ -125,7 +158,7 @@ enum db_rc store_invoice_items_pending(struct db_conn *db, struct og_arena *a, i
 enum db_rc store_invoice_item_attach(struct db_conn *db, int64_t id, int64_t invoice_id)
 {
 	static const char sql[] = "UPDATE invoice_items SET invoice_id = $2 WHERE id = $1 AND invoice_id IS NULL";
-	struct db_param params[] = { DB_INT(id), DB_INT(invoice_id) };
+	struct db_param params[] = {DB_INT(id), DB_INT(invoice_id)};
 	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
 	if (rc != DB_OK)
 		return rc;
@@ -135,22 +168,22 @@ enum db_rc store_invoice_item_attach(struct db_conn *db, int64_t id, int64_t inv
 enum db_rc store_invoice_item_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                                    const struct store_invoice_item_filter *f, struct store_list *out)
 {
-#define II_FILTERS                                                                                 \
-	" AND deleted = 0 AND ($3 = 0 OR customer_id = $3) AND ($4 = 0 OR invoice_id = $4) AND ($5 < 0 OR " \
+#define II_FILTERS                                                                                                     \
+	" AND deleted = 0 AND ($3 = 0 OR customer_id = $3) AND ($4 = 0 OR invoice_id = $4) AND ($5 < 0 OR "            \
 	"($5 = 1 AND invoice_id IS NULL) OR ($5 = 0 AND invoice_id IS NOT NULL))"
-	static const char desc[] = "SELECT " II_COLS " FROM invoice_items WHERE id < $1" II_FILTERS
-	                           " ORDER BY id DESC LIMIT $2";
-	static const char asc[] = "SELECT " II_COLS " FROM invoice_items WHERE id > $1" II_FILTERS
-	                          " ORDER BY id ASC LIMIT $2";
+	static const char desc[] =
+	    "SELECT " II_COLS " FROM invoice_items WHERE id < $1" II_FILTERS " ORDER BY id DESC LIMIT $2";
+	static const char asc[] =
+	    "SELECT " II_COLS " FROM invoice_items WHERE id > $1" II_FILTERS " ORDER BY id ASC LIMIT $2";
 #undef II_FILTERS
-	struct db_param params[] = { DB_INT(f->customer_id), DB_INT(f->invoice_id), DB_INT(f->pending) };
+	struct db_param params[] = {DB_INT(f->customer_id), DB_INT(f->invoice_id), DB_INT(f->pending)};
 	return store__list(db, a, desc, asc, params, 3, page, sizeof(struct og_invoice_item), read_item, out);
 }
 
 enum db_rc store_invoice_items_detach(struct db_conn *db, int64_t invoice_id, int64_t *n_detached)
 {
 	static const char sql[] = "UPDATE invoice_items SET invoice_id = NULL WHERE invoice_id = $1";
-	struct db_param params[] = { DB_INT(invoice_id) };
+	struct db_param params[] = {DB_INT(invoice_id)};
 	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
 	if (rc != DB_OK)
 		return rc;

@@ -94,6 +94,9 @@ enum db_rc store_api_key_find_by_hash(struct db_conn *db, const char *secret_has
 enum db_rc store_api_key_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_api_key *out);
 enum db_rc store_api_key_revoke(struct db_conn *db, int64_t id, int64_t now);
 enum db_rc store_api_key_count_active(struct db_conn *db, int64_t *n);
+/* Locks every active key's row (PostgreSQL), so two revocations cannot both
+ * see "another key is still active" and lock every caller out. */
+enum db_rc store_api_key_lock_active(struct db_conn *db);
 enum db_rc store_api_key_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                               struct store_list *out);
 
@@ -118,6 +121,10 @@ enum db_rc store_product_insert(struct db_conn *db, struct og_product *p); /* se
 enum db_rc store_product_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_product *out);
 enum db_rc store_product_update(struct db_conn *db, const struct og_product *p);
 enum db_rc store_product_delete(struct db_conn *db, int64_t id, int64_t now);
+/* Takes the product's row lock for the rest of the transaction (PostgreSQL;
+ * SQLite has one writer anyway): a price create and a product delete then
+ * see each other. DB_DONE when the product is missing or deleted. */
+enum db_rc store_product_lock(struct db_conn *db, int64_t id);
 enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int64_t *n);
 /* active: -1 any, 0 or 1 */
 enum db_rc store_product_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, int active,
@@ -293,6 +300,9 @@ enum db_rc store_test_clock_count_customers(struct db_conn *db, int64_t clock_id
 /* subscriptions.c */
 enum db_rc store_subscription_insert(struct db_conn *db, struct og_subscription *s);
 enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_subscription *out);
+/* Takes the subscription's row lock for the rest of the transaction, so
+ * concurrent changes (API, billing engine) apply one after the other. */
+enum db_rc store_subscription_lock(struct db_conn *db, int64_t id);
 /* Writes every mutable column of s. */
 enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscription *s);
 struct store_subscription_filter {
@@ -319,6 +329,10 @@ enum db_rc store_subscriptions_due(struct db_conn *db, int64_t clock_id, int64_t
 /* invoices.c */
 enum db_rc store_invoice_insert(struct db_conn *db, struct og_invoice *inv); /* DB_CONSTRAINT: period already billed */
 enum db_rc store_invoice_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice *out);
+/* As store_invoice_get, and locks the row until the transaction ends
+ * (PostgreSQL FOR UPDATE; SQLite's single writer needs no lock): for a
+ * read-modify-write that must not lose a concurrent change. */
+enum db_rc store_invoice_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice *out);
 enum db_rc store_invoice_update(struct db_conn *db, const struct og_invoice *inv);
 struct store_invoice_filter {
 	int64_t customer_id;
@@ -356,6 +370,9 @@ enum db_rc store_invoice_line_page(struct db_conn *db, struct og_arena *a, int64
 /* invoice_items.c */
 enum db_rc store_invoice_item_insert(struct db_conn *db, struct og_invoice_item *it);
 enum db_rc store_invoice_item_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice_item *out);
+/* As store_invoice_item_get, locking the row (see store_invoice_get_for_update). */
+enum db_rc store_invoice_item_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id,
+                                             struct og_invoice_item *out);
 enum db_rc store_invoice_item_update(struct db_conn *db, const struct og_invoice_item *it);
 enum db_rc store_invoice_item_delete(struct db_conn *db, int64_t id);
 /* Pending items (no invoice yet) of a customer in a currency that belong to
