@@ -464,21 +464,22 @@ enum og_ec api_invoices_update(struct og_req *rq)
 			              "finalized only its metadata can change.",
 			              param, ids_encode(ID_INVOICE, inv->id, id), inv->status);
 		}
+	} else {
+		if (method >= 0)
+			inv->collection_method = collection_methods[method];
+		bool send_invoice = !strcmp(inv->collection_method, "send_invoice");
+		if (has_days && !send_invoice)
+			return og_err(&rq->err, OG_EC_PARAM_INVALID, "days_until_due",
+			              "days_until_due applies only to invoices with collection_method=send_invoice.");
+		if (!send_invoice) {
+			inv->has_days_until_due = false;
+			inv->days_until_due = 0;
+		} else if (has_days || !inv->has_days_until_due) {
+			inv->has_days_until_due = true;
+			inv->days_until_due = has_days ? days : INVOICE_DAYS_UNTIL_DUE_DEFAULT;
+		}
+		inv->description = description && *description ? description : NULL;
 	}
-	if (method >= 0)
-		inv->collection_method = collection_methods[method];
-	bool send_invoice = !strcmp(inv->collection_method, "send_invoice");
-	if (has_days && !send_invoice)
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "days_until_due",
-		              "days_until_due applies only to invoices with collection_method=send_invoice.");
-	if (!send_invoice) {
-		inv->has_days_until_due = false;
-		inv->days_until_due = 0;
-	} else if (has_days || !inv->has_days_until_due) {
-		inv->has_days_until_due = true;
-		inv->days_until_due = has_days ? days : INVOICE_DAYS_UNTIL_DUE_DEFAULT;
-	}
-	inv->description = description && *description ? description : NULL;
 	if (has_metadata && (ec = api_metadata_apply(rq, inv->metadata, metadata, &inv->metadata)))
 		return ec;
 	bool any = method >= 0 || has_days || has_description || has_metadata;

@@ -628,6 +628,21 @@ static void invoice_update_draft(void **state)
 	AT_STATUS(r, 200);
 	AT_UNCHANGED(&fp, r);
 
+	at_step("a metadata change on a finalized send_invoice invoice leaves its terms alone");
+	const char *sent =
+	    at_str(create_invoice(cus, "\"collection_method\":\"send_invoice\",\"days_until_due\":5"), "id");
+	add_item(cus, sent, 100);
+	r = action(sent, "finalize", NULL);
+	AT_STATUS(r, 200);
+	long long due = json_integer_value(at_json_path(r->json, "due_date"));
+	if (due != json_integer_value(at_json_path(r->json, "status_transitions.finalized_at")) + 5 * 86400)
+		AT_FAIL(r, "due_date is not finalized_at + 5 days");
+	r = at_post_json(at_fmt("/v1/invoices/%s", sent), "{\"metadata\":{\"x\":\"y\"}}");
+	AT_STATUS(r, 200);
+	AT_INT(r, "days_until_due", 5);
+	AT_INT(r, "due_date", due);
+	AT_STR(r, "collection_method", "send_invoice");
+
 	at_step("bad values");
 	REFUSED(400, "string_too_long", "description",
 	        at_post_json(at_fmt("/v1/invoices/%s", id), "{\"description\":\"%s\"}", at_repeat('x', 5001)));
