@@ -90,6 +90,8 @@ enum og_ec api_api_keys_revoke(struct og_req *rq)
 	if (k.revoked_at)
 		return og_err(&rq->err, OG_EC_STATE_CONFLICT, NULL, "This API key is already revoked.");
 	int64_t n_active = 0;
+	if ((rc = store_api_key_lock_active(rq->db)) != DB_OK)
+		return api_db_error(rq, rc, "api_key", NULL);
 	if ((rc = store_api_key_count_active(rq->db, &n_active)) != DB_ROW)
 		return api_db_error(rq, rc, "api_key", NULL);
 	if (n_active <= 1)

@@ -108,8 +108,7 @@ enum og_ec api_prices_create(struct og_req *rq)
 	}
 	if (p.lookup_key && !*p.lookup_key)
 		p.lookup_key = NULL;
-	struct og_product prod;
-	enum db_rc rc = store_product_get(rq->db, rq->arena, p.product_id, &prod);
+	enum db_rc rc = store_product_lock(rq->db, p.product_id);
 	if (rc == DB_DONE)
 		return og_err(&rq->err, OG_EC_PARAM_ID, "product", "No such product: '%s'",
 		              json_string_value(json_object_get(rq->body, "product")));

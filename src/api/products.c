@@ -132,8 +132,7 @@ enum og_ec api_products_delete(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_PRODUCT, "product", &id);
 	if (ec)
 		return ec;
-	struct og_product p;
-	enum db_rc rc = store_product_get(rq->db, rq->arena, id, &p);
+	enum db_rc rc = store_product_lock(rq->db, id);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
 	int64_t n_active = 0;

@@ -55,13 +55,18 @@ static enum og_ec load_items(struct og_req *rq, struct sub_state *st)
 	return rc == DB_OK ? OG_EC_NONE : api_db_error(rq, rc, "subscription items", NULL);
 }
 
-static enum og_ec load_sub(struct og_req *rq, struct sub_state *st)
+/* for_write: lock the row first, so concurrent changes (another request,
+ * the billing engine) apply one after the other */
+static enum og_ec load_sub(struct og_req *rq, struct sub_state *st, bool for_write)
 {
 	int64_t id;
 	enum og_ec ec = api_path_id(rq, ID_SUBSCRIPTION, "subscription", &id);
 	if (ec)
 		return ec;
-	enum db_rc rc = store_subscription_get(rq->db, rq->arena, id, &st->sub);
+	enum db_rc rc = for_write ? store_subscription_lock(rq->db, id) : DB_ROW;
+	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "subscription", NULL);
+	rc = store_subscription_get(rq->db, rq->arena, id, &st->sub);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "subscription", NULL);
 	if ((ec = load_items(rq, st)))
@@ -342,14 +347,14 @@ enum og_ec api_subscriptions_create(struct og_req *rq)
 enum og_ec api_subscriptions_retrieve(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
-	enum og_ec ec = load_sub(rq, &st);
+	enum og_ec ec = load_sub(rq, &st, false);
 	return ec ? ec : reply_sub(rq, &st);
 }
 
 enum og_ec api_subscriptions_confirm(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
-	enum og_ec ec = load_sub(rq, &st);
+	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct param_spec spec[] = { PARAM_END };
@@ -432,7 +437,7 @@ static bool in_period(const struct sub_state *st)
 enum og_ec api_subscriptions_update(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
-	enum og_ec ec = load_sub(rq, &st);
+	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct og_subscription *s = &st.sub;
@@ -582,7 +587,7 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 enum og_ec api_subscriptions_cancel(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
-	enum og_ec ec = load_sub(rq, &st);
+	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct og_subscription *s = &st.sub;
@@ -637,7 +642,7 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 enum og_ec api_subscriptions_pause(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
-	enum og_ec ec = load_sub(rq, &st);
+	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct param_spec spec[] = { PARAM_END };
@@ -658,7 +663,7 @@ enum og_ec api_subscriptions_pause(struct og_req *rq)
 enum og_ec api_subscriptions_resume(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
-	enum og_ec ec = load_sub(rq, &st);
+	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct og_subscription *s = &st.sub;

@@ -89,7 +89,7 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	}
 	rc = store_idem_insert(rq->db, rq->actor.api_key_id, key, hash, status, stored, rq->now);
 	if (rc == DB_CONSTRAINT) /* the same key committed by a concurrent request (PostgreSQL pool) */
-		return og_err(&rq->err, OG_EC_STATE_CONFLICT, "Idempotency-Key",
+		return og_err(&rq->err, OG_EC_IDEMPOTENCY_IN_PROGRESS, "Idempotency-Key",
 		              "A request with this Idempotency-Key is being processed; retry it shortly.");
 	if (rc != DB_OK)
 		return db_fail(rq, rc);

@@ -18,12 +18,17 @@ enum route_kind {
 	ROUTE_RAW,    /* runs inline with no database transaction (healthz, metrics) */
 };
 
+enum route_flags {
+	ROUTE_NO_PARAMS = 1u << 0, /* takes no parameters: any in the query or body is refused (400) */
+};
+
 struct route {
 	const char *method;   /* "GET", "POST", "DELETE" */
 	const char *pattern;  /* "/v1/customers/{id}" */
 	api_handler_fn fn;
 	enum route_auth auth;
 	enum route_kind kind;
+	unsigned flags;       /* enum route_flags */
 };
 
 extern const struct route routes[]; /* ends with { NULL } */

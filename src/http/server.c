@@ -351,7 +351,9 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 		json_decref(body);
 		if (text)
 			evbuffer_add_reference(buf, text, strlen(text), free_cb, NULL);
-		if (status == 409)
+		if (ec == OG_EC_IDEMPOTENCY_IN_PROGRESS)
+			evhttp_add_header(headers, "Stripe-Should-Retry", "true");
+		else if (status == 409)
 			evhttp_add_header(headers, "Stripe-Should-Retry", "false");
 		else if (status >= 500)
 			evhttp_add_header(headers, "Stripe-Should-Retry", "true");
@@ -631,6 +633,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	if ((ec = read_body(cx)))
 		goto answer;
+	if (cx->route->flags & ROUTE_NO_PARAMS) {
+		static const struct param_spec none[] = { PARAM_END };
+		if ((ec = params_parse(rq, rq->query, none, NULL)) || (ec = params_parse(rq, rq->body, none, NULL)))
+			goto answer;
+	}
 
 	switch (cx->route->kind) {
 	case ROUTE_RAW:

@@ -79,3 +79,9 @@ enum db_rc store_api_key_list(struct db_conn *db, struct og_arena *a, const stru
 	static const char asc[] = "SELECT " KEY_COLS " FROM api_keys WHERE id > $1 ORDER BY id ASC LIMIT $2";
 	return store__list(db, a, desc, asc, NULL, 0, page, sizeof(struct og_api_key), read_key, out);
 }
+
+enum db_rc store_api_key_lock_active(struct db_conn *db)
+{
+	static const char sql[] = "UPDATE api_keys SET revoked_at = revoked_at WHERE revoked_at IS NULL";
+	return db_exec(db, sql, NULL, 0, NULL);
+}

@@ -63,6 +63,17 @@ enum db_rc store_product_delete(struct db_conn *db, int64_t id, int64_t now)
 	return db_changes(db) ? DB_ROW : DB_DONE;
 }
 
+enum db_rc store_product_lock(struct db_conn *db, int64_t id)
+{
+	/* a no-op UPDATE is the row lock both backends understand */
+	static const char sql[] = "UPDATE products SET updated = updated WHERE id = $1 AND deleted = 0";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
 enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int64_t *n)
 {
 	static const char sql[] = "SELECT COUNT(*) FROM prices WHERE product_id = $1 AND active = 1";

@@ -81,6 +81,16 @@ enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_
 	return rc;
 }
 
+enum db_rc store_subscription_lock(struct db_conn *db, int64_t id)
+{
+	static const char sql[] = "UPDATE subscriptions SET metadata = metadata WHERE id = $1";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
 enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscription *s)
 {
 	static const char sql[] =

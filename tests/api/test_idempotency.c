@@ -263,7 +263,9 @@ static void concurrent_requests_with_one_key(void **state)
 					id = at_str(out[i], "id");
 				AT_STR(out[i], "id", id);
 			} else {
-				AT_ERROR(out[i], 409, "invalid_request_error", NULL, "Idempotency-Key");
+				/* the one retryable 409: the client should simply retry */
+				AT_ERROR(out[i], 409, "idempotency_error", "idempotency_key_in_progress", "Idempotency-Key");
+				AT_HEADER(out[i], "Stripe-Should-Retry", "true");
 			}
 		}
 		if (!id)
