@@ -1,0 +1,1078 @@
+/* The billing engine (src/billing/engine.c) against a real database: a
+ * SQLite file, and a fresh PostgreSQL database when OG_TEST_PG_URL names a
+ * server (scripts/run-tests.sh starts one). Each test gets an empty,
+ * migrated database with a small catalog, seeds subscriptions directly
+ * (store functions or SQL, never the API), runs the engine at chosen
+ * "now"s and checks the rows with SQL: one invoice per subscription and
+ * period, periods on the anchor's calendar, missed periods oldest first,
+ * cancel_at_period_end, trial end, pending items taken once, paused and
+ * test-clock subscriptions left alone, dry runs writing nothing, gap-free
+ * numbers, a failing subscription skipped without stalling the rest, the
+ * fast and general paths writing the same rows, the compact event text
+ * matching render_invoice, overdue marking, the worker thread.
+ *
+ * The process-level tests (SIGKILL in the middle of `oneguard bill`, two
+ * engines at once on PostgreSQL) are in test_engine_procs.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "api/render.h"
+#include "billing/engine.h"
+#include "billing/service.h"
+#include "cli/cli.h"
+#include "core/calendar.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "lib/pg_testdb.h"
+#include "store/billing_run.h"
+#include "store/resources.h"
+#include "store/store.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* bill.c's `oneguard bill` opens its database through main.c, which test
+ * binaries do not link; the tests here never call it. */
+struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema)
+{
+	(void)cfg;
+	(void)check_schema;
+	return NULL;
+}
+
+struct fixture {
+	enum db_backend backend;
+	char dir[128];     /* SQLite: a temp folder */
+	char pg_base[512]; /* PostgreSQL: OG_TEST_PG_URL */
+	char pg_name[64];
+	char url[1000]; /* this test's database */
+	int n;
+	struct db_conn *db;
+};
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+static int sqlite_group_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->backend = DB_SQLITE;
+	snprintf(f->dir, sizeof f->dir, "/tmp/og-test-engine-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int pg_group_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->backend = DB_POSTGRES;
+	snprintf(f->pg_base, sizeof f->pg_base, "%s", getenv("OG_TEST_PG_URL"));
+	if (pg_testdb_create(f->pg_base, "og_test_engine", f->pg_name, sizeof f->pg_name, f->url, sizeof f->url) != 0) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static void remove_sqlite_files(const char *path)
+{
+	char name[1200];
+	unlink(path);
+	snprintf(name, sizeof name, "%s-wal", path);
+	unlink(name);
+	snprintf(name, sizeof name, "%s-shm", path);
+	unlink(name);
+}
+
+static int group_teardown(void **state)
+{
+	struct fixture *f = *state;
+	if (f->backend == DB_SQLITE)
+		rmdir(f->dir);
+	else
+		pg_testdb_drop(f->pg_base, f->pg_name);
+	free(f);
+	return 0;
+}
+
+static const char catalog_sql[] =
+    "INSERT INTO products (name, created, updated) VALUES ('Gold', 1, 1);"
+    "INSERT INTO products (name, created, updated) VALUES ('Silver \"S\" \\ plan', 1, 1);"
+    "INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created) "
+    "VALUES (1, 'gold-monthly', 3000, 'usd', 'month', 1, 1);"
+    "INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created) "
+    "VALUES (2, NULL, 1000, 'usd', 'month', 1, 1);"
+    "INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created) "
+    "VALUES (1, 'gold-yearly', 30000, 'usd', 'year', 1, 1);"
+    "INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created) "
+    "VALUES (1, 'gold-daily', 100, 'usd', 'day', 1, 1);"
+    "INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created) "
+    "VALUES (1, 'gold-eur', 2500, 'eur', 'month', 1, 1);";
+enum { PRICE_GOLD = 1, PRICE_SILVER = 2, PRICE_YEARLY = 3, PRICE_DAILY = 4, PRICE_EUR = 5 };
+
+static int test_setup(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+	f->n++;
+	if (f->backend == DB_SQLITE) {
+		snprintf(f->url, sizeof f->url, "sqlite:%s/t%d.db", f->dir, f->n);
+	} else {
+		struct db_conn *c = db_open(f->url, err, sizeof err);
+		if (!c)
+			return -1;
+		enum db_rc rc = db_exec_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+		db_close(c);
+		if (rc != DB_OK)
+			return -1;
+	}
+	f->db = db_open(f->url, err, sizeof err);
+	if (!f->db) {
+		fprintf(stderr, "db_open %s: %s\n", f->url, err);
+		return -1;
+	}
+	int applied = 0;
+	if (store_migrate(f->db, &applied, err, sizeof err) != DB_OK) {
+		fprintf(stderr, "migrate: %s\n", err);
+		return -1;
+	}
+	return db_exec_script(f->db, catalog_sql) == DB_OK ? 0 : -1;
+}
+
+static int test_teardown(void **state)
+{
+	struct fixture *f = *state;
+	db_close(f->db);
+	f->db = NULL;
+	if (f->backend == DB_SQLITE)
+		remove_sqlite_files(f->url + strlen("sqlite:"));
+	return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int64_t T(int y, int mo, int d)
+{
+	return cal_from_civil(y, mo, d, 0, 0, 0);
+}
+
+static int64_t count(struct db_conn *db, const char *sql)
+{
+	int64_t n = -1;
+	enum db_rc rc = db_query_int(db, sql, NULL, 0, &n);
+	if (rc != DB_OK)
+		fail_msg("%s: %d %s", sql, rc, db_errmsg(db));
+	return n;
+}
+
+static int64_t count1(struct db_conn *db, const char *sql, int64_t p1)
+{
+	int64_t n = -1;
+	struct db_param params[] = {DB_INT(p1)};
+	enum db_rc rc = db_query_int(db, sql, params, 1, &n);
+	if (rc != DB_OK)
+		fail_msg("%s: %d %s", sql, rc, db_errmsg(db));
+	return n;
+}
+
+static int64_t new_customer(struct db_conn *db, int64_t clock_id)
+{
+	struct og_customer c = {.email = "c@example.com", .metadata = "{}", .created = 1};
+	assert_int_equal(store_customer_insert(db, &c), DB_ROW);
+	if (clock_id)
+		assert_int_equal(store_customer_set_test_clock(db, c.id, clock_id), DB_ROW);
+	return c.id;
+}
+
+struct item_spec {
+	int64_t price_id, unit_amount, quantity;
+};
+
+struct sub_spec {
+	const char *status;   /* default active */
+	const char *interval; /* default month */
+	int64_t interval_count;
+	const char *currency; /* default usd */
+	int64_t anchor, cps, cpe;
+	int64_t nba; /* 0: cpe */
+	int64_t trial_start, trial_end;
+	bool cancel_at_period_end, send_invoice;
+	int64_t days_until_due;
+	int64_t clock_id;
+	int64_t customer_id; /* 0: a new customer */
+	int n_items;         /* 0: one Gold item */
+	struct item_spec items[3];
+};
+
+static int64_t add_sub(struct db_conn *db, struct sub_spec sp)
+{
+	struct og_subscription s = {
+	    .customer_id = sp.customer_id ? sp.customer_id : new_customer(db, sp.clock_id),
+	    .test_clock_id = sp.clock_id,
+	    .status = sp.status ? sp.status : "active",
+	    .currency = sp.currency ? sp.currency : "usd",
+	    .interval = sp.interval ? sp.interval : "month",
+	    .interval_count = sp.interval_count ? sp.interval_count : 1,
+	    .collection_method = sp.send_invoice ? "send_invoice" : "charge_automatically",
+	    .has_days_until_due = sp.send_invoice,
+	    .days_until_due = sp.days_until_due,
+	    .billing_cycle_anchor = sp.anchor,
+	    .current_period_start = sp.cps,
+	    .current_period_end = sp.cpe,
+	    .next_billing_at = sp.nba ? sp.nba : sp.cpe,
+	    .trial_start = sp.trial_start,
+	    .trial_end = sp.trial_end,
+	    .cancel_at_period_end = sp.cancel_at_period_end,
+	    .start_date = sp.cps,
+	    .metadata = "{}",
+	    .created = sp.cps,
+	};
+	assert_int_equal(store_subscription_insert(db, &s), DB_ROW);
+	if (sp.n_items == 0) {
+		sp.n_items = 1;
+		sp.items[0] = (struct item_spec){PRICE_GOLD, 3000, 1};
+	}
+	for (int i = 0; i < sp.n_items; i++) {
+		struct og_sub_item it = {.subscription_id = s.id,
+		                         .price_id = sp.items[i].price_id,
+		                         .unit_amount = sp.items[i].unit_amount,
+		                         .quantity = sp.items[i].quantity,
+		                         .metadata = "{}",
+		                         .created = sp.cps};
+		assert_int_equal(store_sub_item_insert(db, &it), DB_ROW);
+	}
+	return s.id;
+}
+
+static int64_t add_pending_item(struct db_conn *db, int64_t customer_id, int64_t sub_id, int64_t amount,
+                                const char *currency)
+{
+	struct og_invoice_item it = {.customer_id = customer_id,
+	                             .subscription_id = sub_id,
+	                             .description = "Remaining time on 2 × Gold",
+	                             .has_unit_amount = true,
+	                             .unit_amount = amount,
+	                             .quantity = 1,
+	                             .amount = amount,
+	                             .currency = currency,
+	                             .period_start = T(2025, 1, 15),
+	                             .period_end = T(2025, 2, 1),
+	                             .proration = true,
+	                             .metadata = "{}",
+	                             .created = T(2025, 1, 15)};
+	assert_int_equal(store_invoice_item_insert(db, &it), DB_ROW);
+	return it.id;
+}
+
+static struct engine_stats run_opts(struct db_conn *db, struct engine_opts opts)
+{
+	struct engine_stats st = {0};
+	struct og_error err = {0};
+	if (!opts.invoice_prefix)
+		opts.invoice_prefix = "INV";
+	enum og_ec ec = engine_run(db, &opts, &st, &err);
+	if (ec)
+		fail_msg("engine_run: %s: %s", og_ec_name(ec), err.message);
+	return st;
+}
+
+static struct engine_stats run_at(struct db_conn *db, int64_t now)
+{
+	return run_opts(db, (struct engine_opts){.now = now});
+}
+
+static struct og_subscription get_sub(struct db_conn *db, struct og_arena *a, int64_t id)
+{
+	struct og_subscription s;
+	assert_int_equal(store_subscription_get(db, a, id, &s), DB_ROW);
+	return s;
+}
+
+/* The invoices of a subscription, oldest id first. */
+static int invoices_of(struct db_conn *db, struct og_arena *a, int64_t sub_id, struct og_invoice *out, int max)
+{
+	struct store_invoice_filter f = {.subscription_id = sub_id};
+	struct store_page page = {.limit = 100};
+	struct store_list list;
+	assert_int_equal(store_invoice_list(db, a, &page, &f, &list), DB_OK);
+	assert_true(list.n <= max);
+	for (int i = 0; i < list.n; i++) /* the list is newest first */
+		out[i] = ((struct og_invoice *)list.rows)[list.n - 1 - i];
+	return list.n;
+}
+
+/* Every number INV-000001 .. INV-<n> exactly once over finalized invoices. */
+static void assert_numbers_gap_free(struct db_conn *db)
+{
+	int64_t n = count(db, "SELECT count(*) FROM invoices WHERE number IS NOT NULL");
+	assert_int_equal(count(db, "SELECT count(DISTINCT number) FROM invoices WHERE number IS NOT NULL"), n);
+	if (n == 0)
+		return;
+	assert_int_equal(count(db, "SELECT min(CAST(substr(number, 5) AS BIGINT)) FROM invoices"), 1);
+	assert_int_equal(count(db, "SELECT max(CAST(substr(number, 5) AS BIGINT)) FROM invoices"), n);
+	assert_int_equal(count(db, "SELECT value FROM counters WHERE name = 'invoice_number'"), n);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+/* Due subscriptions get one invoice each, finalized and numbered, with a
+ * line per item and one event; the period rolls; a second run at the same
+ * time bills nothing. */
+static void test_bills_due_once(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1), t2 = T(2025, 3, 1);
+	int64_t s1 = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t s2 = add_sub(f->db, (struct sub_spec){.anchor = t0,
+	                                              .cps = t0,
+	                                              .cpe = t1,
+	                                              .n_items = 2,
+	                                              .items = {{PRICE_GOLD, 3000, 2}, {PRICE_SILVER, 1000, 3}}});
+	int64_t later =
+	    add_sub(f->db, (struct sub_spec){.anchor = T(2025, 1, 20), .cps = T(2025, 1, 20), .cpe = T(2025, 2, 20)});
+
+	struct engine_stats st = run_at(f->db, t1 + 10);
+	assert_int_equal(st.seen, 2);
+	assert_int_equal(st.invoices, 2);
+	assert_int_equal(st.skipped, 0);
+	assert_int_equal(st.n_currencies, 1);
+	assert_string_equal(st.totals[0].currency, "usd");
+	assert_int_equal(st.totals[0].amount, 3000 + 6000 + 3000);
+
+	struct og_invoice inv[4];
+	assert_int_equal(invoices_of(f->db, a, s1, inv, 4), 1);
+	assert_string_equal(inv[0].status, "open");
+	assert_string_equal(inv[0].billing_reason, "subscription_cycle");
+	assert_int_equal(inv[0].cycle_period_start, t1);
+	assert_int_equal(inv[0].period_start, t1);
+	assert_int_equal(inv[0].period_end, t2);
+	assert_int_equal(inv[0].total, 3000);
+	assert_int_equal(inv[0].amount_remaining, 3000);
+	assert_int_equal(inv[0].created, t1 + 10);
+	assert_int_equal(inv[0].finalized_at, t1 + 10);
+	assert_int_equal(inv[0].due_date, 0);
+	assert_non_null(inv[0].number);
+	assert_int_equal(invoices_of(f->db, a, s2, inv, 4), 1);
+	assert_int_equal(inv[0].total, 9000);
+	struct store_list lines;
+	assert_int_equal(store_invoice_lines_of(f->db, a, inv[0].id, &lines), DB_OK);
+	assert_int_equal(lines.n, 2);
+	struct og_invoice_line *l = lines.rows;
+	assert_int_equal(l[0].amount, 6000);
+	assert_int_equal(l[0].quantity, 2);
+	assert_string_equal(l[0].description, "2 × Gold (at 30.00 USD / month)");
+	assert_int_equal(l[1].amount, 3000);
+	assert_string_equal(l[1].description, "3 × Silver \"S\" \\ plan (at 10.00 USD / month)");
+	assert_int_equal(l[1].period_start, t1);
+	assert_int_equal(l[1].period_end, t2);
+	assert_string_equal(l[1].line_type, "subscription");
+
+	struct og_subscription s = get_sub(f->db, a, s1);
+	assert_int_equal(s.current_period_start, t1);
+	assert_int_equal(s.current_period_end, t2);
+	assert_int_equal(s.next_billing_at, t2);
+	assert_string_equal(s.status, "active");
+	assert_int_equal(invoices_of(f->db, a, later, inv, 4), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM events WHERE type = 'invoice.finalized'"), 2);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM events"), 2);
+
+	st = run_at(f->db, t1 + 10);
+	assert_int_equal(st.seen, 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 2);
+	st = run_at(f->db, T(2025, 2, 21));
+	assert_int_equal(st.invoices, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 3);
+	assert_numbers_gap_free(f->db);
+	arena_free(a);
+}
+
+/* Periods follow the anchor's calendar, and a subscription several periods
+ * behind gets one invoice per missed period, oldest first. */
+static void test_anchor_calendar_and_missed_periods(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	/* monthly on Jan 31: Feb 28, Mar 31, Apr 30, May 31 */
+	int64_t m =
+	    add_sub(f->db, (struct sub_spec){.anchor = T(2025, 1, 31), .cps = T(2025, 1, 31), .cpe = T(2025, 2, 28)});
+	/* yearly on Feb 29 2024: Feb 28 in common years, Feb 29 in 2028 */
+	int64_t y = add_sub(f->db, (struct sub_spec){.interval = "year",
+	                                             .anchor = T(2024, 2, 29),
+	                                             .cps = T(2024, 2, 29),
+	                                             .cpe = T(2025, 2, 28),
+	                                             .items = {{PRICE_YEARLY, 30000, 1}},
+	                                             .n_items = 1});
+	struct engine_stats st = run_at(f->db, T(2025, 5, 1));
+	assert_int_equal(st.invoices, 3 + 1);
+	struct og_invoice inv[8];
+	assert_int_equal(invoices_of(f->db, a, m, inv, 8), 3);
+	int64_t want[][2] = {
+	    {T(2025, 2, 28), T(2025, 3, 31)}, {T(2025, 3, 31), T(2025, 4, 30)}, {T(2025, 4, 30), T(2025, 5, 31)}};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(inv[i].period_start, want[i][0]);
+		assert_int_equal(inv[i].period_end, want[i][1]);
+		if (i)
+			assert_true(strcmp(inv[i - 1].number, inv[i].number) < 0);
+	}
+	assert_int_equal(get_sub(f->db, a, m).current_period_end, T(2025, 5, 31));
+
+	st = run_at(f->db, T(2028, 3, 1));
+	assert_int_equal(invoices_of(f->db, a, y, inv, 8), 4);
+	int64_t ywant[] = {T(2025, 2, 28), T(2026, 2, 28), T(2027, 2, 28), T(2028, 2, 29), T(2029, 2, 28)};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(inv[i].period_start, ywant[i]);
+		assert_int_equal(inv[i].period_end, ywant[i + 1]);
+		assert_int_equal(inv[i].total, 30000);
+	}
+	/* May 31 2025 .. Feb 29 2028: 34 more months, each period starting where
+	 * the one before ended (only the first has no predecessor) */
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", m), 3 + 34);
+	assert_int_equal(count1(f->db,
+	                        "SELECT count(*) FROM invoices i WHERE i.subscription_id = $1 AND NOT EXISTS (SELECT 1 "
+	                        "FROM invoices j WHERE j.subscription_id = i.subscription_id AND j.period_end = "
+	                        "i.period_start)",
+	                        m),
+	                 1);
+	assert_int_equal(get_sub(f->db, a, m).current_period_end, T(2028, 3, 31));
+	assert_numbers_gap_free(f->db);
+	arena_free(a);
+}
+
+/* A subscription years behind is billed across several batches of the same
+ * run: every period, in order, and nothing twice. */
+static void test_many_periods_across_batches(void **state)
+{
+	struct fixture *f = *state;
+	int64_t start = T(2024, 1, 1);
+	int64_t d = add_sub(f->db, (struct sub_spec){.interval = "day",
+	                                             .anchor = start,
+	                                             .cps = start,
+	                                             .cpe = start + 86400,
+	                                             .n_items = 1,
+	                                             .items = {{PRICE_DAILY, 100, 1}}});
+	int64_t m = add_sub(f->db, (struct sub_spec){.anchor = start, .cps = start, .cpe = T(2024, 2, 1)});
+	struct engine_stats st =
+	    run_opts(f->db, (struct engine_opts){.now = start + 400 * 86400 + 5, .batch_size = 10});
+	assert_int_equal(st.skipped, 0);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", d), 400);
+	assert_int_equal(
+	    count1(f->db, "SELECT count(DISTINCT period_start) FROM invoices WHERE subscription_id = $1", d), 400);
+	assert_int_equal(count1(f->db, "SELECT min(period_start) FROM invoices WHERE subscription_id = $1", d),
+	                 start + 86400);
+	assert_int_equal(count1(f->db, "SELECT max(period_end) FROM invoices WHERE subscription_id = $1", d),
+	                 start + 401 * 86400);
+	/* numbers increase with the period (oldest first) */
+	assert_int_equal(
+	    count1(f->db,
+	           "SELECT count(*) FROM invoices a JOIN invoices b ON a.subscription_id = b.subscription_id "
+	           "AND a.period_start < b.period_start WHERE a.subscription_id = $1 AND a.number > b.number",
+	           d),
+	    0);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", m), 13);
+	assert_int_equal(st.invoices, 413);
+	assert_numbers_gap_free(f->db);
+}
+
+/* cancel_at_period_end: canceled at the period's end, no invoice when
+ * nothing is pending, a final invoice with the pending items otherwise. */
+static void test_cancel_at_period_end(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	int64_t plain =
+	    add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .cancel_at_period_end = true});
+	int64_t cus = new_customer(f->db, 0);
+	int64_t pend = add_sub(
+	    f->db,
+	    (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .cancel_at_period_end = true, .customer_id = cus});
+	int64_t item = add_pending_item(f->db, cus, pend, 1234, "usd");
+
+	struct engine_stats st = run_at(f->db, T(2025, 3, 15));
+	assert_int_equal(st.canceled, 2);
+	assert_int_equal(st.invoices, 1);
+	struct og_subscription s = get_sub(f->db, a, plain);
+	assert_string_equal(s.status, "canceled");
+	assert_int_equal(s.ended_at, t1);
+	assert_int_equal(s.canceled_at, t1);
+	assert_int_equal(s.next_billing_at, 0);
+	assert_int_equal(s.current_period_end, t1);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", plain), 0);
+	assert_int_equal(
+	    count1(f->db, "SELECT count(*) FROM events WHERE type = 'customer.subscription.deleted' AND object_id = $1",
+	           plain),
+	    1);
+	struct og_invoice inv[2];
+	assert_int_equal(invoices_of(f->db, a, pend, inv, 2), 1);
+	assert_int_equal(inv[0].total, 1234);
+	assert_int_equal(inv[0].period_start, t1);
+	assert_int_equal(inv[0].period_end, t1);
+	struct og_invoice_item ii;
+	assert_int_equal(store_invoice_item_get(f->db, a, item, &ii), DB_ROW);
+	assert_int_equal(ii.invoice_id, inv[0].id);
+	assert_string_equal(get_sub(f->db, a, pend).status, "canceled");
+	/* never billed again */
+	st = run_at(f->db, T(2026, 1, 1));
+	assert_int_equal(st.seen, 0);
+	assert_numbers_gap_free(f->db);
+	arena_free(a);
+}
+
+/* A trial that has ended becomes active and its first paid period is
+ * billed at full price from the trial's end (the anchor). */
+static void test_trial_end(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), trial_end = T(2025, 1, 15);
+	int64_t id = add_sub(f->db, (struct sub_spec){.status = "trialing",
+	                                              .anchor = trial_end,
+	                                              .cps = t0,
+	                                              .cpe = trial_end,
+	                                              .trial_start = t0,
+	                                              .trial_end = trial_end});
+	int64_t early = add_sub(f->db, (struct sub_spec){.status = "trialing",
+	                                                 .anchor = T(2025, 2, 1),
+	                                                 .cps = t0,
+	                                                 .cpe = T(2025, 2, 1),
+	                                                 .trial_start = t0,
+	                                                 .trial_end = T(2025, 2, 1)});
+	struct engine_stats st = run_at(f->db, trial_end + 60);
+	assert_int_equal(st.trials_ended, 1);
+	assert_int_equal(st.invoices, 1);
+	struct og_subscription s = get_sub(f->db, a, id);
+	assert_string_equal(s.status, "active");
+	assert_int_equal(s.current_period_start, trial_end);
+	assert_int_equal(s.current_period_end, T(2025, 2, 15));
+	struct og_invoice inv[2];
+	assert_int_equal(invoices_of(f->db, a, id, inv, 2), 1);
+	assert_int_equal(inv[0].total, 3000);
+	assert_int_equal(inv[0].period_start, trial_end);
+	assert_int_equal(
+	    count1(f->db, "SELECT count(*) FROM events WHERE type = 'customer.subscription.updated' AND object_id = $1",
+	           id),
+	    1);
+	assert_int_equal(count1(f->db,
+	                        "SELECT mrr_after FROM events WHERE type = 'customer.subscription.updated' "
+	                        "AND object_id = $1",
+	                        id),
+	                 3000);
+	assert_string_equal(get_sub(f->db, a, early).status, "trialing");
+	arena_free(a);
+}
+
+/* Pending invoice items go on the next cycle invoice once, not again. */
+static void test_pending_items_once(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	int64_t cus = new_customer(f->db, 0);
+	int64_t id = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .customer_id = cus});
+	int64_t mine = add_pending_item(f->db, cus, id, 1500, "usd");
+	int64_t loose = add_pending_item(f->db, cus, 0, -200, "usd"); /* the customer's, no subscription */
+	int64_t other_currency = add_pending_item(f->db, cus, 0, 999, "eur");
+	run_at(f->db, t1 + 1);
+	struct og_invoice inv[4];
+	assert_int_equal(invoices_of(f->db, a, id, inv, 4), 1);
+	assert_int_equal(inv[0].total, 3000 + 1500 - 200);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoice_lines WHERE invoice_id = $1", inv[0].id), 3);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoice_items WHERE invoice_id = $1", inv[0].id), 2);
+	struct og_invoice_item ii;
+	assert_int_equal(store_invoice_item_get(f->db, a, mine, &ii), DB_ROW);
+	assert_int_equal(ii.invoice_id, inv[0].id);
+	assert_int_equal(store_invoice_item_get(f->db, a, loose, &ii), DB_ROW);
+	assert_int_equal(ii.invoice_id, inv[0].id);
+	assert_int_equal(store_invoice_item_get(f->db, a, other_currency, &ii), DB_ROW);
+	assert_int_equal(ii.invoice_id, 0);
+	run_at(f->db, T(2025, 3, 1) + 1);
+	assert_int_equal(invoices_of(f->db, a, id, inv, 4), 2);
+	assert_int_equal(inv[1].total, 3000);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoice_lines WHERE invoice_id = $1", inv[1].id), 1);
+	assert_numbers_gap_free(f->db);
+	arena_free(a);
+}
+
+/* Paused, draft and canceled subscriptions are never billed, even with a
+ * stale next_billing_at; subscriptions on a test clock are left to it. */
+static void test_paused_and_clock_skipped(void **state)
+{
+	struct fixture *f = *state;
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	add_sub(f->db, (struct sub_spec){.status = "paused", .anchor = t0, .cps = t0, .cpe = t1});
+	add_sub(f->db, (struct sub_spec){.status = "draft", .anchor = t0, .cps = t0, .cpe = t1});
+	add_sub(f->db, (struct sub_spec){.status = "canceled", .anchor = t0, .cps = t0, .cpe = t1});
+	struct og_test_clock clock = {.name = "c", .frozen_time = t0, .created = t0};
+	assert_int_equal(store_test_clock_insert(f->db, &clock), DB_ROW);
+	int64_t on_clock = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .clock_id = clock.id});
+	struct engine_stats st = run_at(f->db, T(2025, 6, 1));
+	assert_int_equal(st.seen, 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 0);
+
+	/* the clock's own run, inside the caller's transaction */
+	assert_int_equal(db_begin(f->db, true), DB_OK);
+	struct engine_opts opts = {.now = T(2025, 3, 1), .clock_id = clock.id, .invoice_prefix = "INV"};
+	struct og_error err = {0};
+	st = (struct engine_stats){0};
+	assert_int_equal(engine_run_in_txn(f->db, &opts, &st, &err), OG_EC_NONE);
+	assert_int_equal(db_commit(f->db), DB_OK);
+	assert_int_equal(st.invoices, 2);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", on_clock), 2);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 2);
+	/* engine_run refuses an open transaction, engine_run_in_txn needs one */
+	assert_int_not_equal(engine_run_in_txn(f->db, &opts, &st, &err), OG_EC_NONE);
+	assert_int_equal(db_begin(f->db, true), DB_OK);
+	opts.clock_id = 0;
+	assert_int_not_equal(engine_run(f->db, &opts, &st, &err), OG_EC_NONE);
+	assert_int_equal(db_rollback(f->db), DB_OK);
+}
+
+/* A dry run computes and counts everything and writes nothing. */
+static void test_dry_run(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	for (int i = 0; i < 5; i++)
+		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t c = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .cancel_at_period_end = true});
+	struct engine_stats st =
+	    run_opts(f->db, (struct engine_opts){.now = T(2025, 3, 5), .dry_run = true, .batch_size = 2});
+	assert_int_equal(st.seen, 6);
+	assert_int_equal(st.invoices, 10);
+	assert_int_equal(st.canceled, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoice_lines"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM events"), 0);
+	assert_int_equal(count(f->db, "SELECT value FROM counters WHERE name = 'invoice_number'"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM subscriptions WHERE next_billing_at = 1738368000"), 6);
+	assert_string_equal(get_sub(f->db, a, c).status, "active");
+	arena_free(a);
+}
+
+/* One subscription that cannot be billed (here: an interval the calendar
+ * does not know) is skipped and reported; the rest of its batch is billed,
+ * numbers stay gap-free, and the next run skips it again. */
+static void test_failing_subscription_skipped(void **state)
+{
+	struct fixture *f = *state;
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	for (int i = 0; i < 4; i++)
+		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t bad = add_sub(f->db, (struct sub_spec){.interval = "fortnight", .anchor = t0, .cps = t0, .cpe = t1});
+	for (int i = 0; i < 4; i++)
+		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t cus = new_customer(f->db, 0); /* the general path in the same batch */
+	int64_t gen = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .customer_id = cus});
+	add_pending_item(f->db, cus, gen, 100, "usd");
+
+	struct engine_stats st = run_at(f->db, t1 + 1);
+	assert_int_equal(st.seen, 10);
+	assert_int_equal(st.skipped, 1);
+	assert_int_equal(st.n_skipped_ids, 1);
+	assert_int_equal(st.skipped_ids[0], bad);
+	assert_int_equal(st.invoices, 9);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 9);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", bad), 0);
+	assert_numbers_gap_free(f->db);
+	st = run_at(f->db, t1 + 2);
+	assert_int_equal(st.seen, 1);
+	assert_int_equal(st.skipped, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 9);
+}
+
+/* Invoice numbers are gap-free across fast and general subscriptions, many
+ * batches and a limit. */
+static void test_batches_limit_and_numbers(void **state)
+{
+	struct fixture *f = *state;
+	/* 250 subscriptions due over 25 days, a few with pending items */
+	static const char seed[] =
+	    "INSERT INTO customers (email, created) SELECT 'bulk', 1 FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM n WHERE i < 250) SELECT i FROM n) x;"
+	    "INSERT INTO subscriptions (customer_id, status, currency, recurring_interval, interval_count, "
+	    "collection_method, billing_cycle_anchor, current_period_start, current_period_end, next_billing_at, "
+	    "start_date, created) SELECT id, 'active', 'usd', 'month', 1, 'charge_automatically', "
+	    "1735689600 + (id % 25) * 86400, 1735689600 + (id % 25) * 86400, 1738368000 + (id % 25) * 86400, "
+	    "1738368000 + (id % 25) * 86400, 1735689600, 1735689600 FROM customers WHERE email = 'bulk';"
+	    "INSERT INTO subscription_items (subscription_id, price_id, unit_amount, quantity, created) "
+	    "SELECT id, 1, 3000, 1 + id % 3, 1 FROM subscriptions;";
+	assert_int_equal(db_exec_script(f->db, seed), DB_OK);
+	for (int64_t s = 7; s <= 250; s += 31)
+		add_pending_item(f->db, s, s, 10 * s, "usd");
+	struct engine_opts opts = {.now = T(2025, 2, 10), .limit = 7, .batch_size = 3};
+	struct engine_stats st = run_opts(f->db, opts);
+	assert_int_equal(st.seen, 7);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 7);
+	st = run_opts(f->db, (struct engine_opts){.now = T(2025, 3, 1) - 1, .batch_size = 37});
+	assert_int_equal(st.seen, 243);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 250);
+	assert_int_equal(count(f->db, "SELECT count(DISTINCT subscription_id) FROM invoices"), 250);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoice_items WHERE invoice_id IS NULL"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM events WHERE type = 'invoice.finalized'"), 250);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoice_lines"), 250 + 8);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM subscriptions WHERE next_billing_at < 1740787200"), 0);
+	assert_numbers_gap_free(f->db);
+}
+
+static void count_progress(void *arg, const struct engine_stats *st)
+{
+	int *calls = arg;
+	(*calls)++;
+	assert_true(st->seen > 0);
+}
+
+/* Progress after each committed batch; the stop flag ends the run between
+ * batches. */
+static void test_progress_and_stop(void **state)
+{
+	struct fixture *f = *state;
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	for (int i = 0; i < 5; i++)
+		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	volatile int stop = 1;
+	struct engine_stats st = run_opts(f->db, (struct engine_opts){.now = t1, .stop = &stop});
+	assert_int_equal(st.seen, 0);
+	int calls = 0;
+	stop = 0;
+	st = run_opts(
+	    f->db, (struct engine_opts){
+	               .now = t1, .batch_size = 2, .progress = count_progress, .progress_arg = &calls, .stop = &stop});
+	assert_int_equal(st.seen, 5);
+	assert_int_equal(calls, 3);
+}
+
+/* Open send_invoice invoices past their due date are marked past_due once,
+ * with an invoice.overdue event; due dates are days_until_due after
+ * finalization. */
+static void test_overdue(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	int64_t id = add_sub(
+	    f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .send_invoice = true, .days_until_due = 10});
+	struct engine_stats st = run_at(f->db, t1);
+	assert_int_equal(st.marked_past_due, 0);
+	struct og_invoice inv[2];
+	assert_int_equal(invoices_of(f->db, a, id, inv, 2), 1);
+	assert_int_equal(inv[0].due_date, t1 + 10 * 86400);
+	assert_false(inv[0].past_due);
+	st = run_at(f->db, t1 + 10 * 86400 - 1);
+	assert_int_equal(st.marked_past_due, 0);
+	st = run_at(f->db, t1 + 10 * 86400);
+	assert_int_equal(st.marked_past_due, 1);
+	assert_int_equal(invoices_of(f->db, a, id, inv, 2), 1);
+	assert_true(inv[0].past_due);
+	assert_string_equal(inv[0].status, "open");
+	assert_int_equal(count(f->db, "SELECT count(*) FROM events WHERE type = 'invoice.overdue'"), 1);
+	st = run_at(f->db, t1 + 11 * 86400);
+	assert_int_equal(st.marked_past_due, 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM events WHERE type = 'invoice.overdue'"), 1);
+	arena_free(a);
+}
+
+/* The fast path and the general path write the same rows: two identical
+ * subscriptions, one sent down the general path by a pending item in
+ * another currency (which its invoice does not take). */
+static void test_fast_and_general_paths_agree(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 31), t1 = T(2025, 2, 28);
+	struct sub_spec sp = {.anchor = t0,
+	                      .cps = t0,
+	                      .cpe = t1,
+	                      .send_invoice = true,
+	                      .days_until_due = 7,
+	                      .n_items = 2,
+	                      .items = {{PRICE_GOLD, 3000, 2}, {PRICE_SILVER, 1000, 1}}};
+	int64_t fast = add_sub(f->db, sp);
+	sp.customer_id = new_customer(f->db, 0);
+	int64_t general = add_sub(f->db, sp);
+	add_pending_item(f->db, sp.customer_id, 0, 5, "eur");
+	sp.customer_id = 0;
+	sp.n_items = 1;
+	sp.items[0] = (struct item_spec){PRICE_GOLD, 0, 1}; /* free: paid at once, on both paths */
+	int64_t free_fast = add_sub(f->db, sp);
+	sp.customer_id = new_customer(f->db, 0);
+	int64_t free_general = add_sub(f->db, sp);
+	add_pending_item(f->db, sp.customer_id, 0, 5, "eur");
+
+	run_at(f->db, T(2025, 4, 2));
+	int64_t pairs[][2] = {{fast, general}, {free_fast, free_general}};
+	for (int p = 0; p < 2; p++) {
+		struct og_invoice x[4], y[4];
+		int n = invoices_of(f->db, a, pairs[p][0], x, 4);
+		assert_int_equal(n, 2);
+		assert_int_equal(invoices_of(f->db, a, pairs[p][1], y, 4), n);
+		for (int i = 0; i < n; i++) {
+			assert_string_equal(x[i].status, y[i].status);
+			assert_string_equal(x[i].currency, y[i].currency);
+			assert_string_equal(x[i].billing_reason, y[i].billing_reason);
+			assert_string_equal(x[i].collection_method, y[i].collection_method);
+			assert_int_equal(x[i].has_days_until_due, y[i].has_days_until_due);
+			assert_int_equal(x[i].days_until_due, y[i].days_until_due);
+			assert_int_equal(x[i].cycle_period_start, y[i].cycle_period_start);
+			assert_int_equal(x[i].period_start, y[i].period_start);
+			assert_int_equal(x[i].period_end, y[i].period_end);
+			assert_int_equal(x[i].subtotal, y[i].subtotal);
+			assert_int_equal(x[i].total, y[i].total);
+			assert_int_equal(x[i].amount_due, y[i].amount_due);
+			assert_int_equal(x[i].amount_paid, y[i].amount_paid);
+			assert_int_equal(x[i].amount_remaining, y[i].amount_remaining);
+			assert_int_equal(x[i].due_date, y[i].due_date);
+			assert_int_equal(x[i].past_due, y[i].past_due);
+			assert_null(x[i].description);
+			assert_null(y[i].description);
+			assert_string_equal(x[i].metadata, y[i].metadata);
+			assert_int_equal(x[i].created, y[i].created);
+			assert_int_equal(x[i].finalized_at, y[i].finalized_at);
+			assert_int_equal(x[i].paid_at, y[i].paid_at);
+			assert_int_equal(x[i].voided_at, y[i].voided_at);
+			struct store_list lx, ly;
+			assert_int_equal(store_invoice_lines_of(f->db, a, x[i].id, &lx), DB_OK);
+			assert_int_equal(store_invoice_lines_of(f->db, a, y[i].id, &ly), DB_OK);
+			assert_int_equal(lx.n, ly.n);
+			for (int k = 0; k < lx.n; k++) {
+				struct og_invoice_line *u = (struct og_invoice_line *)lx.rows + k;
+				struct og_invoice_line *v = (struct og_invoice_line *)ly.rows + k;
+				assert_string_equal(u->line_type, v->line_type);
+				assert_string_equal(u->description, v->description);
+				assert_int_equal(u->price_id, v->price_id);
+				assert_int_equal(u->has_unit_amount, v->has_unit_amount);
+				assert_int_equal(u->unit_amount, v->unit_amount);
+				assert_int_equal(u->quantity, v->quantity);
+				assert_int_equal(u->amount, v->amount);
+				assert_string_equal(u->currency, v->currency);
+				assert_int_equal(u->period_start, v->period_start);
+				assert_int_equal(u->period_end, v->period_end);
+				assert_int_equal(u->proration, v->proration);
+				assert_int_equal(u->invoice_item_id, v->invoice_item_id);
+			}
+			/* the events: the same text but for the ids and the number */
+			int64_t ex = 0, ey = 0;
+			assert_int_equal(count1(f->db,
+			                        "SELECT count(*) FROM events WHERE object_id = $1 AND type = "
+			                        "'invoice.finalized'",
+			                        x[i].id),
+			                 1);
+			assert_int_equal(db_query_int(f->db, "SELECT id FROM events WHERE object_id = $1",
+			                              (struct db_param[]){DB_INT(x[i].id)}, 1, &ex),
+			                 DB_OK);
+			assert_int_equal(db_query_int(f->db, "SELECT id FROM events WHERE object_id = $1",
+			                              (struct db_param[]){DB_INT(y[i].id)}, 1, &ey),
+			                 DB_OK);
+			struct og_event evx, evy;
+			assert_int_equal(store_event_get(f->db, a, ex, &evx), DB_ROW);
+			assert_int_equal(store_event_get(f->db, a, ey, &evy), DB_ROW);
+			assert_string_equal(evx.type, evy.type);
+			assert_int_equal(evx.created, evy.created);
+			json_t *jx = json_loads(evx.data, 0, NULL), *jy = json_loads(evy.data, 0, NULL);
+			assert_non_null(jx);
+			assert_non_null(jy);
+			const char *varying[] = {"id", "customer", "subscription", "number"};
+			for (int k = 0; k < 4; k++) {
+				json_object_del(json_object_get(jx, "object"), varying[k]);
+				json_object_del(json_object_get(jy, "object"), varying[k]);
+			}
+			assert_true(json_equal(jx, jy));
+			json_decref(jx);
+			json_decref(jy);
+		}
+		/* the subscriptions alike */
+		struct og_subscription sx = get_sub(f->db, a, pairs[p][0]), sy = get_sub(f->db, a, pairs[p][1]);
+		assert_int_equal(sx.current_period_start, sy.current_period_start);
+		assert_int_equal(sx.current_period_end, sy.current_period_end);
+		assert_int_equal(sx.next_billing_at, sy.next_billing_at);
+		assert_int_equal(sx.latest_invoice_id, x[1].id);
+		assert_int_equal(sy.latest_invoice_id, y[1].id);
+		assert_string_equal(sx.status, sy.status);
+	}
+	arena_free(a);
+}
+
+/* The compact event is render_invoice's members, same values, same order,
+ * written as jansson's JSON_COMPACT would. */
+static void test_event_text_matches_render(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	int64_t ids[2];
+	ids[0] = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	ids[1] = add_sub(f->db, (struct sub_spec){.anchor = t0,
+	                                          .cps = t0,
+	                                          .cpe = t1,
+	                                          .send_invoice = true,
+	                                          .days_until_due = 3,
+	                                          .n_items = 1,
+	                                          .items = {{PRICE_GOLD, 0, 1}}});
+	run_opts(f->db, (struct engine_opts){.now = t1 + 5, .invoice_prefix = "A\"B\\C"});
+	for (int s = 0; s < 2; s++) {
+		struct og_invoice inv[2];
+		assert_int_equal(invoices_of(f->db, a, ids[s], inv, 2), 1);
+		struct store_list lines;
+		assert_int_equal(store_invoice_lines_of(f->db, a, inv[0].id, &lines), DB_OK);
+		json_t *full = render_invoice(&inv[0], lines.rows, lines.n, false);
+		int64_t ev_id = 0;
+		assert_int_equal(db_query_int(f->db, "SELECT id FROM events WHERE object_id = $1",
+		                              (struct db_param[]){DB_INT(inv[0].id)}, 1, &ev_id),
+		                 DB_OK);
+		struct og_event ev;
+		assert_int_equal(store_event_get(f->db, a, ev_id, &ev), DB_ROW);
+		json_t *data = json_loads(ev.data, JSON_DECODE_ANY, NULL);
+		assert_non_null(data);
+		json_t *obj = json_object_get(data, "object");
+		assert_true(json_object_size(obj) >= 18);
+		json_t *rebuilt = json_object();
+		const char *key;
+		json_t *value;
+		json_object_foreach(obj, key, value)
+		{
+			json_t *want = json_object_get(full, key);
+			if (!want || !json_equal(want, value))
+				fail_msg("event member %s differs from render_invoice", key);
+			json_object_set(rebuilt, key, want);
+		}
+		json_t *wrapped = json_object();
+		json_object_set_new(wrapped, "object", rebuilt);
+		char *text = json_dumps(wrapped, JSON_COMPACT);
+		assert_string_equal(text, ev.data);
+		free(text);
+		json_decref(wrapped);
+		json_decref(data);
+		json_decref(full);
+	}
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices WHERE substr(number, 1, 6) = 'A\"B\\C-'"), 2);
+	arena_free(a);
+}
+
+/* Claimed rows read back exactly as store_subscription_get reads them. */
+static void test_claim_reads_whole_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	int64_t id = add_sub(
+	    f->db, (struct sub_spec){.anchor = t0,
+	                             .cps = t0,
+	                             .cpe = t1,
+	                             .send_invoice = true,
+	                             .days_until_due = 9,
+	                             .trial_start = 5,
+	                             .trial_end = 6,
+	                             .n_items = 3,
+	                             .items = {{PRICE_SILVER, 1000, 4}, {PRICE_GOLD, 3000, 1}, {PRICE_YEARLY, 7, 2}}});
+	assert_int_equal(db_begin(f->db, true), DB_OK);
+	struct store_due_batch b;
+	assert_int_equal(store_billing_claim(f->db, a, 0, t1, 0, 0, 10, BILLING_MAX_ITEMS, &b), DB_OK);
+	assert_int_equal(b.n, 1);
+	struct og_subscription s = get_sub(f->db, a, id);
+	assert_memory_equal(&s.id, &b.subs[0].sub.id, offsetof(struct og_subscription, status));
+	assert_string_equal(s.status, b.subs[0].sub.status);
+	assert_string_equal(s.currency, b.subs[0].sub.currency);
+	assert_string_equal(s.interval, b.subs[0].sub.interval);
+	assert_string_equal(s.collection_method, b.subs[0].sub.collection_method);
+	assert_string_equal(s.metadata, b.subs[0].sub.metadata);
+	assert_int_equal(s.days_until_due, b.subs[0].sub.days_until_due);
+	assert_int_equal(s.has_days_until_due, b.subs[0].sub.has_days_until_due);
+	assert_int_equal(s.trial_end, b.subs[0].sub.trial_end);
+	assert_int_equal(s.created, b.subs[0].sub.created);
+	struct og_sub_item *items;
+	int n;
+	assert_int_equal(store_sub_items_of(f->db, a, id, BILLING_MAX_ITEMS, &items, &n), DB_OK);
+	assert_int_equal(b.subs[0].n_items, n);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(items[i].id, b.subs[0].items[i].id);
+		assert_int_equal(items[i].price_id, b.subs[0].items[i].price_id);
+		assert_int_equal(items[i].quantity, b.subs[0].items[i].quantity);
+		assert_int_equal(items[i].unit_amount, b.subs[0].items[i].unit_amount);
+		assert_true(items[i].price_nickname == b.subs[0].items[i].price_nickname ||
+		            !strcmp(items[i].price_nickname, b.subs[0].items[i].price_nickname));
+		assert_string_equal(items[i].product_name, b.subs[0].items[i].product_name);
+	}
+	assert_false(b.subs[0].has_pending);
+	/* the cursor excludes what it has passed */
+	assert_int_equal(store_billing_claim(f->db, a, 0, t1, t1, id, 10, BILLING_MAX_ITEMS, &b), DB_OK);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(db_rollback(f->db), DB_OK);
+	arena_free(a);
+}
+
+/* The in-server worker bills at start, wakes on request, stops cleanly. */
+static void test_worker(void **state)
+{
+	struct fixture *f = *state;
+	if (f->backend != DB_SQLITE)
+		skip(); /* the worker's code does not depend on the backend */
+	int64_t now = clock_now();
+	int64_t t0 = now - 40 * 86400;
+	add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = now - 86400});
+	struct og_config cfg;
+	config_defaults(&cfg);
+	snprintf(cfg.db_url, sizeof cfg.db_url, "%s", f->url);
+	cfg.billing_interval = 3600;
+	struct cli_worker *w = cli_worker_start(&cfg, NULL);
+	assert_non_null(w);
+	int64_t n = 0;
+	for (int i = 0; i < 500 && n < 1; i++) {
+		usleep(10000);
+		n = count(f->db, "SELECT count(*) FROM invoices");
+	}
+	assert_int_equal(n, 1);
+	add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = now - 3600});
+	engine_worker_wake();
+	for (int i = 0; i < 500 && n < 2; i++) {
+		usleep(10000);
+		n = count(f->db, "SELECT count(*) FROM invoices");
+	}
+	assert_int_equal(n, 2);
+	cli_worker_stop(w);
+	engine_worker_wake(); /* no worker: a no-op */
+	cfg.billing_interval = 0;
+	assert_null(cli_worker_start(&cfg, NULL));
+	cli_worker_stop(NULL);
+}
+
+#define ENGINE_TESTS(setup, teardown)                                                                                  \
+	cmocka_unit_test_setup_teardown(test_bills_due_once, setup, teardown),                                         \
+	    cmocka_unit_test_setup_teardown(test_anchor_calendar_and_missed_periods, setup, teardown),                 \
+	    cmocka_unit_test_setup_teardown(test_many_periods_across_batches, setup, teardown),                        \
+	    cmocka_unit_test_setup_teardown(test_cancel_at_period_end, setup, teardown),                               \
+	    cmocka_unit_test_setup_teardown(test_trial_end, setup, teardown),                                          \
+	    cmocka_unit_test_setup_teardown(test_pending_items_once, setup, teardown),                                 \
+	    cmocka_unit_test_setup_teardown(test_paused_and_clock_skipped, setup, teardown),                           \
+	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),                                            \
+	    cmocka_unit_test_setup_teardown(test_failing_subscription_skipped, setup, teardown),                       \
+	    cmocka_unit_test_setup_teardown(test_batches_limit_and_numbers, setup, teardown),                          \
+	    cmocka_unit_test_setup_teardown(test_progress_and_stop, setup, teardown),                                  \
+	    cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),                                            \
+	    cmocka_unit_test_setup_teardown(test_fast_and_general_paths_agree, setup, teardown),                       \
+	    cmocka_unit_test_setup_teardown(test_event_text_matches_render, setup, teardown),                          \
+	    cmocka_unit_test_setup_teardown(test_claim_reads_whole_rows, setup, teardown),                             \
+	    cmocka_unit_test_setup_teardown(test_worker, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {ENGINE_TESTS(test_setup, test_teardown)};
+	int failed = cmocka_run_group_tests_name("billing_engine_sqlite", tests, sqlite_group_setup, group_teardown);
+	const char *pg = getenv("OG_TEST_PG_URL");
+	if (pg && *pg)
+		failed += cmocka_run_group_tests_name("billing_engine_postgres", tests, pg_group_setup, group_teardown);
+	else
+		printf("NOTE: OG_TEST_PG_URL is not set: the PostgreSQL half of test_engine was NOT run "
+		       "(scripts/run-tests.sh starts a server and sets it).\n");
+	return failed ? 1 : 0;
+}
