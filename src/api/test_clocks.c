@@ -55,13 +55,13 @@ enum og_ec api_test_clocks_create(struct og_req *rq)
 	enum og_ec ec = check_enabled(rq);
 	if (ec)
 		return ec;
-	struct og_test_clock c = { .status = "ready", .created = rq->now };
+	struct og_test_clock c = {.status = "ready", .created = rq->now};
 	json_t *metadata = NULL;
 	struct param_spec spec[] = {
-		PARAM_TIMESTAMP("frozen_time", &c.frozen_time, NULL, P_REQUIRED),
-		PARAM_STRING("name", &c.name, NULL, TEST_CLOCK_NAME_MAX, P_NULLABLE),
-		PARAM_METADATA("metadata", &metadata, NULL),
-		PARAM_END,
+	    PARAM_TIMESTAMP("frozen_time", &c.frozen_time, NULL, P_REQUIRED),
+	    PARAM_STRING("name", &c.name, NULL, TEST_CLOCK_NAME_MAX, P_NULLABLE),
+	    PARAM_METADATA("metadata", &metadata, NULL),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -96,8 +96,8 @@ enum og_ec api_test_clocks_list(struct og_req *rq)
 	enum og_ec ec = check_enabled(rq);
 	if (ec)
 		return ec;
-	struct og_page page = { 0 };
-	struct param_spec spec[] = { PARAMS_PAGE(&page, ID_TEST_CLOCK), PARAM_END };
+	struct og_page page = {0};
+	struct param_spec spec[] = {PARAMS_PAGE(&page, ID_TEST_CLOCK), PARAM_END};
 	if ((ec = params_parse(rq, rq->query, spec, NULL)))
 		return ec;
 	struct store_page sp;
@@ -141,8 +141,8 @@ enum og_ec api_test_clocks_advance(struct og_req *rq)
 		return ec;
 	int64_t frozen_time = 0;
 	struct param_spec spec[] = {
-		PARAM_TIMESTAMP("frozen_time", &frozen_time, NULL, P_REQUIRED),
-		PARAM_END,
+	    PARAM_TIMESTAMP("frozen_time", &frozen_time, NULL, P_REQUIRED),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -154,11 +154,11 @@ enum og_ec api_test_clocks_advance(struct og_req *rq)
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "test_clock", NULL);
 	struct engine_opts opts = {
-		.now = frozen_time,
-		.clock_id = c.id,
-		.invoice_prefix = rq->cfg->invoice_prefix[0] ? rq->cfg->invoice_prefix : "INV",
+	    .now = frozen_time,
+	    .clock_id = c.id,
+	    .invoice_prefix = rq->cfg->invoice_prefix[0] ? rq->cfg->invoice_prefix : "INV",
 	};
-	struct engine_stats stats = { 0 };
+	struct engine_stats stats = {0};
 	if ((ec = engine_run_in_txn(rq->db, &opts, &stats, &rq->err)))
 		return ec;
 	if (stats.skipped > 0) /* the whole advance rolls back: the clock never stands past unbilled periods */
