@@ -818,8 +818,10 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 		int64_t index;
 		int64_t pstart;
 		cal_period_at(s->billing_cycle_anchor, iv, count, start, &pstart, &end, &index);
-		if (s->cancel_at_period_end)
+		if (s->cancel_at_period_end) { /* the engine's final invoice: pending items only, no new period */
 			item_lines = false;
+			end = start;
+		}
 	}
 	struct store_list pending;
 	if ((rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending)) != DB_OK)
