@@ -815,6 +815,50 @@ static void future_anchor_on_the_31st(void **state)
 	expect_invoice_events(w, 5 + 6 + 5 + 5);
 }
 
+/* Cancel at the period end with pending prorations: the final invoice
+ * takes them and bills no new period ([end, end)); and a cancel at the
+ * period end that is taken back. */
+static void cancel_at_period_end_with_prorations(void **state)
+{
+	(void)state;
+	struct world *w = world_new("2027-01-31T00:00:00Z");
+	const char *prod = bh_product("Leaving");
+	const char *basic = bh_price(prod, 3000, "month", NULL);
+	const char *pro = bh_price(prod, 6000, "month", NULL);
+	const char *cus = bh_customer(w->clock);
+	sub_create(w, "X", cus, at_fmt("\"items\":[{\"price\":\"%s\"}],\"confirm\":true", basic));
+	EXPECT_INV(w, "X", "subscription_create", "2027-01-31T00:00:00Z", "2027-02-28T00:00:00Z", 3000, 3000);
+	sub_create(w, "Y", cus, at_fmt("\"items\":[{\"price\":\"%s\"}],\"confirm\":true", basic));
+	EXPECT_INV(w, "Y", "subscription_create", "2027-01-31T00:00:00Z", "2027-02-28T00:00:00Z", 3000, 3000);
+
+	/* [Jan 31, Feb 28) is 28 days, 18 left on Feb 10:
+	 * credit -round(3000 * 18/28) = -round(1928.57) = -1929, charge round(6000 * 18/28) = round(3857.14) = 3857 */
+	at_step("X: upgraded on Feb 10, then set to cancel at the period end");
+	step(w, "2027-02-10T00:00:00Z");
+	sub_post(w, "X", NULL,
+	         at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}],\"proration_behavior\":\"create_prorations\"}",
+	                item_of(w, "X"), pro));
+	sub_post(w, "X", NULL, "{\"cancel_at_period_end\":true}");
+	at_step("Y: set to cancel at the period end, then taken back");
+	sub_post(w, "Y", NULL, "{\"cancel_at_period_end\":true}");
+	struct at_resp *r = sub_post(w, "Y", NULL, "{\"cancel_at_period_end\":false}");
+	AT_BOOL(r, "cancel_at_period_end", false);
+	AT_NULL(r, "cancel_at");
+	EXPECT_NONE(w);
+
+	step(w, "2027-02-28T00:00:00Z");
+	EXPECT_INV(w, "X", "subscription_cycle", "2027-02-28T00:00:00Z", "2027-02-28T00:00:00Z", 1928, -1929, 3857);
+	EXPECT_INV(w, "Y", "subscription_cycle", "2027-02-28T00:00:00Z", "2027-03-31T00:00:00Z", 3000, 3000);
+	r = at_get("/v1/subscriptions/%s", sub_id(w, "X"));
+	AT_STR(r, "status", "canceled");
+	BH_TIME(r, "ended_at", "2027-02-28T00:00:00Z");
+	step(w, "2027-03-31T00:00:00Z");
+	EXPECT_INV(w, "Y", "subscription_cycle", "2027-03-31T00:00:00Z", "2027-04-30T00:00:00Z", 3000, 3000);
+	EXPECT_EVENTS(w, "X", "customer.subscription.deleted", 1);
+	EXPECT_EVENTS(w, "Y", "customer.subscription.deleted", 0);
+	expect_invoice_events(w, 2 + 3);
+}
+
 /* Pause (no invoices while paused) and resume, both ways: from the resume
  * time (a new anchor, billed at once) and keeping the anchor (nothing billed
  * for the rest of the period). */
@@ -1109,6 +1153,7 @@ int main(void)
 	    cmocka_unit_test(trials_then_month_end),
 	    cmocka_unit_test(upgrades_with_prorations),
 	    cmocka_unit_test(future_anchor_on_the_31st),
+	    cmocka_unit_test(cancel_at_period_end_with_prorations),
 	    cmocka_unit_test(pause_and_resume),
 	    cmocka_unit_test(every_transition_and_every_refusal),
 	    cmocka_unit_test(every_invoice_numbered_without_gaps),
