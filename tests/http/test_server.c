@@ -220,21 +220,21 @@ static enum og_ec params_handler(struct og_req *rq)
 }
 
 const struct route routes[] = {
-    {"GET", "/healthz", api_health_get, AUTH_PUBLIC, ROUTE_RAW},
-    {"GET", "/metrics", api_metrics_get, AUTH_PUBLIC, ROUTE_RAW},
-    {"GET", "/echo", echo, AUTH_PUBLIC, ROUTE_READ},
-    {"GET", "/echo/{a}/x/{b}", echo, AUTH_PUBLIC, ROUTE_READ},
-    {"POST", "/echo", echo, AUTH_PUBLIC, ROUTE_WRITE},
-    {"POST", "/raw", echo, AUTH_PUBLIC, ROUTE_RAW},
-    {"GET", "/private", echo, AUTH_SECRET_KEY, ROUTE_READ},
-    {"POST", "/private", echo, AUTH_SECRET_KEY, ROUTE_WRITE},
-    {"POST", "/things", created, AUTH_PUBLIC, ROUTE_WRITE},
-    {"POST", "/conflict", conflict, AUTH_PUBLIC, ROUTE_WRITE},
-    {"GET", "/unfilled", unfilled, AUTH_PUBLIC, ROUTE_READ},
-    {"GET", "/silent", silent, AUTH_PUBLIC, ROUTE_RAW},
-    {"GET", "/long", long_message, AUTH_PUBLIC, ROUTE_RAW},
-    {"GET", "/params", params_handler, AUTH_PUBLIC, ROUTE_READ},
-    {NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW},
+    {"GET", "/healthz", api_health_get, AUTH_PUBLIC, ROUTE_RAW, 0},
+    {"GET", "/metrics", api_metrics_get, AUTH_PUBLIC, ROUTE_RAW, 0},
+    {"GET", "/echo", echo, AUTH_PUBLIC, ROUTE_READ, 0},
+    {"GET", "/echo/{a}/x/{b}", echo, AUTH_PUBLIC, ROUTE_READ, 0},
+    {"POST", "/echo", echo, AUTH_PUBLIC, ROUTE_WRITE, 0},
+    {"POST", "/raw", echo, AUTH_PUBLIC, ROUTE_RAW, 0},
+    {"GET", "/private", echo, AUTH_SECRET_KEY, ROUTE_READ, 0},
+    {"POST", "/private", echo, AUTH_SECRET_KEY, ROUTE_WRITE, 0},
+    {"POST", "/things", created, AUTH_PUBLIC, ROUTE_WRITE, 0},
+    {"POST", "/conflict", conflict, AUTH_PUBLIC, ROUTE_WRITE, 0},
+    {"GET", "/unfilled", unfilled, AUTH_PUBLIC, ROUTE_READ, 0},
+    {"GET", "/silent", silent, AUTH_PUBLIC, ROUTE_RAW, 0},
+    {"GET", "/long", long_message, AUTH_PUBLIC, ROUTE_RAW, 0},
+    {"GET", "/params", params_handler, AUTH_PUBLIC, ROUTE_READ, 0},
+    {NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW, 0},
 };
 
 /* ---- the server under test ------------------------------------------------ */
