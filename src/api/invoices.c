@@ -517,7 +517,9 @@ enum og_ec api_invoices_finalize(struct og_req *rq)
 static enum og_ec reactivate_subscription(struct og_req *rq, struct inv_state *st)
 {
 	struct og_subscription sub;
-	enum db_rc rc = store_subscription_get(rq->db, rq->arena, st->inv.subscription_id, &sub);
+	enum db_rc rc = store_subscription_lock(rq->db, st->inv.subscription_id);
+	if (rc == DB_ROW)
+		rc = store_subscription_get(rq->db, rq->arena, st->inv.subscription_id, &sub);
 	if (rc == DB_DONE)
 		return OG_EC_NONE;
 	if (rc != DB_ROW)

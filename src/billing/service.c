@@ -200,6 +200,10 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 		rc = store_invoice_items_pending(bc->db, bc->arena, sub->customer_id, sub->id, sub->currency, &pending);
 		if (rc != DB_OK)
 			return billing_db_error(bc, rc, "pending invoice items");
+		/* an invoice has at most BILLING_MAX_LINES lines: the newest items wait for the next one */
+		int room = BILLING_MAX_LINES - (spec->item_lines ? n_items : 0);
+		if (pending.n > room)
+			pending.n = room;
 	}
 	int n_lines = (spec->item_lines ? n_items : 0) + pending.n;
 	struct og_invoice_line *lines = arena_alloc(bc->arena, sizeof *lines * (size_t)(n_lines + 1));

@@ -27,6 +27,7 @@ struct billing_ctx {
 };
 
 #define BILLING_MAX_ITEMS 20
+#define BILLING_MAX_LINES 1000 /* lines on one invoice */
 
 struct billing_invoice_spec {
 	int64_t period_start, period_end;
