@@ -370,6 +370,51 @@ static void advance_bills_before_it_returns(void **state)
 	BH_TIME(r, "data[0].created", "2027-06-01T00:00:00Z");
 }
 
+/* send_invoice invoices are due days_until_due days after the clock's time,
+ * and an advance past that marks them past due; never the invoices of
+ * customers on real time or on another clock, however far the clock goes. */
+static void advance_marks_that_clocks_invoices_past_due(void **state)
+{
+	(void)state;
+	const char *price = bh_price(bh_product("Sent"), 5000, "month", NULL);
+	const char *clock = bh_clock("2027-01-31T00:00:00Z");
+	const char *other_clock = bh_clock("2027-01-31T00:00:00Z");
+	const char *body = "{\"customer\":\"%s\",\"items\":[{\"price\":\"%s\"}],\"collection_method\":\"send_invoice\","
+	                   "\"days_until_due\":10,\"confirm\":true}";
+	struct at_resp *r = at_post_json("/v1/subscriptions", body, bh_customer(clock), price);
+	AT_STATUS(r, 200);
+	const char *sub = at_str(r, "id");
+	r = at_post_json("/v1/subscriptions", body, bh_customer(other_clock), price);
+	AT_STATUS(r, 200);
+	const char *other_sub = at_str(r, "id");
+	r = at_post_json("/v1/subscriptions", body, bh_customer(NULL), price);
+	AT_STATUS(r, 200);
+	const char *real_sub = at_str(r, "id");
+
+	at_step("due 10 days after the clock's time");
+	r = bh_invoices_of(sub);
+	BH_TIME(r, "data[0].due_date", "2027-02-10T00:00:00Z");
+	AT_BOOL(r, "data[0].past_due", false);
+	const char *inv = at_str(r, "data[0].id");
+
+	at_step("not yet past due on the due date's eve");
+	bh_advance(clock, "2027-02-09T23:59:59Z");
+	AT_BOOL(at_get("/v1/invoices/%s", inv), "past_due", false);
+
+	at_step("past due once the clock passes the due date");
+	bh_advance(clock, "2027-02-11T00:00:00Z");
+	r = at_get("/v1/invoices/%s", inv);
+	AT_BOOL(r, "past_due", true);
+	AT_STR(r, "status", "open");
+
+	at_step("a year on: the other clock's and real time's invoices are untouched");
+	bh_advance(clock, "2028-02-11T00:00:00Z");
+	AT_BOOL(bh_invoices_of(other_sub), "data[0].past_due", false);
+	r = bh_invoices_of(real_sub);
+	AT_LIST(r, "/v1/invoices", 1, false);
+	AT_BOOL(r, "data[0].past_due", false);
+}
+
 static void delete_refused_while_customers_use_it(void **state)
 {
 	(void)state;
@@ -427,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(customers_live_on_the_clock),
 	    cmocka_unit_test(subscriptions_copy_the_clock_and_its_time),
 	    cmocka_unit_test(advance_bills_before_it_returns),
+	    cmocka_unit_test(advance_marks_that_clocks_invoices_past_due),
 	    cmocka_unit_test(delete_refused_while_customers_use_it),
 	};
 	int failed = at_run("test_test_clocks_disabled", disabled, sizeof disabled / sizeof disabled[0], NULL);
