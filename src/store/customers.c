@@ -58,6 +58,16 @@ enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c
 	return db_changes(db) ? DB_ROW : DB_DONE;
 }
 
+enum db_rc store_customer_lock(struct db_conn *db, int64_t id)
+{
+	static const char sql[] = "UPDATE customers SET deleted = deleted WHERE id = $1 AND deleted = 0";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
 enum db_rc store_customer_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE customers SET deleted = 1 WHERE id = $1 AND deleted = 0";

@@ -68,6 +68,16 @@ enum db_rc store_price_update(struct db_conn *db, const struct og_price *p)
 	return db_changes(db) ? DB_ROW : DB_DONE;
 }
 
+enum db_rc store_price_lock(struct db_conn *db, int64_t id)
+{
+	static const char sql[] = "UPDATE prices SET active = active WHERE id = $1";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
+}
+
 enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_key, int64_t *id)
 {
 	static const char sql[] = "SELECT id FROM prices WHERE lookup_key = $1";

@@ -134,6 +134,8 @@ enum db_rc store_product_list(struct db_conn *db, struct og_arena *a, const stru
 enum db_rc store_price_insert(struct db_conn *db, struct og_price *p); /* sets p->id; DB_CONSTRAINT: lookup_key taken */
 enum db_rc store_price_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_price *out);
 enum db_rc store_price_update(struct db_conn *db, const struct og_price *p); /* nickname, active, lookup_key, metadata, trial */
+/* The price's row lock for the rest of the transaction (read-modify-write). */
+enum db_rc store_price_lock(struct db_conn *db, int64_t id);
 enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_key, int64_t *id);
 /* product_id 0 = any; active -1 any; currency NULL any; lookup_key NULL any */
 struct store_price_filter {
@@ -150,6 +152,8 @@ enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c); /* 
 enum db_rc store_customer_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_customer *out);
 enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c);
 enum db_rc store_customer_delete(struct db_conn *db, int64_t id);
+/* The customer's row lock for the rest of the transaction (read-modify-write). */
+enum db_rc store_customer_lock(struct db_conn *db, int64_t id);
 /* email NULL = any */
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
                                struct store_list *out);
