@@ -914,6 +914,8 @@ static enum og_ec run_subscriptions(struct run *r)
 		}
 		if (r->opts->progress)
 			r->opts->progress(r->opts->progress_arg, r->stats);
+		if (r->opts->pause_ms > 0 && !r->in_txn)
+			sleep_ms(r->opts->pause_ms);
 	}
 }
 

@@ -53,6 +53,8 @@ struct engine_opts {
 	void (*progress)(void *arg, const struct engine_stats *st);
 	void *progress_arg;
 	volatile int *stop; /* when non-NULL and set, stop after the current batch */
+	int pause_ms;       /* sleep between batches, so other writers get the SQLite write
+	                     * lock (the in-server worker; 0 for `oneguard bill`) */
 };
 
 /* Runs the engine on db, which it owns for the duration: each batch is its

@@ -39,15 +39,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* bill.c's `oneguard bill` opens its database through main.c, which test
- * binaries do not link; the tests here never call it. */
-struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema)
-{
-	(void)cfg;
-	(void)check_schema;
-	return NULL;
-}
-
 struct fixture {
 	enum db_backend backend;
 	char dir[128];     /* SQLite: a temp folder */
