@@ -577,10 +577,7 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 	if (n_inv == 0)
 		return OG_EC_NONE;
 	struct og_arena *a = r->arena;
-	int64_t first_number = 0;
-	enum db_rc rc = store_counter_take(r->db, "invoice_number", n_inv, &first_number);
-	if (rc != DB_ROW)
-		return db_fail(r, rc, "invoice numbers");
+	enum db_rc rc;
 	int64_t *inv_ids = arena_alloc(a, sizeof(int64_t) * (size_t)n_inv);
 	int64_t *line_ids = arena_alloc(a, sizeof(int64_t) * (size_t)n_lines);
 	int64_t *event_ids = arena_alloc(a, sizeof(int64_t) * (size_t)n_inv);
@@ -637,8 +634,6 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 			    .metadata = "{}",
 			    .created = now,
 			};
-			if ((ec = finalize_fields(r, inv, first_number + k)))
-				return ec;
 			for (int j = 0; j < d->n_items; j++, kl++) {
 				const struct og_sub_item *it = &d->items[j];
 				lines[kl] = (struct og_invoice_line){.id = line_ids[kl],
@@ -656,12 +651,6 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 				                                     .period_start = start,
 				                                     .period_end = end};
 			}
-			char json[ENGINE_EVENT_MAX];
-			int len = event_json(inv, json);
-			if (len < 0)
-				return og_err(r->err, OG_EC_INTERNAL, NULL, "The invoice's event text is too long.");
-			event_row(inv, arena_strndup(a, json, (size_t)len), &events[k]);
-			events[k].id = event_ids[k];
 			tally_invoice(t, inv);
 			start = end;
 		}
@@ -673,14 +662,31 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 	}
 	if (k != n_inv || kl != n_lines)
 		return OG_BUG(r->err, "the fast path wrote other counts than it planned");
+	/* Everything that does not need an invoice number first: on PostgreSQL
+	 * the counter's row lock, held from the number block to the commit,
+	 * serializes concurrent engines, so it is taken as late as it can be. */
+	if ((rc = store_billing_roll_subs(r->db, rolls, n_rolls)) != DB_OK)
+		return db_fail(r, rc, "subscription roll");
+	int64_t first_number = 0;
+	if ((rc = store_counter_take(r->db, "invoice_number", n_inv, &first_number)) != DB_ROW)
+		return db_fail(r, rc, "invoice numbers");
+	for (int64_t i = 0; i < n_inv; i++) {
+		struct og_invoice *inv = &invs[i];
+		if ((ec = finalize_fields(r, inv, first_number + i)))
+			return ec;
+		char json[ENGINE_EVENT_MAX];
+		int len = event_json(inv, json);
+		if (len < 0)
+			return og_err(r->err, OG_EC_INTERNAL, NULL, "The invoice's event text is too long.");
+		event_row(inv, arena_strndup(a, json, (size_t)len), &events[i]);
+		events[i].id = event_ids[i];
+	}
 	if ((rc = store_billing_insert_invoices(r->db, invs, (int)n_inv)) != DB_OK)
 		return db_fail(r, rc, "invoice insert");
 	if ((rc = store_billing_insert_lines(r->db, lines, (int)n_lines)) != DB_OK)
 		return db_fail(r, rc, "invoice line insert");
 	if ((rc = store_billing_insert_events(r->db, events, (int)n_inv)) != DB_OK)
 		return db_fail(r, rc, "event insert");
-	if ((rc = store_billing_roll_subs(r->db, rolls, n_rolls)) != DB_OK)
-		return db_fail(r, rc, "subscription roll");
 	for (int64_t i = 0; i < n_inv; i++)
 		if ((ec = collect_invoice(&bc, &invs[i])))
 			return ec;

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The billing engine's benchmark (`make bench-billing`; not part of `make test`).
+#
+# Seeds N due monthly subscriptions (one item each, all due 2025-02-01)
+# straight into a fresh database with one INSERT ... SELECT per table, then
+# times `oneguard bill --until 2025-02-01T00:00:10Z` and prints invoices per
+# second and the peak RSS of the billing process:
+#   1. SQLite with synchronous=FULL (the driver's setting), one process;
+#   2. PostgreSQL 15 (a throw-away cluster from scripts/pg.sh, switched back
+#      to fsync=on and full_page_writes=on: default durability), one process;
+#   3. the same with two `oneguard bill` processes at once (SKIP LOCKED
+#      claims), timed from the start of both to the end of the last.
+# Each run is checked afterwards: N invoices, one per subscription.
+#
+# Environment: N (default 100000; N=1000000 works), BATCH (default 1000),
+# OG_BIN (default build/oneguard, the -O2 build of `make all`),
+# BENCH_DIR (default a new folder under /tmp), SKIP_PG=1 for SQLite only.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+# shellcheck source=scripts/pg.sh
+source scripts/pg.sh
+
+N=${N:-100000}
+BATCH=${BATCH:-1000}
+BIN=${OG_BIN:-build/oneguard}
+UNTIL=2025-02-01T00:00:10Z
+case $N in '' | *[!0-9]*) echo "bench/billing.sh: N must be a number" >&2; exit 2 ;; esac
+[ -x "$BIN" ] || { echo "bench/billing.sh: no $BIN (make all)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench/billing.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+command -v sqlite3 >/dev/null || { echo "bench/billing.sh: needs the sqlite3 shell to seed (apt-get install sqlite3)" >&2; exit 2; }
+
+work=${BENCH_DIR:-$(mktemp -d /tmp/og-bench-billing-XXXXXX)}
+mkdir -p "$work"
+pgdir=""
+cleanup() {
+	[ -n "$pgdir" ] && pg_stop "$pgdir"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+seed_sql() {
+	cat <<EOF
+INSERT INTO products (name, created, updated) VALUES ('Gold', 1, 1);
+INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created)
+  VALUES (1, 'gold-monthly', 3000, 'usd', 'month', 1, 1);
+INSERT INTO customers (email, created)
+  SELECT 'c' || CAST(i AS TEXT) || '@example.com', 1
+  FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N) SELECT i FROM n) x;
+INSERT INTO subscriptions (customer_id, status, currency, recurring_interval, interval_count, collection_method,
+    billing_cycle_anchor, current_period_start, current_period_end, next_billing_at, start_date, created)
+  SELECT id, 'active', 'usd', 'month', 1, 'charge_automatically',
+    1735689600, 1735689600, 1738368000, 1738368000, 1735689600, 1735689600 FROM customers;
+INSERT INTO subscription_items (subscription_id, price_id, unit_amount, quantity, created)
+  SELECT id, 1, 3000, 1, 1735689600 FROM subscriptions;
+EOF
+}
+
+# Runs `oneguard bill` under /usr/bin/time; out: $work/bill.N.{out,time}
+bill() { # label db_url index
+	local db=$3 idx=$2
+	/usr/bin/time -f "%e %M" -o "$work/bill.$idx.time" "$BIN" bill --db "$db" --until "$UNTIL" --batch "$BATCH" \
+		>"$work/bill.$idx.out" 2>"$work/bill.$idx.err"
+}
+
+since() { # start (date +%s.%N): seconds elapsed
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'
+}
+
+field() { # file label
+	sed -n "s/^  $2 *//p" "$1" | head -n 1
+}
+
+report() { # label wall_seconds invoices rss_kb...
+	local label=$1 wall=$2 invoices=$3
+	shift 3
+	local rss="" kb
+	for kb in "$@"; do rss="$rss $(awk -v k="$kb" 'BEGIN { printf "%.0f MB", k / 1024 }')"; done
+	awk -v l="$label" -v w="$wall" -v n="$invoices" -v r="$rss" \
+		'BEGIN { printf "%-34s %9d invoices in %6.2f s = %7.0f invoices/s, peak RSS%s\n", l, n, w, n / w, r }'
+}
+
+check() { # sql-runner... : N invoices, one per subscription
+	local n d
+	n=$("$@" "SELECT count(*) FROM invoices")
+	d=$("$@" "SELECT count(DISTINCT subscription_id) FROM invoices")
+	if [ "$n" != "$N" ] || [ "$d" != "$N" ]; then
+		echo "bench/billing.sh: CHECK FAILED: $n invoices for $d subscriptions, want $N" >&2
+		return 1
+	fi
+}
+
+status=0
+echo "billing benchmark: N=$N subscriptions, batch $BATCH, $BIN, $(nproc) cores"
+
+# ---- SQLite ---------------------------------------------------------------
+db="$work/bench.db"
+"$BIN" migrate --db "sqlite:$db" >/dev/null || exit 1
+t0=$(date +%s.%N)
+sqlite3 "$db" "$(seed_sql)" || exit 1
+echo "seeded SQLite in $(since "$t0") s"
+sync
+if bill sqlite "0" "sqlite:$db"; then
+	read -r wall rss <"$work/bill.0.time"
+	report "SQLite, synchronous=FULL" "$(field "$work/bill.0.out" "time taken" | sed 's/ s//')" \
+		"$(field "$work/bill.0.out" "invoices issued")" "$rss"
+	echo "  (whole process, open to exit: $wall s)"
+	check sqlite3 "$db" || status=1
+else
+	echo "SQLite run failed:" >&2
+	cat "$work/bill.0.out" "$work/bill.0.err" >&2
+	status=1
+fi
+rm -f "$db" "$db-wal" "$db-shm"
+
+# ---- PostgreSQL -----------------------------------------------------------
+if [ -n "${SKIP_PG:-}" ]; then
+	echo "PostgreSQL skipped (SKIP_PG)"
+	exit $status
+fi
+# scripts/pg.sh starts test clusters with fsync=off on the command line (which
+# no ALTER SYSTEM can undo): for the benchmark, the same cluster with
+# PostgreSQL's default durability (fsync, full_page_writes, synchronous_commit on)
+pg__options() {
+	echo "-k $1 -p $pg__port -c listen_addresses= -c max_connections=50 -c shared_buffers=256MB"
+}
+pg_sweep
+pgdir=$(mktemp -d /tmp/og-pg-XXXXXX)
+if ! pg_start "$pgdir"; then
+	echo "bench/billing.sh: PostgreSQL did not start" >&2
+	rm -rf "$pgdir"
+	pgdir=""
+	exit 1
+fi
+psql_q() { # conninfo sql
+	"$PG_BIN/psql" "$1" -X -q -t -A -v ON_ERROR_STOP=1 -c "$2"
+}
+echo "PostgreSQL $(psql_q "$PG_CONNINFO" "SHOW server_version"), fsync=$(psql_q "$PG_CONNINFO" "SHOW fsync"), synchronous_commit=$(psql_q "$PG_CONNINFO" "SHOW synchronous_commit")"
+
+for workers in 1 2; do
+	url=$(pg_createdb "$PG_CONNINFO" "bench_billing_$workers") || exit 1
+	"$BIN" migrate --db "$url" >/dev/null || exit 1
+	seed_sql | "$PG_BIN/psql" "$url" -X -q -v ON_ERROR_STOP=1 >/dev/null || exit 1
+	psql_q "$url" "VACUUM ANALYZE" >/dev/null
+	psql_q "$url" "CHECKPOINT" >/dev/null
+	t0=$(date +%s.%N)
+	pids=()
+	for i in $(seq "$workers"); do
+		bill pg "$i" "$url" &
+		pids+=($!)
+	done
+	failed=0
+	for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+	wall=$(since "$t0")
+	if [ $failed -ne 0 ]; then
+		echo "PostgreSQL run with $workers worker(s) failed:" >&2
+		cat "$work"/bill.*.out "$work"/bill.*.err >&2
+		status=1
+		continue
+	fi
+	total=0
+	rss=()
+	for i in $(seq "$workers"); do
+		total=$((total + $(field "$work/bill.$i.out" "invoices issued")))
+		rss+=("$(cut -d' ' -f2 "$work/bill.$i.time")")
+	done
+	if [ "$workers" -eq 1 ]; then
+		report "PostgreSQL, 1 worker" "$(field "$work/bill.1.out" "time taken" | sed 's/ s//')" "$total" "${rss[@]}"
+	else
+		report "PostgreSQL, $workers workers (wall)" "$wall" "$total" "${rss[@]}"
+		for i in $(seq "$workers"); do
+			echo "  worker $i: $(field "$work/bill.$i.out" "invoices issued") invoices"
+		done
+	fi
+	check psql_q "$url" || status=1
+	rm -f "$work"/bill.*
+done
+exit $status
