@@ -106,15 +106,18 @@ static bool period_after(const struct og_subscription *s, int64_t start, int64_t
 }
 
 /* How many periods s must roll to be current at now (current_period_end >
- * now), at most max; *complete says whether that many suffice. -1 when the
- * calendar fails. */
-static int64_t periods_due(const struct og_subscription *s, int64_t now, int64_t max, bool *complete)
+ * now), at most max; *complete says whether that many suffice, *first_end
+ * is where the first one ends. -1 when the calendar fails. */
+static int64_t periods_due(const struct og_subscription *s, int64_t now, int64_t max, bool *complete,
+                           int64_t *first_end)
 {
 	int64_t n = 0, start = s->current_period_end;
 	while (start <= now && n < max) {
 		int64_t end;
 		if (!period_after(s, start, &end))
 			return -1;
+		if (n == 0)
+			*first_end = end;
 		start = end;
 		n++;
 	}
@@ -544,6 +547,7 @@ static bool is_fast(const struct store_due_sub *d)
 struct plan {
 	bool fast;
 	int64_t n_invoices; /* fast: periods to bill */
+	int64_t first_end;  /* the end of the first of them */
 	bool complete;      /* current once done */
 };
 
@@ -611,7 +615,9 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 			return OG_BUG(r->err, "totals the plan computed overflow");
 		int64_t start = s->current_period_end, end = 0;
 		for (int64_t p = 0; p < plans[i].n_invoices; p++, k++) {
-			if (!period_after(s, start, &end))
+			if (p == 0)
+				end = plans[i].first_end;
+			else if (!period_after(s, start, &end))
 				return OG_BUG(r->err, "a period the plan computed is gone");
 			struct og_invoice *inv = &invs[k];
 			*inv = (struct og_invoice){
@@ -793,7 +799,7 @@ static enum og_ec process_batch(struct run *r, struct store_due_batch *b, struct
 		struct plan *p = &plans[n];
 		keys[2 * n] = d->sub.next_billing_at;
 		keys[2 * n + 1] = d->sub.id;
-		int64_t due = periods_due(&d->sub, r->opts->now, budget, &p->complete);
+		int64_t due = periods_due(&d->sub, r->opts->now, budget, &p->complete, &p->first_end);
 		p->fast = due > 0 && is_fast(d) && amounts_fit(d);
 		if (due <= 0 || d->sub.cancel_at_period_end) { /* one step of the general path */
 			due = 1;
