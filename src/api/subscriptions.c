@@ -628,6 +628,12 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 		    (ec = billing_subscription_invoice(&st.bc, s, st.items, st.n_items, &final, NULL, NULL, NULL)))
 			return ec;
 	}
+	/* what was not invoiced now (a proration credit, say) waits for the
+	 * customer's next invoice instead of staying on a subscription that will
+	 * never bill again */
+	enum db_rc rc = store_invoice_items_release(rq->db, s->id);
+	if (rc != DB_OK)
+		return api_db_error(rq, rc, "invoice items", NULL);
 	s->canceled_at = st.now;
 	s->ended_at = st.now;
 	s->next_billing_at = 0;

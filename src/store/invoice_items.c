@@ -155,6 +155,14 @@ enum db_rc store_invoice_items_pending(struct db_conn *db, struct og_arena *a, i
 	return rc == DB_DONE ? DB_OK : rc;
 }
 
+enum db_rc store_invoice_items_release(struct db_conn *db, int64_t subscription_id)
+{
+	static const char sql[] = "UPDATE invoice_items SET subscription_id = NULL, subscription_item_id = NULL "
+	                          "WHERE subscription_id = $1 AND invoice_id IS NULL AND deleted = 0";
+	struct db_param params[] = { DB_INT(subscription_id) };
+	return db_exec(db, sql, params, 1, NULL);
+}
+
 enum db_rc store_invoice_item_attach(struct db_conn *db, int64_t id, int64_t invoice_id)
 {
 	static const char sql[] = "UPDATE invoice_items SET invoice_id = $2 WHERE id = $1 AND invoice_id IS NULL";

@@ -291,6 +291,8 @@ struct og_event {
 /* test_clocks.c */
 enum db_rc store_test_clock_insert(struct db_conn *db, struct og_test_clock *c);
 enum db_rc store_test_clock_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_test_clock *out);
+/* The frozen time of a clock, deleted or not (its objects keep living at it). */
+enum db_rc store_test_clock_time(struct db_conn *db, int64_t id, int64_t *frozen_time);
 enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, const char *status);
 enum db_rc store_test_clock_delete(struct db_conn *db, int64_t id);
 enum db_rc store_test_clock_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
@@ -384,6 +386,9 @@ enum db_rc store_invoice_item_delete(struct db_conn *db, int64_t id);
  * none), oldest first. */
 enum db_rc store_invoice_items_pending(struct db_conn *db, struct og_arena *a, int64_t customer_id,
                                        int64_t subscription_id, const char *currency, struct store_list *out);
+/* Makes a canceled subscription's pending items the customer's: its next
+ * invoice (of any subscription in that currency, or a manual one) takes them. */
+enum db_rc store_invoice_items_release(struct db_conn *db, int64_t subscription_id);
 enum db_rc store_invoice_item_attach(struct db_conn *db, int64_t id, int64_t invoice_id);
 /* Makes the items of invoice_id pending again (a deleted draft); DB_OK. */
 enum db_rc store_invoice_items_detach(struct db_conn *db, int64_t invoice_id, int64_t *n_detached);

@@ -39,6 +39,14 @@ enum db_rc store_test_clock_get(struct db_conn *db, struct og_arena *a, int64_t 
 	return rc;
 }
 
+enum db_rc store_test_clock_time(struct db_conn *db, int64_t id, int64_t *frozen_time)
+{
+	static const char sql[] = "SELECT frozen_time FROM test_clocks WHERE id = $1";
+	struct db_param params[] = { DB_INT(id) };
+	enum db_rc rc = db_query_int(db, sql, params, 1, frozen_time);
+	return rc == DB_OK ? DB_ROW : rc;
+}
+
 enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, const char *status)
 {
 	static const char sql[] = "UPDATE test_clocks SET frozen_time = $2, status = $3 WHERE id = $1 AND deleted = 0";
