@@ -44,25 +44,14 @@ enum db_rc store_api_key_get(struct db_conn *db, struct og_arena *a, int64_t id,
 {
 	static const char sql[] = "SELECT " KEY_COLS " FROM api_keys WHERE id = $1";
 	struct db_param params[] = { DB_INT(id) };
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_key(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_key, out);
 }
 
 enum db_rc store_api_key_revoke(struct db_conn *db, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
 	struct db_param params[] = { DB_INT(id), DB_INT(now) };
-	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 2);
 }
 
 enum db_rc store_api_key_count_active(struct db_conn *db, int64_t *n)

@@ -109,6 +109,7 @@ static enum db_rc multi_select(struct db_conn *db, enum multi_kind kind, const i
 
 struct items_ctx {
 	struct store_due_batch *out;
+	int *caps; /* room in out->subs[k].items */
 	struct id_map subs;
 	struct og_arena *a;
 	int max_items;
@@ -126,6 +127,16 @@ static enum db_rc item_row(struct db_res *r, void *arg)
 	if (d->n_items == c->max_items) {
 		d->n_items = -1; /* too many: the engine reports it */
 		return DB_OK;
+	}
+	if (d->n_items == c->caps[k]) { /* most have one item: grow from 2, not max_items zeroed per row */
+		int cap = c->caps[k] ? c->caps[k] * 2 : 2;
+		if (cap > c->max_items)
+			cap = c->max_items;
+		struct og_sub_item *items = arena_alloc(c->a, sizeof *items * (size_t)cap);
+		if (d->n_items)
+			memcpy(items, d->items, sizeof *items * (size_t)d->n_items);
+		d->items = items;
+		c->caps[k] = cap;
 	}
 	struct og_sub_item *it = &d->items[d->n_items++];
 	it->subscription_id = d->sub.id;
@@ -214,6 +225,7 @@ enum db_rc store_billing_claim(struct db_conn *db, struct og_arena *a, int64_t c
 		return rc;
 	struct items_ctx ic = {.out = out, .a = a, .max_items = max_items};
 	map_init(&ic.subs, a, limit);
+	ic.caps = arena_alloc(a, sizeof *ic.caps * (size_t)limit);
 	int64_t *sub_ids = arena_alloc(a, sizeof *sub_ids * (size_t)limit);
 	while ((rc = db_next(r)) == DB_ROW) {
 		if (out->n == limit) { /* cannot happen: the claim has LIMIT $4 */
@@ -223,7 +235,7 @@ enum db_rc store_billing_claim(struct db_conn *db, struct og_arena *a, int64_t c
 		struct store_due_sub *d = &out->subs[out->n];
 		read_sub(r, a, &d->sub);
 		d->has_pending = db_int(r, COL_PENDING) != 0;
-		d->items = arena_alloc(a, sizeof *d->items * (size_t)max_items);
+		d->items = NULL;
 		map_put(&ic.subs, d->sub.id, out->n);
 		sub_ids[out->n++] = d->sub.id;
 	}

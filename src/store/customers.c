@@ -34,15 +34,7 @@ enum db_rc store_customer_get(struct db_conn *db, struct og_arena *a, int64_t id
 {
 	static const char sql[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_customer(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_customer, out);
 }
 
 enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c)
@@ -52,30 +44,21 @@ enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c
 	struct db_param params[] = { DB_INT(c->id),          DB_TEXT(c->email),   DB_TEXT(c->name),
 		                         DB_TEXT(c->phone),      DB_TEXT(c->description), DB_TEXT(c->address),
 		                         DB_TEXT(c->currency),   DB_TEXT(c->metadata) };
-	enum db_rc rc = db_exec(db, sql, params, 8, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 8);
 }
 
 enum db_rc store_customer_lock(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE customers SET deleted = deleted WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_customer_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE customers SET deleted = 1 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,

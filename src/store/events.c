@@ -36,15 +36,7 @@ enum db_rc store_event_get(struct db_conn *db, struct og_arena *a, int64_t id, s
 {
 	static const char sql[] = "SELECT " EV_COLS " FROM events WHERE id = $1";
 	struct db_param params[] = { DB_INT(id) };
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_event(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_event, out);
 }
 
 enum db_rc store_event_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *type,

@@ -62,15 +62,7 @@ enum db_rc store_invoice_item_get(struct db_conn *db, struct og_arena *a, int64_
 {
 	static const char sql[] = "SELECT " II_COLS " FROM invoice_items WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = {DB_INT(id)};
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_item(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_item, out);
 }
 
 enum db_rc store_invoice_item_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id,
@@ -102,20 +94,14 @@ enum db_rc store_invoice_item_update(struct db_conn *db, const struct og_invoice
 	    DB_INT(it->id),           DB_TEXT(it->description), DB_INT_OR_NULL(it->has_unit_amount, it->unit_amount),
 	    DB_INT(it->quantity),     DB_INT(it->amount),       DB_TEXT(it->metadata),
 	    DB_INT(it->period_start), DB_INT(it->period_end)};
-	enum db_rc rc = db_exec(db, sql, params, 8, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 8);
 }
 
 enum db_rc store_invoice_item_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE invoice_items SET deleted = 1 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = {DB_INT(id)};
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_invoice_items_pending(struct db_conn *db, struct og_arena *a, int64_t customer_id,
@@ -167,10 +153,7 @@ enum db_rc store_invoice_item_attach(struct db_conn *db, int64_t id, int64_t inv
 {
 	static const char sql[] = "UPDATE invoice_items SET invoice_id = $2 WHERE id = $1 AND invoice_id IS NULL";
 	struct db_param params[] = {DB_INT(id), DB_INT(invoice_id)};
-	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 2);
 }
 
 enum db_rc store_invoice_item_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,

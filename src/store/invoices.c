@@ -72,15 +72,7 @@ enum db_rc store_invoice_get(struct db_conn *db, struct og_arena *a, int64_t id,
 {
 	static const char sql[] = "SELECT " INV_COLS " FROM invoices WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_invoice(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_invoice, out);
 }
 
 enum db_rc store_invoice_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice *out)
@@ -112,10 +104,7 @@ enum db_rc store_invoice_update(struct db_conn *db, const struct og_invoice *inv
 	    "metadata = $21, created = $22, finalized_at = $23, paid_at = $24, voided_at = $25, "
 	    "marked_uncollectible_at = $26 WHERE id = $27";
 	struct db_param params[] = {INV_PARAMS(inv), DB_INT(inv->id)};
-	enum db_rc rc = db_exec(db, sql, params, 27, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 27);
 }
 
 enum db_rc store_invoice_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
@@ -252,15 +241,7 @@ enum db_rc store_invoice_line_get(struct db_conn *db, struct og_arena *a, int64_
 {
 	static const char sql[] = "SELECT " LINE_COLS " FROM invoice_lines WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_line(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_line, out);
 }
 
 enum db_rc store_invoice_line_of_item(struct db_conn *db, struct og_arena *a, int64_t invoice_item_id,
@@ -269,15 +250,7 @@ enum db_rc store_invoice_line_of_item(struct db_conn *db, struct og_arena *a, in
 	static const char sql[] = "SELECT " LINE_COLS " FROM invoice_lines WHERE invoice_item_id = $1 "
 	                          "ORDER BY id DESC LIMIT 1";
 	struct db_param params[] = {DB_INT(invoice_item_id)};
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_line(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_line, out);
 }
 
 enum db_rc store_invoice_line_update(struct db_conn *db, const struct og_invoice_line *l)
@@ -288,20 +261,14 @@ enum db_rc store_invoice_line_update(struct db_conn *db, const struct og_invoice
 	    DB_INT(l->id),        DB_TEXT(l->description), DB_INT_OR_NULL(l->has_unit_amount, l->unit_amount),
 	    DB_INT(l->quantity),  DB_INT(l->amount),       DB_INT(l->period_start),
 	    DB_INT(l->period_end)};
-	enum db_rc rc = db_exec(db, sql, params, 7, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 7);
 }
 
 enum db_rc store_invoice_line_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "DELETE FROM invoice_lines WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_invoice_line_count(struct db_conn *db, int64_t invoice_id, int64_t *n)

@@ -1,4 +1,5 @@
-/* Cursor pagination shared by every list query: never OFFSET, always a range
+/* Helpers shared by every query file: one-row reads, writes that report
+ * whether they matched, and cursor pagination. Cursor pagination: never OFFSET, always a range
  * on the integer id, so a page costs the same at row 10 and at row 10 million. */
 #include "store/resources.h"
 
@@ -10,6 +11,28 @@
 const char *store__text(struct db_res *r, struct og_arena *a, int col)
 {
 	return db_isnull(r, col) ? NULL : arena_strdup(a, db_text(r, col));
+}
+
+enum db_rc store__get(struct db_conn *db, struct og_arena *a, const char *sql, const struct db_param *params,
+                      int n_params, store_row_fn read_row, void *out)
+{
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(db, sql, params, n_params, &r);
+	if (rc != DB_OK)
+		return rc;
+	rc = db_next(r);
+	if (rc == DB_ROW)
+		read_row(r, a, out);
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store__exec_changes(struct db_conn *db, const char *sql, const struct db_param *params, int n_params)
+{
+	enum db_rc rc = db_exec(db, sql, params, n_params, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return db_changes(db) ? DB_ROW : DB_DONE;
 }
 
 enum db_rc store__list(struct db_conn *db, struct og_arena *a, const char *sql_desc, const char *sql_asc,

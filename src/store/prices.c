@@ -44,15 +44,7 @@ enum db_rc store_price_get(struct db_conn *db, struct og_arena *a, int64_t id, s
 {
 	static const char sql[] = "SELECT " PRICE_COLS " FROM prices WHERE id = $1";
 	struct db_param params[] = { DB_INT(id) };
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_price(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_price, out);
 }
 
 enum db_rc store_price_update(struct db_conn *db, const struct og_price *p)
@@ -62,20 +54,14 @@ enum db_rc store_price_update(struct db_conn *db, const struct og_price *p)
 	struct db_param params[] = { DB_INT(p->id),          DB_TEXT(p->nickname), DB_INT(p->active),
 		                         DB_TEXT(p->lookup_key), DB_TEXT(p->metadata),
 		                         DB_INT_OR_NULL(p->has_trial_period_days, p->trial_period_days) };
-	enum db_rc rc = db_exec(db, sql, params, 6, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 6);
 }
 
 enum db_rc store_price_lock(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE prices SET active = active WHERE id = $1";
 	struct db_param params[] = { DB_INT(id) };
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_key, int64_t *id)

@@ -30,15 +30,7 @@ enum db_rc store_product_get(struct db_conn *db, struct og_arena *a, int64_t id,
 {
 	static const char sql[] = "SELECT " PRODUCT_COLS " FROM products WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_product(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_product, out);
 }
 
 enum db_rc store_product_update(struct db_conn *db, const struct og_product *p)
@@ -47,20 +39,14 @@ enum db_rc store_product_update(struct db_conn *db, const struct og_product *p)
 	                          "updated = $6 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(p->id), DB_TEXT(p->name), DB_TEXT(p->description),
 		                         DB_INT(p->active), DB_TEXT(p->metadata), DB_INT(p->updated) };
-	enum db_rc rc = db_exec(db, sql, params, 6, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 6);
 }
 
 enum db_rc store_product_delete(struct db_conn *db, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE products SET deleted = 1, active = 0, updated = $2 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id), DB_INT(now) };
-	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 2);
 }
 
 enum db_rc store_product_lock(struct db_conn *db, int64_t id)
@@ -68,10 +54,7 @@ enum db_rc store_product_lock(struct db_conn *db, int64_t id)
 	/* a no-op UPDATE is the row lock both backends understand */
 	static const char sql[] = "UPDATE products SET updated = updated WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int64_t *n)

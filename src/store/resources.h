@@ -84,6 +84,12 @@ typedef void (*store_row_fn)(struct db_res *r, struct og_arena *a, void *row);
 enum db_rc store__list(struct db_conn *db, struct og_arena *a, const char *sql_desc, const char *sql_asc,
                        const struct db_param *filters, int n_filters, const struct store_page *page,
                        size_t row_size, store_row_fn read_row, struct store_list *out);
+/* Runs sql and reads its first row with read_row into out: DB_ROW, or
+ * DB_DONE when there is none. */
+enum db_rc store__get(struct db_conn *db, struct og_arena *a, const char *sql, const struct db_param *params,
+                      int n_params, store_row_fn read_row, void *out);
+/* Runs a write: DB_ROW when it changed a row, DB_DONE when none matched. */
+enum db_rc store__exec_changes(struct db_conn *db, const char *sql, const struct db_param *params, int n_params);
 /* Copies column col as text into the arena (NULL stays NULL). */
 const char *store__text(struct db_res *r, struct og_arena *a, int col);
 

@@ -70,25 +70,14 @@ enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_
 {
 	static const char sql[] = "SELECT " SUB_COLS " FROM subscriptions WHERE id = $1";
 	struct db_param params[] = { DB_INT(id) };
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_sub(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_sub, out);
 }
 
 enum db_rc store_subscription_lock(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE subscriptions SET metadata = metadata WHERE id = $1";
 	struct db_param params[] = { DB_INT(id) };
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscription *s)
@@ -101,10 +90,7 @@ enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscri
 		"trial_end = $17, cancel_at_period_end = $18, canceled_at = $19, ended_at = $20, paused_at = $21, "
 		"start_date = $22, latest_invoice_id = $23, metadata = $24, created = $25 WHERE id = $26";
 	struct db_param params[] = { SUB_PARAMS(s), DB_INT(s->id) };
-	enum db_rc rc = db_exec(db, sql, params, 26, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 26);
 }
 
 enum db_rc store_subscription_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
@@ -138,20 +124,14 @@ enum db_rc store_sub_item_update(struct db_conn *db, const struct og_sub_item *i
 	                          "metadata = $5 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(it->id), DB_INT(it->price_id), DB_INT(it->unit_amount),
 		                         DB_INT(it->quantity), DB_TEXT(it->metadata) };
-	enum db_rc rc = db_exec(db, sql, params, 5, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 5);
 }
 
 enum db_rc store_sub_item_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE subscription_items SET deleted = 1 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_sub_items_of(struct db_conn *db, struct og_arena *a, int64_t subscription_id, int max,

@@ -28,15 +28,7 @@ enum db_rc store_test_clock_get(struct db_conn *db, struct og_arena *a, int64_t 
 {
 	static const char sql[] = "SELECT " CLOCK_COLS " FROM test_clocks WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_clock(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get(db, a, sql, params, 1, read_clock, out);
 }
 
 enum db_rc store_test_clock_time(struct db_conn *db, int64_t id, int64_t *frozen_time)
@@ -51,20 +43,14 @@ enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_t
 {
 	static const char sql[] = "UPDATE test_clocks SET frozen_time = $2, status = $3 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id), DB_INT(frozen_time), DB_TEXT(status) };
-	enum db_rc rc = db_exec(db, sql, params, 3, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 3);
 }
 
 enum db_rc store_test_clock_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE test_clocks SET deleted = 1 WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = { DB_INT(id) };
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_test_clock_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
@@ -89,10 +75,7 @@ enum db_rc store_customer_set_test_clock(struct db_conn *db, int64_t customer_id
 {
 	static const char sql[] = "UPDATE customers SET test_clock_id = $2 WHERE id = $1";
 	struct db_param params[] = { DB_INT(customer_id), DB_OPT(clock_id) };
-	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
-	if (rc != DB_OK)
-		return rc;
-	return db_changes(db) ? DB_ROW : DB_DONE;
+	return store__exec_changes(db, sql, params, 2);
 }
 
 enum db_rc store_test_clock_count_customers(struct db_conn *db, int64_t clock_id, int64_t *n)
