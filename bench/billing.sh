@@ -12,7 +12,8 @@
 #      claims), timed from the start of both to the end of the last.
 # Each run is checked afterwards: N invoices, one per subscription.
 #
-# Environment: N (default 100000; N=1000000 works), BATCH (default 1000),
+# Environment: N (default 100000; N=1000000 works), BATCH (default: oneguard
+# bill's, 2000),
 # OG_BIN (default build/oneguard, the -O2 build of `make all`),
 # BENCH_DIR (default a new folder under /tmp), SKIP_PG=1 for SQLite only.
 set -u
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.." || exit 2
 source scripts/pg.sh
 
 N=${N:-100000}
-BATCH=${BATCH:-1000}
+BATCH=${BATCH:-}
 BIN=${OG_BIN:-build/oneguard}
 UNTIL=2025-02-01T00:00:10Z
 case $N in '' | *[!0-9]*) echo "bench/billing.sh: N must be a number" >&2; exit 2 ;; esac
@@ -60,8 +61,8 @@ EOF
 # Runs `oneguard bill` under /usr/bin/time; out: $work/bill.N.{out,time}
 bill() { # label db_url index
 	local db=$3 idx=$2
-	/usr/bin/time -f "%e %M" -o "$work/bill.$idx.time" "$BIN" bill --db "$db" --until "$UNTIL" --batch "$BATCH" \
-		>"$work/bill.$idx.out" 2>"$work/bill.$idx.err"
+	/usr/bin/time -f "%e %M" -o "$work/bill.$idx.time" "$BIN" bill --db "$db" --until "$UNTIL" \
+		${BATCH:+--batch "$BATCH"} >"$work/bill.$idx.out" 2>"$work/bill.$idx.err"
 }
 
 since() { # start (date +%s.%N): seconds elapsed
@@ -92,7 +93,7 @@ check() { # sql-runner... : N invoices, one per subscription
 }
 
 status=0
-echo "billing benchmark: N=$N subscriptions, batch $BATCH, $BIN, $(nproc) cores"
+echo "billing benchmark: N=$N subscriptions, batch ${BATCH:-2000 (default)}, $BIN, $(nproc) cores"
 
 # ---- SQLite ---------------------------------------------------------------
 db="$work/bench.db"
