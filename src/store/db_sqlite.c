@@ -396,7 +396,9 @@ static struct db_conn *sq_open(const char *path, char *errbuf, unsigned errlen)
 	if (drc == DB_OK && !is_wal)
 		db__fail(&c->base, DB_ERROR, "journal_mode is %s, not wal", mode_copy);
 	if (drc == DB_OK && is_wal)
-		drc = sq_exec_script(&c->base, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+		/* temp_store=MEMORY: statement journals of multi-statement transactions
+		 * (savepoints, the engine's batches) stay off the disk */
+		drc = sq_exec_script(&c->base, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
 	if (drc != DB_OK || !is_wal) {
 		snprintf(errbuf, errlen, "sqlite: cannot set up %s: %s", path, c->base.errmsg);
 		sq_close(&c->base);
