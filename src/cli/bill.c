@@ -17,6 +17,7 @@
  * stops after its current batch when the server shuts down. */
 #include "billing/engine.h"
 #include "cli/cli.h"
+#include "store/resources.h"
 #include "cli/config.h"
 #include "core/calendar.h"
 #include "core/clock.h"
@@ -322,6 +323,26 @@ static void worker_log_run(const struct engine_stats *st, enum og_ec ec, const s
 	        st->elapsed_ns / 1000000);
 }
 
+/* Idempotency keys live 24 hours (http/idempotency.c); the worker deletes
+ * the expired ones, a bounded number per run so a backlog never holds the
+ * write lock long. */
+#define IDEM_PURGE_PER_RUN 5000
+
+static bool purge_txn(struct db_conn *db, void *arg)
+{
+	int64_t *before = arg;
+	int64_t n = 0;
+	return store_idem_purge(db, *before, IDEM_PURGE_PER_RUN, &n) == DB_OK;
+}
+
+static void purge_idempotency_keys(struct db_conn *db, int64_t now)
+{
+	int64_t before = now - 24 * 3600;
+	enum db_rc rc = store_run_txn(db, true, purge_txn, &before);
+	if (rc != DB_OK)
+		log_msg(LOG_WARN, "idempotency_purge_failed", "\"rc\":%d", (int)rc);
+}
+
 static void *worker_main(void *arg)
 {
 	struct cli_worker *w = arg;
@@ -363,6 +384,7 @@ static void *worker_main(void *arg)
 			struct og_error err = {0};
 			enum og_ec ec = engine_run(db, &opts, &stats, &err);
 			worker_log_run(&stats, ec, &err);
+			purge_idempotency_keys(db, opts.now);
 			if (ec && db_in_txn(db)) { /* never left open, but a broken connection is reopened */
 				db_close(db);
 				db = NULL;
