@@ -128,6 +128,15 @@ static enum og_ec check_price(struct og_req *rq, const char *param, int64_t pric
 	return OG_EC_NONE;
 }
 
+/* The calendar stops at the end of year 9999 (CAL_TIME_INVALID past it). */
+static enum og_ec check_period_end(struct og_req *rq, int64_t end)
+{
+	if (end == CAL_TIME_INVALID || end <= 0)
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, NULL,
+		              "The billing period would end after the year 9999, the last date oneGuard bills.");
+	return OG_EC_NONE;
+}
+
 /* ---- confirm: draft -> active or trialing, first invoice ---- */
 
 static enum og_ec confirm(struct og_req *rq, struct sub_state *st)
@@ -162,10 +171,15 @@ static enum og_ec confirm(struct og_req *rq, struct sub_state *st)
 			s->current_period_end = cal_boundary(anchor, iv, (int)s->interval_count, 1);
 		} else {
 			s->current_period_end = anchor;
-			spec.prorate_den = cal_boundary(now, iv, (int)s->interval_count, 1) - now;
+			int64_t full_end = cal_boundary(now, iv, (int)s->interval_count, 1);
+			if ((ec = check_period_end(rq, full_end)))
+				return ec;
+			spec.prorate_den = full_end - now;
 		}
 		spec.period_end = s->current_period_end;
 	}
+	if ((ec = check_period_end(rq, s->current_period_end)))
+		return ec;
 	s->next_billing_at = s->current_period_end;
 	if ((ec = billing_subscription_invoice(&st->bc, s, st->items, st->n_items, &spec, NULL, NULL, NULL)))
 		return ec;
@@ -691,6 +705,8 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 		s->billing_cycle_anchor = st.now;
 		s->current_period_start = st.now;
 		s->current_period_end = cal_boundary(st.now, iv, (int)s->interval_count, 1);
+		if ((ec = check_period_end(rq, s->current_period_end)))
+			return ec;
 		enum db_rc rc = store_invoice_cycle_exists(rq->db, s->id, st.now);
 		if (rc == DB_DONE) {
 			struct billing_invoice_spec cycle = { .period_start = s->current_period_start,
@@ -711,6 +727,8 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 			end = start;
 			start = st.now;
 		}
+		if ((ec = check_period_end(rq, end)))
+			return ec;
 		s->current_period_start = start;
 		s->current_period_end = end;
 	}
@@ -829,6 +847,8 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 			end = start;
 		}
 	}
+	if ((ec = check_period_end(rq, end)) || (prorate_den < 0 && (ec = check_period_end(rq, CAL_TIME_INVALID))))
+		return ec;
 	struct store_list pending;
 	if ((rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending)) != DB_OK)
 		return api_db_error(rq, rc, "invoice items", NULL);
