@@ -833,7 +833,10 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 			trial = true;
 		} else if (s->requested_anchor > st.now) {
 			end = s->requested_anchor;
-			prorate_den = cal_boundary(st.now, iv, count, 1) - st.now;
+			int64_t full_end = cal_boundary(st.now, iv, count, 1);
+			if ((ec = check_period_end(rq, full_end)))
+				return ec;
+			prorate_den = full_end - st.now;
 		} else {
 			end = cal_boundary(st.now, iv, count, 1);
 		}
@@ -847,7 +850,7 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 			end = start;
 		}
 	}
-	if ((ec = check_period_end(rq, end)) || (prorate_den < 0 && (ec = check_period_end(rq, CAL_TIME_INVALID))))
+	if ((ec = check_period_end(rq, end)))
 		return ec;
 	struct store_list pending;
 	if ((rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending)) != DB_OK)
