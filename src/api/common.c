@@ -2,6 +2,7 @@
 #include "api/common.h"
 #include "core/log.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,8 @@ enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *cha
 	} else if (json_is_object(changes)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(changes, k, v) {
+		json_object_foreach(changes, k, v)
+		{
 			const char *s = json_string_value(v);
 			if (s && *s == 0)
 				json_object_del(md, k);
@@ -69,8 +71,7 @@ enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *cha
 	}
 	if (json_object_size(md) > 50) {
 		json_decref(md);
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "metadata",
-		              "Metadata can have at most 50 keys.");
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "metadata", "Metadata can have at most 50 keys.");
 	}
 	char *text = json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(md);
@@ -87,6 +88,64 @@ void api_reply_list(struct og_req *rq, json_t *data, bool has_more, const char *
 	json_object_set_new(o, "has_more", json_boolean(has_more));
 	json_object_set_new(o, "url", json_string(url));
 	api_reply(rq, o);
+}
+
+/* Room for a page of ten customers without growing. */
+#define API_JSONW_INITIAL 4096
+
+void api_jsonw_init(struct og_req *rq, struct og_jsonw *w)
+{
+	jsonw_init(w, rq->arena, API_JSONW_INITIAL);
+}
+
+enum og_ec api_reply_jsonw(struct og_req *rq, struct og_jsonw *w)
+{
+	assert(w->depth == 0 && w->arena == rq->arena);
+	json_decref(rq->reply); /* the text is the whole reply */
+	rq->reply = NULL;
+	rq->reply_text = jsonw_take(w, NULL);
+	if (!rq->status)
+		rq->status = 200;
+	return OG_EC_NONE;
+}
+
+void api_list_begin(struct og_req *rq, struct og_jsonw *w)
+{
+	api_jsonw_init(rq, w);
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "object", "list");
+	jsonw_key(w, "data");
+	jsonw_array_begin(w);
+}
+
+enum og_ec api_list_end(struct og_req *rq, struct og_jsonw *w, bool has_more, const char *url)
+{
+	jsonw_array_end(w);
+	jsonw_key_bool(w, "has_more", has_more);
+	jsonw_key_string(w, "url", url);
+	jsonw_object_end(w);
+	return api_reply_jsonw(rq, w);
+}
+
+void api_write_id(struct og_jsonw *w, const char *key, enum id_kind kind, int64_t id)
+{
+	if (id <= 0) {
+		jsonw_key_null(w, key);
+		return;
+	}
+	char buf[ID_MAX_LEN];
+	jsonw_key_string(w, key, ids_encode(kind, id, buf));
+}
+
+void api_write_json_text(struct og_jsonw *w, const char *key, const char *text, bool null_when_empty)
+{
+	size_t n = text ? strlen(text) : 0;
+	if (n >= 2 && ((text[0] == '{' && text[n - 1] == '}') || (text[0] == '[' && text[n - 1] == ']')))
+		jsonw_key_raw(w, key, text);
+	else if (null_when_empty)
+		jsonw_key_null(w, key);
+	else
+		jsonw_key_raw(w, key, "{}");
 }
 
 enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn exists, struct store_page *out)
@@ -142,12 +201,12 @@ enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type
 	json_object_set(data, "object", rq->reply);
 	char *text = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
-	struct og_event ev = { .type = type,
-		                   .object_type = object_type,
-		                   .object_id = object_id,
-		                   .customer_id = customer_id,
-		                   .data = text,
-		                   .created = rq->now };
+	struct og_event ev = {.type = type,
+	                      .object_type = object_type,
+	                      .object_id = object_id,
+	                      .customer_id = customer_id,
+	                      .data = text,
+	                      .created = rq->now};
 	enum db_rc rc = store_event_insert(rq->db, &ev);
 	free(text);
 	return rc == DB_ROW ? OG_EC_NONE : api_db_error(rq, rc, "event", NULL);

@@ -4,6 +4,7 @@
 #define OG_API_COMMON_H
 
 #include "core/ids.h"
+#include "core/jsonw.h"
 #include "http/params.h"
 #include "http/req.h"
 #include "store/resources.h"
@@ -34,17 +35,44 @@ enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *cha
  * rq->reply (steals data). */
 void api_reply_list(struct og_req *rq, json_t *data, bool has_more, const char *url);
 
+/* Replies rendered as text with core/jsonw instead of a jansson tree (the
+ * hot read paths): the text goes to rq->reply_text, rq->reply stays NULL,
+ * and the content is exactly what the api_render_* tree would dump to.
+ * api_jsonw_init starts a writer in the request's arena; api_reply_jsonw
+ * sets rq->reply_text to its finished document with status 200. */
+void api_jsonw_init(struct og_req *rq, struct og_jsonw *w);
+enum og_ec api_reply_jsonw(struct og_req *rq, struct og_jsonw *w);
+/* A list reply, as api_reply_list: api_list_begin writes
+ * {"object":"list","data":[ ; write each element, then api_list_end closes
+ * with has_more and url and replies. */
+void api_list_begin(struct og_req *rq, struct og_jsonw *w);
+enum og_ec api_list_end(struct og_req *rq, struct og_jsonw *w, bool has_more, const char *url);
+/* Member key: the public id of row id, or null when id is 0 (api_set_id). */
+void api_write_id(struct og_jsonw *w, const char *key, enum id_kind kind, int64_t id);
+/* Member key: stored JSON text as is, as api_json_text would render it
+ * (NULL, or not an object or array: null or {} as asked). The text is not
+ * parsed: stored metadata and addresses are compact jansson output, made
+ * from validated input when they were written. */
+void api_write_json_text(struct og_jsonw *w, const char *key, const char *text, bool null_when_empty);
+
 /* Converts parsed pagination into a store page; checks that cursors name
  * existing objects via exists(rq, id) (a missing one answers 400 naming the
  * parameter). Both cursors at once are refused. */
 typedef bool (*api_exists_fn)(struct og_req *rq, int64_t id);
 enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn exists, struct store_page *out);
 
-/* prices.c: a price as JSON (used by subscriptions and invoices too). */
+/* prices.c: a price as JSON (used by subscriptions and invoices too), and
+ * the same object written with jsonw (the read handlers). */
 json_t *api_render_price(const struct og_price *p);
+void api_write_price(struct og_jsonw *w, const struct og_price *p);
 
-/* customers.c */
+/* customers.c: the same pair for a customer. */
 json_t *api_render_customer(const struct og_customer *c);
+void api_write_customer(struct og_jsonw *w, const struct og_customer *c);
+
+/* products.c: the same pair for a product. */
+json_t *api_render_product(const struct og_product *p);
+void api_write_product(struct og_jsonw *w, const struct og_product *p);
 
 /* "Now" for a customer: the frozen time of its test clock (test_clock_id >
  * 0), else rq->now. */

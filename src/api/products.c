@@ -4,10 +4,13 @@
 #include "api/api.h"
 #include "api/common.h"
 
-#define PRODUCT_NAME_MAX 250
+#define PRODUCT_NAME_MAX        250
 #define PRODUCT_DESCRIPTION_MAX 5000
 
-static json_t *render_product(const struct og_product *p)
+/* Two renderings of one object: the jansson tree for write replies and events,
+ * and the jsonw text for reads. tests/billing/test_render_text.c holds them
+ * equal; change both together. */
+json_t *api_render_product(const struct og_product *p)
 {
 	json_t *o = json_object();
 	api_set_id(o, "id", ID_PRODUCT, p->id);
@@ -22,16 +25,31 @@ static json_t *render_product(const struct og_product *p)
 	return o;
 }
 
+void api_write_product(struct og_jsonw *w, const struct og_product *p)
+{
+	jsonw_object_begin(w);
+	api_write_id(w, "id", ID_PRODUCT, p->id);
+	jsonw_key_string(w, "object", "product");
+	jsonw_key_bool(w, "active", p->active);
+	jsonw_key_int64(w, "created", p->created);
+	jsonw_key_string(w, "description", p->description);
+	jsonw_key_bool(w, "livemode", false);
+	api_write_json_text(w, "metadata", p->metadata, false);
+	jsonw_key_string(w, "name", p->name);
+	jsonw_key_int64(w, "updated", p->updated);
+	jsonw_object_end(w);
+}
+
 enum og_ec api_products_create(struct og_req *rq)
 {
-	struct og_product p = { .active = true, .created = rq->now };
+	struct og_product p = {.active = true, .created = rq->now};
 	json_t *metadata = NULL;
 	struct param_spec spec[] = {
-		PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, P_REQUIRED),
-		PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_BOOL("active", &p.active, NULL, 0),
-		PARAM_METADATA("metadata", &metadata, NULL),
-		PARAM_END,
+	    PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, P_REQUIRED),
+	    PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_BOOL("active", &p.active, NULL, 0),
+	    PARAM_METADATA("metadata", &metadata, NULL),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
@@ -44,7 +62,7 @@ enum og_ec api_products_create(struct og_req *rq)
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
 	p.updated = p.created;
-	api_reply(rq, render_product(&p));
+	api_reply(rq, api_render_product(&p));
 	return api_emit(rq, "product.created", "product", p.id, 0);
 }
 
@@ -58,7 +76,10 @@ enum og_ec api_products_retrieve(struct og_req *rq)
 	enum db_rc rc = store_product_get(rq->db, rq->arena, id, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
-	return api_reply(rq, render_product(&p));
+	struct og_jsonw w;
+	api_jsonw_init(rq, &w);
+	api_write_product(&w, &p);
+	return api_reply_jsonw(rq, &w);
 }
 
 enum og_ec api_products_update(struct og_req *rq)
@@ -76,11 +97,11 @@ enum og_ec api_products_update(struct og_req *rq)
 	json_t *metadata = NULL;
 	bool has_metadata = false;
 	struct param_spec spec[] = {
-		PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, 0),
-		PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_BOOL("active", &p.active, NULL, 0),
-		PARAM_METADATA("metadata", &metadata, &has_metadata),
-		PARAM_END,
+	    PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, 0),
+	    PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_BOOL("active", &p.active, NULL, 0),
+	    PARAM_METADATA("metadata", &metadata, &has_metadata),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -92,7 +113,7 @@ enum og_ec api_products_update(struct og_req *rq)
 	rc = store_product_update(rq->db, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
-	api_reply(rq, render_product(&p));
+	api_reply(rq, api_render_product(&p));
 	return api_emit(rq, "product.updated", "product", p.id, 0);
 }
 
@@ -104,12 +125,12 @@ static bool product_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_products_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
+	struct og_page page = {0};
 	bool active = false, has_active = false;
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_PRODUCT),
-		PARAM_BOOL("active", &active, &has_active, 0),
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_PRODUCT),
+	    PARAM_BOOL("active", &active, &has_active, 0),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
@@ -121,11 +142,11 @@ enum og_ec api_products_list(struct og_req *rq)
 	enum db_rc rc = store_product_list(rq->db, rq->arena, &sp, has_active ? active : -1, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "products", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_product((struct og_product *)list.rows + i));
-	api_reply_list(rq, data, list.has_more, "/v1/products");
-	return OG_EC_NONE;
+		api_write_product(&w, (struct og_product *)list.rows + i);
+	return api_list_end(rq, &w, list.has_more, "/v1/products");
 }
 
 enum og_ec api_products_delete(struct og_req *rq)

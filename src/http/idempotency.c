@@ -4,7 +4,9 @@
  * request wrote nothing, so retrying it with the same key runs it again.
  * Keys are scoped to the API key that sent them and expire after 24 hours.
  * A member named by rq->reply_secret (a new API key's secret) is left out of
- * the stored copy: a replay answers without it. */
+ * the stored copy: a replay answers without it. The stored text is the
+ * jansson reply's dump, or rq->reply_text as the handler rendered it when
+ * rq->reply is NULL. */
 #include "http/idempotency.h"
 #include "store/resources.h"
 
@@ -13,7 +15,7 @@
 #include <string.h>
 
 #define IDEM_KEY_MAX 255
-#define IDEM_TTL (24 * 3600)
+#define IDEM_TTL     (24 * 3600)
 
 static void request_hash(const struct og_req *rq, char hex[65])
 {
@@ -57,11 +59,12 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	}
 	if (rc == DB_ROW) {
 		if (strcmp(row.request_hash, hash) != 0)
-			return og_err(&rq->err, OG_EC_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
-			              "Keys for idempotent requests can only be used with the same parameters they "
-			              "were first used with. Try using a key other than '%.64s' if you meant to execute "
-			              "a different request.",
-			              key);
+			return og_err(
+			    &rq->err, OG_EC_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
+			    "Keys for idempotent requests can only be used with the same parameters they "
+			    "were first used with. Try using a key other than '%.64s' if you meant to execute "
+			    "a different request.",
+			    key);
 		rq->status = row.status;
 		rq->reply_text = (char *)row.response;
 		rq->is_stored_reply = true;
@@ -74,9 +77,17 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	if (ec)
 		return ec;
 	int status = rq->status ? rq->status : 200;
-	char *text = rq->reply ? json_dumps(rq->reply, JSON_COMPACT) : NULL;
-	rq->reply_text = arena_strdup(rq->arena, text ? text : "{}");
-	free(text);
+	char *text;
+	if (rq->reply) {
+		text = json_dumps(rq->reply, JSON_COMPACT);
+		rq->reply_text = arena_strdup(rq->arena, text ? text : "{}");
+		free(text);
+	} else if (rq->reply_secret) {
+		/* only a jansson reply can drop the secret from the stored copy */
+		return OG_BUG(&rq->err, "a reply with a secret rendered as text");
+	} else if (!rq->reply_text) {
+		rq->reply_text = arena_strdup(rq->arena, "{}");
+	} /* else: a handler that rendered its reply as text (api_reply_jsonw) */
 	const char *stored = rq->reply_text;
 	if (rq->reply_secret && json_object_get(rq->reply, rq->reply_secret)) {
 		/* a secret is shown once: the stored (replayable) copy goes without it */
