@@ -10,6 +10,9 @@ fi
 if [ "${1:-}" = "--bench" ]; then
 	need="$need wrk nginx-light postgresql curl"
 fi
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
+	need="$need nodejs npm" # the Stripe client compatibility test (tests/compat)
+fi
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -108,6 +108,29 @@ for t in "$build"/tests/*; do
 	run_one "$(basename "$t")" "$t"
 done
 
+# Stripe's official Node.js client against a real server (tests/compat/):
+# installed from the npm registry into build/compat with the committed lock.
+if [ -n "${OG_TEST_NO_COMPAT:-}" ]; then
+	echo "run-tests: Stripe client test skipped (OG_TEST_NO_COMPAT)"
+elif ! selected stripe_node; then
+	:
+elif ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+	echo "run-tests: node/npm not installed: Stripe client test NOT RUN (scripts/deps.sh --test installs them)"
+else
+	compat=build/compat
+	if [ ! -d $compat/node_modules/stripe ] || ! cmp -s tests/compat/package-lock.json $compat/package-lock.json; then
+		mkdir -p $compat
+		cp tests/compat/package.json tests/compat/package-lock.json $compat/
+		(cd $compat && timeout 300 npm ci --no-audit --no-fund --silent) &
+		wait $!
+	fi
+	if [ -d $compat/node_modules/stripe ]; then
+		run_one stripe_node env NODE_PATH=$compat/node_modules node tests/compat/stripe_node.js
+	else
+		echo "run-tests: npm could not install the stripe package: Stripe client test NOT RUN"
+	fi
+fi
+
 # valgrind: the unit and store tests again, built without sanitizers
 if [ -n "${OG_TEST_NO_VALGRIND:-}" ]; then
 	echo "run-tests: valgrind pass skipped (OG_TEST_NO_VALGRIND)"

@@ -1,0 +1,158 @@
+// Stripe's official Node.js client against a real `oneguard serve`: the
+// wire conventions it relies on (form encoding with nested keys, the list
+// envelope and auto-pagination, the error shape and status classes,
+// Idempotency-Key, metadata unset with "", deleted objects, period fields
+// on subscription items). Run by scripts/run-tests.sh with OG_BIN set and
+// NODE_PATH pointing at the installed `stripe` package. Ends with the plain
+// "N passed, M failed" line.
+'use strict';
+const assert = require('node:assert/strict');
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const Stripe = require('stripe');
+
+const bin = process.env.OG_BIN || 'build/san/oneguard';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-compat-'));
+const db = `sqlite:${path.join(dir, 'compat.db')}`;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+async function waitHealthy(port) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.ok) return;
+    } catch (e) { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become healthy');
+}
+
+const tests = [];
+function test(name, fn) { tests.push({ name, fn }); }
+
+let stripe, ctx = {};
+
+test('create product, price and customer with nested form parameters', async () => {
+  ctx.prod = await stripe.products.create({ name: 'Gold', metadata: { tier: 'gold' } });
+  assert.match(ctx.prod.id, /^prod_/);
+  assert.equal(ctx.prod.object, 'product');
+  assert.deepEqual(ctx.prod.metadata, { tier: 'gold' });
+  ctx.price = await stripe.prices.create({
+    product: ctx.prod.id, unit_amount: 3000, currency: 'usd', recurring: { interval: 'month' },
+  });
+  assert.equal(ctx.price.unit_amount, 3000);
+  assert.equal(ctx.price.recurring.interval, 'month');
+  ctx.cus = await stripe.customers.create({
+    email: 'ada@example.com', name: 'Ada', address: { city: 'London', country: 'GB' },
+  });
+  assert.equal(ctx.cus.address.city, 'London');
+});
+
+test('metadata: set, merge, and unset a key with ""', async () => {
+  await stripe.customers.update(ctx.cus.id, { metadata: { a: '1', b: '2' } });
+  const c = await stripe.customers.update(ctx.cus.id, { metadata: { a: '' } });
+  assert.deepEqual(c.metadata, { b: '2' });
+});
+
+test('subscription draft, confirm, first invoice; period fields on items', async () => {
+  const sub = await stripe.subscriptions.create({ customer: ctx.cus.id, items: [{ price: ctx.price.id, quantity: 2 }] });
+  assert.equal(sub.status, 'draft');
+  const active = await stripe.rawRequest('POST', `/v1/subscriptions/${sub.id}/confirm`, {});
+  assert.equal(active.status, 'active');
+  assert.ok(active.current_period_end > active.current_period_start);
+  assert.equal(active.items.data[0].current_period_end, active.current_period_end);
+  const invoices = await stripe.invoices.list({ subscription: sub.id, created: { gte: 5 } });
+  assert.equal(invoices.data.length, 1);
+  assert.equal(invoices.data[0].amount_due, 6000);
+  assert.equal(invoices.data[0].status, 'open');
+  assert.match(invoices.data[0].number, /^INV-\d{6}$/);
+});
+
+test('lists: envelope, filters and auto-pagination', async () => {
+  for (let i = 0; i < 5; i++) await stripe.customers.create({ email: `page${i}@example.com` });
+  const one = await stripe.customers.list({ limit: 1, email: 'ada@example.com' });
+  assert.equal(one.object, 'list');
+  assert.equal(one.data.length, 1);
+  assert.equal(one.has_more, false);
+  const seen = [];
+  for await (const c of stripe.customers.list({ limit: 2 })) seen.push(c.id);
+  assert.equal(seen.length, 6);
+  assert.equal(new Set(seen).size, 6);
+});
+
+test('errors map to the client error classes', async () => {
+  await assert.rejects(stripe.prices.create({ product: ctx.prod.id, unit_amount: -1, currency: 'usd' }), (e) => {
+    assert.equal(e.type, 'StripeInvalidRequestError');
+    assert.equal(e.statusCode, 400);
+    assert.equal(e.code, 'amount_invalid');
+    assert.equal(e.param, 'unit_amount');
+    return true;
+  });
+  await assert.rejects(stripe.products.del(ctx.prod.id), (e) => {
+    assert.equal(e.statusCode, 409);
+    assert.equal(e.code, 'product_has_active_prices');
+    return true;
+  });
+  await assert.rejects(stripe.customers.retrieve('cus_doesnotexist'), (e) => e.statusCode === 404);
+  const bad = new Stripe('sk_wrong', { host: '127.0.0.1', port: ctx.port, protocol: 'http', maxNetworkRetries: 0 });
+  await assert.rejects(bad.customers.list(), (e) => e.type === 'StripeAuthenticationError' && e.statusCode === 401);
+});
+
+test('Idempotency-Key replays the first response', async () => {
+  const a = await stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'compat-1' });
+  const b = await stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'compat-1' });
+  assert.equal(a.id, b.id);
+  await assert.rejects(stripe.customers.create({ email: 'y@example.com' }, { idempotencyKey: 'compat-1' }),
+    (e) => e.type === 'StripeIdempotencyError' && e.statusCode === 400);
+});
+
+test('delete answers a deleted object', async () => {
+  const d = await stripe.customers.del(ctx.cus.id);
+  assert.equal(d.deleted, true);
+  assert.equal(d.id, ctx.cus.id);
+});
+
+(async () => {
+  let server, passed = 0, failed = 0;
+  try {
+    execFileSync(bin, ['migrate', '--db', db], { stdio: 'ignore' });
+    const key = execFileSync(bin, ['keys', 'create', '--db', db]).toString().trim();
+    ctx.port = await freePort();
+    server = spawn(bin, ['serve', '--db', db, '--listen', `127.0.0.1:${ctx.port}`, '--billing-interval', '0',
+      '--no-access-log', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await waitHealthy(ctx.port);
+    stripe = new Stripe(key, { host: '127.0.0.1', port: ctx.port, protocol: 'http', maxNetworkRetries: 0 });
+    for (const t of tests) {
+      try {
+        await t.fn();
+        passed++;
+        console.log(`ok   ${t.name}`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${t.name}: ${e.stack || e}`);
+      }
+    }
+  } catch (e) {
+    failed++;
+    console.log(`FAIL set-up: ${e.stack || e}`);
+  } finally {
+    if (server) {
+      const exited = new Promise((r) => server.on('exit', (code) => r(code)));
+      server.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) { failed++; console.log(`FAIL server exited with ${code}`); }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+})();
