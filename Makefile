@@ -106,10 +106,12 @@ check-style:
 	@sh tools/check-style.sh
 
 bench: deps
+	@sh scripts/deps.sh --bench
 	$(MAKE) all
 	bash bench/http.sh
 
 bench-billing: deps
+	@sh scripts/deps.sh --bench
 	$(MAKE) all
 	bash bench/billing.sh
 

@@ -8,7 +8,7 @@ if [ "${1:-}" = "--test" ]; then
 	need="$need libcmocka-dev postgresql curl valgrind"
 fi
 if [ "${1:-}" = "--bench" ]; then
-	need="$need wrk nginx-light postgresql curl"
+	need="$need wrk nginx-light postgresql curl time sqlite3"
 fi
 if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
 	need="$need nodejs npm" # the Stripe client compatibility test (tests/compat)
