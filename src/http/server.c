@@ -17,8 +17,8 @@
  * path, query and body parsed by params.c, headers copied), matches the
  * route, authenticates, and dispatches by route kind: ROUTE_RAW inline,
  * ROUTE_READ inline inside a read transaction on the loop thread's own
- * connection, ROUTE_WRITE as a store_job (idem_run inside the executor's
- * transaction). finish() is the one place that renders a response: the
+ * connection (opened before authentication, so the key lookup runs in it),
+ * ROUTE_WRITE as a store_job (idem_run inside the executor's transaction). finish() is the one place that renders a response: the
  * error envelope or the reply, the headers, the metrics and the access log.
  *
  * Invariants:
@@ -119,11 +119,19 @@ struct server {
 
 static const char base62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/* "req_" + 16 base62 characters from libsodium's CSPRNG. */
+/* "req_" + 16 base62 characters from libsodium's CSPRNG. The random bytes are
+ * drawn a block at a time per thread (one getrandom call per 64 requests, not
+ * one per request); ids are not secrets, only unpredictable. */
 static void request_id_new(char out[40])
 {
-	uint64_t r[2];
-	randombytes_buf(r, sizeof r);
+	static _Thread_local uint64_t pool[128];
+	static _Thread_local size_t n_left;
+	if (n_left < 2) {
+		randombytes_buf(pool, sizeof pool);
+		n_left = sizeof pool / sizeof pool[0];
+	}
+	uint64_t r[2] = { pool[n_left - 1], pool[n_left - 2] };
+	n_left -= 2;
 	memcpy(out, "req_", 4);
 	for (int i = 0; i < 16; i++) {
 		uint64_t *w = &r[i / 8];
@@ -536,15 +544,27 @@ static enum og_ec read_body(struct http_ctx *cx)
 	return OG_EC_NONE;
 }
 
-static enum og_ec run_read(struct http_ctx *cx)
+/* A read route's transaction opens before authentication, so the key lookup
+ * and the handler's queries share one snapshot and one read lock (on SQLite
+ * every read transaction takes and drops a WAL read mark: a lookup of its own
+ * doubled that per request). */
+static enum og_ec read_begin(struct og_req *rq)
 {
-	struct og_req *rq = &cx->rq;
-	struct db_conn *db = rq->db;
-	enum db_rc rc = db_begin(db, false);
+	enum db_rc rc = db_begin(rq->db, false);
 	if (rc != DB_OK)
 		return rc == DB_RETRY
 		           ? og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.")
 		           : og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "The database is unavailable.");
+	return OG_EC_NONE;
+}
+
+/* Runs a read route's handler inside the transaction read_begin opened, and
+ * ends it: committed on success, rolled back otherwise. */
+static enum og_ec run_read(struct http_ctx *cx)
+{
+	struct og_req *rq = &cx->rq;
+	struct db_conn *db = rq->db;
+	enum db_rc rc;
 	enum og_ec ec = cx->route->fn(rq);
 	if (ec == OG_EC_NONE) {
 		rc = db_commit(db);
@@ -619,6 +639,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 			goto answer;
 		}
 	}
+	if (cx->route->kind == ROUTE_READ && (ec = read_begin(rq))) {
+		rq->db = NULL;
+		goto answer;
+	}
 	if (cx->route->auth == AUTH_SECRET_KEY && (ec = auth_authenticate(rq, rq->db)))
 		goto answer;
 	const char *query = parsed ? evhttp_uri_get_query(parsed) : NULL;
@@ -665,6 +689,9 @@ static void on_request(struct evhttp_request *req, void *arg)
 		break;
 	}
 answer:
+	if (rq->db && db_in_txn(rq->db)) /* a read route refused before its handler ran */
+		db_rollback(rq->db);
+	rq->db = NULL;
 	finish(cx, ec);
 }
 
@@ -777,7 +804,14 @@ static bool loop_init(struct loop *lp, struct server *srv, int index, int fd, ch
 	lp->srv = srv;
 	lp->index = index;
 	pthread_mutex_init(&lp->lock, NULL);
-	lp->base = event_base_new();
+	/* the changelist folds each request's read-off/write-on/write-off/read-on
+	 * into at most one epoll_ctl per loop iteration (no dup'd fds here) */
+	struct event_config *ev_cfg = event_config_new();
+	if (ev_cfg)
+		event_config_set_flag(ev_cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	lp->base = ev_cfg ? event_base_new_with_config(ev_cfg) : NULL;
+	if (ev_cfg)
+		event_config_free(ev_cfg);
 	lp->http = lp->base ? evhttp_new(lp->base) : NULL;
 	if (!lp->http) {
 		snprintf(why, why_size, "could not create an event loop");
