@@ -30,39 +30,6 @@ enum multi_kind { MULTI_INVOICES, MULTI_LINES, MULTI_EVENTS, MULTI_ROLLS, MULTI_
 
 /* ---- claim --------------------------------------------------------------- */
 
-static void read_sub(struct db_res *r, struct og_arena *a, struct og_subscription *s)
-{
-	/* as read_sub in subscriptions.c: the claim selects the same columns */
-	s->id = db_int(r, 0);
-	s->customer_id = db_int(r, 1);
-	s->test_clock_id = db_int(r, 2);
-	s->status = store__text(r, a, 3);
-	s->currency = store__text(r, a, 4);
-	s->interval = store__text(r, a, 5);
-	s->interval_count = db_int(r, 6);
-	s->collection_method = store__text(r, a, 7);
-	s->has_days_until_due = !db_isnull(r, 8);
-	s->days_until_due = db_int(r, 8);
-	s->billing_cycle_anchor = db_int(r, 9);
-	s->requested_anchor = db_int(r, 10);
-	s->has_trial_period_days = !db_isnull(r, 11);
-	s->trial_period_days = db_int(r, 11);
-	s->requested_trial_end = db_int(r, 12);
-	s->current_period_start = db_int(r, 13);
-	s->current_period_end = db_int(r, 14);
-	s->next_billing_at = db_int(r, 15);
-	s->trial_start = db_int(r, 16);
-	s->trial_end = db_int(r, 17);
-	s->cancel_at_period_end = db_int(r, 18) != 0;
-	s->canceled_at = db_int(r, 19);
-	s->ended_at = db_int(r, 20);
-	s->paused_at = db_int(r, 21);
-	s->start_date = db_int(r, 22);
-	s->latest_invoice_id = db_int(r, 23);
-	s->metadata = store__text(r, a, 24);
-	s->created = db_int(r, 25);
-}
-
 #define COL_PENDING 26
 
 /* id -> index, open addressing over a power-of-two table in the arena */
@@ -233,7 +200,7 @@ enum db_rc store_billing_claim(struct db_conn *db, struct og_arena *a, int64_t c
 			break;
 		}
 		struct store_due_sub *d = &out->subs[out->n];
-		read_sub(r, a, &d->sub);
+		store__read_subscription(r, a, &d->sub); /* the claim selects SUB_COLS */
 		d->has_pending = db_int(r, COL_PENDING) != 0;
 		d->items = NULL;
 		map_put(&ic.subs, d->sub.id, out->n);

@@ -312,6 +312,9 @@ enum db_rc store_test_clock_count_customers(struct db_conn *db, int64_t clock_id
 /* subscriptions.c */
 enum db_rc store_subscription_insert(struct db_conn *db, struct og_subscription *s);
 enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_subscription *out);
+/* Reads a row of the subscription columns (SUB_COLS in subscriptions.c, in
+ * that order) into an og_subscription: shared with the engine's claim. */
+void store__read_subscription(struct db_res *r, struct og_arena *a, void *row);
 /* Takes the subscription's row lock for the rest of the transaction, so
  * concurrent changes (API, billing engine) apply one after the other. */
 enum db_rc store_subscription_lock(struct db_conn *db, int64_t id);

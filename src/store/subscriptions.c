@@ -8,7 +8,7 @@
 	"current_period_start, current_period_end, next_billing_at, trial_start, trial_end, cancel_at_period_end, " \
 	"canceled_at, ended_at, paused_at, start_date, latest_invoice_id, metadata, created"
 
-static void read_sub(struct db_res *r, struct og_arena *a, void *row)
+void store__read_subscription(struct db_res *r, struct og_arena *a, void *row)
 {
 	struct og_subscription *s = row;
 	s->id = db_int(r, 0);
@@ -70,7 +70,7 @@ enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_
 {
 	static const char sql[] = "SELECT " SUB_COLS " FROM subscriptions WHERE id = $1";
 	struct db_param params[] = { DB_INT(id) };
-	return store__get(db, a, sql, params, 1, read_sub, out);
+	return store__get(db, a, sql, params, 1, store__read_subscription, out);
 }
 
 enum db_rc store_subscription_lock(struct db_conn *db, int64_t id)
@@ -105,7 +105,7 @@ enum db_rc store_subscription_list(struct db_conn *db, struct og_arena *a, const
 	                          " ORDER BY id ASC LIMIT $2";
 #undef SUB_FILTERS
 	struct db_param params[] = { DB_INT(f->customer_id), DB_TEXT(f->status), DB_INT(f->price_id) };
-	return store__list(db, a, desc, asc, params, 3, page, sizeof(struct og_subscription), read_sub, out);
+	return store__list(db, a, desc, asc, params, 3, page, sizeof(struct og_subscription), store__read_subscription, out);
 }
 
 enum db_rc store_sub_item_insert(struct db_conn *db, struct og_sub_item *it)
