@@ -1,0 +1,164 @@
+/* The oneguard command line (issue 2, item 2): every subcommand's --help,
+ * bad flags and bad values exit 2 with the usage, environment variables are
+ * read, migrate applies what is missing once, keys create prints a usable
+ * secret, and serve refuses a database newer than it knows. Runs OG_BIN
+ * (default build/san/oneguard) as a child; SQLite files in a temp folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *bin(void)
+{
+	const char *b = getenv("OG_BIN");
+	return b && *b ? b : "build/san/oneguard";
+}
+
+/* Runs `oneguard args...` with extra environment (NAME=VALUE or NULL);
+ * returns the exit code and the combined stdout+stderr in out. */
+static int run(char *out, size_t out_size, const char *env, const char *const *args)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		if (env)
+			putenv((char *)env);
+		const char *argv[32] = { bin() };
+		int n = 1;
+		for (; args[n - 1] && n < 31; n++)
+			argv[n] = args[n - 1];
+		argv[n] = NULL;
+		execv(bin(), (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t len = 0;
+	ssize_t got;
+	while ((got = read(fds[0], out + len, out_size - 1 - len)) > 0 && len < out_size - 1)
+		len += (size_t)got;
+	out[len] = 0;
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+#define RUN(out, env, ...) run((out), sizeof(out), (env), (const char *const[]){ __VA_ARGS__, NULL })
+
+static char dir[] = "/tmp/og-cli-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static void help_everywhere(void **state)
+{
+	(void)state;
+	char out[8192];
+	assert_int_equal(RUN(out, NULL, "help"), 0);
+	assert_non_null(strstr(out, "serve"));
+	assert_non_null(strstr(out, "keys create"));
+	const char *cmds[] = { "serve", "migrate", "keys", "bill", "version" };
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		assert_int_equal(RUN(out, NULL, cmds[i], "--help"), 0);
+		assert_non_null(strstr(out, "usage: oneguard"));
+	}
+	assert_int_equal(RUN(out, NULL, "version"), 0);
+	assert_non_null(strstr(out, "oneguard "));
+}
+
+static void bad_usage_exits_2(void **state)
+{
+	(void)state;
+	char out[8192];
+	assert_int_equal(RUN(out, NULL, "frobnicate"), 2);
+	assert_non_null(strstr(out, "unknown command"));
+	assert_int_equal(RUN(out, NULL, "serve", "--bogus"), 2);
+	assert_non_null(strstr(out, "unknown option '--bogus'"));
+	assert_non_null(strstr(out, "usage: oneguard serve"));
+	assert_int_equal(RUN(out, NULL, "serve", "--threads", "0"), 2);
+	assert_non_null(strstr(out, "--threads"));
+	assert_int_equal(RUN(out, NULL, "serve", "--listen", "nocolon"), 2);
+	assert_int_equal(RUN(out, NULL, "serve", "--log-level", "loud"), 2);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db"), 2);
+	assert_int_equal(RUN(out, NULL, "keys", "delete"), 2);
+	/* the environment is validated like a flag */
+	assert_int_equal(RUN(out, "ONEGUARD_THREADS=many", "serve"), 2);
+	assert_non_null(strstr(out, "ONEGUARD_THREADS"));
+}
+
+static void migrate_keys_and_schema_check(void **state)
+{
+	(void)state;
+	char out[8192], db[256], url[300];
+	snprintf(db, sizeof db, "%s/cli.db", dir);
+	snprintf(url, sizeof url, "sqlite:%s", db);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url), 0);
+	assert_non_null(strstr(out, "migration(s) applied"));
+	assert_null(strstr(out, " 0 migration(s)"));
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url), 0);
+	assert_non_null(strstr(out, ": 0 migration(s) applied"));
+
+	/* keys create: a secret on stdout, stored as a hash only */
+	char env[320];
+	snprintf(env, sizeof env, "ONEGUARD_DB=%s", url);
+	assert_int_equal(RUN(out, env, "keys", "create", "--name", "ci"), 0);
+	assert_int_equal(strncmp(out, "sk_", 3), 0);
+	char secret[64];
+	snprintf(secret, sizeof secret, "%.35s", out);
+	char err[256];
+	struct db_conn *c = db_open(url, err, sizeof err);
+	assert_non_null(c);
+	int64_t n = -1;
+	const char *secret_text = secret;
+	struct db_param p[] = { DB_TEXT(secret_text) };
+	assert_int_equal(db_query_int(c, "SELECT COUNT(*) FROM api_keys WHERE secret_hash = $1 OR last4 = $1", p, 1, &n),
+	                 DB_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(db_query_int(c, "SELECT COUNT(*) FROM api_keys WHERE name = 'ci'", NULL, 0, &n), DB_OK);
+	assert_int_equal(n, 1);
+
+	/* a database newer than this binary: serve refuses to start */
+	assert_int_equal(db_exec(c, "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+	                            "VALUES (9999, 'from the future', 'x', 1)",
+	                         NULL, 0, NULL),
+	                 DB_OK);
+	db_close(c);
+	assert_int_equal(RUN(out, NULL, "serve", "--db", url, "--listen", "127.0.0.1:0"), 1);
+	assert_non_null(strstr(out, "version 9999"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(help_everywhere),
+		cmocka_unit_test(bad_usage_exits_2),
+		cmocka_unit_test(migrate_keys_and_schema_check),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
