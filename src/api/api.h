@@ -47,6 +47,8 @@ enum og_ec api_subscriptions_confirm(struct og_req *rq);
 enum og_ec api_subscriptions_pause(struct og_req *rq);
 enum og_ec api_subscriptions_resume(struct og_req *rq);
 enum og_ec api_invoices_upcoming(struct og_req *rq);
+/* Cancels every live subscription of a customer now (customer delete). */
+enum og_ec api_subscriptions_cancel_all(struct og_req *rq, int64_t customer_id);
 
 /* invoices.c */
 enum og_ec api_invoices_create(struct og_req *rq);

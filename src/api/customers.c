@@ -252,8 +252,12 @@ enum og_ec api_customers_delete(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
 	if (ec)
 		return ec;
-	enum db_rc rc = store_customer_delete(rq->db, id);
+	enum db_rc rc = store_customer_lock(rq->db, id);
 	if (rc != DB_ROW)
+		return api_db_error(rq, rc, "customer", NULL);
+	if ((ec = api_subscriptions_cancel_all(rq, id)))
+		return ec;
+	if ((rc = store_customer_delete(rq->db, id)) != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	api_reply_deleted(rq, ID_CUSTOMER, id, "customer");
 	return api_emit(rq, "customer.deleted", "customer", id, id);

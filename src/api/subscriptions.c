@@ -598,6 +598,27 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 
 /* ---- cancel, pause, resume ---- */
 
+/* The end of a subscription canceled now (its status already moved):
+ * pending items go to the customer, nothing is due again, one event. */
+static enum og_ec end_now(struct og_req *rq, struct sub_state *st, int64_t mrr_before)
+{
+	struct og_subscription *s = &st->sub;
+	/* what was not invoiced now (a proration credit, say) waits for the
+	 * customer's next invoice instead of staying on a subscription that will
+	 * never bill again */
+	enum db_rc rc = store_invoice_items_release(rq->db, s->id);
+	if (rc != DB_OK)
+		return api_db_error(rq, rc, "invoice items", NULL);
+	s->canceled_at = st->now;
+	s->ended_at = st->now;
+	s->next_billing_at = 0;
+	s->cancel_at_period_end = false;
+	enum og_ec ec = write_sub(rq, st);
+	if (ec)
+		return ec;
+	return billing_sub_event(&st->bc, "customer.subscription.deleted", s, st->items, st->n_items, mrr_before);
+}
+
 enum og_ec api_subscriptions_cancel(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
@@ -642,21 +663,37 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 		    (ec = billing_subscription_invoice(&st.bc, s, st.items, st.n_items, &final, NULL, NULL, NULL)))
 			return ec;
 	}
-	/* what was not invoiced now (a proration credit, say) waits for the
-	 * customer's next invoice instead of staying on a subscription that will
-	 * never bill again */
-	enum db_rc rc = store_invoice_items_release(rq->db, s->id);
-	if (rc != DB_OK)
-		return api_db_error(rq, rc, "invoice items", NULL);
-	s->canceled_at = st.now;
-	s->ended_at = st.now;
-	s->next_billing_at = 0;
-	s->cancel_at_period_end = false;
-	if ((ec = write_sub(rq, &st)))
-		return ec;
-	if ((ec = billing_sub_event(&st.bc, "customer.subscription.deleted", s, st.items, st.n_items, mrr_before)))
+	if ((ec = end_now(rq, &st, mrr_before)))
 		return ec;
 	return reply_sub(rq, &st);
+}
+
+/* Deleting a customer cancels its live subscriptions now (as Stripe does),
+ * without prorations or a final invoice: nothing bills a deleted customer. */
+enum og_ec api_subscriptions_cancel_all(struct og_req *rq, int64_t customer_id)
+{
+	enum { BATCH = 100 };
+	int64_t ids[BATCH];
+	int n;
+	do {
+		enum db_rc rc = store_subscription_ids_live(rq->db, customer_id, BATCH, ids, &n);
+		if (rc != DB_OK)
+			return api_db_error(rq, rc, "subscriptions", NULL);
+		for (int i = 0; i < n; i++) {
+			struct sub_state st = { 0 };
+			enum og_ec ec;
+			if ((rc = store_subscription_lock(rq->db, ids[i])) != DB_ROW ||
+			    (rc = store_subscription_get(rq->db, rq->arena, ids[i], &st.sub)) != DB_ROW)
+				return api_db_error(rq, rc, "subscription", NULL);
+			if ((ec = load_items(rq, &st)) || (ec = api_clock_now(rq, st.sub.test_clock_id, &st.now)))
+				return ec;
+			ctx_init(rq, &st);
+			int64_t mrr_before = billing_mrr(&st.sub, st.items, st.n_items);
+			if ((ec = billing_sub_transition(&st.bc, &st.sub, SUB_EV_CANCEL)) || (ec = end_now(rq, &st, mrr_before)))
+				return ec;
+		}
+	} while (n == BATCH);
+	return OG_EC_NONE;
 }
 
 enum og_ec api_subscriptions_pause(struct og_req *rq)

@@ -315,6 +315,9 @@ enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_
 /* Reads a row of the subscription columns (SUB_COLS in subscriptions.c, in
  * that order) into an og_subscription: shared with the engine's claim. */
 void store__read_subscription(struct db_res *r, struct og_arena *a, void *row);
+/* Ids of a customer's subscriptions that are not canceled, oldest first, at
+ * most max. */
+enum db_rc store_subscription_ids_live(struct db_conn *db, int64_t customer_id, int max, int64_t *ids, int *n);
 /* Takes the subscription's row lock for the rest of the transaction, so
  * concurrent changes (API, billing engine) apply one after the other. */
 enum db_rc store_subscription_lock(struct db_conn *db, int64_t id);

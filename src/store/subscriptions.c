@@ -192,3 +192,19 @@ enum db_rc store_subscriptions_due(struct db_conn *db, int64_t clock_id, int64_t
 	db_res_free(r);
 	return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc;
 }
+
+enum db_rc store_subscription_ids_live(struct db_conn *db, int64_t customer_id, int max, int64_t *ids, int *n)
+{
+	static const char sql[] = "SELECT id FROM subscriptions WHERE customer_id = $1 AND status <> 'canceled' "
+	                          "ORDER BY id LIMIT $2";
+	struct db_param params[] = { DB_INT(customer_id), DB_INT(max) };
+	struct db_res *r = NULL;
+	*n = 0;
+	enum db_rc rc = db_exec(db, sql, params, 2, &r);
+	if (rc != DB_OK)
+		return rc;
+	while ((rc = db_next(r)) == DB_ROW && *n < max)
+		ids[(*n)++] = db_int(r, 0);
+	db_res_free(r);
+	return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc;
+}
