@@ -27,7 +27,23 @@
  *   {{revoked_api_key}}                           a revoked API key's id
  *   {{missing_product}} {{missing_price}}         well-formed ids that name
  *   {{missing_customer}} {{missing_api_key}}        no row at all
- *   {{missing_test_clock}}
+ *   {{missing_test_clock}} {{missing_subscription}}
+ *   {{missing_subscription_item}}
+ *   {{other_currency_price}}                      an active monthly price in eur
+ *   {{yearly_price}}                              an active yearly price in usd
+ *   {{archived_price}}                            a monthly usd price, active=false
+ *                                                  ({{second_price}} is one-time, eur)
+ *   {{subscriber}}                                the customer of the subscriptions below
+ *   {{subscription}}                              a draft subscription of {{price}}
+ *   {{subscription_item}}                           and its one item
+ *   {{active_subscription}}                       confirmed (send_invoice): active
+ *   {{canceled_subscription}}                     a draft, then canceled
+ *   {{test_clock}} {{clocked_customer}}           a test clock frozen at 1700000000 and a
+ *                                                  customer living on it (so it cannot be
+ *                                                  deleted); only in test_clocks.json, whose
+ *                                                  cases run on a server started with
+ *                                                  --enable-test-clocks (every other file's
+ *                                                  server has test clocks disabled)
  *   {{a*251}}                                     251 copies of 'a' (any one
  *                                                  character, any count)
  *   {{oversize}}                                  70000 copies of 'a'
@@ -48,6 +64,11 @@
 #define CASES_GLOB   "tests/api/cases/*.json"
 #define BODY_LIMIT   65536
 #define OVERSIZE_LEN 70000
+/* The one case file whose server runs with --enable-test-clocks. */
+#define CLOCK_CASES  "test_clocks.json"
+
+/* Whether the server of the current run has test clocks enabled. */
+static bool clocks_enabled;
 
 struct fixture {
 	const char *name;
@@ -58,6 +79,10 @@ static struct fixture fixtures[] = {
     {"product", ""},          {"price", ""},           {"customer", ""},        {"deleted_product", ""},
     {"deleted_customer", ""}, {"revoked_api_key", ""}, {"missing_product", ""}, {"missing_price", ""},
     {"missing_customer", ""}, {"missing_api_key", ""}, {"second_price", ""},    {"missing_test_clock", ""},
+    {"missing_subscription", ""}, {"missing_subscription_item", ""}, {"other_currency_price", ""},
+    {"yearly_price", ""},         {"archived_price", ""},            {"subscriber", ""},
+    {"subscription", ""},         {"active_subscription", ""},       {"canceled_subscription", ""},
+    {"test_clock", ""},           {"clocked_customer", ""},          {"subscription_item", ""},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -246,6 +271,74 @@ static void run_case(void **state)
 
 /* ---- fixtures and self-checks -------------------------------------------- */
 
+static const char *fixture_get(const char *name)
+{
+	for (size_t i = 0; i < N_FIXTURES; i++)
+		if (!strcmp(fixtures[i].name, name))
+			return fixtures[i].value;
+	return NULL;
+}
+
+/* POSTs a form (placeholders filled from the fixtures made so far) and keeps
+ * the reply's id as fixture `name`; 0, or -1 having said what failed. */
+static int make_one(const char *name, const char *method, const char *path, const char *body)
+{
+	const char *bad;
+	const char *p = expand(path, &bad), *b = p ? expand(body, &bad) : NULL;
+	if (!p || !b) {
+		fprintf(stderr, "bad_input: fixture %s: unknown placeholder %s\n", name, bad);
+		return -1;
+	}
+	struct at_req rq = {.method = method, .path = p, .ctype = AT_FORM, .body = b, .body_len = strlen(b)};
+	struct at_resp *r = at_send(&rq);
+	if (r->status != 200 || !at_str(r, "id")) {
+		fprintf(stderr, "bad_input: fixture %s: %s %s: %ld %s\n", name, method, p, r->status, r->body);
+		return -1;
+	}
+	if (name)
+		fixture_set(name, at_str(r, "id"));
+	return 0;
+}
+
+/* The fixtures of subscriptions and test clocks. */
+static int make_more_fixtures(void)
+{
+	static const struct {
+		const char *fixture, *method, *path, *body;
+	} steps[] = {
+	    {"other_currency_price", "POST", "/v1/prices",
+	     "product={{product}}&unit_amount=700&currency=eur&recurring[interval]=month"},
+	    {"yearly_price", "POST", "/v1/prices", "product={{product}}&unit_amount=9000&currency=usd&recurring[interval]=year"},
+	    {"archived_price", "POST", "/v1/prices", "product={{product}}&unit_amount=300&currency=usd&recurring[interval]=month"},
+	    {NULL, "POST", "/v1/prices/{{archived_price}}", "active=false"},
+	    {"subscriber", "POST", "/v1/customers", "name=Subscriber"},
+	    {"subscription", "POST", "/v1/subscriptions", "customer={{subscriber}}&items[0][price]={{price}}"},
+	    {"active_subscription", "POST", "/v1/subscriptions",
+	     "customer={{subscriber}}&items[0][price]={{price}}&collection_method=send_invoice&confirm=true"},
+	    {"canceled_subscription", "POST", "/v1/subscriptions", "customer={{subscriber}}&items[0][price]={{price}}"},
+	    {NULL, "DELETE", "/v1/subscriptions/{{canceled_subscription}}", ""},
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (make_one(steps[i].fixture, steps[i].method, steps[i].path, steps[i].body))
+			return -1;
+	struct at_resp *r = at_get("/v1/subscriptions/%s", fixture_get("active_subscription"));
+	if (r->status != 200 || !at_str(r, "status") || strcmp(at_str(r, "status"), "active") != 0) {
+		fprintf(stderr, "bad_input: fixture active_subscription is not active: %ld %s\n", r->status, r->body);
+		return -1;
+	}
+	r = at_get("/v1/subscriptions/%s", fixture_get("subscription"));
+	if (r->status != 200 || !at_str(r, "items.data[0].id")) {
+		fprintf(stderr, "bad_input: fixture subscription_item: %ld %s\n", r->status, r->body);
+		return -1;
+	}
+	fixture_set("subscription_item", at_str(r, "items.data[0].id"));
+	if (clocks_enabled &&
+	    (make_one("test_clock", "POST", "/v1/test_helpers/test_clocks", "frozen_time=1700000000&name=Fixture") ||
+	     make_one("clocked_customer", "POST", "/v1/customers", "name=Clocked&test_clock={{test_clock}}")))
+		return -1;
+	return 0;
+}
+
 static int make_fixtures(void)
 {
 	/* Runs in the group setup, where a failed assertion cannot longjmp:
@@ -298,8 +391,13 @@ static int make_fixtures(void)
 	fixture_set("missing_customer", ids_encode(ID_CUSTOMER, 987654321, buf));
 	fixture_set("missing_api_key", ids_encode(ID_API_KEY, 987654321, buf));
 	fixture_set("missing_test_clock", ids_encode(ID_TEST_CLOCK, 987654321, buf));
+	fixture_set("missing_subscription", ids_encode(ID_SUBSCRIPTION, 987654321, buf));
+	fixture_set("missing_subscription_item", ids_encode(ID_SUB_ITEM, 987654321, buf));
+	if (make_more_fixtures())
+		return -1;
 	for (size_t i = 0; i < N_FIXTURES; i++)
-		if (!fixtures[i].value[0]) {
+		if (!fixtures[i].value[0] &&
+		    (clocks_enabled || (strcmp(fixtures[i].name, "test_clock") && strcmp(fixtures[i].name, "clocked_customer")))) {
 			fprintf(stderr, "bad_input: fixture %s was not made\n", fixtures[i].name);
 			return -1;
 		}
@@ -335,6 +433,10 @@ static void every_endpoint_has_cases(void **state)
 	    {"GET", "/v1/prices"},       {"GET", "/v1/prices/*"},       {"POST", "/v1/prices/*"},
 	    {"POST", "/v1/customers"},   {"GET", "/v1/customers"},      {"GET", "/v1/customers/*"},
 	    {"POST", "/v1/customers/*"}, {"DELETE", "/v1/customers/*"},
+	    {"POST", "/v1/subscriptions"}, {"GET", "/v1/subscriptions"}, {"GET", "/v1/subscriptions/*"},
+	    {"POST", "/v1/subscriptions/*"}, {"DELETE", "/v1/subscriptions/*"}, {"GET", "/v1/invoices/upcoming"},
+	    {"POST", "/v1/test_helpers/test_clocks"}, {"GET", "/v1/test_helpers/test_clocks"},
+	    {"GET", "/v1/test_helpers/test_clocks/*"}, {"DELETE", "/v1/test_helpers/test_clocks/*"},
 	};
 	for (size_t e = 0; e < sizeof endpoints / sizeof endpoints[0]; e++) {
 		const char *pattern = endpoints[e][1];
@@ -409,16 +511,32 @@ int main(void)
 {
 	if (load_cases())
 		return 1;
-	size_t n_tests = n_cases + 2;
-	struct CMUnitTest *tests = calloc(n_tests, sizeof *tests);
-	if (!tests)
+	/* Two servers: every case file but CLOCK_CASES against one with test
+	 * clocks disabled (as in production), CLOCK_CASES against one with them
+	 * enabled, so its cases reach the checks behind the 403. */
+	struct CMUnitTest *tests = calloc(n_cases + 2, sizeof *tests);
+	struct CMUnitTest *clock_tests = calloc(n_cases + 1, sizeof *clock_tests);
+	if (!tests || !clock_tests)
 		abort();
-	tests[0] = (struct CMUnitTest)cmocka_unit_test(fingerprint_sees_writes);
-	tests[1] = (struct CMUnitTest)cmocka_unit_test(every_endpoint_has_cases);
-	for (size_t i = 0; i < n_cases; i++)
-		tests[i + 2] =
-		    (struct CMUnitTest){.name = cases[i].test_name, .test_func = run_case, .initial_state = &cases[i]};
+	size_t n_tests = 0, n_clock_tests = 0;
+	tests[n_tests++] = (struct CMUnitTest)cmocka_unit_test(fingerprint_sees_writes);
+	tests[n_tests++] = (struct CMUnitTest)cmocka_unit_test(every_endpoint_has_cases);
+	for (size_t i = 0; i < n_cases; i++) {
+		const char *base = strrchr(cases[i].file, '/') + 1;
+		struct CMUnitTest t = {.name = cases[i].test_name, .test_func = run_case, .initial_state = &cases[i]};
+		if (!strcmp(base, CLOCK_CASES))
+			clock_tests[n_clock_tests++] = t;
+		else
+			tests[n_tests++] = t;
+	}
 	int failed = at_run("test_bad_input", tests, n_tests, make_fixtures);
+	if (n_clock_tests) {
+		static const char *const enable[] = {"--enable-test-clocks", NULL};
+		at_serve_args(enable);
+		clocks_enabled = true;
+		failed += at_run("test_bad_input_test_clocks", clock_tests, n_clock_tests, make_fixtures);
+	}
+	free(clock_tests);
 	for (size_t i = 0; i < n_cases; i++) {
 		free(cases[i].test_name);
 		free(cases[i].file);
