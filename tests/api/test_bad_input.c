@@ -32,11 +32,14 @@
  *   {{other_currency_price}}                      an active monthly price in eur
  *   {{yearly_price}}                              an active yearly price in usd
  *   {{archived_price}}                            a monthly usd price, active=false
+ *   {{other_monthly_price}}                       another active monthly usd price
  *                                                  ({{second_price}} is one-time, eur)
  *   {{subscriber}}                                the customer of the subscriptions below
  *   {{subscription}}                              a draft subscription of {{price}}
  *   {{subscription_item}}                           and its one item
  *   {{active_subscription}}                       confirmed (send_invoice): active
+ *   {{active_subscription_item}}                    and its one item
+ *   {{eur_customer}}                              a customer billed in eur
  *   {{canceled_subscription}}                     a draft, then canceled
  *   {{test_clock}} {{clocked_customer}}           a test clock frozen at 1700000000 and a
  *                                                  customer living on it (so it cannot be
@@ -83,6 +86,7 @@ static struct fixture fixtures[] = {
     {"yearly_price", ""},         {"archived_price", ""},            {"subscriber", ""},
     {"subscription", ""},         {"active_subscription", ""},       {"canceled_subscription", ""},
     {"test_clock", ""},           {"clocked_customer", ""},          {"subscription_item", ""},
+    {"active_subscription_item", ""}, {"other_monthly_price", ""},    {"eur_customer", ""},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -311,7 +315,10 @@ static int make_more_fixtures(void)
 	    {"yearly_price", "POST", "/v1/prices", "product={{product}}&unit_amount=9000&currency=usd&recurring[interval]=year"},
 	    {"archived_price", "POST", "/v1/prices", "product={{product}}&unit_amount=300&currency=usd&recurring[interval]=month"},
 	    {NULL, "POST", "/v1/prices/{{archived_price}}", "active=false"},
+	    {"other_monthly_price", "POST", "/v1/prices",
+	     "product={{product}}&unit_amount=250&currency=usd&recurring[interval]=month"},
 	    {"subscriber", "POST", "/v1/customers", "name=Subscriber"},
+	    {"eur_customer", "POST", "/v1/customers", "name=Euro&currency=eur"},
 	    {"subscription", "POST", "/v1/subscriptions", "customer={{subscriber}}&items[0][price]={{price}}"},
 	    {"active_subscription", "POST", "/v1/subscriptions",
 	     "customer={{subscriber}}&items[0][price]={{price}}&collection_method=send_invoice&confirm=true"},
@@ -332,6 +339,12 @@ static int make_more_fixtures(void)
 		return -1;
 	}
 	fixture_set("subscription_item", at_str(r, "items.data[0].id"));
+	r = at_get("/v1/subscriptions/%s", fixture_get("active_subscription"));
+	if (r->status != 200 || !at_str(r, "items.data[0].id")) {
+		fprintf(stderr, "bad_input: fixture active_subscription_item: %ld %s\n", r->status, r->body);
+		return -1;
+	}
+	fixture_set("active_subscription_item", at_str(r, "items.data[0].id"));
 	if (clocks_enabled &&
 	    (make_one("test_clock", "POST", "/v1/test_helpers/test_clocks", "frozen_time=1700000000&name=Fixture") ||
 	     make_one("clocked_customer", "POST", "/v1/customers", "name=Clocked&test_clock={{test_clock}}")))
