@@ -80,18 +80,8 @@ static enum og_ec load_sub(struct og_req *rq, struct sub_state *st, bool for_wri
 /* The subscription as the API shows it, with full price objects. */
 static enum og_ec reply_sub(struct og_req *rq, struct sub_state *st)
 {
-	json_t *prices[BILLING_MAX_ITEMS];
-	for (int i = 0; i < st->n_items; i++) {
-		struct og_price p;
-		enum db_rc rc = store_price_get(rq->db, rq->arena, st->items[i].price_id, &p);
-		if (rc != DB_ROW) {
-			for (int j = 0; j < i; j++)
-				json_decref(prices[j]);
-			return api_db_error(rq, rc, "price", NULL);
-		}
-		prices[i] = api_render_price(&p);
-	}
-	return api_reply(rq, render_subscription(&st->sub, st->items, st->n_items, prices));
+	json_t *o = billing_render_subscription(&st->bc, &st->sub, st->items, st->n_items);
+	return o ? api_reply(rq, o) : rq->err.ec;
 }
 
 static enum og_ec write_sub(struct og_req *rq, struct sub_state *st)
@@ -820,7 +810,13 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 			json_decref(data);
 			return api_db_error(rq, rc, "subscription items", NULL);
 		}
-		json_array_append_new(data, render_subscription(s, items, n, NULL));
+		struct billing_ctx bc = { .db = rq->db, .arena = rq->arena, .err = &rq->err };
+		json_t *o = billing_render_subscription(&bc, s, items, n);
+		if (!o) {
+			json_decref(data);
+			return rq->err.ec;
+		}
+		json_array_append_new(data, o);
 	}
 	api_reply_list(rq, data, list.has_more, "/v1/subscriptions");
 	return OG_EC_NONE;

@@ -85,10 +85,30 @@ enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *o
 	return OG_EC_NONE;
 }
 
+json_t *billing_render_subscription(struct billing_ctx *bc, const struct og_subscription *sub,
+                                    const struct og_sub_item *items, int n_items)
+{
+	json_t *prices[BILLING_MAX_ITEMS];
+	for (int i = 0; i < n_items && i < BILLING_MAX_ITEMS; i++) {
+		struct og_price p;
+		enum db_rc rc = store_price_get(bc->db, bc->arena, items[i].price_id, &p);
+		if (rc != DB_ROW) {
+			for (int j = 0; j < i; j++)
+				json_decref(prices[j]);
+			billing_db_error(bc, rc, "subscription item price");
+			return NULL;
+		}
+		prices[i] = api_render_price(&p);
+	}
+	return render_subscription(sub, items, n_items < BILLING_MAX_ITEMS ? n_items : BILLING_MAX_ITEMS, prices);
+}
+
 enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const struct og_subscription *sub,
                              const struct og_sub_item *items, int n_items, int64_t mrr_before)
 {
-	json_t *obj = render_subscription(sub, items, n_items, NULL);
+	json_t *obj = billing_render_subscription(bc, sub, items, n_items);
+	if (!obj)
+		return bc->err ? bc->err->ec : OG_EC_INTERNAL;
 	json_t *data = json_object();
 	json_object_set_new(data, "object", obj);
 	char *text = json_dumps(data, JSON_COMPACT);

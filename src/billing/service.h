@@ -65,6 +65,12 @@ enum og_ec billing_sub_transition(struct billing_ctx *bc, struct og_subscription
  * rounded half away from zero. 0 for draft, paused, canceled. */
 int64_t billing_mrr(const struct og_subscription *sub, const struct og_sub_item *items, int n_items);
 
+/* The subscription as the API shows it, each item with its full price
+ * object (one price read per item). NULL with bc->err filled on a store
+ * error. */
+json_t *billing_render_subscription(struct billing_ctx *bc, const struct og_subscription *sub,
+                                    const struct og_sub_item *items, int n_items);
+
 /* Writes an event in the current transaction. object is stolen. */
 enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *object_type, int64_t object_id,
                          int64_t customer_id, json_t *object);

@@ -1,4 +1,5 @@
 /* Deleting a customer cancels its live subscriptions now (as Stripe does):
+ * (and subscription lists and events render items with full prices)
  * a deleted customer is never billed again. Canceled ones stay as they were;
  * each cancellation writes customer.subscription.deleted; the customer then
  * answers 404. SQLite and PostgreSQL. */
@@ -53,6 +54,13 @@ static void delete_customer_cancels_its_subscriptions(void **state)
 	AT_INT(r, "canceled_at", canceled_at);
 	r = at_get("/v1/subscriptions/%s", kept);
 	AT_STR(r, "status", "active");
+
+	at_step("lists and events show items with full price objects, as retrieve does");
+	r = at_get("/v1/subscriptions?customer=%s", other);
+	AT_STR(r, "data[0].items.data[0].price.object", "price");
+	AT_STR(r, "data[0].items.data[0].price.id", price);
+	r = at_get("/v1/events?type=customer.subscription.deleted&limit=1");
+	AT_STR(r, "data[0].data.object.items.data[0].price.object", "price");
 
 	at_step("one customer.subscription.deleted event per cancellation (4 with the earlier one)");
 	r = at_get("/v1/events?type=customer.subscription.deleted&limit=100");
