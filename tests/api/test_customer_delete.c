@@ -1,8 +1,8 @@
 /* Deleting a customer cancels its live subscriptions now (as Stripe does):
- * (and subscription lists and events render items with full prices)
  * a deleted customer is never billed again. Canceled ones stay as they were;
  * each cancellation writes customer.subscription.deleted; the customer then
- * answers 404. SQLite and PostgreSQL. */
+ * answers 404. Along the way: subscription lists and event snapshots render
+ * items with full price objects, as retrieve does. SQLite and PostgreSQL. */
 #include "api/lib/apitest.h"
 
 #include <string.h>
