@@ -438,6 +438,54 @@ static bool in_period(const struct sub_state *st)
 	       st->now >= s->current_period_start && st->now < s->current_period_end;
 }
 
+/* Refuses, before anything is written, an update that names one item twice
+ * or would leave two items on one price: each change is then applied to the
+ * subscription as it was, exactly once. */
+static enum og_ec check_item_changes(struct og_req *rq, const struct sub_state *st, const struct items_input *in)
+{
+	char param[48];
+	int64_t prices[BILLING_MAX_ITEMS * 2], owners[BILLING_MAX_ITEMS * 2];
+	int n = 0;
+	for (int j = 0; j < st->n_items; j++, n++) {
+		prices[n] = st->items[j].price_id;
+		owners[n] = st->items[j].id;
+	}
+	for (int i = 0; i < in->n; i++) {
+		const struct item_input *x = &in->items[i];
+		for (int k = 0; x->has_id && k < i; k++)
+			if (in->items[k].has_id && in->items[k].id == x->id) {
+				snprintf(param, sizeof param, "items[%d][id]", i);
+				return og_err(&rq->err, OG_EC_PARAM_INVALID, param,
+				              "items[%d] and items[%d] name the same subscription item: change it once.", k, i);
+			}
+		/* the price set after this change */
+		int at = -1;
+		for (int k = 0; x->has_id && k < n; k++)
+			if (owners[k] == x->id)
+				at = k;
+		if (x->deleted && at >= 0) {
+			prices[at] = 0;
+			continue;
+		}
+		if (!x->has_price)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (k != at && prices[k] == x->price) {
+				snprintf(param, sizeof param, "items[%d][price]", i);
+				return og_err(&rq->err, OG_EC_PARAM_INVALID, param,
+				              "The subscription would have two items with this price: use one item with a "
+				              "quantity.");
+			}
+		if (at >= 0) {
+			prices[at] = x->price;
+		} else if (n < BILLING_MAX_ITEMS * 2) {
+			prices[n] = x->price;
+			owners[n++] = 0;
+		}
+	}
+	return OG_EC_NONE;
+}
+
 enum og_ec api_subscriptions_update(struct og_req *rq)
 {
 	struct sub_state st = { 0 };
@@ -480,6 +528,8 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 	if (has_metadata && (ec = api_metadata_apply(rq, s->metadata, metadata, &s->metadata)))
 		return ec;
 
+	if ((ec = check_item_changes(rq, &st, &in)))
+		return ec;
 	bool prorate = proration != PRORATE_NONE && in_period(&st);
 	int n_live = st.n_items;
 	for (int i = 0; i < in.n; i++) {
