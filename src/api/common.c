@@ -3,6 +3,7 @@
 #include "core/log.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,4 +211,55 @@ enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type
 	enum db_rc rc = store_event_insert(rq->db, &ev);
 	free(text);
 	return rc == DB_ROW ? OG_EC_NONE : api_db_error(rq, rc, "event", NULL);
+}
+
+enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte)
+{
+	*gte = 0;
+	*lte = INT64_MAX;
+	json_t *v = json_object_get(rq->query, "created");
+	if (!v)
+		return OG_EC_NONE;
+	int64_t at = 0, gt = 0, ge = 0, lt = 0, le = 0;
+	bool has_at = false, has_gt = false, has_ge = false, has_lt = false, has_le = false;
+	struct param_spec range[] = {
+	    PARAM_TIMESTAMP("gt", &gt, &has_gt, 0),
+	    PARAM_TIMESTAMP("gte", &ge, &has_ge, 0),
+	    PARAM_TIMESTAMP("lt", &lt, &has_lt, 0),
+	    PARAM_TIMESTAMP("lte", &le, &has_le, 0),
+	    PARAM_END,
+	};
+	/* parsed from rq->query itself (so query strings coerce and errors name
+	 * created[gte]): every other key there was checked by the caller's
+	 * spec, so the spec here ignores it */
+	size_t n = json_object_size(rq->query), i = 0;
+	struct param_spec *spec = arena_alloc(rq->arena, sizeof *spec * (n + 1));
+	const char *key;
+	json_t *val;
+	json_object_foreach(rq->query, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "created"))
+			spec[i++] = (struct param_spec)PARAM_IGNORE(key);
+		else if (json_is_object(v))
+			spec[i++] = (struct param_spec)PARAM_OBJECT("created", range, NULL, 0);
+		else
+			spec[i++] = (struct param_spec)PARAM_TIMESTAMP("created", &at, &has_at, 0);
+	}
+	spec[i] = (struct param_spec)PARAM_END;
+	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	if (ec)
+		return ec;
+	/* every timestamp is in [0, 253402300799]: gt + 1 and lt - 1 cannot overflow */
+	if (has_at)
+		*gte = *lte = at;
+	if (has_gt && gt + 1 > *gte)
+		*gte = gt + 1;
+	if (has_ge && ge > *gte)
+		*gte = ge;
+	if (has_lt && lt - 1 < *lte)
+		*lte = lt - 1;
+	if (has_le && le < *lte)
+		*lte = le;
+	return OG_EC_NONE;
 }

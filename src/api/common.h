@@ -61,6 +61,16 @@ void api_write_json_text(struct og_jsonw *w, const char *key, const char *text, 
 typedef bool (*api_exists_fn)(struct og_req *rq, int64_t id);
 enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn exists, struct store_page *out);
 
+/* The list filter `created` from the query string: an exact Unix second
+ * (created=5) or a range object with any of gt, gte, lt, lte
+ * (created[gte]=5). Gives the inclusive range [*gte, *lte]: absent ->
+ * [0, INT64_MAX]; gt -> gte + 1, lt -> lte - 1, several bounds intersect; a
+ * range no time can fall in comes back with *gte > *lte. A bad value
+ * answers 400 naming `created` or `created[gte]` etc.; an unknown key in
+ * the object answers 400 (unknown parameter `created[foo]`). The list
+ * endpoint's own spec must accept the key: PARAM_IGNORE("created"). */
+enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte);
+
 /* prices.c: a price as JSON (used by subscriptions and invoices too), and
  * the same object written with jsonw (the read handlers). */
 json_t *api_render_price(const struct og_price *p);

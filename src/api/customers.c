@@ -227,16 +227,20 @@ enum og_ec api_customers_list(struct og_req *rq)
 	struct param_spec spec[] = {
 		PARAMS_PAGE(&page, ID_CUSTOMER),
 		PARAM_STRING("email", &email, NULL, CUSTOMER_EMAIL_MAX, 0),
+		PARAM_IGNORE("created"), /* api_created_range */
 		PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
+	struct store_range created;
+	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
+		return ec;
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, customer_exists, &sp)))
 		return ec;
 	struct store_list list;
-	enum db_rc rc = store_customer_list(rq->db, rq->arena, &sp, email, &list);
+	enum db_rc rc = store_customer_list(rq->db, rq->arena, &sp, email, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "customers", NULL);
 	struct og_jsonw w;

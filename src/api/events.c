@@ -35,6 +35,7 @@ enum og_ec api_events_list(struct og_req *rq)
 	struct param_spec spec[] = {
 	    PARAMS_PAGE(&page, ID_EVENT),
 	    PARAM_STRING("type", &type, NULL, EVENT_TYPE_MAX, 0),
+	    PARAM_IGNORE("created"), /* api_created_range */
 	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
@@ -42,11 +43,14 @@ enum og_ec api_events_list(struct og_req *rq)
 		return ec;
 	if (type && !*type)
 		type = NULL;
+	struct store_range created;
+	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
+		return ec;
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, event_exists, &sp)))
 		return ec;
 	struct store_list list;
-	enum db_rc rc = store_event_list(rq->db, rq->arena, &sp, type, &list);
+	enum db_rc rc = store_event_list(rq->db, rq->arena, &sp, type, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "events", NULL);
 	json_t *data = json_array();

@@ -226,24 +226,12 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	struct og_page page = {0};
 	struct store_invoice_filter f = {0};
 	int status = -1;
-	int64_t created = 0, gt = 0, gte = 0, lt = 0, lte = 0;
-	bool has_created = false, has_gt = false, has_gte = false, has_lt = false, has_lte = false;
-	struct param_spec range[] = {
-	    PARAM_TIMESTAMP("gt", &gt, &has_gt, 0),
-	    PARAM_TIMESTAMP("gte", &gte, &has_gte, 0),
-	    PARAM_TIMESTAMP("lt", &lt, &has_lt, 0),
-	    PARAM_TIMESTAMP("lte", &lte, &has_lte, 0),
-	    PARAM_END,
-	};
-	/* created is an exact time or a range object: pick the spec by what came */
-	bool created_is_range = json_is_object(json_object_get(rq->query, "created"));
 	struct param_spec spec[] = {
 	    PARAMS_PAGE(&page, ID_INVOICE),
 	    PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
 	    PARAM_ID("subscription", ID_SUBSCRIPTION, &f.subscription_id, NULL, 0),
 	    PARAM_ENUM("status", &status, NULL, statuses, 0),
-	    created_is_range ? (struct param_spec)PARAM_OBJECT("created", range, NULL, 0)
-	                     : (struct param_spec)PARAM_TIMESTAMP("created", &created, &has_created, 0),
+	    PARAM_IGNORE("created"), /* api_created_range */
 	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
@@ -251,19 +239,10 @@ enum og_ec api_invoices_list(struct og_req *rq)
 		return ec;
 	if (status >= 0)
 		f.status = statuses[status];
-	/* the store takes an inclusive range with 0 meaning unbounded; every
-	 * timestamp is >= 0, so gt/lt convert exactly */
-	int64_t lo = 0, hi = INT64_MAX;
-	if (has_created)
-		lo = hi = created;
-	if (has_gt && gt + 1 > lo)
-		lo = gt + 1;
-	if (has_gte && gte > lo)
-		lo = gte;
-	if (has_lt && lt - 1 < hi)
-		hi = lt - 1;
-	if (has_lte && lte < hi)
-		hi = lte;
+	/* the store takes an inclusive range with 0 meaning unbounded */
+	int64_t lo, hi;
+	if ((ec = api_created_range(rq, &lo, &hi)))
+		return ec;
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, invoice_exists, &sp)))
 		return ec;

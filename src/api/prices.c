@@ -249,6 +249,7 @@ enum og_ec api_prices_list(struct og_req *rq)
 		PARAM_ID("product", ID_PRODUCT, &f.product_id, NULL, 0),
 		PARAM_CURRENCY("currency", &f.currency, NULL, 0),
 		PARAM_STRING("lookup_key", &f.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, 0),
+		PARAM_IGNORE("created"), /* api_created_range */
 		PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
@@ -256,11 +257,14 @@ enum og_ec api_prices_list(struct og_req *rq)
 		return ec;
 	if (has_active)
 		f.active = active;
+	struct store_range created;
+	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
+		return ec;
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, price_exists, &sp)))
 		return ec;
 	struct store_list list;
-	enum db_rc rc = store_price_list(rq->db, rq->arena, &sp, &f, &list);
+	enum db_rc rc = store_price_list(rq->db, rq->arena, &sp, &f, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "prices", NULL);
 	struct og_jsonw w;

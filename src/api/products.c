@@ -130,16 +130,20 @@ enum og_ec api_products_list(struct og_req *rq)
 	struct param_spec spec[] = {
 		PARAMS_PAGE(&page, ID_PRODUCT),
 		PARAM_BOOL("active", &active, &has_active, 0),
+		PARAM_IGNORE("created"), /* api_created_range */
 		PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
+	struct store_range created;
+	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
+		return ec;
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, product_exists, &sp)))
 		return ec;
 	struct store_list list;
-	enum db_rc rc = store_product_list(rq->db, rq->arena, &sp, has_active ? active : -1, &list);
+	enum db_rc rc = store_product_list(rq->db, rq->arena, &sp, has_active ? active : -1, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "products", NULL);
 	struct og_jsonw w;

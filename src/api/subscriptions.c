@@ -837,6 +837,7 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 		PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
 		PARAM_ID("price", ID_PRICE, &f.price_id, NULL, 0),
 		PARAM_ENUM("status", &status, NULL, status_names, 0),
+		PARAM_IGNORE("created"), /* api_created_range */
 		PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
@@ -844,11 +845,14 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 		return ec;
 	if (status >= 0)
 		f.status = status_names[status];
+	struct store_range created;
+	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
+		return ec;
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, sub_exists, &sp)))
 		return ec;
 	struct store_list list;
-	enum db_rc rc = store_subscription_list(rq->db, rq->arena, &sp, &f, &list);
+	enum db_rc rc = store_subscription_list(rq->db, rq->arena, &sp, &f, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "subscriptions", NULL);
 	json_t *data = json_array();

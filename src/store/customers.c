@@ -62,18 +62,20 @@ enum db_rc store_customer_delete(struct db_conn *db, int64_t id)
 }
 
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
-                               struct store_list *out)
+                               const struct store_range *created, struct store_list *out)
 {
 	static const char desc[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE deleted = 0 AND id < $1 "
-	                           "ORDER BY id DESC LIMIT $2";
+	                           "AND created >= $3 AND created <= $4 ORDER BY id DESC LIMIT $2";
 	static const char asc[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE deleted = 0 AND id > $1 "
-	                          "ORDER BY id ASC LIMIT $2";
+	                          "AND created >= $3 AND created <= $4 ORDER BY id ASC LIMIT $2";
 	static const char desc_email[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE email = $3 AND deleted = 0 "
-	                                 "AND id < $1 ORDER BY id DESC LIMIT $2";
+	                                 "AND id < $1 AND created >= $4 AND created <= $5 ORDER BY id DESC LIMIT $2";
 	static const char asc_email[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE email = $3 AND deleted = 0 "
-	                                "AND id > $1 ORDER BY id ASC LIMIT $2";
-	if (!email)
-		return store__list(db, a, desc, asc, NULL, 0, page, sizeof(struct og_customer), read_customer, out);
-	struct db_param f[] = { DB_TEXT(email) };
-	return store__list(db, a, desc_email, asc_email, f, 1, page, sizeof(struct og_customer), read_customer, out);
+	                                "AND id > $1 AND created >= $4 AND created <= $5 ORDER BY id ASC LIMIT $2";
+	if (!email) {
+		struct db_param f[] = { STORE_RANGE_PARAMS(created) };
+		return store__list(db, a, desc, asc, f, 2, page, sizeof(struct og_customer), read_customer, out);
+	}
+	struct db_param f[] = { DB_TEXT(email), STORE_RANGE_PARAMS(created) };
+	return store__list(db, a, desc_email, asc_email, f, 3, page, sizeof(struct og_customer), read_customer, out);
 }

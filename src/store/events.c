@@ -40,18 +40,22 @@ enum db_rc store_event_get(struct db_conn *db, struct og_arena *a, int64_t id, s
 }
 
 enum db_rc store_event_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *type,
-                            struct store_list *out)
+                            const struct store_range *created, struct store_list *out)
 {
-	static const char desc[] = "SELECT " EV_COLS " FROM events WHERE id < $1 ORDER BY id DESC LIMIT $2";
-	static const char asc[] = "SELECT " EV_COLS " FROM events WHERE id > $1 ORDER BY id ASC LIMIT $2";
+	static const char desc[] = "SELECT " EV_COLS " FROM events WHERE id < $1 AND created >= $3 AND created <= $4 "
+	                           "ORDER BY id DESC LIMIT $2";
+	static const char asc[] = "SELECT " EV_COLS " FROM events WHERE id > $1 AND created >= $3 AND created <= $4 "
+	                          "ORDER BY id ASC LIMIT $2";
 	static const char desc_type[] = "SELECT " EV_COLS " FROM events WHERE type = $3 AND id < $1 "
-	                                "ORDER BY id DESC LIMIT $2";
+	                                "AND created >= $4 AND created <= $5 ORDER BY id DESC LIMIT $2";
 	static const char asc_type[] = "SELECT " EV_COLS " FROM events WHERE type = $3 AND id > $1 "
-	                               "ORDER BY id ASC LIMIT $2";
-	if (!type)
-		return store__list(db, a, desc, asc, NULL, 0, page, sizeof(struct og_event), read_event, out);
-	struct db_param f[] = { DB_TEXT(type) };
-	return store__list(db, a, desc_type, asc_type, f, 1, page, sizeof(struct og_event), read_event, out);
+	                               "AND created >= $4 AND created <= $5 ORDER BY id ASC LIMIT $2";
+	if (!type) {
+		struct db_param f[] = { STORE_RANGE_PARAMS(created) };
+		return store__list(db, a, desc, asc, f, 2, page, sizeof(struct og_event), read_event, out);
+	}
+	struct db_param f[] = { DB_TEXT(type), STORE_RANGE_PARAMS(created) };
+	return store__list(db, a, desc_type, asc_type, f, 3, page, sizeof(struct og_event), read_event, out);
 }
 
 enum db_rc store_counter_take(struct db_conn *db, const char *name, int64_t n, int64_t *first)

@@ -73,19 +73,20 @@ enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_ke
 }
 
 enum db_rc store_price_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
-                            const struct store_price_filter *f, struct store_list *out)
+                            const struct store_price_filter *f, const struct store_range *created,
+                            struct store_list *out)
 {
 	/* Optional filters as "($n IS NULL OR col = $n)": the id range stays the
 	 * index's leading condition, and one text serves every combination. */
 #define PRICE_FILTERS                                                                                   \
 	" AND ($3 = 0 OR product_id = $3) AND ($4 < 0 OR active = $4) AND (CAST($5 AS TEXT) IS NULL OR currency = $5)" \
-	" AND (CAST($6 AS TEXT) IS NULL OR lookup_key = $6)"
+	" AND (CAST($6 AS TEXT) IS NULL OR lookup_key = $6) AND created >= $7 AND created <= $8"
 	static const char desc[] = "SELECT " PRICE_COLS " FROM prices WHERE id < $1" PRICE_FILTERS
 	                           " ORDER BY id DESC LIMIT $2";
 	static const char asc[] = "SELECT " PRICE_COLS " FROM prices WHERE id > $1" PRICE_FILTERS
 	                          " ORDER BY id ASC LIMIT $2";
 #undef PRICE_FILTERS
 	struct db_param params[] = { DB_INT(f->product_id), DB_INT(f->active), DB_TEXT(f->currency),
-		                         DB_TEXT(f->lookup_key) };
-	return store__list(db, a, desc, asc, params, 4, page, sizeof(struct og_price), read_price, out);
+		                         DB_TEXT(f->lookup_key), STORE_RANGE_PARAMS(created) };
+	return store__list(db, a, desc, asc, params, 6, page, sizeof(struct og_price), read_price, out);
 }

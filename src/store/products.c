@@ -66,18 +66,20 @@ enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int
 }
 
 enum db_rc store_product_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, int active,
-                              struct store_list *out)
+                              const struct store_range *created, struct store_list *out)
 {
 	static const char desc_any[] = "SELECT " PRODUCT_COLS " FROM products WHERE deleted = 0 AND id < $1 "
-	                               "ORDER BY id DESC LIMIT $2";
+	                               "AND created >= $3 AND created <= $4 ORDER BY id DESC LIMIT $2";
 	static const char asc_any[] = "SELECT " PRODUCT_COLS " FROM products WHERE deleted = 0 AND id > $1 "
-	                              "ORDER BY id ASC LIMIT $2";
+	                              "AND created >= $3 AND created <= $4 ORDER BY id ASC LIMIT $2";
 	static const char desc_active[] = "SELECT " PRODUCT_COLS " FROM products WHERE active = $3 AND deleted = 0 "
-	                                  "AND id < $1 ORDER BY id DESC LIMIT $2";
+	                                  "AND id < $1 AND created >= $4 AND created <= $5 ORDER BY id DESC LIMIT $2";
 	static const char asc_active[] = "SELECT " PRODUCT_COLS " FROM products WHERE active = $3 AND deleted = 0 "
-	                                 "AND id > $1 ORDER BY id ASC LIMIT $2";
-	if (active < 0)
-		return store__list(db, a, desc_any, asc_any, NULL, 0, page, sizeof(struct og_product), read_product, out);
-	struct db_param f[] = { DB_INT(active) };
-	return store__list(db, a, desc_active, asc_active, f, 1, page, sizeof(struct og_product), read_product, out);
+	                                 "AND id > $1 AND created >= $4 AND created <= $5 ORDER BY id ASC LIMIT $2";
+	if (active < 0) {
+		struct db_param f[] = { STORE_RANGE_PARAMS(created) };
+		return store__list(db, a, desc_any, asc_any, f, 2, page, sizeof(struct og_product), read_product, out);
+	}
+	struct db_param f[] = { DB_INT(active), STORE_RANGE_PARAMS(created) };
+	return store__list(db, a, desc_active, asc_active, f, 3, page, sizeof(struct og_product), read_product, out);
 }

@@ -23,6 +23,13 @@ struct store_page {
 	int64_t ending_before;
 };
 
+/* A list filter on the created column: gte <= created <= lte, both
+ * inclusive. Passing NULL means any time (bound as 0 and INT64_MAX). */
+struct store_range {
+	int64_t gte;
+	int64_t lte;
+};
+
 /* A list result: n rows of elem_size bytes in the arena. */
 struct store_list {
 	void *rows;
@@ -76,6 +83,10 @@ struct og_customer {
 	int64_t created;
 	int64_t test_clock_id; /* 0 when on real time; set with store_customer_set_test_clock */
 };
+
+/* list.c: the two parameters binding a created range (NULL -> 0 and
+ * INT64_MAX), for " AND created >= $n AND created <= $n+1". */
+#define STORE_RANGE_PARAMS(r) DB_INT((r) ? (r)->gte : 0), DB_INT((r) ? (r)->lte : INT64_MAX)
 
 /* list.c: the shared cursor-paging runner. sql_desc pages backwards from $1
  * (id < $1 ORDER BY id DESC LIMIT $2), sql_asc forwards (id > $1 ORDER BY id
@@ -134,7 +145,7 @@ enum db_rc store_product_lock(struct db_conn *db, int64_t id);
 enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int64_t *n);
 /* active: -1 any, 0 or 1 */
 enum db_rc store_product_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, int active,
-                              struct store_list *out);
+                              const struct store_range *created, struct store_list *out);
 
 /* prices.c */
 enum db_rc store_price_insert(struct db_conn *db, struct og_price *p); /* sets p->id; DB_CONSTRAINT: lookup_key taken */
@@ -151,7 +162,8 @@ struct store_price_filter {
 	const char *lookup_key;
 };
 enum db_rc store_price_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
-                            const struct store_price_filter *f, struct store_list *out);
+                            const struct store_price_filter *f, const struct store_range *created,
+                            struct store_list *out);
 
 /* customers.c */
 enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c); /* sets c->id */
@@ -162,7 +174,7 @@ enum db_rc store_customer_delete(struct db_conn *db, int64_t id);
 enum db_rc store_customer_lock(struct db_conn *db, int64_t id);
 /* email NULL = any */
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
-                               struct store_list *out);
+                               const struct store_range *created, struct store_list *out);
 
 /* ---- billing: subscriptions, invoices, invoice items, events, counters ----
  * Timestamps that may be absent read as 0 (every real time is > 0). */
@@ -329,7 +341,8 @@ struct store_subscription_filter {
 	const char *status;  /* NULL = any but canceled is included */
 };
 enum db_rc store_subscription_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
-                                   const struct store_subscription_filter *f, struct store_list *out);
+                                   const struct store_subscription_filter *f, const struct store_range *created,
+                                   struct store_list *out);
 enum db_rc store_sub_item_insert(struct db_conn *db, struct og_sub_item *it);
 enum db_rc store_sub_item_update(struct db_conn *db, const struct og_sub_item *it);
 enum db_rc store_sub_item_delete(struct db_conn *db, int64_t id);
@@ -416,7 +429,7 @@ enum db_rc store_invoice_item_list(struct db_conn *db, struct og_arena *a, const
 enum db_rc store_event_insert(struct db_conn *db, struct og_event *ev);
 enum db_rc store_event_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_event *out);
 enum db_rc store_event_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *type,
-                            struct store_list *out);
+                            const struct store_range *created, struct store_list *out);
 
 /* counters.c: takes n consecutive values of a gap-free counter inside the
  * caller's transaction; *first is the first of them. */

@@ -94,18 +94,21 @@ enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscri
 }
 
 enum db_rc store_subscription_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
-                                   const struct store_subscription_filter *f, struct store_list *out)
+                                   const struct store_subscription_filter *f, const struct store_range *created,
+                                   struct store_list *out)
 {
 #define SUB_FILTERS                                                                                        \
 	" AND ($3 = 0 OR customer_id = $3) AND (CAST($4 AS TEXT) IS NULL OR status = $4) AND ($5 = 0 OR id IN " \
-	"(SELECT subscription_id FROM subscription_items WHERE price_id = $5 AND deleted = 0))"
+	"(SELECT subscription_id FROM subscription_items WHERE price_id = $5 AND deleted = 0)) AND created >= $6 " \
+	"AND created <= $7"
 	static const char desc[] = "SELECT " SUB_COLS " FROM subscriptions WHERE id < $1" SUB_FILTERS
 	                           " ORDER BY id DESC LIMIT $2";
 	static const char asc[] = "SELECT " SUB_COLS " FROM subscriptions WHERE id > $1" SUB_FILTERS
 	                          " ORDER BY id ASC LIMIT $2";
 #undef SUB_FILTERS
-	struct db_param params[] = { DB_INT(f->customer_id), DB_TEXT(f->status), DB_INT(f->price_id) };
-	return store__list(db, a, desc, asc, params, 3, page, sizeof(struct og_subscription), store__read_subscription, out);
+	struct db_param params[] = { DB_INT(f->customer_id), DB_TEXT(f->status), DB_INT(f->price_id),
+		                         STORE_RANGE_PARAMS(created) };
+	return store__list(db, a, desc, asc, params, 5, page, sizeof(struct og_subscription), store__read_subscription, out);
 }
 
 enum db_rc store_sub_item_insert(struct db_conn *db, struct og_sub_item *it)
