@@ -37,10 +37,11 @@ STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/stor
 HTTP_TESTS  := $(patsubst tests/http/%.c,$(BUILD)/tests/%,$(wildcard tests/http/test_*.c))
 API_TESTS   := $(patsubst tests/api/%.c,$(BUILD)/tests/%,$(wildcard tests/api/test_*.c))
 BILLING_TESTS := $(patsubst tests/billing/%.c,$(BUILD)/tests/%,$(wildcard tests/billing/test_*.c))
+FUZZ_TESTS  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%,$(wildcard tests/fuzz/fuzz_*.c))
 # tests/lib/*.h: header-only helpers any test may include; tests/api/lib: the API harness
 API_HELPERS := $(wildcard tests/api/lib/*.c)
 
-.PHONY: all deps run test test-build bench bench-billing format format-check clean check-style
+.PHONY: all deps run test test-build bench bench-billing format format-check clean check-style fuzz fuzz-build
 
 all: $(BUILD)/oneguard
 
@@ -84,7 +85,47 @@ $(BUILD)/tests/%: tests/billing/%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(OBJ) $(LDLIBS) $(TESTLIBS)
 
-test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_TESTS) $(BILLING_TESTS)
+# fuzz drivers (tests/fuzz/fuzz_*.c) for make test: each linked with
+# tests/fuzz/replay.c, which runs it over tests/fuzz/corpus/<name>/ (no libFuzzer)
+FUZZ_HDR := $(wildcard tests/fuzz/*.h)
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) $(HTTP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< tests/fuzz/replay.c $(HTTP_OBJ) $(LDLIBS)
+
+test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_TESTS) $(BILLING_TESTS) $(FUZZ_TESTS)
+
+# libFuzzer (not part of make test): `make fuzz` builds each driver with clang
+# -fsanitize=fuzzer,address,undefined into build/fuzz/ and runs it for
+# FUZZ_SECONDS (default 60) seconds, seeded from tests/fuzz/corpus/<name>
+# (read only); new inputs go to build/fuzz/corpus/<name>, crashes to
+# build/fuzz/crash-*. `make fuzz FUZZ_NAMES=json FUZZ_SECONDS=600` runs one.
+# To keep interesting finds, merge them into the committed corpus, which only
+# adds inputs that bring new coverage (keep it small: < ~200 files, 100 KB):
+#   build/fuzz/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME build/fuzz/corpus/NAME
+# or, to re-minimize the whole corpus, merge both into a fresh directory and
+# replace tests/fuzz/corpus/NAME with it:
+#   mkdir /tmp/min && build/fuzz/fuzz_NAME -merge=1 /tmp/min tests/fuzz/corpus/NAME build/fuzz/corpus/NAME
+# then check `make BUILD=build/san SAN=1 test-build` replays it cleanly.
+FUZZ_SECONDS ?= 60
+FUZZ_CC    ?= clang
+FUZZ_NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRC   := $(wildcard src/core/*.c) src/http/params.c
+FUZZ_FLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Itests $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+fuzz-build: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_NAMES))
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(LDLIBS)
+
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p build/fuzz/corpus/$$n; \
+		echo "=== fuzz_$$n for $(FUZZ_SECONDS)s"; \
+		build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/ build/fuzz/corpus/$$n tests/fuzz/corpus/$$n; \
+	done
 
 deps:
 	@sh scripts/deps.sh

@@ -1,0 +1,22 @@
+/* Shared by the fuzz drivers (tests/fuzz/fuzz_*.c): the libFuzzer entry point
+ * and a check that aborts with a message (so both libFuzzer and the corpus
+ * replayer, tests/fuzz/replay.c, report it as a crash). */
+#ifndef OG_FUZZ_H
+#define OG_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_CHECK(cond)                                                                  \
+	do {                                                                                  \
+		if (!(cond)) {                                                                    \
+			fprintf(stderr, "%s:%d: fuzz check failed: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                      \
+		}                                                                                 \
+	} while (0)
+
+#endif
