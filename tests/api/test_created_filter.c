@@ -216,7 +216,7 @@ static void bad_values_on_every_list(void **state)
 		AT_ERROR(at_get("%s?created[gte]=abc", l), 400, "invalid_request_error", "parameter_invalid_integer",
 		         "created[gte]");
 		AT_ERROR(at_get("%s?created[gt]=1.5", l), 400, "invalid_request_error", NULL, "created[gt]");
-		AT_ERROR(at_get("%s?created[lt]=-1", l), 400, "invalid_request_error", NULL, "created[lt]");
+		AT_ERROR(at_get("%s?created[lt]=-1", l), 400, "invalid_request_error", "parameter_invalid", "created[lt]");
 		AT_ERROR(at_get("%s?created[lte]=", l), 400, "invalid_request_error", NULL, "created[lte]");
 		AT_ERROR(at_get("%s?created=yesterday", l), 400, "invalid_request_error", "parameter_invalid_integer",
 		         "created");
