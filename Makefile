@@ -97,8 +97,9 @@ test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_T
 # libFuzzer (not part of make test): `make fuzz` builds each driver with clang
 # -fsanitize=fuzzer,address,undefined into build/fuzz/ and runs it for
 # FUZZ_SECONDS (default 60) seconds, seeded from tests/fuzz/corpus/<name>
-# (read only); new inputs go to build/fuzz/corpus/<name>, crashes to
-# build/fuzz/crash-*. `make fuzz FUZZ_NAMES=json FUZZ_SECONDS=600` runs one.
+# (read only; form and json also use tests/fuzz/params.dict); new inputs go
+# to build/fuzz/corpus/<name>, crashes to build/fuzz/<name>-crash-*.
+# `make fuzz FUZZ_NAMES=json FUZZ_SECONDS=600` runs one driver.
 # To keep interesting finds, merge them into the committed corpus, which only
 # adds inputs that bring new coverage (keep it small: < ~200 files, 100 KB):
 #   build/fuzz/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME build/fuzz/corpus/NAME
@@ -123,8 +124,9 @@ fuzz: fuzz-build
 	@set -e; for n in $(FUZZ_NAMES); do \
 		mkdir -p build/fuzz/corpus/$$n; \
 		echo "=== fuzz_$$n for $(FUZZ_SECONDS)s"; \
-		build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=build/fuzz/ build/fuzz/corpus/$$n tests/fuzz/corpus/$$n; \
+		dict=; case $$n in form|json) dict=-dict=tests/fuzz/params.dict ;; esac; \
+		build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+			-artifact_prefix=build/fuzz/$$n- build/fuzz/corpus/$$n tests/fuzz/corpus/$$n; \
 	done
 
 deps:

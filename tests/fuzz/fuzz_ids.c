@@ -25,7 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ids_encode((enum id_kind)k, id, buf);
 		FUZZ_CHECK(strcmp(buf, s) == 0);
 		/* a string is the id of one kind only: the prefixes differ */
-		FUZZ_CHECK(k == (int)kind || !ids_decode(kind, s, &(int64_t){0}) || strcmp(ids_prefix(kind), ids_prefix((enum id_kind)k)) == 0);
+		int64_t other = 0;
+		if (k != (int)kind)
+			FUZZ_CHECK(!ids_decode(kind, s, &other));
 	}
 	/* the bytes as a row id: encode -> decode round trip when positive */
 	if (size >= 9) {

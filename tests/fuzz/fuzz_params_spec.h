@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define FZ_MAX_ITEMS 4
-#define FZ_MAX_TAGS 8
+#define FZ_MAX_TAGS  8
 
 struct fz_item {
 	int64_t price;
