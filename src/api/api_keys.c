@@ -28,10 +28,10 @@ static json_t *render_key(const struct og_api_key *k, const char *secret)
 
 enum og_ec api_api_keys_create(struct og_req *rq)
 {
-	struct og_api_key k = { .created = rq->now };
+	struct og_api_key k = {.created = rq->now};
 	struct param_spec spec[] = {
-		PARAM_STRING("name", &k.name, NULL, API_KEY_NAME_MAX, P_NULLABLE),
-		PARAM_END,
+	    PARAM_STRING("name", &k.name, NULL, API_KEY_NAME_MAX, P_NULLABLE),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
@@ -58,8 +58,8 @@ static bool key_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_api_keys_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
-	struct param_spec spec[] = { PARAMS_PAGE(&page, ID_API_KEY), PARAM_END };
+	struct og_page page = {0};
+	struct param_spec spec[] = {PARAMS_PAGE(&page, ID_API_KEY), PARAM_END};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;

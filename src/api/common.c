@@ -61,7 +61,8 @@ enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *cha
 	} else if (json_is_object(changes)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(changes, k, v) {
+		json_object_foreach(changes, k, v)
+		{
 			const char *s = json_string_value(v);
 			if (s && *s == 0)
 				json_object_del(md, k);
@@ -71,8 +72,7 @@ enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *cha
 	}
 	if (json_object_size(md) > 50) {
 		json_decref(md);
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "metadata",
-		              "Metadata can have at most 50 keys.");
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "metadata", "Metadata can have at most 50 keys.");
 	}
 	char *text = json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(md);
@@ -202,12 +202,12 @@ enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type
 	json_object_set(data, "object", rq->reply);
 	char *text = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
-	struct og_event ev = { .type = type,
-		                   .object_type = object_type,
-		                   .object_id = object_id,
-		                   .customer_id = customer_id,
-		                   .data = text,
-		                   .created = rq->now };
+	struct og_event ev = {.type = type,
+	                      .object_type = object_type,
+	                      .object_id = object_id,
+	                      .customer_id = customer_id,
+	                      .data = text,
+	                      .created = rq->now};
 	enum db_rc rc = store_event_insert(rq->db, &ev);
 	free(text);
 	return rc == DB_ROW ? OG_EC_NONE : api_db_error(rq, rc, "event", NULL);

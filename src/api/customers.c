@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CUSTOMER_EMAIL_MAX 512
-#define CUSTOMER_NAME_MAX 256
-#define CUSTOMER_PHONE_MAX 64
+#define CUSTOMER_EMAIL_MAX       512
+#define CUSTOMER_NAME_MAX        256
+#define CUSTOMER_PHONE_MAX       64
 #define CUSTOMER_DESCRIPTION_MAX 5000
-#define ADDRESS_FIELD_MAX 200
+#define ADDRESS_FIELD_MAX        200
 
-static const char *const address_fields[] = { "city", "country", "line1", "line2", "postal_code", "state" };
+static const char *const address_fields[] = {"city", "country", "line1", "line2", "postal_code", "state"};
 #define N_ADDRESS_FIELDS 6
 
 /* Two renderings of one object: the jansson tree for write replies and events,
@@ -88,20 +88,24 @@ static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 	struct param_spec address[N_ADDRESS_FIELDS + 1];
 	memset(address, 0, sizeof address);
 	for (int i = 0; i < N_ADDRESS_FIELDS; i++)
-		address[i] = (struct param_spec)PARAM_STRING(address_fields[i], &in->address[i], NULL,
-		                                             strcmp(address_fields[i], "country") ? ADDRESS_FIELD_MAX : 2,
-		                                             P_NULLABLE);
+		address[i] = (struct param_spec)PARAM_STRING(
+		    address_fields[i], &in->address[i], NULL,
+		    strcmp(address_fields[i], "country") ? ADDRESS_FIELD_MAX : 2, P_NULLABLE);
 	struct param_spec spec[] = {
-		PARAM_STRING("email", &in->c.email, NULL, CUSTOMER_EMAIL_MAX, P_NULLABLE),
-		PARAM_STRING("name", &in->c.name, NULL, CUSTOMER_NAME_MAX, P_NULLABLE),
-		PARAM_STRING("phone", &in->c.phone, NULL, CUSTOMER_PHONE_MAX, P_NULLABLE),
-		PARAM_STRING("description", &in->c.description, NULL, CUSTOMER_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_CURRENCY("currency", &in->c.currency, NULL, P_NULLABLE),
-		{ .name = "address", .type = PT_OBJECT, .flags = P_NULLABLE, .sub = address, .present = &in->has_address,
-		  .is_null = &in->address_null },
-		PARAM_METADATA("metadata", &in->metadata, &in->has_metadata),
-		PARAM_ID("test_clock", ID_TEST_CLOCK, &in->test_clock_id, &in->has_test_clock, 0),
-		PARAM_END,
+	    PARAM_STRING("email", &in->c.email, NULL, CUSTOMER_EMAIL_MAX, P_NULLABLE),
+	    PARAM_STRING("name", &in->c.name, NULL, CUSTOMER_NAME_MAX, P_NULLABLE),
+	    PARAM_STRING("phone", &in->c.phone, NULL, CUSTOMER_PHONE_MAX, P_NULLABLE),
+	    PARAM_STRING("description", &in->c.description, NULL, CUSTOMER_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_CURRENCY("currency", &in->c.currency, NULL, P_NULLABLE),
+	    {.name = "address",
+	     .type = PT_OBJECT,
+	     .flags = P_NULLABLE,
+	     .sub = address,
+	     .present = &in->has_address,
+	     .is_null = &in->address_null},
+	    PARAM_METADATA("metadata", &in->metadata, &in->has_metadata),
+	    PARAM_ID("test_clock", ID_TEST_CLOCK, &in->test_clock_id, &in->has_test_clock, 0),
+	    PARAM_END,
 	};
 	if (!in->is_create) /* a customer's clock is fixed at creation */
 		spec[sizeof spec / sizeof spec[0] - 2] = (struct param_spec)PARAM_END;
@@ -119,7 +123,8 @@ static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 			json_t *a = json_object();
 			for (int i = 0; i < N_ADDRESS_FIELDS; i++)
 				json_object_set_new(a, address_fields[i],
-				                    in->address[i] && *in->address[i] ? json_string(in->address[i]) : json_null());
+				                    in->address[i] && *in->address[i] ? json_string(in->address[i])
+				                                                      : json_null());
 			char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
 			json_decref(a);
 			in->c.address = arena_strdup(rq->arena, text);
@@ -155,7 +160,7 @@ static enum og_ec use_test_clock(struct og_req *rq, struct customer_input *in)
 
 enum og_ec api_customers_create(struct og_req *rq)
 {
-	struct customer_input in = { .c = { .created = rq->now }, .is_create = true };
+	struct customer_input in = {.c = {.created = rq->now}, .is_create = true};
 	enum og_ec ec = parse_customer(rq, &in);
 	if (ec)
 		return ec;
@@ -196,7 +201,7 @@ enum og_ec api_customers_update(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
 	if (ec)
 		return ec;
-	struct customer_input in = { 0 };
+	struct customer_input in = {0};
 	enum db_rc rc = store_customer_lock(rq->db, id); /* read-modify-write: no lost update */
 	if (rc == DB_ROW)
 		rc = store_customer_get(rq->db, rq->arena, id, &in.c);
@@ -222,13 +227,13 @@ static bool customer_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_customers_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
+	struct og_page page = {0};
 	const char *email = NULL;
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_CUSTOMER),
-		PARAM_STRING("email", &email, NULL, CUSTOMER_EMAIL_MAX, 0),
-		PARAM_IGNORE("created"), /* api_created_range */
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_CUSTOMER),
+	    PARAM_STRING("email", &email, NULL, CUSTOMER_EMAIL_MAX, 0),
+	    PARAM_IGNORE("created"), /* api_created_range */
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)

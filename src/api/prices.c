@@ -8,11 +8,11 @@
 #include "api/common.h"
 #include "core/calendar.h"
 
-#define PRICE_NICKNAME_MAX 250
+#define PRICE_NICKNAME_MAX   250
 #define PRICE_LOOKUP_KEY_MAX 200
 #define PRICE_TRIAL_DAYS_MAX 730
 
-static const char *const interval_names[] = { "day", "week", "month", "year", NULL };
+static const char *const interval_names[] = {"day", "week", "month", "year", NULL};
 
 /* Two renderings of one object: the jansson tree for write replies, events
  * and subscriptions, and the jsonw text for reads.
@@ -104,29 +104,29 @@ static enum og_ec check_lookup_key(struct og_req *rq, const char *lookup_key, in
 
 enum og_ec api_prices_create(struct og_req *rq)
 {
-	struct og_price p = { .active = true, .created = rq->now, .interval_count = 1 };
+	struct og_price p = {.active = true, .created = rq->now, .interval_count = 1};
 	json_t *metadata = NULL;
 	int interval = -1;
 	bool has_recurring = false, has_trial_top = false, has_trial_rec = false;
 	int64_t trial_top = 0, trial_rec = 0;
 	struct param_spec recurring[] = {
-		PARAM_ENUM("interval", &interval, NULL, interval_names, P_REQUIRED),
-		PARAM_INT64("interval_count", &p.interval_count, NULL, 1, 365, 0),
-		PARAM_INT64("trial_period_days", &trial_rec, &has_trial_rec, 0, PRICE_TRIAL_DAYS_MAX, 0),
-		PARAM_IGNORE("usage_type"),
-		PARAM_END,
+	    PARAM_ENUM("interval", &interval, NULL, interval_names, P_REQUIRED),
+	    PARAM_INT64("interval_count", &p.interval_count, NULL, 1, 365, 0),
+	    PARAM_INT64("trial_period_days", &trial_rec, &has_trial_rec, 0, PRICE_TRIAL_DAYS_MAX, 0),
+	    PARAM_IGNORE("usage_type"),
+	    PARAM_END,
 	};
 	struct param_spec spec[] = {
-		PARAM_ID("product", ID_PRODUCT, &p.product_id, NULL, P_REQUIRED),
-		PARAM_AMOUNT("unit_amount", &p.unit_amount, NULL, P_REQUIRED),
-		PARAM_CURRENCY("currency", &p.currency, NULL, P_REQUIRED),
-		PARAM_OBJECT("recurring", recurring, &has_recurring, 0),
-		PARAM_STRING("nickname", &p.nickname, NULL, PRICE_NICKNAME_MAX, P_NULLABLE),
-		PARAM_STRING("lookup_key", &p.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, P_NULLABLE),
-		PARAM_INT64("trial_period_days", &trial_top, &has_trial_top, 0, PRICE_TRIAL_DAYS_MAX, 0),
-		PARAM_BOOL("active", &p.active, NULL, 0),
-		PARAM_METADATA("metadata", &metadata, NULL),
-		PARAM_END,
+	    PARAM_ID("product", ID_PRODUCT, &p.product_id, NULL, P_REQUIRED),
+	    PARAM_AMOUNT("unit_amount", &p.unit_amount, NULL, P_REQUIRED),
+	    PARAM_CURRENCY("currency", &p.currency, NULL, P_REQUIRED),
+	    PARAM_OBJECT("recurring", recurring, &has_recurring, 0),
+	    PARAM_STRING("nickname", &p.nickname, NULL, PRICE_NICKNAME_MAX, P_NULLABLE),
+	    PARAM_STRING("lookup_key", &p.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, P_NULLABLE),
+	    PARAM_INT64("trial_period_days", &trial_top, &has_trial_top, 0, PRICE_TRIAL_DAYS_MAX, 0),
+	    PARAM_BOOL("active", &p.active, NULL, 0),
+	    PARAM_METADATA("metadata", &metadata, NULL),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
@@ -200,21 +200,23 @@ enum og_ec api_prices_update(struct og_req *rq)
 	int64_t ignored_amount;
 	const char *ignored_currency;
 	struct param_spec spec[] = {
-		PARAM_STRING("nickname", &p.nickname, NULL, PRICE_NICKNAME_MAX, P_NULLABLE),
-		PARAM_STRING("lookup_key", &p.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, P_NULLABLE),
-		PARAM_BOOL("active", &p.active, NULL, 0),
-		PARAM_METADATA("metadata", &metadata, &has_metadata),
-		/* accepted only to say clearly that they cannot change */
-		PARAM_AMOUNT("unit_amount", &ignored_amount, &has_amount, 0),
-		PARAM_CURRENCY("currency", &ignored_currency, &has_currency, 0),
-		{ .name = "recurring", .type = PT_IGNORE, .present = &has_recurring },
-		PARAM_END,
+	    PARAM_STRING("nickname", &p.nickname, NULL, PRICE_NICKNAME_MAX, P_NULLABLE),
+	    PARAM_STRING("lookup_key", &p.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, P_NULLABLE),
+	    PARAM_BOOL("active", &p.active, NULL, 0),
+	    PARAM_METADATA("metadata", &metadata, &has_metadata),
+	    /* accepted only to say clearly that they cannot change */
+	    PARAM_AMOUNT("unit_amount", &ignored_amount, &has_amount, 0),
+	    PARAM_CURRENCY("currency", &ignored_currency, &has_currency, 0),
+	    {.name = "recurring", .type = PT_IGNORE, .present = &has_recurring},
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	if (has_amount || has_currency || has_recurring || json_object_get(rq->body, "recurring"))
 		return og_err(&rq->err, OG_EC_PARAM_INVALID,
-		              has_amount ? "unit_amount" : has_currency ? "currency" : "recurring",
+		              has_amount     ? "unit_amount"
+		              : has_currency ? "currency"
+		                             : "recurring",
 		              "A price's unit_amount, currency and recurring interval cannot change once it is "
 		              "created. Create a new price and archive this one (active=false).");
 	if (p.lookup_key && !*p.lookup_key)
@@ -240,17 +242,17 @@ static bool price_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_prices_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
+	struct og_page page = {0};
 	bool active = false, has_active = false;
-	struct store_price_filter f = { .active = -1 };
+	struct store_price_filter f = {.active = -1};
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_PRICE),
-		PARAM_BOOL("active", &active, &has_active, 0),
-		PARAM_ID("product", ID_PRODUCT, &f.product_id, NULL, 0),
-		PARAM_CURRENCY("currency", &f.currency, NULL, 0),
-		PARAM_STRING("lookup_key", &f.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, 0),
-		PARAM_IGNORE("created"), /* api_created_range */
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_PRICE),
+	    PARAM_BOOL("active", &active, &has_active, 0),
+	    PARAM_ID("product", ID_PRODUCT, &f.product_id, NULL, 0),
+	    PARAM_CURRENCY("currency", &f.currency, NULL, 0),
+	    PARAM_STRING("lookup_key", &f.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, 0),
+	    PARAM_IGNORE("created"), /* api_created_range */
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)

@@ -4,7 +4,7 @@
 #include "api/api.h"
 #include "api/common.h"
 
-#define PRODUCT_NAME_MAX 250
+#define PRODUCT_NAME_MAX        250
 #define PRODUCT_DESCRIPTION_MAX 5000
 
 /* Two renderings of one object: the jansson tree for write replies and events,
@@ -42,14 +42,14 @@ void api_write_product(struct og_jsonw *w, const struct og_product *p)
 
 enum og_ec api_products_create(struct og_req *rq)
 {
-	struct og_product p = { .active = true, .created = rq->now };
+	struct og_product p = {.active = true, .created = rq->now};
 	json_t *metadata = NULL;
 	struct param_spec spec[] = {
-		PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, P_REQUIRED),
-		PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_BOOL("active", &p.active, NULL, 0),
-		PARAM_METADATA("metadata", &metadata, NULL),
-		PARAM_END,
+	    PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, P_REQUIRED),
+	    PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_BOOL("active", &p.active, NULL, 0),
+	    PARAM_METADATA("metadata", &metadata, NULL),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
@@ -97,11 +97,11 @@ enum og_ec api_products_update(struct og_req *rq)
 	json_t *metadata = NULL;
 	bool has_metadata = false;
 	struct param_spec spec[] = {
-		PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, 0),
-		PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
-		PARAM_BOOL("active", &p.active, NULL, 0),
-		PARAM_METADATA("metadata", &metadata, &has_metadata),
-		PARAM_END,
+	    PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, 0),
+	    PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
+	    PARAM_BOOL("active", &p.active, NULL, 0),
+	    PARAM_METADATA("metadata", &metadata, &has_metadata),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -125,13 +125,13 @@ static bool product_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_products_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
+	struct og_page page = {0};
 	bool active = false, has_active = false;
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_PRODUCT),
-		PARAM_BOOL("active", &active, &has_active, 0),
-		PARAM_IGNORE("created"), /* api_created_range */
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_PRODUCT),
+	    PARAM_BOOL("active", &active, &has_active, 0),
+	    PARAM_IGNORE("created"), /* api_created_range */
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)

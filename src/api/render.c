@@ -134,7 +134,8 @@ json_t *render_invoice(const struct og_invoice *inv, const struct og_invoice_lin
 	json_object_set_new(lo, "data", data);
 	json_object_set_new(lo, "has_more", json_boolean(has_more));
 	char url[64];
-	snprintf(url, sizeof url, "/v1/invoices/%s/lines", inv->id > 0 ? ids_encode(ID_INVOICE, inv->id, buf) : "upcoming");
+	snprintf(url, sizeof url, "/v1/invoices/%s/lines",
+	         inv->id > 0 ? ids_encode(ID_INVOICE, inv->id, buf) : "upcoming");
 	json_object_set_new(lo, "url", json_string(url));
 	json_object_set_new(lo, "total_count", json_integer(n_lines));
 	json_object_set_new(o, "lines", lo);

@@ -10,7 +10,8 @@
 /* prices.c: a price as JSON (pure, like the rest of this header) */
 json_t *api_render_price(const struct og_price *p);
 
-json_t *render_sub_item(const struct og_sub_item *it, const struct og_subscription *sub, json_t *price /* stolen, or NULL */);
+json_t *render_sub_item(const struct og_sub_item *it, const struct og_subscription *sub,
+                        json_t *price /* stolen, or NULL */);
 /* items: the live items; prices: one rendered price per item (stolen), or NULL */
 json_t *render_subscription(const struct og_subscription *s, const struct og_sub_item *items, int n_items,
                             json_t **prices);

@@ -21,15 +21,15 @@
 
 #include <string.h>
 
-#define SUB_TRIAL_DAYS_MAX 730
-#define SUB_QUANTITY_MAX 1000000
+#define SUB_TRIAL_DAYS_MAX     730
+#define SUB_QUANTITY_MAX       1000000
 #define SUB_DAYS_UNTIL_DUE_MAX 365
-#define DAY 86400
+#define DAY                    86400
 
-static const char *const collection_methods[] = { "charge_automatically", "send_invoice", NULL };
-static const char *const proration_behaviors[] = { "create_prorations", "always_invoice", "none", NULL };
+static const char *const collection_methods[] = {"charge_automatically", "send_invoice", NULL};
+static const char *const proration_behaviors[] = {"create_prorations", "always_invoice", "none", NULL};
 enum { PRORATE_CREATE, PRORATE_ALWAYS_INVOICE, PRORATE_NONE };
-static const char *const resume_anchors[] = { "now", "unchanged", NULL };
+static const char *const resume_anchors[] = {"now", "unchanged", NULL};
 
 /* A subscription with its live items, loaded for one request. */
 struct sub_state {
@@ -42,11 +42,11 @@ struct sub_state {
 
 static void ctx_init(struct og_req *rq, struct sub_state *st)
 {
-	st->bc = (struct billing_ctx){ .db = rq->db,
-		                           .arena = rq->arena,
-		                           .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
-		                           .now = st->now,
-		                           .err = &rq->err };
+	st->bc = (struct billing_ctx){.db = rq->db,
+	                              .arena = rq->arena,
+	                              .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
+	                              .now = st->now,
+	                              .err = &rq->err};
 }
 
 static enum og_ec load_items(struct og_req *rq, struct sub_state *st)
@@ -98,7 +98,8 @@ static enum og_ec check_price(struct og_req *rq, const char *param, int64_t pric
 	enum db_rc rc = store_price_get(rq->db, rq->arena, price_id, out);
 	char buf[ID_MAX_LEN];
 	if (rc == DB_DONE)
-		return og_err(&rq->err, OG_EC_PARAM_ID, param, "No such price: '%s'", ids_encode(ID_PRICE, price_id, buf));
+		return og_err(&rq->err, OG_EC_PARAM_ID, param, "No such price: '%s'",
+		              ids_encode(ID_PRICE, price_id, buf));
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", param);
 	if (!out->active)
@@ -113,8 +114,9 @@ static enum og_ec check_price(struct og_req *rq, const char *param, int64_t pric
 		return og_err(&rq->err, OG_EC_CURRENCY_MISMATCH, param,
 		              "All items of a subscription must share currency and billing interval: this "
 		              "subscription bills %s every %lld %s, the price '%s' %s every %lld %s.",
-		              sub->currency, (long long)sub->interval_count, sub->interval, ids_encode(ID_PRICE, price_id, buf),
-		              out->currency, (long long)out->interval_count, out->interval);
+		              sub->currency, (long long)sub->interval_count, sub->interval,
+		              ids_encode(ID_PRICE, price_id, buf), out->currency, (long long)out->interval_count,
+		              out->interval);
 	return OG_EC_NONE;
 }
 
@@ -142,8 +144,11 @@ static enum og_ec confirm(struct og_req *rq, struct sub_state *st)
 	if (ec)
 		return ec;
 	enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
-	struct billing_invoice_spec spec = { .reason = "subscription_create", .item_lines = true, .cycle = true,
-		                                 .include_pending = true, .period_start = now };
+	struct billing_invoice_spec spec = {.reason = "subscription_create",
+	                                    .item_lines = true,
+	                                    .cycle = true,
+	                                    .include_pending = true,
+	                                    .period_start = now};
 	s->start_date = now;
 	if (trial_end) {
 		s->trial_start = now;
@@ -181,7 +186,7 @@ static enum og_ec confirm(struct og_req *rq, struct sub_state *st)
 /* ---- create ---- */
 
 struct item_input {
-	int64_t id;       /* si_ for updates */
+	int64_t id; /* si_ for updates */
 	int64_t price;
 	int64_t quantity;
 	bool has_id, has_price, has_quantity, deleted;
@@ -200,20 +205,20 @@ static enum og_ec parse_item(struct og_req *rq, json_t *elem, size_t index, cons
 	struct items_input *in = ctx;
 	(void)index;
 	struct item_input *it = &in->items[in->n];
-	*it = (struct item_input){ .quantity = 1 };
+	*it = (struct item_input){.quantity = 1};
 	struct param_spec spec[] = {
-		PARAM_ID("price", ID_PRICE, &it->price, &it->has_price, in->for_update ? 0 : P_REQUIRED),
-		PARAM_INT64("quantity", &it->quantity, &it->has_quantity, 1, SUB_QUANTITY_MAX, 0),
-		PARAM_METADATA("metadata", &it->metadata, &it->has_metadata),
-		PARAM_END,
+	    PARAM_ID("price", ID_PRICE, &it->price, &it->has_price, in->for_update ? 0 : P_REQUIRED),
+	    PARAM_INT64("quantity", &it->quantity, &it->has_quantity, 1, SUB_QUANTITY_MAX, 0),
+	    PARAM_METADATA("metadata", &it->metadata, &it->has_metadata),
+	    PARAM_END,
 	};
 	struct param_spec spec_update[] = {
-		PARAM_ID("id", ID_SUB_ITEM, &it->id, &it->has_id, 0),
-		PARAM_ID("price", ID_PRICE, &it->price, &it->has_price, 0),
-		PARAM_INT64("quantity", &it->quantity, &it->has_quantity, 1, SUB_QUANTITY_MAX, 0),
-		PARAM_BOOL("deleted", &it->deleted, NULL, 0),
-		PARAM_METADATA("metadata", &it->metadata, &it->has_metadata),
-		PARAM_END,
+	    PARAM_ID("id", ID_SUB_ITEM, &it->id, &it->has_id, 0),
+	    PARAM_ID("price", ID_PRICE, &it->price, &it->has_price, 0),
+	    PARAM_INT64("quantity", &it->quantity, &it->has_quantity, 1, SUB_QUANTITY_MAX, 0),
+	    PARAM_BOOL("deleted", &it->deleted, NULL, 0),
+	    PARAM_METADATA("metadata", &it->metadata, &it->has_metadata),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, elem, in->for_update ? spec_update : spec, path);
 	if (ec)
@@ -224,26 +229,26 @@ static enum og_ec parse_item(struct og_req *rq, json_t *elem, size_t index, cons
 
 enum og_ec api_subscriptions_create(struct og_req *rq)
 {
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	struct og_subscription *s = &st.sub;
-	struct items_input in = { 0 };
+	struct items_input in = {0};
 	int64_t customer_id = 0, trial_days = 0, trial_end = 0, anchor = 0, days_until_due = 0;
 	bool has_trial_days = false, has_trial_end = false, has_anchor = false, has_days = false, do_confirm = false;
 	bool cancel_at_period_end = false;
 	int collection = 0;
 	json_t *metadata = NULL;
 	struct param_spec spec[] = {
-		PARAM_ID("customer", ID_CUSTOMER, &customer_id, NULL, P_REQUIRED),
-		PARAM_ARRAY("items", parse_item, &in, NULL, BILLING_MAX_ITEMS, P_REQUIRED),
-		PARAM_INT64("trial_period_days", &trial_days, &has_trial_days, 0, SUB_TRIAL_DAYS_MAX, 0),
-		PARAM_TIMESTAMP("trial_end", &trial_end, &has_trial_end, 0),
-		PARAM_TIMESTAMP("billing_cycle_anchor", &anchor, &has_anchor, 0),
-		PARAM_BOOL("cancel_at_period_end", &cancel_at_period_end, NULL, 0),
-		PARAM_ENUM("collection_method", &collection, NULL, collection_methods, 0),
-		PARAM_INT64("days_until_due", &days_until_due, &has_days, 1, SUB_DAYS_UNTIL_DUE_MAX, 0),
-		PARAM_METADATA("metadata", &metadata, NULL),
-		PARAM_BOOL("confirm", &do_confirm, NULL, 0),
-		PARAM_END,
+	    PARAM_ID("customer", ID_CUSTOMER, &customer_id, NULL, P_REQUIRED),
+	    PARAM_ARRAY("items", parse_item, &in, NULL, BILLING_MAX_ITEMS, P_REQUIRED),
+	    PARAM_INT64("trial_period_days", &trial_days, &has_trial_days, 0, SUB_TRIAL_DAYS_MAX, 0),
+	    PARAM_TIMESTAMP("trial_end", &trial_end, &has_trial_end, 0),
+	    PARAM_TIMESTAMP("billing_cycle_anchor", &anchor, &has_anchor, 0),
+	    PARAM_BOOL("cancel_at_period_end", &cancel_at_period_end, NULL, 0),
+	    PARAM_ENUM("collection_method", &collection, NULL, collection_methods, 0),
+	    PARAM_INT64("days_until_due", &days_until_due, &has_days, 1, SUB_DAYS_UNTIL_DUE_MAX, 0),
+	    PARAM_METADATA("metadata", &metadata, NULL),
+	    PARAM_BOOL("confirm", &do_confirm, NULL, 0),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
 	if (ec)
@@ -301,8 +306,9 @@ enum og_ec api_subscriptions_create(struct og_req *rq)
 		enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
 		int64_t limit = cal_boundary(st.now, iv, (int)s->interval_count, 1);
 		if (anchor <= st.now || anchor > limit)
-			return og_err(&rq->err, OG_EC_PARAM_INVALID, "billing_cycle_anchor",
-			              "billing_cycle_anchor must be in the future and within one billing interval from now.");
+			return og_err(
+			    &rq->err, OG_EC_PARAM_INVALID, "billing_cycle_anchor",
+			    "billing_cycle_anchor must be in the future and within one billing interval from now.");
 	}
 
 	s->customer_id = customer_id;
@@ -329,11 +335,11 @@ enum og_ec api_subscriptions_create(struct og_req *rq)
 	if ((rc = store_subscription_insert(rq->db, s)) != DB_ROW)
 		return api_db_error(rq, rc, "subscription", NULL);
 	for (int i = 0; i < in.n; i++) {
-		struct og_sub_item it = { .subscription_id = s->id,
-			                      .price_id = in.items[i].price,
-			                      .unit_amount = prices[i].unit_amount,
-			                      .quantity = in.items[i].quantity,
-			                      .created = st.now };
+		struct og_sub_item it = {.subscription_id = s->id,
+		                         .price_id = in.items[i].price,
+		                         .unit_amount = prices[i].unit_amount,
+		                         .quantity = in.items[i].quantity,
+		                         .created = st.now};
 		if ((ec = api_metadata_apply(rq, NULL, in.items[i].metadata, &it.metadata)))
 			return ec;
 		if ((rc = store_sub_item_insert(rq->db, &it)) != DB_ROW)
@@ -350,18 +356,18 @@ enum og_ec api_subscriptions_create(struct og_req *rq)
 
 enum og_ec api_subscriptions_retrieve(struct og_req *rq)
 {
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	enum og_ec ec = load_sub(rq, &st, false);
 	return ec ? ec : reply_sub(rq, &st);
 }
 
 enum og_ec api_subscriptions_confirm(struct og_req *rq)
 {
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = { PARAM_END };
+	struct param_spec spec[] = {PARAM_END};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	if (strcmp(st.sub.status, "draft"))
@@ -398,31 +404,31 @@ static enum og_ec prorate_item(struct og_req *rq, struct sub_state *st, const st
 	char date[32];
 	struct cal_civil c;
 	cal_to_civil(st->now, &c);
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	snprintf(date, sizeof date, "%d %s %d", c.day, months[(c.month - 1) % 12], c.year);
-	const struct og_sub_item *sides[2] = { old_it, new_it };
-	int64_t amounts[2] = { pr.credit, pr.charge };
+	const struct og_sub_item *sides[2] = {old_it, new_it};
+	int64_t amounts[2] = {pr.credit, pr.charge};
 	for (int k = 0; k < 2; k++) {
 		if (!sides[k] || amounts[k] == 0)
 			continue;
 		struct og_invoice_item ii = {
-			.customer_id = s->customer_id,
-			.subscription_id = s->id,
-			.subscription_item_id = sides[k]->id,
-			.price_id = sides[k]->price_id,
-			.description = arena_printf(rq->arena, "%s time on %lld × %s after %s", k ? "Remaining" : "Unused",
-			                            (long long)sides[k]->quantity, billing_item_name(sides[k]), date),
-			.has_unit_amount = true,
-			.unit_amount = sides[k]->unit_amount,
-			.quantity = sides[k]->quantity,
-			.amount = amounts[k],
-			.currency = s->currency,
-			.period_start = st->now,
-			.period_end = s->current_period_end,
-			.proration = true,
-			.metadata = "{}",
-			.created = st->now,
+		    .customer_id = s->customer_id,
+		    .subscription_id = s->id,
+		    .subscription_item_id = sides[k]->id,
+		    .price_id = sides[k]->price_id,
+		    .description = arena_printf(rq->arena, "%s time on %lld × %s after %s", k ? "Remaining" : "Unused",
+		                                (long long)sides[k]->quantity, billing_item_name(sides[k]), date),
+		    .has_unit_amount = true,
+		    .unit_amount = sides[k]->unit_amount,
+		    .quantity = sides[k]->quantity,
+		    .amount = amounts[k],
+		    .currency = s->currency,
+		    .period_start = st->now,
+		    .period_end = s->current_period_end,
+		    .proration = true,
+		    .metadata = "{}",
+		    .created = st->now,
 		};
 		enum db_rc rc = store_invoice_item_insert(rq->db, &ii);
 		if (rc != DB_ROW)
@@ -455,8 +461,9 @@ static enum og_ec check_item_changes(struct og_req *rq, const struct sub_state *
 		for (int k = 0; x->has_id && k < i; k++)
 			if (in->items[k].has_id && in->items[k].id == x->id) {
 				snprintf(param, sizeof param, "items[%d][id]", i);
-				return og_err(&rq->err, OG_EC_PARAM_INVALID, param,
-				              "items[%d] and items[%d] name the same subscription item: change it once.", k, i);
+				return og_err(
+				    &rq->err, OG_EC_PARAM_INVALID, param,
+				    "items[%d] and items[%d] name the same subscription item: change it once.", k, i);
 			}
 		/* the price set after this change */
 		int at = -1;
@@ -472,9 +479,10 @@ static enum og_ec check_item_changes(struct og_req *rq, const struct sub_state *
 		for (int k = 0; k < n; k++)
 			if (k != at && prices[k] == x->price) {
 				snprintf(param, sizeof param, "items[%d][price]", i);
-				return og_err(&rq->err, OG_EC_PARAM_INVALID, param,
-				              "The subscription would have two items with this price: use one item with a "
-				              "quantity.");
+				return og_err(
+				    &rq->err, OG_EC_PARAM_INVALID, param,
+				    "The subscription would have two items with this price: use one item with a "
+				    "quantity.");
 			}
 		if (at >= 0) {
 			prices[at] = x->price;
@@ -488,24 +496,24 @@ static enum og_ec check_item_changes(struct og_req *rq, const struct sub_state *
 
 enum og_ec api_subscriptions_update(struct og_req *rq)
 {
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct og_subscription *s = &st.sub;
-	struct items_input in = { .for_update = true };
+	struct items_input in = {.for_update = true};
 	int proration = PRORATE_CREATE, collection = -1;
 	json_t *metadata = NULL;
 	bool has_metadata = false, has_items = false, has_days = false;
 	int64_t days_until_due = 0;
 	struct param_spec spec[] = {
-		PARAM_ARRAY("items", parse_item, &in, &has_items, BILLING_MAX_ITEMS, 0),
-		PARAM_ENUM("proration_behavior", &proration, NULL, proration_behaviors, 0),
-		PARAM_BOOL("cancel_at_period_end", &s->cancel_at_period_end, NULL, 0),
-		PARAM_ENUM("collection_method", &collection, NULL, collection_methods, 0),
-		PARAM_INT64("days_until_due", &days_until_due, &has_days, 1, SUB_DAYS_UNTIL_DUE_MAX, 0),
-		PARAM_METADATA("metadata", &metadata, &has_metadata),
-		PARAM_END,
+	    PARAM_ARRAY("items", parse_item, &in, &has_items, BILLING_MAX_ITEMS, 0),
+	    PARAM_ENUM("proration_behavior", &proration, NULL, proration_behaviors, 0),
+	    PARAM_BOOL("cancel_at_period_end", &s->cancel_at_period_end, NULL, 0),
+	    PARAM_ENUM("collection_method", &collection, NULL, collection_methods, 0),
+	    PARAM_INT64("days_until_due", &days_until_due, &has_days, 1, SUB_DAYS_UNTIL_DUE_MAX, 0),
+	    PARAM_METADATA("metadata", &metadata, &has_metadata),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -543,7 +551,8 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 			if (!cur) {
 				snprintf(param, sizeof param, "items[%d][id]", i);
 				char buf[ID_MAX_LEN];
-				return og_err(&rq->err, OG_EC_PARAM_ID, param, "No such item on this subscription: '%s'",
+				return og_err(&rq->err, OG_EC_PARAM_ID, param,
+				              "No such item on this subscription: '%s'",
 				              ids_encode(ID_SUB_ITEM, x->id, buf));
 			}
 		}
@@ -558,7 +567,8 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 					              "This subscription already has an item with that price.");
 		if (x->deleted) {
 			if (!cur)
-				return og_err(&rq->err, OG_EC_PARAM_MISSING, "items", "items[%d][deleted] needs items[%d][id].", i, i);
+				return og_err(&rq->err, OG_EC_PARAM_MISSING, "items",
+				              "items[%d][deleted] needs items[%d][id].", i, i);
 			if (--n_live < 1)
 				return og_err(&rq->err, OG_EC_PARAM_INVALID, "items",
 				              "A subscription must keep at least one item; cancel it instead.");
@@ -572,12 +582,12 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 		if (!cur) { /* a new item */
 			if (!x->has_price)
 				return og_err(&rq->err, OG_EC_PARAM_MISSING, param, "A new item needs a price.");
-			struct og_sub_item it = { .subscription_id = s->id,
-				                      .price_id = x->price,
-				                      .unit_amount = price.unit_amount,
-				                      .quantity = x->quantity,
-				                      .created = st.now,
-				                      .product_name = NULL };
+			struct og_sub_item it = {.subscription_id = s->id,
+			                         .price_id = x->price,
+			                         .unit_amount = price.unit_amount,
+			                         .quantity = x->quantity,
+			                         .created = st.now,
+			                         .product_name = NULL};
 			if ((ec = api_metadata_apply(rq, NULL, x->metadata, &it.metadata)))
 				return ec;
 			enum db_rc rc = store_sub_item_insert(rq->db, &it);
@@ -617,12 +627,13 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 	if (has_items && (ec = load_items(rq, &st)))
 		return ec;
 	if (prorate && proration == PRORATE_ALWAYS_INVOICE && has_items) {
-		struct billing_invoice_spec spec_now = { .period_start = st.now,
-			                                     .period_end = s->current_period_end,
-			                                     .reason = "subscription_update",
-			                                     .include_pending = true };
+		struct billing_invoice_spec spec_now = {.period_start = st.now,
+		                                        .period_end = s->current_period_end,
+		                                        .reason = "subscription_update",
+		                                        .include_pending = true};
 		struct store_list pending;
-		enum db_rc rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending);
+		enum db_rc rc =
+		    store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending);
 		if (rc != DB_OK)
 			return api_db_error(rq, rc, "invoice items", NULL);
 		if (pending.n > 0 &&
@@ -661,17 +672,17 @@ static enum og_ec end_now(struct og_req *rq, struct sub_state *st, int64_t mrr_b
 
 enum og_ec api_subscriptions_cancel(struct og_req *rq)
 {
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct og_subscription *s = &st.sub;
 	bool prorate = false, invoice_now = false;
 	struct param_spec spec[] = {
-		PARAM_BOOL("prorate", &prorate, NULL, 0),
-		PARAM_BOOL("invoice_now", &invoice_now, NULL, 0),
-		PARAM_IGNORE("cancellation_details"),
-		PARAM_END,
+	    PARAM_BOOL("prorate", &prorate, NULL, 0),
+	    PARAM_BOOL("invoice_now", &invoice_now, NULL, 0),
+	    PARAM_IGNORE("cancellation_details"),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -692,13 +703,14 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 	}
 	if (invoice_now && !was_draft) { /* a draft is never invoiced, not even the customer's pending items */
 		struct store_list pending;
-		enum db_rc rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending);
+		enum db_rc rc =
+		    store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending);
 		if (rc != DB_OK)
 			return api_db_error(rq, rc, "invoice items", NULL);
-		struct billing_invoice_spec final = { .period_start = st.now,
-			                                  .period_end = st.now,
-			                                  .reason = "subscription_update",
-			                                  .include_pending = true };
+		struct billing_invoice_spec final = {.period_start = st.now,
+		                                     .period_end = st.now,
+		                                     .reason = "subscription_update",
+		                                     .include_pending = true};
 		if (pending.n > 0 &&
 		    (ec = billing_subscription_invoice(&st.bc, s, st.items, st.n_items, &final, NULL, NULL, NULL)))
 			return ec;
@@ -720,7 +732,7 @@ enum og_ec api_subscriptions_cancel_all(struct og_req *rq, int64_t customer_id)
 		if (rc != DB_OK)
 			return api_db_error(rq, rc, "subscriptions", NULL);
 		for (int i = 0; i < n; i++) {
-			struct sub_state st = { 0 };
+			struct sub_state st = {0};
 			enum og_ec ec;
 			if ((rc = store_subscription_lock(rq->db, ids[i])) != DB_ROW ||
 			    (rc = store_subscription_get(rq->db, rq->arena, ids[i], &st.sub)) != DB_ROW)
@@ -729,7 +741,8 @@ enum og_ec api_subscriptions_cancel_all(struct og_req *rq, int64_t customer_id)
 				return ec;
 			ctx_init(rq, &st);
 			int64_t mrr_before = billing_mrr(&st.sub, st.items, st.n_items);
-			if ((ec = billing_sub_transition(&st.bc, &st.sub, SUB_EV_CANCEL)) || (ec = end_now(rq, &st, mrr_before)))
+			if ((ec = billing_sub_transition(&st.bc, &st.sub, SUB_EV_CANCEL)) ||
+			    (ec = end_now(rq, &st, mrr_before)))
 				return ec;
 		}
 	} while (n == BATCH);
@@ -738,11 +751,11 @@ enum og_ec api_subscriptions_cancel_all(struct og_req *rq, int64_t customer_id)
 
 enum og_ec api_subscriptions_pause(struct og_req *rq)
 {
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = { PARAM_END };
+	struct param_spec spec[] = {PARAM_END};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	int64_t mrr_before = billing_mrr(&st.sub, st.items, st.n_items);
@@ -759,16 +772,16 @@ enum og_ec api_subscriptions_pause(struct og_req *rq)
 
 enum og_ec api_subscriptions_resume(struct og_req *rq)
 {
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	enum og_ec ec = load_sub(rq, &st, true);
 	if (ec)
 		return ec;
 	struct og_subscription *s = &st.sub;
 	int anchor_mode = 0;
 	struct param_spec spec[] = {
-		PARAM_ENUM("billing_cycle_anchor", &anchor_mode, NULL, resume_anchors, 0),
-		PARAM_IGNORE("proration_behavior"),
-		PARAM_END,
+	    PARAM_ENUM("billing_cycle_anchor", &anchor_mode, NULL, resume_anchors, 0),
+	    PARAM_IGNORE("proration_behavior"),
+	    PARAM_END,
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
@@ -786,13 +799,14 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 			return ec;
 		enum db_rc rc = store_invoice_cycle_exists(rq->db, s->id, st.now);
 		if (rc == DB_DONE) {
-			struct billing_invoice_spec cycle = { .period_start = s->current_period_start,
-				                                  .period_end = s->current_period_end,
-				                                  .reason = "subscription_cycle",
-				                                  .item_lines = true,
-				                                  .cycle = true,
-				                                  .include_pending = true };
-			if ((ec = billing_subscription_invoice(&st.bc, s, st.items, st.n_items, &cycle, NULL, NULL, NULL)))
+			struct billing_invoice_spec cycle = {.period_start = s->current_period_start,
+			                                     .period_end = s->current_period_end,
+			                                     .reason = "subscription_cycle",
+			                                     .item_lines = true,
+			                                     .cycle = true,
+			                                     .include_pending = true};
+			if ((ec = billing_subscription_invoice(&st.bc, s, st.items, st.n_items, &cycle, NULL, NULL,
+			                                       NULL)))
 				return ec;
 		} else if (rc != DB_ROW) {
 			return api_db_error(rq, rc, "invoice", NULL);
@@ -800,7 +814,8 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 	} else {
 		int64_t start, end, index;
 		cal_period_at(s->billing_cycle_anchor, iv, (int)s->interval_count, st.now, &start, &end, &index);
-		if (start > st.now) { /* before the anchor (a trial paused and resumed): [now, anchor), billed from the anchor */
+		if (start > st.now) { /* before the anchor (a trial paused and resumed): [now, anchor), billed from the
+			                 anchor */
 			end = start;
 			start = st.now;
 		}
@@ -825,20 +840,21 @@ static bool sub_exists(struct og_req *rq, int64_t id)
 	return store_subscription_get(rq->db, rq->arena, id, &s) == DB_ROW;
 }
 
-static const char *const status_names[] = { "draft", "trialing", "active", "past_due", "paused", "canceled", "unpaid", NULL };
+static const char *const status_names[] = {"draft",  "trialing", "active", "past_due",
+                                           "paused", "canceled", "unpaid", NULL};
 
 enum og_ec api_subscriptions_list(struct og_req *rq)
 {
-	struct og_page page = { 0 };
-	struct store_subscription_filter f = { 0 };
+	struct og_page page = {0};
+	struct store_subscription_filter f = {0};
 	int status = -1;
 	struct param_spec spec[] = {
-		PARAMS_PAGE(&page, ID_SUBSCRIPTION),
-		PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
-		PARAM_ID("price", ID_PRICE, &f.price_id, NULL, 0),
-		PARAM_ENUM("status", &status, NULL, status_names, 0),
-		PARAM_IGNORE("created"), /* api_created_range */
-		PARAM_END,
+	    PARAMS_PAGE(&page, ID_SUBSCRIPTION),
+	    PARAM_ID("customer", ID_CUSTOMER, &f.customer_id, NULL, 0),
+	    PARAM_ID("price", ID_PRICE, &f.price_id, NULL, 0),
+	    PARAM_ENUM("status", &status, NULL, status_names, 0),
+	    PARAM_IGNORE("created"), /* api_created_range */
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
@@ -864,7 +880,7 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 			json_decref(data);
 			return api_db_error(rq, rc, "subscription items", NULL);
 		}
-		struct billing_ctx bc = { .db = rq->db, .arena = rq->arena, .err = &rq->err };
+		struct billing_ctx bc = {.db = rq->db, .arena = rq->arena, .err = &rq->err};
 		json_t *o = billing_render_subscription(&bc, s, items, n);
 		if (!o) {
 			json_decref(data);
@@ -882,13 +898,13 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 {
 	int64_t sub_id = 0;
 	struct param_spec spec[] = {
-		PARAM_ID("subscription", ID_SUBSCRIPTION, &sub_id, NULL, P_REQUIRED),
-		PARAM_END,
+	    PARAM_ID("subscription", ID_SUBSCRIPTION, &sub_id, NULL, P_REQUIRED),
+	    PARAM_END,
 	};
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
-	struct sub_state st = { 0 };
+	struct sub_state st = {0};
 	struct og_subscription *s = &st.sub;
 	enum db_rc rc = store_subscription_get(rq->db, rq->arena, sub_id, s);
 	if (rc == DB_DONE)
@@ -913,8 +929,9 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 		reason = "subscription_create";
 		start = st.now;
 		int64_t trial_end = s->requested_trial_end > st.now ? s->requested_trial_end
-		                    : (s->has_trial_period_days && s->trial_period_days > 0) ? st.now + s->trial_period_days * DAY
-		                                                                             : 0;
+		                    : (s->has_trial_period_days && s->trial_period_days > 0)
+		                        ? st.now + s->trial_period_days * DAY
+		                        : 0;
 		if (trial_end) {
 			end = trial_end;
 			trial = true;
@@ -940,7 +957,8 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	if ((ec = check_period_end(rq, end)))
 		return ec;
 	struct store_list pending;
-	if ((rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending)) != DB_OK)
+	if ((rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending)) !=
+	    DB_OK)
 		return api_db_error(rq, rc, "invoice items", NULL);
 	if (!item_lines && pending.n == 0)
 		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "subscription",
@@ -953,17 +971,23 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	for (int i = 0; item_lines && i < st.n_items; i++, k++) {
 		struct og_sub_item *it = &st.items[i];
 		struct og_invoice_line *l = &lines[k];
-		*l = (struct og_invoice_line){ .line_type = "subscription", .subscription_id = s->id,
-			                           .subscription_item_id = it->id, .price_id = it->price_id,
-			                           .has_unit_amount = true, .unit_amount = it->unit_amount,
-			                           .quantity = it->quantity, .currency = s->currency,
-			                           .period_start = start, .period_end = end };
+		*l = (struct og_invoice_line){.line_type = "subscription",
+		                              .subscription_id = s->id,
+		                              .subscription_item_id = it->id,
+		                              .price_id = it->price_id,
+		                              .has_unit_amount = true,
+		                              .unit_amount = it->unit_amount,
+		                              .quantity = it->quantity,
+		                              .currency = s->currency,
+		                              .period_start = start,
+		                              .period_end = end};
 		if (trial) {
 			l->description = arena_printf(rq->arena, "Trial period for %s", billing_item_name(it));
 		} else {
 			if (!money_mul(it->unit_amount, it->quantity, &l->amount) ||
 			    (prorate_den && !money_muldiv(l->amount, end - start, prorate_den, &l->amount)))
-				return og_err(&rq->err, OG_EC_PARAM_AMOUNT, NULL, "The invoice amount is out of range.");
+				return og_err(&rq->err, OG_EC_PARAM_AMOUNT, NULL,
+				              "The invoice amount is out of range.");
 			l->description = billing_item_description(&st.bc, s, it);
 			l->proration = prorate_den > 0;
 		}
@@ -971,26 +995,41 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	}
 	for (int i = 0; i < pending.n; i++, k++) {
 		const struct og_invoice_item *it = (struct og_invoice_item *)pending.rows + i;
-		lines[k] = (struct og_invoice_line){ .line_type = "invoiceitem", .subscription_id = it->subscription_id,
-			                                 .subscription_item_id = it->subscription_item_id,
-			                                 .invoice_item_id = it->id, .price_id = it->price_id,
-			                                 .description = it->description, .has_unit_amount = it->has_unit_amount,
-			                                 .unit_amount = it->unit_amount, .quantity = it->quantity,
-			                                 .amount = it->amount, .currency = it->currency,
-			                                 .period_start = it->period_start, .period_end = it->period_end,
-			                                 .proration = it->proration };
+		lines[k] = (struct og_invoice_line){.line_type = "invoiceitem",
+		                                    .subscription_id = it->subscription_id,
+		                                    .subscription_item_id = it->subscription_item_id,
+		                                    .invoice_item_id = it->id,
+		                                    .price_id = it->price_id,
+		                                    .description = it->description,
+		                                    .has_unit_amount = it->has_unit_amount,
+		                                    .unit_amount = it->unit_amount,
+		                                    .quantity = it->quantity,
+		                                    .amount = it->amount,
+		                                    .currency = it->currency,
+		                                    .period_start = it->period_start,
+		                                    .period_end = it->period_end,
+		                                    .proration = it->proration};
 		amounts[k] = it->amount;
 	}
 	struct invoice_totals t;
 	if (!invoice_totals_compute(amounts, (size_t)n_lines, 0, &t))
 		return og_err(&rq->err, OG_EC_PARAM_AMOUNT, NULL, "The invoice amount is out of range.");
-	struct og_invoice inv = { .customer_id = s->customer_id, .subscription_id = s->id, .status = "draft",
-		                      .currency = s->currency, .billing_reason = reason,
-		                      .collection_method = s->collection_method,
-		                      .has_days_until_due = s->has_days_until_due, .days_until_due = s->days_until_due,
-		                      .period_start = start, .period_end = end, .subtotal = t.subtotal, .total = t.total,
-		                      .amount_due = t.amount_due, .amount_remaining = t.amount_remaining,
-		                      .metadata = "{}", .created = start };
+	struct og_invoice inv = {.customer_id = s->customer_id,
+	                         .subscription_id = s->id,
+	                         .status = "draft",
+	                         .currency = s->currency,
+	                         .billing_reason = reason,
+	                         .collection_method = s->collection_method,
+	                         .has_days_until_due = s->has_days_until_due,
+	                         .days_until_due = s->days_until_due,
+	                         .period_start = start,
+	                         .period_end = end,
+	                         .subtotal = t.subtotal,
+	                         .total = t.total,
+	                         .amount_due = t.amount_due,
+	                         .amount_remaining = t.amount_remaining,
+	                         .metadata = "{}",
+	                         .created = start};
 	json_t *o = render_invoice(&inv, lines, n_lines, false);
 	json_object_set_new(o, "next_payment_attempt", json_integer(start));
 	return api_reply(rq, o);

@@ -72,12 +72,12 @@ enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *o
 	json_object_set_new(data, "object", object);
 	char *text = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
-	struct og_event ev = { .type = type,
-		                   .object_type = object_type,
-		                   .object_id = object_id,
-		                   .customer_id = customer_id,
-		                   .data = text,
-		                   .created = bc->now };
+	struct og_event ev = {.type = type,
+	                      .object_type = object_type,
+	                      .object_id = object_id,
+	                      .customer_id = customer_id,
+	                      .data = text,
+	                      .created = bc->now};
 	enum db_rc rc = store_event_insert(bc->db, &ev);
 	free(text);
 	if (rc != DB_ROW)
@@ -113,16 +113,16 @@ enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const str
 	json_object_set_new(data, "object", obj);
 	char *text = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
-	struct og_event ev = { .type = type,
-		                   .object_type = "subscription",
-		                   .object_id = sub->id,
-		                   .customer_id = sub->customer_id,
-		                   .currency = sub->currency,
-		                   .has_mrr = true,
-		                   .mrr_before = mrr_before,
-		                   .mrr_after = billing_mrr(sub, items, n_items),
-		                   .data = text,
-		                   .created = bc->now };
+	struct og_event ev = {.type = type,
+	                      .object_type = "subscription",
+	                      .object_id = sub->id,
+	                      .customer_id = sub->customer_id,
+	                      .currency = sub->currency,
+	                      .has_mrr = true,
+	                      .mrr_before = mrr_before,
+	                      .mrr_after = billing_mrr(sub, items, n_items),
+	                      .data = text,
+	                      .created = bc->now};
 	enum db_rc rc = store_event_insert(bc->db, &ev);
 	free(text);
 	if (rc != DB_ROW)
@@ -149,8 +149,8 @@ static enum og_ec overflow(struct billing_ctx *bc)
 	              "The invoice amount would exceed the largest amount oneGuard can represent.");
 }
 
-enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv,
-                                    const struct og_invoice_line *lines, int n_lines)
+enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv, const struct og_invoice_line *lines,
+                                    int n_lines)
 {
 	int from = invoice_status_parse(inv->status);
 	enum invoice_status to;
@@ -214,7 +214,7 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
                                         const struct billing_invoice_spec *spec, struct og_invoice *out,
                                         struct og_invoice_line **lines_out, int *n_lines_out)
 {
-	struct store_list pending = { 0 };
+	struct store_list pending = {0};
 	enum db_rc rc;
 	if (spec->include_pending) {
 		rc = store_invoice_items_pending(bc->db, bc->arena, sub->customer_id, sub->id, sub->currency, &pending);
@@ -250,7 +250,8 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 				return overflow(bc);
 			l->description = billing_item_description(bc, sub, it);
 			if (spec->prorate_den > 0) {
-				if (!money_muldiv(l->amount, spec->period_end - spec->period_start, spec->prorate_den, &l->amount))
+				if (!money_muldiv(l->amount, spec->period_end - spec->period_start, spec->prorate_den,
+				                  &l->amount))
 					return overflow(bc);
 				l->proration = true;
 				l->description = arena_printf(bc->arena, "Remaining time on %s", l->description);
@@ -282,23 +283,23 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 		return overflow(bc);
 
 	struct og_invoice inv = {
-		.customer_id = sub->customer_id,
-		.subscription_id = sub->id,
-		.status = "draft",
-		.currency = sub->currency,
-		.billing_reason = spec->reason,
-		.collection_method = sub->collection_method,
-		.has_days_until_due = sub->has_days_until_due,
-		.days_until_due = sub->days_until_due,
-		.cycle_period_start = spec->cycle ? spec->period_start : 0,
-		.period_start = spec->period_start,
-		.period_end = spec->period_end,
-		.subtotal = t.subtotal,
-		.total = t.total,
-		.amount_due = t.amount_due,
-		.amount_remaining = t.amount_remaining,
-		.metadata = "{}",
-		.created = bc->now,
+	    .customer_id = sub->customer_id,
+	    .subscription_id = sub->id,
+	    .status = "draft",
+	    .currency = sub->currency,
+	    .billing_reason = spec->reason,
+	    .collection_method = sub->collection_method,
+	    .has_days_until_due = sub->has_days_until_due,
+	    .days_until_due = sub->days_until_due,
+	    .cycle_period_start = spec->cycle ? spec->period_start : 0,
+	    .period_start = spec->period_start,
+	    .period_end = spec->period_end,
+	    .subtotal = t.subtotal,
+	    .total = t.total,
+	    .amount_due = t.amount_due,
+	    .amount_remaining = t.amount_remaining,
+	    .metadata = "{}",
+	    .created = bc->now,
 	};
 	rc = store_invoice_insert(bc->db, &inv);
 	if (rc == DB_CONSTRAINT)
@@ -310,13 +311,13 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 		lines[i].invoice_id = inv.id;
 		if ((rc = store_invoice_line_insert(bc->db, &lines[i])) != DB_ROW)
 			return billing_db_error(bc, rc, "invoice line insert");
-		if (lines[i].invoice_item_id && (rc = store_invoice_item_attach(bc->db, lines[i].invoice_item_id, inv.id)) != DB_ROW)
+		if (lines[i].invoice_item_id &&
+		    (rc = store_invoice_item_attach(bc->db, lines[i].invoice_item_id, inv.id)) != DB_ROW)
 			return billing_db_error(bc, rc, "invoice item attach");
 	}
 	enum og_ec ec;
-	if (!bc->quiet_events &&
-	    (ec = billing_event(bc, "invoice.created", "invoice", inv.id, inv.customer_id,
-	                        render_invoice(&inv, lines, n_lines, false))))
+	if (!bc->quiet_events && (ec = billing_event(bc, "invoice.created", "invoice", inv.id, inv.customer_id,
+	                                             render_invoice(&inv, lines, n_lines, false))))
 		return ec;
 	if ((ec = billing_invoice_finalize(bc, &inv, lines, n_lines)))
 		return ec;

@@ -13,12 +13,12 @@
 #include <jansson.h>
 
 struct billing_ctx {
-	struct db_conn *db;        /* inside the caller's transaction */
-	struct og_arena *arena;    /* rows and strings */
+	struct db_conn *db;     /* inside the caller's transaction */
+	struct og_arena *arena; /* rows and strings */
 	const char *invoice_prefix;
-	int64_t now;               /* the clock's now, or the test clock's frozen time */
-	struct og_error *err;      /* filled on failure */
-	bool quiet_events;         /* the engine's fast path: one event per cycle invoice */
+	int64_t now;          /* the clock's now, or the test clock's frozen time */
+	struct og_error *err; /* filled on failure */
+	bool quiet_events;    /* the engine's fast path: one event per cycle invoice */
 	/* With quiet_events: writes that one event in place of the default
 	 * invoice.finalized snapshot (the engine's compact event, so its general
 	 * and fast paths write the same rows; billing/engine.c). NULL: default. */
@@ -31,12 +31,12 @@ struct billing_ctx {
 
 struct billing_invoice_spec {
 	int64_t period_start, period_end;
-	const char *reason;        /* subscription_create, subscription_cycle, subscription_update, ... */
-	bool item_lines;           /* bill each item for the period */
-	bool trial;                /* item lines are free trial lines */
-	bool cycle;                /* the period's one invoice: unique (subscription, period_start) */
-	int64_t prorate_den;       /* > 0: item lines are prorated (end - start) / prorate_den */
-	bool include_pending;      /* take the customer's pending invoice items */
+	const char *reason;   /* subscription_create, subscription_cycle, subscription_update, ... */
+	bool item_lines;      /* bill each item for the period */
+	bool trial;           /* item lines are free trial lines */
+	bool cycle;           /* the period's one invoice: unique (subscription, period_start) */
+	int64_t prorate_den;  /* > 0: item lines are prorated (end - start) / prorate_den */
+	bool include_pending; /* take the customer's pending invoice items */
 };
 
 /* Issues and finalizes an invoice for sub. Returns OG_EC_STATE_CONFLICT when
@@ -51,8 +51,8 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 /* draft -> open (or paid at once when nothing is due): takes the next
  * invoice number, sets the due date for send_invoice, writes the invoice
  * and the events. lines are for the event snapshot. */
-enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv,
-                                    const struct og_invoice_line *lines, int n_lines);
+enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv, const struct og_invoice_line *lines,
+                                    int n_lines);
 
 /* Recomputes a draft's totals from its lines and writes it. */
 enum og_ec billing_invoice_recompute(struct billing_ctx *bc, struct og_invoice *inv);

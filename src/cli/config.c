@@ -16,38 +16,36 @@ struct opt {
 	enum opt_kind kind;
 	unsigned set;
 	size_t offset;
-	size_t size;      /* OPT_STRING buffer size */
-	long min, max;    /* OPT_INT */
+	size_t size;   /* OPT_STRING buffer size */
+	long min, max; /* OPT_INT */
 	const char *help;
 };
 
 #define OFF(f) offsetof(struct og_config, f)
 static const struct opt opts[] = {
-	{ "--db", "ONEGUARD_DB", OPT_STRING, CLI_OPTS_DB, OFF(db_url), sizeof(((struct og_config *)0)->db_url), 0, 0,
-	  "database: sqlite:PATH or postgres://... (default sqlite:oneguard.db)" },
-	{ "--log-level", "ONEGUARD_LOG_LEVEL", OPT_LOG_LEVEL, CLI_OPTS_DB, OFF(log_level), 0, 0, 0,
-	  "debug, info, warn or error (default info)" },
-	{ "--listen", "ONEGUARD_LISTEN", OPT_LISTEN, CLI_OPTS_SERVE, 0, 0, 0, 0,
-	  "HOST:PORT to serve on (default 127.0.0.1:8080)" },
-	{ "--threads", "ONEGUARD_THREADS", OPT_INT, CLI_OPTS_SERVE, OFF(n_threads), 0, 1, 256,
-	  "HTTP event loops (default: one per core)" },
-	{ "--db-workers", "ONEGUARD_DB_WORKERS", OPT_INT, CLI_OPTS_SERVE, OFF(n_db_workers), 0, 1, 256,
-	  "PostgreSQL write connections (default 8)" },
-	{ "--body-limit", "ONEGUARD_BODY_LIMIT", OPT_SIZE, CLI_OPTS_SERVE, OFF(body_limit), 0, 1024, 16 << 20,
-	  "largest request body in bytes (default 65536)" },
-	{ "--idle-timeout", "ONEGUARD_IDLE_TIMEOUT", OPT_INT, CLI_OPTS_SERVE, OFF(idle_timeout), 0, 1, 3600,
-	  "seconds a keep-alive connection may idle (default 60)" },
-	{ "--enable-test-clocks", "ONEGUARD_TEST_CLOCKS", OPT_BOOL_ON, CLI_OPTS_SERVE, OFF(enable_test_clocks), 0, 0, 0,
-	  "allow /v1/test_helpers/test_clocks (default off)" },
-	{ "--disable-test-clocks", NULL, OPT_BOOL_OFF, CLI_OPTS_SERVE, OFF(enable_test_clocks), 0, 0, 0,
-	  "refuse test clocks" },
-	{ "--no-access-log", NULL, OPT_BOOL_OFF, CLI_OPTS_SERVE, OFF(access_log), 0, 0, 0,
-	  "do not log a line per request" },
-	{ "--billing-interval", "ONEGUARD_BILLING_INTERVAL", OPT_INT, CLI_OPTS_SERVE, OFF(billing_interval), 0, 0,
-	  86400, "seconds between billing runs in the server, 0 = off (default 60)" },
-	{ "--invoice-prefix", "ONEGUARD_INVOICE_PREFIX", OPT_STRING, CLI_OPTS_SERVE | CLI_OPTS_BILL,
-	  OFF(invoice_prefix), sizeof(((struct og_config *)0)->invoice_prefix), 0, 0,
-	  "prefix of invoice numbers (default INV)" },
+    {"--db", "ONEGUARD_DB", OPT_STRING, CLI_OPTS_DB, OFF(db_url), sizeof(((struct og_config *)0)->db_url), 0, 0,
+     "database: sqlite:PATH or postgres://... (default sqlite:oneguard.db)"},
+    {"--log-level", "ONEGUARD_LOG_LEVEL", OPT_LOG_LEVEL, CLI_OPTS_DB, OFF(log_level), 0, 0, 0,
+     "debug, info, warn or error (default info)"},
+    {"--listen", "ONEGUARD_LISTEN", OPT_LISTEN, CLI_OPTS_SERVE, 0, 0, 0, 0,
+     "HOST:PORT to serve on (default 127.0.0.1:8080)"},
+    {"--threads", "ONEGUARD_THREADS", OPT_INT, CLI_OPTS_SERVE, OFF(n_threads), 0, 1, 256,
+     "HTTP event loops (default: one per core)"},
+    {"--db-workers", "ONEGUARD_DB_WORKERS", OPT_INT, CLI_OPTS_SERVE, OFF(n_db_workers), 0, 1, 256,
+     "PostgreSQL write connections (default 8)"},
+    {"--body-limit", "ONEGUARD_BODY_LIMIT", OPT_SIZE, CLI_OPTS_SERVE, OFF(body_limit), 0, 1024, 16 << 20,
+     "largest request body in bytes (default 65536)"},
+    {"--idle-timeout", "ONEGUARD_IDLE_TIMEOUT", OPT_INT, CLI_OPTS_SERVE, OFF(idle_timeout), 0, 1, 3600,
+     "seconds a keep-alive connection may idle (default 60)"},
+    {"--enable-test-clocks", "ONEGUARD_TEST_CLOCKS", OPT_BOOL_ON, CLI_OPTS_SERVE, OFF(enable_test_clocks), 0, 0, 0,
+     "allow /v1/test_helpers/test_clocks (default off)"},
+    {"--disable-test-clocks", NULL, OPT_BOOL_OFF, CLI_OPTS_SERVE, OFF(enable_test_clocks), 0, 0, 0,
+     "refuse test clocks"},
+    {"--no-access-log", NULL, OPT_BOOL_OFF, CLI_OPTS_SERVE, OFF(access_log), 0, 0, 0, "do not log a line per request"},
+    {"--billing-interval", "ONEGUARD_BILLING_INTERVAL", OPT_INT, CLI_OPTS_SERVE, OFF(billing_interval), 0, 0, 86400,
+     "seconds between billing runs in the server, 0 = off (default 60)"},
+    {"--invoice-prefix", "ONEGUARD_INVOICE_PREFIX", OPT_STRING, CLI_OPTS_SERVE | CLI_OPTS_BILL, OFF(invoice_prefix),
+     sizeof(((struct og_config *)0)->invoice_prefix), 0, 0, "prefix of invoice numbers (default INV)"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -86,8 +84,8 @@ static int apply(struct og_config *cfg, const struct opt *o, const char *value, 
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (errno || *end || end == value || v < o->min || v > o->max) {
-			fprintf(stderr, "oneguard: %s: expected a whole number from %ld to %ld, got '%s'\n", source, o->min,
-			        o->max, value);
+			fprintf(stderr, "oneguard: %s: expected a whole number from %ld to %ld, got '%s'\n", source,
+			        o->min, o->max, value);
 			return 2;
 		}
 		if (o->kind == OPT_SIZE)
@@ -132,8 +130,8 @@ void cli_config_print_options(FILE *f, unsigned opt_set)
 	fprintf(f, "  --help\n      this text\n");
 }
 
-int cli_config_parse(struct og_config *cfg, unsigned opt_set, int argc, char **argv, const char *usage,
-                     int *n_rest, char **rest, int max_rest)
+int cli_config_parse(struct og_config *cfg, unsigned opt_set, int argc, char **argv, const char *usage, int *n_rest,
+                     char **rest, int max_rest)
 {
 	for (size_t i = 0; i < N_OPTS; i++) {
 		const char *env = opts[i].env ? getenv(opts[i].env) : NULL;

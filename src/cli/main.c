@@ -18,18 +18,17 @@
 #define OG_VERSION "0.1.0"
 #endif
 
-static const char usage_main[] =
-	"usage: oneguard COMMAND [OPTIONS]\n"
-	"\n"
-	"commands:\n"
-	"  serve         serve the HTTP API (and run the billing worker)\n"
-	"  migrate       apply missing database migrations\n"
-	"  keys create   create an API secret key and print it once\n"
-	"  bill          bill every subscription that is due, then exit\n"
-	"  version       print the version\n"
-	"  help          this text\n"
-	"\n"
-	"`oneguard COMMAND --help` lists each command's options.\n";
+static const char usage_main[] = "usage: oneguard COMMAND [OPTIONS]\n"
+                                 "\n"
+                                 "commands:\n"
+                                 "  serve         serve the HTTP API (and run the billing worker)\n"
+                                 "  migrate       apply missing database migrations\n"
+                                 "  keys create   create an API secret key and print it once\n"
+                                 "  bill          bill every subscription that is due, then exit\n"
+                                 "  version       print the version\n"
+                                 "  help          this text\n"
+                                 "\n"
+                                 "`oneguard COMMAND --help` lists each command's options.\n";
 
 static const char usage_serve[] = "usage: oneguard serve [OPTIONS]\n\nServes the API. Options:\n";
 static const char usage_migrate[] = "usage: oneguard migrate [OPTIONS]\n\nApplies missing migrations. Options:\n";
@@ -127,7 +126,7 @@ static int cmd_keys(struct og_config *cfg, int argc, char **argv)
 	struct db_conn *db = cli_open_db(cfg, true);
 	if (!db)
 		return 1;
-	struct key_create kc = { .name = name };
+	struct key_create kc = {.name = name};
 	enum db_rc drc = store_run_txn(db, true, key_create_txn, &kc);
 	db_close(db);
 	if (drc != DB_OK) {
@@ -148,7 +147,7 @@ static int bootstrap_admin_key(const struct og_config *cfg)
 	int64_t n = 0;
 	enum db_rc drc = db_query_int(db, "SELECT COUNT(*) FROM api_keys", NULL, 0, &n);
 	if (drc == DB_OK && n == 0) {
-		struct key_create kc = { .name = "admin" };
+		struct key_create kc = {.name = "admin"};
 		drc = store_run_txn(db, true, key_create_txn, &kc);
 		if (drc == DB_OK) {
 			printf("oneguard: created the first admin API key. It is shown only this once; keep it:\n\n"
@@ -177,7 +176,7 @@ static int cmd_serve(struct og_config *cfg, int argc, char **argv)
 	if (bootstrap_admin_key(cfg))
 		return 1;
 	char err[512];
-	struct store_config sc = { .url = cfg->db_url, .n_workers = cfg->n_db_workers };
+	struct store_config sc = {.url = cfg->db_url, .n_workers = cfg->n_db_workers};
 	struct og_store *st = store_open(&sc, err, sizeof err);
 	if (!st) {
 		fprintf(stderr, "oneguard serve: %s\n", err);

@@ -13,7 +13,7 @@
 
 #define CAL_YEAR_MAX 9999
 
-static const char *const interval_names[] = { "day", "week", "month", "year" };
+static const char *const interval_names[] = {"day", "week", "month", "year"};
 #define N_INTERVALS (sizeof interval_names / sizeof interval_names[0])
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -22,11 +22,14 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-bool cal_is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool cal_is_leap(int year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 int cal_days_in_month(int year, int month)
 {
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (month < 1 || month > 12)
 		return 0;
 	return month == 2 && cal_is_leap(year) ? 29 : days[month - 1];
@@ -37,9 +40,9 @@ static int64_t days_from_civil(int64_t year, int month)
 {
 	year -= month <= 2;
 	int64_t era = floor_div(year, 400);
-	int64_t yoe = year - era * 400;                                  /* [0, 399] */
+	int64_t yoe = year - era * 400;                                    /* [0, 399] */
 	int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5; /* [0, 365] */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;             /* [0, 146096] */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;               /* [0, 146096] */
 	return era * 146097 + doe - 719468;
 }
 
@@ -57,10 +60,10 @@ static void civil_from_days(int64_t z, struct cal_civil *out)
 {
 	z += 719468;
 	int64_t era = floor_div(z, 146097);
-	int64_t doe = z - era * 146097;                                        /* [0, 146096] */
+	int64_t doe = z - era * 146097;                                      /* [0, 146096] */
 	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                /* [0, 365] */
-	int64_t mp = (5 * doy + 2) / 153;                                      /* [0, 11] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
 	out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
 	out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
 	out->year = (int)(yoe + era * 400 + (out->month <= 2));
@@ -100,12 +103,14 @@ const char *cal_interval_name(enum cal_interval iv)
 bool cal_interval_count_valid(enum cal_interval iv, int64_t count)
 {
 	/* one year at most, as Stripe allows */
-	static const int64_t max_count[] = { [CAL_DAY] = 365, [CAL_WEEK] = 52, [CAL_MONTH] = 12,
-					     [CAL_YEAR] = 1 };
+	static const int64_t max_count[] = {[CAL_DAY] = 365, [CAL_WEEK] = 52, [CAL_MONTH] = 12, [CAL_YEAR] = 1};
 	return (unsigned)iv < N_INTERVALS && count >= 1 && count <= max_count[iv];
 }
 
-static bool in_domain(int64_t t) { return t >= CAL_TIME_MIN && t <= CAL_TIME_MAX; }
+static bool in_domain(int64_t t)
+{
+	return t >= CAL_TIME_MIN && t <= CAL_TIME_MAX;
+}
 
 static bool period_args_valid(int64_t anchor, enum cal_interval iv, int count)
 {
@@ -116,15 +121,21 @@ static bool period_args_valid(int64_t anchor, enum cal_interval iv, int count)
  * months and years. iv is valid (period_args_valid). */
 static int64_t step_length(enum cal_interval iv, int count)
 {
-	static const int64_t unit[] = { [CAL_DAY] = CAL_DAY_SECONDS, [CAL_WEEK] = CAL_WEEK_SECONDS,
-					[CAL_MONTH] = 1, [CAL_YEAR] = 12 };
+	static const int64_t unit[] = {
+	    [CAL_DAY] = CAL_DAY_SECONDS, [CAL_WEEK] = CAL_WEEK_SECONDS, [CAL_MONTH] = 1, [CAL_YEAR] = 12};
 	return unit[iv] * count;
 }
 
-static bool is_month_based(enum cal_interval iv) { return iv == CAL_MONTH || iv == CAL_YEAR; }
+static bool is_month_based(enum cal_interval iv)
+{
+	return iv == CAL_MONTH || iv == CAL_YEAR;
+}
 
 /* Months since year 0, January: a linear month index. */
-static int64_t month_index(const struct cal_civil *c) { return (int64_t)c->year * 12 + c->month - 1; }
+static int64_t month_index(const struct cal_civil *c)
+{
+	return (int64_t)c->year * 12 + c->month - 1;
+}
 
 static int64_t add_seconds(int64_t anchor, int64_t seconds_per_step, int64_t n)
 {
@@ -180,8 +191,8 @@ static void period_invalid(int64_t *start, int64_t *end, int64_t *index)
 	*index = -1;
 }
 
-void cal_period_at(int64_t anchor, enum cal_interval iv, int count, int64_t t, int64_t *start,
-		   int64_t *end, int64_t *index)
+void cal_period_at(int64_t anchor, enum cal_interval iv, int count, int64_t t, int64_t *start, int64_t *end,
+                   int64_t *index)
 {
 	/* past CAL_TIME_MAX the period holding t would end outside the domain */
 	if (!period_args_valid(anchor, iv, count) || t > CAL_TIME_MAX) {
@@ -228,8 +239,8 @@ bool cal_parse_iso8601(const char *s, int64_t *out)
 		return false;
 	int year = digits_at(s, 0, 4), month = digits_at(s, 5, 2), day = digits_at(s, 8, 2);
 	int hour = digits_at(s, 11, 2), minute = digits_at(s, 14, 2), second = digits_at(s, 17, 2);
-	if (month < 1 || month > 12 || day < 1 || day > cal_days_in_month(year, month) || hour > 23 ||
-	    minute > 59 || second > 59)
+	if (month < 1 || month > 12 || day < 1 || day > cal_days_in_month(year, month) || hour > 23 || minute > 59 ||
+	    second > 59)
 		return false;
 	*out = cal_from_civil(year, month, day, hour, minute, second);
 	return true;
@@ -244,6 +255,5 @@ int cal_format_iso8601(int64_t t, char *buf, size_t n)
 	}
 	struct cal_civil c;
 	cal_to_civil(t, &c);
-	return snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-			c.minute, c.second);
+	return snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second);
 }

@@ -24,10 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAL_TIME_MIN INT64_C(-62167219200)  /* 0000-01-01T00:00:00Z */
-#define CAL_TIME_MAX INT64_C(253402300799)  /* 9999-12-31T23:59:59Z */
-#define CAL_TIME_INVALID INT64_MIN          /* "no such time": see cal_boundary */
-#define CAL_DAY_SECONDS 86400
+#define CAL_TIME_MIN     INT64_C(-62167219200) /* 0000-01-01T00:00:00Z */
+#define CAL_TIME_MAX     INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+#define CAL_TIME_INVALID INT64_MIN             /* "no such time": see cal_boundary */
+#define CAL_DAY_SECONDS  86400
 #define CAL_WEEK_SECONDS 604800
 
 enum cal_interval { CAL_DAY, CAL_WEEK, CAL_MONTH, CAL_YEAR };
@@ -53,8 +53,8 @@ int64_t cal_boundary(int64_t anchor, enum cal_interval iv, int count, int64_t n)
  * and corrected by at most one step, whatever the distance to the anchor.
  * When cal_boundary would fail for n or n + 1 (bad arguments, or the period
  * ends after CAL_TIME_MAX), *start = *end = CAL_TIME_INVALID and *index = -1. */
-void cal_period_at(int64_t anchor, enum cal_interval iv, int count, int64_t t, int64_t *start,
-		   int64_t *end, int64_t *index);
+void cal_period_at(int64_t anchor, enum cal_interval iv, int count, int64_t t, int64_t *start, int64_t *end,
+                   int64_t *index);
 
 /* Seconds since the epoch of a UTC civil time (Howard Hinnant's
  * days_from_civil, no timegm). Any int values are accepted without overflow:
@@ -64,9 +64,9 @@ void cal_period_at(int64_t anchor, enum cal_interval iv, int count, int64_t t, i
 int64_t cal_from_civil(int year, int month, int day, int hour, int minute, int second);
 
 struct cal_civil {
-	int year, month, day;      /* month 1..12, day 1..31 */
-	int hour, minute, second;  /* 0..23, 0..59, 0..59 */
-	int weekday;               /* 0 = Sunday .. 6 = Saturday, as struct tm */
+	int year, month, day;     /* month 1..12, day 1..31 */
+	int hour, minute, second; /* 0..23, 0..59, 0..59 */
+	int weekday;              /* 0 = Sunday .. 6 = Saturday, as struct tm */
 };
 
 /* The UTC civil time of t; t is first clamped to [CAL_TIME_MIN, CAL_TIME_MAX]. */

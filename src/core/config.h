@@ -7,18 +7,18 @@
 #include <stddef.h>
 
 struct og_config {
-	char listen_host[128];     /* default 127.0.0.1 */
-	int listen_port;           /* default 8080 */
-	char db_url[1024];         /* default sqlite:oneguard.db */
-	int n_threads;             /* event loops; default: number of cores */
-	int n_db_workers;          /* PostgreSQL executor threads; default 8 */
-	int log_level;             /* enum log_level */
-	size_t body_limit;         /* bytes; default 64 KiB */
-	int idle_timeout;          /* seconds a keep-alive connection may idle; default 60 */
-	bool enable_test_clocks;   /* default on with SQLite, off with PostgreSQL */
-	char invoice_prefix[16];   /* default "INV" */
-	int billing_interval;      /* seconds between billing worker runs; 0 = off; default 60 */
-	bool access_log;           /* default on */
+	char listen_host[128];   /* default 127.0.0.1 */
+	int listen_port;         /* default 8080 */
+	char db_url[1024];       /* default sqlite:oneguard.db */
+	int n_threads;           /* event loops; default: number of cores */
+	int n_db_workers;        /* PostgreSQL executor threads; default 8 */
+	int log_level;           /* enum log_level */
+	size_t body_limit;       /* bytes; default 64 KiB */
+	int idle_timeout;        /* seconds a keep-alive connection may idle; default 60 */
+	bool enable_test_clocks; /* default on with SQLite, off with PostgreSQL */
+	char invoice_prefix[16]; /* default "INV" */
+	int billing_interval;    /* seconds between billing worker runs; 0 = off; default 60 */
+	bool access_log;         /* default on */
 };
 
 void config_defaults(struct og_config *cfg);

@@ -7,14 +7,17 @@
 #include <string.h>
 
 static const char *const prefixes[ID__COUNT] = {
-	"prod", "price", "cus", "sub", "si", "in", "il", "ii", "evt", "key", "clock",
+    "prod", "price", "cus", "sub", "si", "in", "il", "ii", "evt", "key", "clock",
 };
 
-static const uint32_t round_keys[4] = { 0x9e3779b9u, 0x7f4a7c15u, 0xf39cc060u, 0x5ced3a43u };
+static const uint32_t round_keys[4] = {0x9e3779b9u, 0x7f4a7c15u, 0xf39cc060u, 0x5ced3a43u};
 static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 #define ID_DIGITS 11
 
-const char *ids_prefix(enum id_kind kind) { return kind < ID__COUNT ? prefixes[kind] : "obj"; }
+const char *ids_prefix(enum id_kind kind)
+{
+	return kind < ID__COUNT ? prefixes[kind] : "obj";
+}
 
 static uint32_t round_fn(uint32_t x, uint32_t key)
 {

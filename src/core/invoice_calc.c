@@ -30,7 +30,7 @@ static bool sum_lines(const int64_t *line_amounts, size_t n_lines, int64_t *out)
 }
 
 bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t amount_paid,
-			    struct invoice_totals *out)
+                            struct invoice_totals *out)
 {
 	int64_t subtotal;
 	if (!sum_lines(line_amounts, n_lines, &subtotal))
@@ -50,31 +50,39 @@ bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t
 /* Target status plus one; 0, what unnamed cells get, means refused. */
 #define TO(status) ((unsigned char)((status) + 1))
 
+/* clang-format off: one row per status reads as the state diagram */
 static const unsigned char transitions[INV__COUNT][INV_EV__COUNT] = {
-	[INV_DRAFT] = {
-		[INV_EV_FINALIZE] = TO(INV_OPEN),
-	},
-	[INV_OPEN] = {
-		[INV_EV_PAY] = TO(INV_PAID),
-		[INV_EV_VOID] = TO(INV_VOID),
-		[INV_EV_MARK_UNCOLLECTIBLE] = TO(INV_UNCOLLECTIBLE),
-	},
-	[INV_UNCOLLECTIBLE] = {
-		[INV_EV_PAY] = TO(INV_PAID),
-		[INV_EV_VOID] = TO(INV_VOID),
-	},
+    [INV_DRAFT] =
+        {
+            [INV_EV_FINALIZE] = TO(INV_OPEN),
+        },
+    [INV_OPEN] =
+        {
+            [INV_EV_PAY] = TO(INV_PAID),
+            [INV_EV_VOID] = TO(INV_VOID),
+            [INV_EV_MARK_UNCOLLECTIBLE] = TO(INV_UNCOLLECTIBLE),
+        },
+    [INV_UNCOLLECTIBLE] =
+        {
+            [INV_EV_PAY] = TO(INV_PAID),
+            [INV_EV_VOID] = TO(INV_VOID),
+        },
 };
+/* clang-format on */
 
 static const char *const status_names[INV__COUNT] = {
-	[INV_DRAFT] = "draft", [INV_OPEN] = "open", [INV_PAID] = "paid",
-	[INV_VOID] = "void",   [INV_UNCOLLECTIBLE] = "uncollectible",
+    [INV_DRAFT] = "draft",
+    [INV_OPEN] = "open",
+    [INV_PAID] = "paid",
+    [INV_VOID] = "void",
+    [INV_UNCOLLECTIBLE] = "uncollectible",
 };
 
 static const char *const event_names[INV_EV__COUNT] = {
-	[INV_EV_FINALIZE] = "finalize",
-	[INV_EV_PAY] = "pay",
-	[INV_EV_VOID] = "void",
-	[INV_EV_MARK_UNCOLLECTIBLE] = "mark_uncollectible",
+    [INV_EV_FINALIZE] = "finalize",
+    [INV_EV_PAY] = "pay",
+    [INV_EV_VOID] = "void",
+    [INV_EV_MARK_UNCOLLECTIBLE] = "mark_uncollectible",
 };
 
 bool invoice_fsm_next(enum invoice_status from, enum invoice_event ev, enum invoice_status *to)

@@ -27,7 +27,7 @@ struct invoice_totals {
  * of the lines: only the subtotal itself has to fit in int64. False, *out
  * untouched, when it does not, when amount_paid < 0 or amount_paid > amount_due. */
 bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t amount_paid,
-			    struct invoice_totals *out);
+                            struct invoice_totals *out);
 
 enum invoice_status { INV_DRAFT, INV_OPEN, INV_PAID, INV_VOID, INV_UNCOLLECTIBLE, INV__COUNT };
 enum invoice_event { INV_EV_FINALIZE, INV_EV_PAY, INV_EV_VOID, INV_EV_MARK_UNCOLLECTIBLE, INV_EV__COUNT };

@@ -8,10 +8,16 @@
 #include <unistd.h>
 
 static enum log_level current_level = LOG_INFO;
-static const char *const level_names[] = { "debug", "info", "warn", "error" };
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-void log_set_level(enum log_level level) { current_level = level; }
-enum log_level log_get_level(void) { return current_level; }
+void log_set_level(enum log_level level)
+{
+	current_level = level;
+}
+enum log_level log_get_level(void)
+{
+	return current_level;
+}
 
 int log_level_parse(const char *s)
 {
@@ -26,8 +32,8 @@ void log_msg(enum log_level level, const char *event, const char *fields_fmt, ..
 	if (level < current_level)
 		return;
 	char line[2048];
-	int n = snprintf(line, sizeof line, "{\"time\":%lld,\"level\":\"%s\",\"event\":\"%s\"",
-	                 (long long)clock_now(), level_names[level], event);
+	int n = snprintf(line, sizeof line, "{\"time\":%lld,\"level\":\"%s\",\"event\":\"%s\"", (long long)clock_now(),
+	                 level_names[level], event);
 	if (fields_fmt && *fields_fmt && n < (int)sizeof line) {
 		line[n++] = ',';
 		va_list ap;

@@ -13,7 +13,7 @@ int log_level_parse(const char *s);
 /* fields_fmt expands to extra JSON members without braces, e.g. "\"k\":1";
  * values that may hold quotes must be escaped by the caller (log_json_escape). */
 void log_msg(enum log_level level, const char *event, const char *fields_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Escapes s for a JSON string into buf (always NUL-terminated, truncated). */
 const char *log_json_escape(const char *s, char *buf, unsigned size);
 

@@ -26,7 +26,10 @@ bool money_sub(int64_t a, int64_t b, int64_t *out)
 	return true;
 }
 
-bool money_neg(int64_t a, int64_t *out) { return money_sub(0, a, out); }
+bool money_neg(int64_t a, int64_t *out)
+{
+	return money_sub(0, a, out);
+}
 
 bool money_mul(int64_t amount, int64_t quantity, int64_t *out)
 {
@@ -86,6 +89,6 @@ int money_format(int64_t amount, const char *currency, char *buf, size_t n)
 	if (cur->exponent == 0)
 		return snprintf(buf, n, "%s%" PRIu64 " %s", sign, magnitude, code);
 	uint64_t scale = pow10_u64(cur->exponent);
-	return snprintf(buf, n, "%s%" PRIu64 ".%0*" PRIu64 " %s", sign, magnitude / scale,
-			cur->exponent, magnitude % scale, code);
+	return snprintf(buf, n, "%s%" PRIu64 ".%0*" PRIu64 " %s", sign, magnitude / scale, cur->exponent,
+	                magnitude % scale, code);
 }

@@ -27,10 +27,22 @@ static const char *const ec_name[] = {
 #undef OG_EC
 };
 
-int og_ec_status(enum og_ec ec) { return ec < OG_EC__COUNT ? ec_status[ec] : 500; }
-const char *og_ec_type(enum og_ec ec) { return ec < OG_EC__COUNT ? ec_type[ec] : "api_error"; }
-const char *og_ec_code(enum og_ec ec) { return ec < OG_EC__COUNT ? ec_code[ec] : "internal_error"; }
-const char *og_ec_name(enum og_ec ec) { return ec < OG_EC__COUNT ? ec_name[ec] : "?"; }
+int og_ec_status(enum og_ec ec)
+{
+	return ec < OG_EC__COUNT ? ec_status[ec] : 500;
+}
+const char *og_ec_type(enum og_ec ec)
+{
+	return ec < OG_EC__COUNT ? ec_type[ec] : "api_error";
+}
+const char *og_ec_code(enum og_ec ec)
+{
+	return ec < OG_EC__COUNT ? ec_code[ec] : "internal_error";
+}
+const char *og_ec_name(enum og_ec ec)
+{
+	return ec < OG_EC__COUNT ? ec_name[ec] : "?";
+}
 
 enum og_ec og_err(struct og_error *err, enum og_ec ec, const char *param, const char *fmt, ...)
 {

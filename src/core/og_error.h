@@ -16,7 +16,7 @@ enum og_ec {
 
 struct og_error {
 	enum og_ec ec;
-	char param[64];   /* "" when no single parameter is at fault */
+	char param[64]; /* "" when no single parameter is at fault */
 	char message[256];
 };
 
@@ -28,7 +28,7 @@ const char *og_ec_name(enum og_ec ec);
 /* Fills err (which may be NULL) and returns ec, so callers can write
  * `return og_err(err, OG_EC_PARAM_MISSING, "name", "Missing required param: %s.", "name");` */
 enum og_ec og_err(struct og_error *err, enum og_ec ec, const char *param, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Our own bug: logs file and line once, fills err with a 500. */
 enum og_ec og_err_bug(struct og_error *err, const char *file, int line, const char *what);

@@ -6,8 +6,7 @@
 
 #include <assert.h>
 
-bool proration_amount(int64_t amount, int64_t period_start, int64_t period_end, int64_t from,
-		      int64_t *out)
+bool proration_amount(int64_t amount, int64_t period_start, int64_t period_end, int64_t from, int64_t *out)
 {
 	int64_t period;
 	if (!money_sub(period_end, period_start, &period) || period <= 0)
@@ -18,9 +17,8 @@ bool proration_amount(int64_t amount, int64_t period_start, int64_t period_end, 
 	return money_muldiv(amount, period_end - from, period, out);
 }
 
-bool proration_compute(int64_t period_start, int64_t period_end, int64_t change_at,
-		       int64_t old_unit_amount, int64_t old_quantity, int64_t new_unit_amount,
-		       int64_t new_quantity, struct proration *out)
+bool proration_compute(int64_t period_start, int64_t period_end, int64_t change_at, int64_t old_unit_amount,
+                       int64_t old_quantity, int64_t new_unit_amount, int64_t new_quantity, struct proration *out)
 {
 	if (old_unit_amount < 0 || old_quantity < 0 || new_unit_amount < 0 || new_quantity < 0)
 		return false;

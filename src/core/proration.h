@@ -26,16 +26,14 @@ struct proration {
  * a unit amount or quantity is negative (prices and quantities are never
  * negative, and it keeps the signs above), or a full-period amount
  * unit_amount * quantity overflows int64. */
-bool proration_compute(int64_t period_start, int64_t period_end, int64_t change_at,
-		       int64_t old_unit_amount, int64_t old_quantity, int64_t new_unit_amount,
-		       int64_t new_quantity, struct proration *out);
+bool proration_compute(int64_t period_start, int64_t period_end, int64_t change_at, int64_t old_unit_amount,
+                       int64_t old_quantity, int64_t new_unit_amount, int64_t new_quantity, struct proration *out);
 
 /* *out = round(amount * (period_end - from) / (period_end - period_start)),
  * the share of amount for [from, period_end): the unused time on cancel, for
  * instance (the caller negates it into a credit). Any sign of amount; |*out|
  * never exceeds |amount|. False (and *out untouched) when
  * period_end <= period_start or from is outside [period_start, period_end]. */
-bool proration_amount(int64_t amount, int64_t period_start, int64_t period_end, int64_t from,
-		      int64_t *out);
+bool proration_amount(int64_t amount, int64_t period_start, int64_t period_end, int64_t from, int64_t *out);
 
 #endif

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define IDEM_KEY_MAX 255
-#define IDEM_TTL (24 * 3600)
+#define IDEM_TTL     (24 * 3600)
 
 static void request_hash(const struct og_req *rq, char hex[65])
 {
@@ -59,11 +59,12 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	}
 	if (rc == DB_ROW) {
 		if (strcmp(row.request_hash, hash) != 0)
-			return og_err(&rq->err, OG_EC_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
-			              "Keys for idempotent requests can only be used with the same parameters they "
-			              "were first used with. Try using a key other than '%.64s' if you meant to execute "
-			              "a different request.",
-			              key);
+			return og_err(
+			    &rq->err, OG_EC_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
+			    "Keys for idempotent requests can only be used with the same parameters they "
+			    "were first used with. Try using a key other than '%.64s' if you meant to execute "
+			    "a different request.",
+			    key);
 		rq->status = row.status;
 		rq->reply_text = (char *)row.response;
 		rq->is_stored_reply = true;

@@ -46,47 +46,81 @@ enum param_type {
 enum param_flags {
 	P_REQUIRED = 1u << 0,
 	P_NULLABLE = 1u << 1, /* "" (form) or null (JSON) is accepted: *present = true,
-	                         *is_null = true, string out = NULL */
+	                       *is_null = true, string out = NULL */
 };
 
 struct param_spec;
-typedef enum og_ec (*param_elem_fn)(struct og_req *rq, json_t *elem, size_t index, const char *path,
-                                    void *ctx);
+typedef enum og_ec (*param_elem_fn)(struct og_req *rq, json_t *elem, size_t index, const char *path, void *ctx);
 
 struct param_spec {
 	const char *name;
 	enum param_type type;
 	unsigned flags;
 	void *out;
-	bool *present;  /* optional: set true when the parameter was given */
-	bool *is_null;  /* optional, with P_NULLABLE */
+	bool *present; /* optional: set true when the parameter was given */
+	bool *is_null; /* optional, with P_NULLABLE */
 	int64_t min, max;
-	const char *const *choices;     /* PT_ENUM */
-	const struct param_spec *sub;   /* PT_OBJECT */
-	param_elem_fn elem;             /* PT_ARRAY */
-	void *elem_ctx;                 /* PT_ARRAY */
-	enum id_kind id_kind;           /* PT_ID */
+	const char *const *choices;   /* PT_ENUM */
+	const struct param_spec *sub; /* PT_OBJECT */
+	param_elem_fn elem;           /* PT_ARRAY */
+	void *elem_ctx;               /* PT_ARRAY */
+	enum id_kind id_kind;         /* PT_ID */
 };
 
-#define PARAM_STRING(n, o, p, maxlen, fl) \
-	{ .name = (n), .type = PT_STRING, .flags = (fl), .out = (o), .present = (p), .max = (maxlen) }
-#define PARAM_INT64(n, o, p, lo, hi, fl) \
-	{ .name = (n), .type = PT_INT64, .flags = (fl), .out = (o), .present = (p), .min = (lo), .max = (hi) }
-#define PARAM_AMOUNT(n, o, p, fl) \
-	{ .name = (n), .type = PT_AMOUNT, .flags = (fl), .out = (o), .present = (p), .min = 0, .max = 99999999999LL }
-#define PARAM_BOOL(n, o, p, fl) { .name = (n), .type = PT_BOOL, .flags = (fl), .out = (o), .present = (p) }
-#define PARAM_ENUM(n, o, p, ch, fl) \
-	{ .name = (n), .type = PT_ENUM, .flags = (fl), .out = (o), .present = (p), .choices = (ch) }
-#define PARAM_ID(n, kind, o, p, fl) \
-	{ .name = (n), .type = PT_ID, .flags = (fl), .out = (o), .present = (p), .id_kind = (kind) }
-#define PARAM_CURRENCY(n, o, p, fl) { .name = (n), .type = PT_CURRENCY, .flags = (fl), .out = (o), .present = (p) }
-#define PARAM_METADATA(n, o, p) { .name = (n), .type = PT_METADATA, .out = (o), .present = (p) }
-#define PARAM_OBJECT(n, s, p, fl) { .name = (n), .type = PT_OBJECT, .flags = (fl), .sub = (s), .present = (p) }
-#define PARAM_ARRAY(n, fn, ctx, p, maxn, fl) \
-	{ .name = (n), .type = PT_ARRAY, .flags = (fl), .elem = (fn), .elem_ctx = (ctx), .present = (p), .max = (maxn) }
-#define PARAM_TIMESTAMP(n, o, p, fl) { .name = (n), .type = PT_TIMESTAMP, .flags = (fl), .out = (o), .present = (p) }
-#define PARAM_IGNORE(n) { .name = (n), .type = PT_IGNORE }
-#define PARAM_END { .name = NULL, .type = PT_END }
+#define PARAM_STRING(n, o, p, maxlen, fl)                                                                              \
+	{                                                                                                              \
+		.name = (n), .type = PT_STRING, .flags = (fl), .out = (o), .present = (p), .max = (maxlen)             \
+	}
+#define PARAM_INT64(n, o, p, lo, hi, fl)                                                                               \
+	{                                                                                                              \
+		.name = (n), .type = PT_INT64, .flags = (fl), .out = (o), .present = (p), .min = (lo), .max = (hi)     \
+	}
+#define PARAM_AMOUNT(n, o, p, fl)                                                                                      \
+	{                                                                                                              \
+		.name = (n), .type = PT_AMOUNT, .flags = (fl), .out = (o), .present = (p), .min = 0,                   \
+		.max = 99999999999LL                                                                                   \
+	}
+#define PARAM_BOOL(n, o, p, fl)                                                                                        \
+	{                                                                                                              \
+		.name = (n), .type = PT_BOOL, .flags = (fl), .out = (o), .present = (p)                                \
+	}
+#define PARAM_ENUM(n, o, p, ch, fl)                                                                                    \
+	{                                                                                                              \
+		.name = (n), .type = PT_ENUM, .flags = (fl), .out = (o), .present = (p), .choices = (ch)               \
+	}
+#define PARAM_ID(n, kind, o, p, fl)                                                                                    \
+	{                                                                                                              \
+		.name = (n), .type = PT_ID, .flags = (fl), .out = (o), .present = (p), .id_kind = (kind)               \
+	}
+#define PARAM_CURRENCY(n, o, p, fl)                                                                                    \
+	{                                                                                                              \
+		.name = (n), .type = PT_CURRENCY, .flags = (fl), .out = (o), .present = (p)                            \
+	}
+#define PARAM_METADATA(n, o, p)                                                                                        \
+	{                                                                                                              \
+		.name = (n), .type = PT_METADATA, .out = (o), .present = (p)                                           \
+	}
+#define PARAM_OBJECT(n, s, p, fl)                                                                                      \
+	{                                                                                                              \
+		.name = (n), .type = PT_OBJECT, .flags = (fl), .sub = (s), .present = (p)                              \
+	}
+#define PARAM_ARRAY(n, fn, ctx, p, maxn, fl)                                                                           \
+	{                                                                                                              \
+		.name = (n), .type = PT_ARRAY, .flags = (fl), .elem = (fn), .elem_ctx = (ctx), .present = (p),         \
+		.max = (maxn)                                                                                          \
+	}
+#define PARAM_TIMESTAMP(n, o, p, fl)                                                                                   \
+	{                                                                                                              \
+		.name = (n), .type = PT_TIMESTAMP, .flags = (fl), .out = (o), .present = (p)                           \
+	}
+#define PARAM_IGNORE(n)                                                                                                \
+	{                                                                                                              \
+		.name = (n), .type = PT_IGNORE                                                                         \
+	}
+#define PARAM_END                                                                                                      \
+	{                                                                                                              \
+		.name = NULL, .type = PT_END                                                                           \
+	}
 
 /* Validates src (an object; NULL counts as empty) against spec. path is the
  * name of src itself for error messages ("items[0]"), NULL at the top level.
@@ -116,9 +150,9 @@ struct og_page {
 };
 /* Spec entries for the three pagination parameters, to splice into a list
  * endpoint's spec (they write into *page). */
-#define PARAMS_PAGE(page, kind)                                                                  \
-	PARAM_INT64("limit", &(page)->limit, NULL, 1, 100, 0),                                       \
-	PARAM_ID("starting_after", kind, &(page)->starting_after, NULL, 0),                         \
-	PARAM_ID("ending_before", kind, &(page)->ending_before, NULL, 0)
+#define PARAMS_PAGE(page, kind)                                                                                        \
+	PARAM_INT64("limit", &(page)->limit, NULL, 1, 100, 0),                                                         \
+	    PARAM_ID("starting_after", kind, &(page)->starting_after, NULL, 0),                                        \
+	    PARAM_ID("ending_before", kind, &(page)->ending_before, NULL, 0)
 
 #endif

@@ -23,8 +23,8 @@ enum actor_kind { ACTOR_NONE, ACTOR_API_KEY /* later: ACTOR_STAFF_USER, ACTOR_CU
 /* Who is calling: read by handlers and, later, the audit log. */
 struct og_actor {
 	enum actor_kind kind;
-	int64_t api_key_id;   /* ACTOR_API_KEY */
-	int64_t customer_id;  /* > 0 when the actor may only see one customer's objects */
+	int64_t api_key_id;  /* ACTOR_API_KEY */
+	int64_t customer_id; /* > 0 when the actor may only see one customer's objects */
 };
 
 #define REQ_MAX_PATH_PARAMS 4
@@ -32,16 +32,16 @@ struct og_actor {
 struct og_req {
 	struct og_arena *arena;
 	enum http_method method;
-	const char *method_name;  /* "GET" ... */
-	const char *path;         /* decoded path, no query string */
-	const char *uri;          /* path with query string, as received */
-	const char *route;        /* the matched route pattern, for logs and metrics */
+	const char *method_name;                      /* "GET" ... */
+	const char *path;                             /* decoded path, no query string */
+	const char *uri;                              /* path with query string, as received */
+	const char *route;                            /* the matched route pattern, for logs and metrics */
 	const char *path_params[REQ_MAX_PATH_PARAMS]; /* values of {id}-style segments, in order */
 	int n_path_params;
-	json_t *query;            /* query string as a nested object (form rules); never NULL */
-	json_t *body;             /* body as an object (JSON or form); never NULL */
-	bool body_is_form;        /* values are strings to coerce (form body) */
-	const char *body_raw;     /* raw body bytes (NUL-terminated) for idempotency hashing */
+	json_t *query;        /* query string as a nested object (form rules); never NULL */
+	json_t *body;         /* body as an object (JSON or form); never NULL */
+	bool body_is_form;    /* values are strings to coerce (form body) */
+	const char *body_raw; /* raw body bytes (NUL-terminated) for idempotency hashing */
 	size_t body_len;
 	const char *idempotency_key; /* NULL when absent */
 	const char *authorization;   /* the Authorization header, NULL when absent */
@@ -49,8 +49,8 @@ struct og_req {
 	struct og_actor actor;
 	const struct og_config *cfg;
 	struct og_store *store;
-	struct db_conn *db;       /* this request's connection, inside its transaction */
-	int64_t now;              /* clock_now() when the request arrived */
+	struct db_conn *db; /* this request's connection, inside its transaction */
+	int64_t now;        /* clock_now() when the request arrived */
 
 	/* the response */
 	int status;               /* 200 unless the handler sets another */
@@ -62,7 +62,7 @@ struct og_req {
 	const char *content_type; /* NULL: application/json; else the Content-Type of reply_text
 	                             (static or arena storage), e.g. /metrics' text format */
 
-	void *priv;               /* server's */
+	void *priv; /* server's */
 };
 
 typedef enum og_ec (*api_handler_fn)(struct og_req *rq);

@@ -8,14 +8,14 @@
 #include "http/req.h"
 
 enum route_auth {
-	AUTH_PUBLIC,      /* no credentials: /healthz, /metrics, static files */
-	AUTH_SECRET_KEY,  /* an active API secret key (later also staff sessions) */
+	AUTH_PUBLIC,     /* no credentials: /healthz, /metrics, static files */
+	AUTH_SECRET_KEY, /* an active API secret key (later also staff sessions) */
 };
 
 enum route_kind {
-	ROUTE_READ,   /* runs inline in a read transaction on the loop's connection */
-	ROUTE_WRITE,  /* runs on the write executor in one transaction; Idempotency-Key honoured */
-	ROUTE_RAW,    /* runs inline with no database transaction (healthz, metrics) */
+	ROUTE_READ,  /* runs inline in a read transaction on the loop's connection */
+	ROUTE_WRITE, /* runs on the write executor in one transaction; Idempotency-Key honoured */
+	ROUTE_RAW,   /* runs inline with no database transaction (healthz, metrics) */
 };
 
 enum route_flags {
@@ -23,12 +23,12 @@ enum route_flags {
 };
 
 struct route {
-	const char *method;   /* "GET", "POST", "DELETE" */
-	const char *pattern;  /* "/v1/customers/{id}" */
+	const char *method;  /* "GET", "POST", "DELETE" */
+	const char *pattern; /* "/v1/customers/{id}" */
 	api_handler_fn fn;
 	enum route_auth auth;
 	enum route_kind kind;
-	unsigned flags;       /* enum route_flags */
+	unsigned flags; /* enum route_flags */
 };
 
 extern const struct route routes[]; /* ends with { NULL } */

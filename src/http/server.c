@@ -18,8 +18,8 @@
  * route, authenticates, and dispatches by route kind: ROUTE_RAW inline,
  * ROUTE_READ inline inside a read transaction on the loop thread's own
  * connection (opened before authentication, so the key lookup runs in it),
- * ROUTE_WRITE as a store_job (idem_run inside the executor's transaction). finish() is the one place that renders a response: the
- * error envelope or the reply, the headers, the metrics and the access log.
+ * ROUTE_WRITE as a store_job (idem_run inside the executor's transaction). finish() is the one place that renders a
+ * response: the error envelope or the reply, the headers, the metrics and the access log.
  *
  * Invariants:
  *   - A request whose write job is in flight is touched by no one but the
@@ -130,7 +130,7 @@ static void request_id_new(char out[40])
 		randombytes_buf(pool, sizeof pool);
 		n_left = sizeof pool / sizeof pool[0];
 	}
-	uint64_t r[2] = { pool[n_left - 1], pool[n_left - 2] };
+	uint64_t r[2] = {pool[n_left - 1], pool[n_left - 2]};
 	n_left -= 2;
 	memcpy(out, "req_", 4);
 	for (int i = 0; i < 16; i++) {
@@ -658,7 +658,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	if ((ec = read_body(cx)))
 		goto answer;
 	if (cx->route->flags & ROUTE_NO_PARAMS) {
-		static const struct param_spec none[] = { PARAM_END };
+		static const struct param_spec none[] = {PARAM_END};
 		if ((ec = params_parse(rq, rq->query, none, NULL)) || (ec = params_parse(rq, rq->body, none, NULL)))
 			goto answer;
 	}

@@ -18,7 +18,7 @@ enum db_rc store_api_key_insert(struct db_conn *db, const char *secret_hash, con
 {
 	static const char sql[] = "INSERT INTO api_keys (secret_hash, last4, name, created) VALUES ($1, $2, $3, $4) "
 	                          "RETURNING id";
-	struct db_param params[] = { DB_TEXT(secret_hash), DB_TEXT(last4), DB_TEXT(name), DB_INT(now) };
+	struct db_param params[] = {DB_TEXT(secret_hash), DB_TEXT(last4), DB_TEXT(name), DB_INT(now)};
 	enum db_rc rc = db_query_int(db, sql, params, 4, id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
@@ -26,7 +26,7 @@ enum db_rc store_api_key_insert(struct db_conn *db, const char *secret_hash, con
 enum db_rc store_api_key_find_by_hash(struct db_conn *db, const char *secret_hash, int64_t *id, int64_t *revoked_at)
 {
 	static const char sql[] = "SELECT id, revoked_at FROM api_keys WHERE secret_hash = $1";
-	struct db_param params[] = { DB_TEXT(secret_hash) };
+	struct db_param params[] = {DB_TEXT(secret_hash)};
 	struct db_res *r = NULL;
 	enum db_rc rc = db_exec(db, sql, params, 1, &r);
 	if (rc != DB_OK)
@@ -43,14 +43,14 @@ enum db_rc store_api_key_find_by_hash(struct db_conn *db, const char *secret_has
 enum db_rc store_api_key_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_api_key *out)
 {
 	static const char sql[] = "SELECT " KEY_COLS " FROM api_keys WHERE id = $1";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__get(db, a, sql, params, 1, read_key, out);
 }
 
 enum db_rc store_api_key_revoke(struct db_conn *db, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
-	struct db_param params[] = { DB_INT(id), DB_INT(now) };
+	struct db_param params[] = {DB_INT(id), DB_INT(now)};
 	return store__exec_changes(db, sql, params, 2);
 }
 

@@ -23,9 +23,9 @@ enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c)
 {
 	static const char sql[] = "INSERT INTO customers (email, name, phone, description, address, currency, "
 	                          "metadata, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
-	struct db_param params[] = { DB_TEXT(c->email),   DB_TEXT(c->name),     DB_TEXT(c->phone),
-		                         DB_TEXT(c->description), DB_TEXT(c->address), DB_TEXT(c->currency),
-		                         DB_TEXT(c->metadata), DB_INT(c->created) };
+	struct db_param params[] = {DB_TEXT(c->email),       DB_TEXT(c->name),    DB_TEXT(c->phone),
+	                            DB_TEXT(c->description), DB_TEXT(c->address), DB_TEXT(c->currency),
+	                            DB_TEXT(c->metadata),    DB_INT(c->created)};
 	enum db_rc rc = db_query_int(db, sql, params, 8, &c->id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
@@ -33,7 +33,7 @@ enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c)
 enum db_rc store_customer_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_customer *out)
 {
 	static const char sql[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__get(db, a, sql, params, 1, read_customer, out);
 }
 
@@ -41,23 +41,23 @@ enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c
 {
 	static const char sql[] = "UPDATE customers SET email = $2, name = $3, phone = $4, description = $5, "
 	                          "address = $6, currency = $7, metadata = $8 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(c->id),          DB_TEXT(c->email),   DB_TEXT(c->name),
-		                         DB_TEXT(c->phone),      DB_TEXT(c->description), DB_TEXT(c->address),
-		                         DB_TEXT(c->currency),   DB_TEXT(c->metadata) };
+	struct db_param params[] = {DB_INT(c->id),        DB_TEXT(c->email),       DB_TEXT(c->name),
+	                            DB_TEXT(c->phone),    DB_TEXT(c->description), DB_TEXT(c->address),
+	                            DB_TEXT(c->currency), DB_TEXT(c->metadata)};
 	return store__exec_changes(db, sql, params, 8);
 }
 
 enum db_rc store_customer_lock(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE customers SET deleted = deleted WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_customer_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE customers SET deleted = 1 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__exec_changes(db, sql, params, 1);
 }
 
@@ -73,9 +73,9 @@ enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const str
 	static const char asc_email[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE email = $3 AND deleted = 0 "
 	                                "AND id > $1 AND created >= $4 AND created <= $5 ORDER BY id ASC LIMIT $2";
 	if (!email) {
-		struct db_param f[] = { STORE_RANGE_PARAMS(created) };
+		struct db_param f[] = {STORE_RANGE_PARAMS(created)};
 		return store__list(db, a, desc, asc, f, 2, page, sizeof(struct og_customer), read_customer, out);
 	}
-	struct db_param f[] = { DB_TEXT(email), STORE_RANGE_PARAMS(created) };
+	struct db_param f[] = {DB_TEXT(email), STORE_RANGE_PARAMS(created)};
 	return store__list(db, a, desc_email, asc_email, f, 3, page, sizeof(struct og_customer), read_customer, out);
 }

@@ -20,12 +20,12 @@
 enum db_backend { DB_SQLITE, DB_POSTGRES };
 
 enum db_rc {
-	DB_OK = 0,      /* statement done (no rows, or cursor ready) */
-	DB_ROW,         /* db_next: a row is ready */
-	DB_DONE,        /* db_next: no more rows */
-	DB_CONSTRAINT,  /* a UNIQUE / FOREIGN KEY / CHECK constraint refused the write */
-	DB_RETRY,       /* soft: SQLITE_BUSY, serialization failure (40001), deadlock (40P01) */
-	DB_ERROR,       /* hard: anything else (logged by the driver) */
+	DB_OK = 0,     /* statement done (no rows, or cursor ready) */
+	DB_ROW,        /* db_next: a row is ready */
+	DB_DONE,       /* db_next: no more rows */
+	DB_CONSTRAINT, /* a UNIQUE / FOREIGN KEY / CHECK constraint refused the write */
+	DB_RETRY,      /* soft: SQLITE_BUSY, serialization failure (40001), deadlock (40P01) */
+	DB_ERROR,      /* hard: anything else (logged by the driver) */
 };
 
 enum db_param_type { DBP_NULL, DBP_INT, DBP_TEXT };
@@ -34,9 +34,9 @@ struct db_param {
 	int64_t i;
 	const char *s;
 };
-#define DB_INT(x) ((struct db_param){ .type = DBP_INT, .i = (int64_t)(x) })
-#define DB_TEXT(x) ((struct db_param){ .type = (x) ? DBP_TEXT : DBP_NULL, .s = (x) })
-#define DB_NULLP ((struct db_param){ .type = DBP_NULL })
+#define DB_INT(x)  ((struct db_param){.type = DBP_INT, .i = (int64_t)(x)})
+#define DB_TEXT(x) ((struct db_param){.type = (x) ? DBP_TEXT : DBP_NULL, .s = (x)})
+#define DB_NULLP   ((struct db_param){.type = DBP_NULL})
 /* An int that is NULL when has is false. */
 #define DB_INT_OR_NULL(has, x) ((has) ? DB_INT(x) : DB_NULLP)
 
@@ -63,16 +63,15 @@ enum db_rc db_exec(struct db_conn *c, const char *sql, const struct db_param *pa
                    struct db_res **res);
 enum db_rc db_next(struct db_res *r);
 bool db_isnull(struct db_res *r, int col);
-int64_t db_int(struct db_res *r, int col);       /* NULL reads as 0 */
-const char *db_text(struct db_res *r, int col);  /* NULL reads as NULL */
-void db_res_free(struct db_res *r);              /* NULL is a no-op */
+int64_t db_int(struct db_res *r, int col);      /* NULL reads as 0 */
+const char *db_text(struct db_res *r, int col); /* NULL reads as NULL */
+void db_res_free(struct db_res *r);             /* NULL is a no-op */
 /* Rows changed by the last INSERT/UPDATE/DELETE run with db_exec on c. */
 int64_t db_changes(struct db_conn *c);
 
 /* Convenience: runs sql and reads the first column of the first row as an
  * integer. DB_DONE when there is no row. */
-enum db_rc db_query_int(struct db_conn *c, const char *sql, const struct db_param *params,
-                        int n_params, int64_t *out);
+enum db_rc db_query_int(struct db_conn *c, const char *sql, const struct db_param *params, int n_params, int64_t *out);
 
 /* Transactions. db_begin(c, true) takes the write lock at once (SQLite
  * BEGIN IMMEDIATE; PostgreSQL BEGIN). Savepoint names are [a-z0-9_].

@@ -398,7 +398,8 @@ static struct db_conn *sq_open(const char *path, char *errbuf, unsigned errlen)
 	if (drc == DB_OK && is_wal)
 		/* temp_store=MEMORY: statement journals of multi-statement transactions
 		 * (savepoints, the engine's batches) stay off the disk */
-		drc = sq_exec_script(&c->base, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+		drc = sq_exec_script(&c->base,
+		                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
 	if (drc != DB_OK || !is_wal) {
 		snprintf(errbuf, errlen, "sqlite: cannot set up %s: %s", path, c->base.errmsg);
 		sq_close(&c->base);

@@ -145,7 +145,7 @@ enum db_rc store_invoice_items_release(struct db_conn *db, int64_t subscription_
 {
 	static const char sql[] = "UPDATE invoice_items SET subscription_id = NULL, subscription_item_id = NULL "
 	                          "WHERE subscription_id = $1 AND invoice_id IS NULL AND deleted = 0";
-	struct db_param params[] = { DB_INT(subscription_id) };
+	struct db_param params[] = {DB_INT(subscription_id)};
 	return db_exec(db, sql, params, 1, NULL);
 }
 

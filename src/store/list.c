@@ -36,16 +36,16 @@ enum db_rc store__exec_changes(struct db_conn *db, const char *sql, const struct
 }
 
 enum db_rc store__list(struct db_conn *db, struct og_arena *a, const char *sql_desc, const char *sql_asc,
-                       const struct db_param *filters, int n_filters, const struct store_page *page,
-                       size_t row_size, store_row_fn read_row, struct store_list *out)
+                       const struct db_param *filters, int n_filters, const struct store_page *page, size_t row_size,
+                       store_row_fn read_row, struct store_list *out)
 {
 	struct db_param params[2 + LIST_MAX_FILTERS];
 	bool backwards = page->ending_before > 0;
 	int limit = page->limit > 0 ? page->limit : 10;
 	if (n_filters > LIST_MAX_FILTERS)
 		return DB_ERROR;
-	params[0] = DB_INT(backwards ? page->ending_before
-	                             : (page->starting_after > 0 ? page->starting_after : INT64_MAX));
+	params[0] =
+	    DB_INT(backwards ? page->ending_before : (page->starting_after > 0 ? page->starting_after : INT64_MAX));
 	params[1] = DB_INT(limit + 1);
 	for (int i = 0; i < n_filters; i++)
 		params[2 + i] = filters[i];
@@ -71,7 +71,8 @@ enum db_rc store__list(struct db_conn *db, struct og_arena *a, const char *sql_d
 		/* fetched oldest first: reverse into newest first */
 		char *tmp = arena_alloc(a, row_size);
 		for (int i = 0, j = out->n - 1; i < j; i++, j--) {
-			char *x = (char *)out->rows + row_size * (size_t)i, *y = (char *)out->rows + row_size * (size_t)j;
+			char *x = (char *)out->rows + row_size * (size_t)i,
+			     *y = (char *)out->rows + row_size * (size_t)j;
 			memcpy(tmp, x, row_size);
 			memcpy(x, y, row_size);
 			memcpy(y, tmp, row_size);

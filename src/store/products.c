@@ -20,8 +20,8 @@ enum db_rc store_product_insert(struct db_conn *db, struct og_product *p)
 {
 	static const char sql[] = "INSERT INTO products (name, description, active, metadata, created, updated) "
 	                          "VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
-	struct db_param params[] = { DB_TEXT(p->name), DB_TEXT(p->description), DB_INT(p->active),
-		                         DB_TEXT(p->metadata), DB_INT(p->created) };
+	struct db_param params[] = {DB_TEXT(p->name), DB_TEXT(p->description), DB_INT(p->active), DB_TEXT(p->metadata),
+	                            DB_INT(p->created)};
 	enum db_rc rc = db_query_int(db, sql, params, 5, &p->id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
@@ -29,7 +29,7 @@ enum db_rc store_product_insert(struct db_conn *db, struct og_product *p)
 enum db_rc store_product_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_product *out)
 {
 	static const char sql[] = "SELECT " PRODUCT_COLS " FROM products WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__get(db, a, sql, params, 1, read_product, out);
 }
 
@@ -37,15 +37,16 @@ enum db_rc store_product_update(struct db_conn *db, const struct og_product *p)
 {
 	static const char sql[] = "UPDATE products SET name = $2, description = $3, active = $4, metadata = $5, "
 	                          "updated = $6 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(p->id), DB_TEXT(p->name), DB_TEXT(p->description),
-		                         DB_INT(p->active), DB_TEXT(p->metadata), DB_INT(p->updated) };
+	struct db_param params[] = {DB_INT(p->id),     DB_TEXT(p->name),     DB_TEXT(p->description),
+	                            DB_INT(p->active), DB_TEXT(p->metadata), DB_INT(p->updated)};
 	return store__exec_changes(db, sql, params, 6);
 }
 
 enum db_rc store_product_delete(struct db_conn *db, int64_t id, int64_t now)
 {
-	static const char sql[] = "UPDATE products SET deleted = 1, active = 0, updated = $2 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id), DB_INT(now) };
+	static const char sql[] =
+	    "UPDATE products SET deleted = 1, active = 0, updated = $2 WHERE id = $1 AND deleted = 0";
+	struct db_param params[] = {DB_INT(id), DB_INT(now)};
 	return store__exec_changes(db, sql, params, 2);
 }
 
@@ -53,14 +54,14 @@ enum db_rc store_product_lock(struct db_conn *db, int64_t id)
 {
 	/* a no-op UPDATE is the row lock both backends understand */
 	static const char sql[] = "UPDATE products SET updated = updated WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__exec_changes(db, sql, params, 1);
 }
 
 enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int64_t *n)
 {
 	static const char sql[] = "SELECT COUNT(*) FROM prices WHERE product_id = $1 AND active = 1";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	enum db_rc rc = db_query_int(db, sql, params, 1, n);
 	return rc == DB_OK ? DB_ROW : rc;
 }
@@ -77,9 +78,9 @@ enum db_rc store_product_list(struct db_conn *db, struct og_arena *a, const stru
 	static const char asc_active[] = "SELECT " PRODUCT_COLS " FROM products WHERE active = $3 AND deleted = 0 "
 	                                 "AND id > $1 AND created >= $4 AND created <= $5 ORDER BY id ASC LIMIT $2";
 	if (active < 0) {
-		struct db_param f[] = { STORE_RANGE_PARAMS(created) };
+		struct db_param f[] = {STORE_RANGE_PARAMS(created)};
 		return store__list(db, a, desc_any, asc_any, f, 2, page, sizeof(struct og_product), read_product, out);
 	}
-	struct db_param f[] = { DB_INT(active), STORE_RANGE_PARAMS(created) };
+	struct db_param f[] = {DB_INT(active), STORE_RANGE_PARAMS(created)};
 	return store__list(db, a, desc_active, asc_active, f, 3, page, sizeof(struct og_product), read_product, out);
 }

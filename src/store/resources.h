@@ -61,7 +61,7 @@ struct og_price {
 	const char *nickname;
 	int64_t unit_amount;
 	const char *currency;
-	const char *interval;     /* NULL for a one-time price */
+	const char *interval; /* NULL for a one-time price */
 	int64_t interval_count;
 	bool has_trial_period_days;
 	int64_t trial_period_days;
@@ -77,7 +77,7 @@ struct og_customer {
 	const char *name;
 	const char *phone;
 	const char *description;
-	const char *address;  /* JSON object text or NULL */
+	const char *address; /* JSON object text or NULL */
 	const char *currency;
 	const char *metadata;
 	int64_t created;
@@ -93,8 +93,8 @@ struct og_customer {
  * ASC LIMIT $2); filters bind as $3, $4, ... */
 typedef void (*store_row_fn)(struct db_res *r, struct og_arena *a, void *row);
 enum db_rc store__list(struct db_conn *db, struct og_arena *a, const char *sql_desc, const char *sql_asc,
-                       const struct db_param *filters, int n_filters, const struct store_page *page,
-                       size_t row_size, store_row_fn read_row, struct store_list *out);
+                       const struct db_param *filters, int n_filters, const struct store_page *page, size_t row_size,
+                       store_row_fn read_row, struct store_list *out);
 /* Runs sql and reads its first row with read_row into out: DB_ROW, or
  * DB_DONE when there is none. */
 enum db_rc store__get(struct db_conn *db, struct og_arena *a, const char *sql, const struct db_param *params,
@@ -150,7 +150,8 @@ enum db_rc store_product_list(struct db_conn *db, struct og_arena *a, const stru
 /* prices.c */
 enum db_rc store_price_insert(struct db_conn *db, struct og_price *p); /* sets p->id; DB_CONSTRAINT: lookup_key taken */
 enum db_rc store_price_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_price *out);
-enum db_rc store_price_update(struct db_conn *db, const struct og_price *p); /* nickname, active, lookup_key, metadata, trial */
+enum db_rc store_price_update(struct db_conn *db,
+                              const struct og_price *p); /* nickname, active, lookup_key, metadata, trial */
 /* The price's row lock for the rest of the transaction (read-modify-write). */
 enum db_rc store_price_lock(struct db_conn *db, int64_t id);
 enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_key, int64_t *id);
@@ -375,8 +376,7 @@ struct store_invoice_filter {
 enum db_rc store_invoice_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                               const struct store_invoice_filter *f, struct store_list *out);
 enum db_rc store_invoice_line_insert(struct db_conn *db, struct og_invoice_line *l);
-enum db_rc store_invoice_lines_of(struct db_conn *db, struct og_arena *a, int64_t invoice_id,
-                                  struct store_list *out);
+enum db_rc store_invoice_lines_of(struct db_conn *db, struct og_arena *a, int64_t invoice_id, struct store_list *out);
 /* DB_ROW when the subscription's period starting at period_start is
  * already invoiced, DB_DONE when not. */
 enum db_rc store_invoice_cycle_exists(struct db_conn *db, int64_t subscription_id, int64_t period_start);

@@ -23,8 +23,8 @@
 struct og_store;
 
 struct store_config {
-	const char *url;   /* see db_open */
-	int n_workers;     /* PostgreSQL executor threads (default 8) */
+	const char *url; /* see db_open */
+	int n_workers;   /* PostgreSQL executor threads (default 8) */
 };
 
 /* A unit of write work. run() is called inside a transaction on an executor
@@ -40,7 +40,7 @@ struct store_job {
 	void *arg;
 	/* executor's use */
 	struct store_job *next;
-	bool kept;        /* run() returned true */
+	bool kept; /* run() returned true */
 };
 
 /* Opens the store: checks the schema version (refuses a database newer than
@@ -68,8 +68,7 @@ void store_thread_release(struct og_store *st);
  * back otherwise. Returns DB_OK when committed, DB_DONE when fn declined
  * (rolled back), or the failing rc. For the CLI, the billing engine and
  * tests, which own their connection. */
-enum db_rc store_run_txn(struct db_conn *conn, bool write,
-                         bool (*fn)(struct db_conn *db, void *arg), void *arg);
+enum db_rc store_run_txn(struct db_conn *conn, bool write, bool (*fn)(struct db_conn *db, void *arg), void *arg);
 
 /* Migrations (migrate.c). store_migrate applies every missing migration, each
  * in its own transaction, and records it with its checksum. *applied gets the

@@ -18,8 +18,8 @@ enum db_rc store_test_clock_insert(struct db_conn *db, struct og_test_clock *c)
 {
 	static const char sql[] = "INSERT INTO test_clocks (name, frozen_time, status, metadata, created) "
 	                          "VALUES ($1, $2, $3, $4, $5) RETURNING id";
-	struct db_param params[] = { DB_TEXT(c->name), DB_INT(c->frozen_time), DB_TEXT(c->status ? c->status : "ready"),
-		                         DB_TEXT(c->metadata ? c->metadata : "{}"), DB_INT(c->created) };
+	struct db_param params[] = {DB_TEXT(c->name), DB_INT(c->frozen_time), DB_TEXT(c->status ? c->status : "ready"),
+	                            DB_TEXT(c->metadata ? c->metadata : "{}"), DB_INT(c->created)};
 	enum db_rc rc = db_query_int(db, sql, params, 5, &c->id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
@@ -27,14 +27,14 @@ enum db_rc store_test_clock_insert(struct db_conn *db, struct og_test_clock *c)
 enum db_rc store_test_clock_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_test_clock *out)
 {
 	static const char sql[] = "SELECT " CLOCK_COLS " FROM test_clocks WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__get(db, a, sql, params, 1, read_clock, out);
 }
 
 enum db_rc store_test_clock_time(struct db_conn *db, int64_t id, int64_t *frozen_time)
 {
 	static const char sql[] = "SELECT frozen_time FROM test_clocks WHERE id = $1";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	enum db_rc rc = db_query_int(db, sql, params, 1, frozen_time);
 	return rc == DB_OK ? DB_ROW : rc;
 }
@@ -42,14 +42,14 @@ enum db_rc store_test_clock_time(struct db_conn *db, int64_t id, int64_t *frozen
 enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, const char *status)
 {
 	static const char sql[] = "UPDATE test_clocks SET frozen_time = $2, status = $3 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id), DB_INT(frozen_time), DB_TEXT(status) };
+	struct db_param params[] = {DB_INT(id), DB_INT(frozen_time), DB_TEXT(status)};
 	return store__exec_changes(db, sql, params, 3);
 }
 
 enum db_rc store_test_clock_delete(struct db_conn *db, int64_t id)
 {
 	static const char sql[] = "UPDATE test_clocks SET deleted = 1 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(id) };
+	struct db_param params[] = {DB_INT(id)};
 	return store__exec_changes(db, sql, params, 1);
 }
 
@@ -66,7 +66,7 @@ enum db_rc store_test_clock_list(struct db_conn *db, struct og_arena *a, const s
 enum db_rc store_customer_test_clock(struct db_conn *db, int64_t customer_id, int64_t *clock_id)
 {
 	static const char sql[] = "SELECT test_clock_id FROM customers WHERE id = $1";
-	struct db_param params[] = { DB_INT(customer_id) };
+	struct db_param params[] = {DB_INT(customer_id)};
 	enum db_rc rc = db_query_int(db, sql, params, 1, clock_id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
@@ -74,14 +74,14 @@ enum db_rc store_customer_test_clock(struct db_conn *db, int64_t customer_id, in
 enum db_rc store_customer_set_test_clock(struct db_conn *db, int64_t customer_id, int64_t clock_id)
 {
 	static const char sql[] = "UPDATE customers SET test_clock_id = $2 WHERE id = $1";
-	struct db_param params[] = { DB_INT(customer_id), DB_OPT(clock_id) };
+	struct db_param params[] = {DB_INT(customer_id), DB_OPT(clock_id)};
 	return store__exec_changes(db, sql, params, 2);
 }
 
 enum db_rc store_test_clock_count_customers(struct db_conn *db, int64_t clock_id, int64_t *n)
 {
 	static const char sql[] = "SELECT COUNT(*) FROM customers WHERE test_clock_id = $1 AND deleted = 0";
-	struct db_param params[] = { DB_INT(clock_id) };
+	struct db_param params[] = {DB_INT(clock_id)};
 	enum db_rc rc = db_query_int(db, sql, params, 1, n);
 	return rc == DB_OK ? DB_ROW : rc;
 }

@@ -68,7 +68,7 @@
 #define BODY_LIMIT   65536
 #define OVERSIZE_LEN 70000
 /* The one case file whose server runs with --enable-test-clocks. */
-#define CLOCK_CASES  "test_clocks.json"
+#define CLOCK_CASES "test_clocks.json"
 
 /* Whether the server of the current run has test clocks enabled. */
 static bool clocks_enabled;
@@ -79,14 +79,33 @@ struct fixture {
 };
 
 static struct fixture fixtures[] = {
-    {"product", ""},          {"price", ""},           {"customer", ""},        {"deleted_product", ""},
-    {"deleted_customer", ""}, {"revoked_api_key", ""}, {"missing_product", ""}, {"missing_price", ""},
-    {"missing_customer", ""}, {"missing_api_key", ""}, {"second_price", ""},    {"missing_test_clock", ""},
-    {"missing_subscription", ""}, {"missing_subscription_item", ""}, {"other_currency_price", ""},
-    {"yearly_price", ""},         {"archived_price", ""},            {"subscriber", ""},
-    {"subscription", ""},         {"active_subscription", ""},       {"canceled_subscription", ""},
-    {"test_clock", ""},           {"clocked_customer", ""},          {"subscription_item", ""},
-    {"active_subscription_item", ""}, {"other_monthly_price", ""},    {"eur_customer", ""},
+    {"product", ""},
+    {"price", ""},
+    {"customer", ""},
+    {"deleted_product", ""},
+    {"deleted_customer", ""},
+    {"revoked_api_key", ""},
+    {"missing_product", ""},
+    {"missing_price", ""},
+    {"missing_customer", ""},
+    {"missing_api_key", ""},
+    {"second_price", ""},
+    {"missing_test_clock", ""},
+    {"missing_subscription", ""},
+    {"missing_subscription_item", ""},
+    {"other_currency_price", ""},
+    {"yearly_price", ""},
+    {"archived_price", ""},
+    {"subscriber", ""},
+    {"subscription", ""},
+    {"active_subscription", ""},
+    {"canceled_subscription", ""},
+    {"test_clock", ""},
+    {"clocked_customer", ""},
+    {"subscription_item", ""},
+    {"active_subscription_item", ""},
+    {"other_monthly_price", ""},
+    {"eur_customer", ""},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -312,8 +331,10 @@ static int make_more_fixtures(void)
 	} steps[] = {
 	    {"other_currency_price", "POST", "/v1/prices",
 	     "product={{product}}&unit_amount=700&currency=eur&recurring[interval]=month"},
-	    {"yearly_price", "POST", "/v1/prices", "product={{product}}&unit_amount=9000&currency=usd&recurring[interval]=year"},
-	    {"archived_price", "POST", "/v1/prices", "product={{product}}&unit_amount=300&currency=usd&recurring[interval]=month"},
+	    {"yearly_price", "POST", "/v1/prices",
+	     "product={{product}}&unit_amount=9000&currency=usd&recurring[interval]=year"},
+	    {"archived_price", "POST", "/v1/prices",
+	     "product={{product}}&unit_amount=300&currency=usd&recurring[interval]=month"},
 	    {NULL, "POST", "/v1/prices/{{archived_price}}", "active=false"},
 	    {"other_monthly_price", "POST", "/v1/prices",
 	     "product={{product}}&unit_amount=250&currency=usd&recurring[interval]=month"},
@@ -409,8 +430,8 @@ static int make_fixtures(void)
 	if (make_more_fixtures())
 		return -1;
 	for (size_t i = 0; i < N_FIXTURES; i++)
-		if (!fixtures[i].value[0] &&
-		    (clocks_enabled || (strcmp(fixtures[i].name, "test_clock") && strcmp(fixtures[i].name, "clocked_customer")))) {
+		if (!fixtures[i].value[0] && (clocks_enabled || (strcmp(fixtures[i].name, "test_clock") &&
+		                                                 strcmp(fixtures[i].name, "clocked_customer")))) {
 			fprintf(stderr, "bad_input: fixture %s was not made\n", fixtures[i].name);
 			return -1;
 		}
@@ -440,16 +461,33 @@ static void every_endpoint_has_cases(void **state)
 {
 	(void)state;
 	static const char *const endpoints[][2] = {
-	    {"POST", "/v1/api_keys"},    {"GET", "/v1/api_keys"},       {"DELETE", "/v1/api_keys/*"},
-	    {"POST", "/v1/products"},    {"GET", "/v1/products"},       {"GET", "/v1/products/*"},
-	    {"POST", "/v1/products/*"},  {"DELETE", "/v1/products/*"},  {"POST", "/v1/prices"},
-	    {"GET", "/v1/prices"},       {"GET", "/v1/prices/*"},       {"POST", "/v1/prices/*"},
-	    {"POST", "/v1/customers"},   {"GET", "/v1/customers"},      {"GET", "/v1/customers/*"},
-	    {"POST", "/v1/customers/*"}, {"DELETE", "/v1/customers/*"},
-	    {"POST", "/v1/subscriptions"}, {"GET", "/v1/subscriptions"}, {"GET", "/v1/subscriptions/*"},
-	    {"POST", "/v1/subscriptions/*"}, {"DELETE", "/v1/subscriptions/*"}, {"GET", "/v1/invoices/upcoming"},
-	    {"POST", "/v1/test_helpers/test_clocks"}, {"GET", "/v1/test_helpers/test_clocks"},
-	    {"GET", "/v1/test_helpers/test_clocks/*"}, {"DELETE", "/v1/test_helpers/test_clocks/*"},
+	    {"POST", "/v1/api_keys"},
+	    {"GET", "/v1/api_keys"},
+	    {"DELETE", "/v1/api_keys/*"},
+	    {"POST", "/v1/products"},
+	    {"GET", "/v1/products"},
+	    {"GET", "/v1/products/*"},
+	    {"POST", "/v1/products/*"},
+	    {"DELETE", "/v1/products/*"},
+	    {"POST", "/v1/prices"},
+	    {"GET", "/v1/prices"},
+	    {"GET", "/v1/prices/*"},
+	    {"POST", "/v1/prices/*"},
+	    {"POST", "/v1/customers"},
+	    {"GET", "/v1/customers"},
+	    {"GET", "/v1/customers/*"},
+	    {"POST", "/v1/customers/*"},
+	    {"DELETE", "/v1/customers/*"},
+	    {"POST", "/v1/subscriptions"},
+	    {"GET", "/v1/subscriptions"},
+	    {"GET", "/v1/subscriptions/*"},
+	    {"POST", "/v1/subscriptions/*"},
+	    {"DELETE", "/v1/subscriptions/*"},
+	    {"GET", "/v1/invoices/upcoming"},
+	    {"POST", "/v1/test_helpers/test_clocks"},
+	    {"GET", "/v1/test_helpers/test_clocks"},
+	    {"GET", "/v1/test_helpers/test_clocks/*"},
+	    {"DELETE", "/v1/test_helpers/test_clocks/*"},
 	};
 	for (size_t e = 0; e < sizeof endpoints / sizeof endpoints[0]; e++) {
 		const char *pattern = endpoints[e][1];

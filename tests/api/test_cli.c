@@ -38,7 +38,7 @@ static int run(char *out, size_t out_size, const char *env, const char *const *a
 		close(fds[1]);
 		if (env)
 			putenv((char *)env);
-		const char *argv[32] = { bin() };
+		const char *argv[32] = {bin()};
 		int n = 1;
 		for (; args[n - 1] && n < 31; n++)
 			argv[n] = args[n - 1];
@@ -58,7 +58,7 @@ static int run(char *out, size_t out_size, const char *env, const char *const *a
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-#define RUN(out, env, ...) run((out), sizeof(out), (env), (const char *const[]){ __VA_ARGS__, NULL })
+#define RUN(out, env, ...) run((out), sizeof(out), (env), (const char *const[]){__VA_ARGS__, NULL})
 
 static char dir[] = "/tmp/og-cli-XXXXXX";
 
@@ -83,7 +83,7 @@ static void help_everywhere(void **state)
 	assert_int_equal(RUN(out, NULL, "help"), 0);
 	assert_non_null(strstr(out, "serve"));
 	assert_non_null(strstr(out, "keys create"));
-	const char *cmds[] = { "serve", "migrate", "keys", "bill", "version" };
+	const char *cmds[] = {"serve", "migrate", "keys", "bill", "version"};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
 		assert_int_equal(RUN(out, NULL, cmds[i], "--help"), 0);
 		assert_non_null(strstr(out, "usage: oneguard"));
@@ -136,16 +136,17 @@ static void migrate_keys_and_schema_check(void **state)
 	assert_non_null(c);
 	int64_t n = -1;
 	const char *secret_text = secret;
-	struct db_param p[] = { DB_TEXT(secret_text) };
-	assert_int_equal(db_query_int(c, "SELECT COUNT(*) FROM api_keys WHERE secret_hash = $1 OR last4 = $1", p, 1, &n),
-	                 DB_OK);
+	struct db_param p[] = {DB_TEXT(secret_text)};
+	assert_int_equal(
+	    db_query_int(c, "SELECT COUNT(*) FROM api_keys WHERE secret_hash = $1 OR last4 = $1", p, 1, &n), DB_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(db_query_int(c, "SELECT COUNT(*) FROM api_keys WHERE name = 'ci'", NULL, 0, &n), DB_OK);
 	assert_int_equal(n, 1);
 
 	/* a database newer than this binary: serve refuses to start */
-	assert_int_equal(db_exec(c, "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
-	                            "VALUES (9999, 'from the future', 'x', 1)",
+	assert_int_equal(db_exec(c,
+	                         "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+	                         "VALUES (9999, 'from the future', 'x', 1)",
 	                         NULL, 0, NULL),
 	                 DB_OK);
 	db_close(c);
@@ -156,9 +157,9 @@ static void migrate_keys_and_schema_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(help_everywhere),
-		cmocka_unit_test(bad_usage_exits_2),
-		cmocka_unit_test(migrate_keys_and_schema_check),
+	    cmocka_unit_test(help_everywhere),
+	    cmocka_unit_test(bad_usage_exits_2),
+	    cmocka_unit_test(migrate_keys_and_schema_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -208,25 +208,28 @@ static void products_prices_events_on_real_time(void **state)
 static void bad_values_on_every_list(void **state)
 {
 	(void)state;
-	static const char *const lists[] = {"/v1/customers", "/v1/products",      "/v1/prices",
-	                                    "/v1/subscriptions", "/v1/events", "/v1/invoices"};
+	static const char *const lists[] = {"/v1/customers",     "/v1/products", "/v1/prices",
+	                                    "/v1/subscriptions", "/v1/events",   "/v1/invoices"};
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		const char *l = lists[i];
 		at_step("%s: bad values", l);
 		AT_ERROR(at_get("%s?created[gte]=abc", l), 400, "invalid_request_error", "parameter_invalid_integer",
 		         "created[gte]");
 		AT_ERROR(at_get("%s?created[gt]=1.5", l), 400, "invalid_request_error", NULL, "created[gt]");
-		AT_ERROR(at_get("%s?created[lt]=-1", l), 400, "invalid_request_error", "parameter_invalid", "created[lt]");
+		AT_ERROR(at_get("%s?created[lt]=-1", l), 400, "invalid_request_error", "parameter_invalid",
+		         "created[lt]");
 		AT_ERROR(at_get("%s?created[lte]=", l), 400, "invalid_request_error", NULL, "created[lte]");
 		AT_ERROR(at_get("%s?created=yesterday", l), 400, "invalid_request_error", "parameter_invalid_integer",
 		         "created");
 		AT_ERROR(at_get("%s?created=99999999999999999999", l), 400, "invalid_request_error", NULL, "created");
 		AT_ERROR(at_get("%s?created%%5Bgte%%5D=x", l), 400, "invalid_request_error", NULL, "created[gte]");
 		at_step("%s: unknown keys", l);
-		AT_ERROR(at_get("%s?created[foo]=1", l), 400, "invalid_request_error", "parameter_unknown", "created[foo]");
-		AT_ERROR(at_get("%s?created[gte]=1&created[after]=2", l), 400, "invalid_request_error", "parameter_unknown",
-		         "created[after]");
-		AT_ERROR(at_get("%s?created[gte]=1&foo=1", l), 400, "invalid_request_error", "parameter_unknown", "foo");
+		AT_ERROR(at_get("%s?created[foo]=1", l), 400, "invalid_request_error", "parameter_unknown",
+		         "created[foo]");
+		AT_ERROR(at_get("%s?created[gte]=1&created[after]=2", l), 400, "invalid_request_error",
+		         "parameter_unknown", "created[after]");
+		AT_ERROR(at_get("%s?created[gte]=1&foo=1", l), 400, "invalid_request_error", "parameter_unknown",
+		         "foo");
 		at_step("%s: good values pass", l);
 		AT_STATUS(at_get("%s?created=0", l), 200);
 		AT_STATUS(at_get("%s?created[gte]=0&created[lte]=253402300799&limit=1", l), 200);

@@ -19,7 +19,8 @@ static void delete_customer_cancels_its_subscriptions(void **state)
 	(void)state;
 	at_step("a customer with an active, a draft, a paused and a canceled subscription");
 	const char *prod = make("/v1/products", "name=%s", "Gold");
-	struct at_resp *r = at_post_form("/v1/prices", "product=%s&unit_amount=1000&currency=usd&recurring[interval]=month", prod);
+	struct at_resp *r =
+	    at_post_form("/v1/prices", "product=%s&unit_amount=1000&currency=usd&recurring[interval]=month", prod);
 	AT_STATUS(r, 200);
 	const char *price = at_strdup(at_str(r, "id"));
 	const char *cus = make("/v1/customers", "email=%s", "gone@example.com");
@@ -33,7 +34,8 @@ static void delete_customer_cancels_its_subscriptions(void **state)
 	r = at_delete("/v1/subscriptions/%s", canceled);
 	AT_STATUS(r, 200);
 	int64_t canceled_at = (int64_t)json_integer_value(at_json_path(r->json, "canceled_at"));
-	const char *kept = make("/v1/subscriptions", "%s", at_fmt("customer=%s&items[0][price]=%s&confirm=true", other, price));
+	const char *kept =
+	    make("/v1/subscriptions", "%s", at_fmt("customer=%s&items[0][price]=%s&confirm=true", other, price));
 
 	at_step("delete the customer");
 	r = at_delete("/v1/customers/%s", cus);
@@ -41,7 +43,7 @@ static void delete_customer_cancels_its_subscriptions(void **state)
 	AT_BOOL(r, "deleted", true);
 
 	at_step("its live subscriptions are canceled and due no more");
-	const char *ended[] = { active, draft, paused };
+	const char *ended[] = {active, draft, paused};
 	for (int i = 0; i < 3; i++) {
 		r = at_get("/v1/subscriptions/%s", ended[i]);
 		AT_STATUS(r, 200);

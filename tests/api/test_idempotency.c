@@ -264,7 +264,8 @@ static void concurrent_requests_with_one_key(void **state)
 				AT_STR(out[i], "id", id);
 			} else {
 				/* the one retryable 409: the client should simply retry */
-				AT_ERROR(out[i], 409, "idempotency_error", "idempotency_key_in_progress", "Idempotency-Key");
+				AT_ERROR(out[i], 409, "idempotency_error", "idempotency_key_in_progress",
+				         "Idempotency-Key");
 				AT_HEADER(out[i], "Stripe-Should-Retry", "true");
 			}
 		}

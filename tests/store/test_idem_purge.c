@@ -71,7 +71,7 @@ static void purge_deletes_only_expired_oldest_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(purge_deletes_only_expired_oldest_first),
+	    cmocka_unit_test(purge_deletes_only_expired_oldest_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@
 
 /* Blocks are aligned for any type (_Alignof) and their sizes round up to
  * sizeof(max_align_t), which can be larger (32 against 16 on x86-64). */
-#define ALIGN (_Alignof(max_align_t))
+#define ALIGN  (_Alignof(max_align_t))
 #define STRIDE (sizeof(max_align_t))
 
 static bool all_zero(const void *p, size_t n)
@@ -158,13 +158,13 @@ static void test_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_free_null),
-		cmocka_unit_test(test_alloc_zeroed_aligned_disjoint),
-		cmocka_unit_test(test_alloc_zero_bytes),
-		cmocka_unit_test(test_big_block_keeps_current_chunk),
-		cmocka_unit_test(test_big_block_when_chunk_is_full),
-		cmocka_unit_test(test_reset),
-		cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_free_null),
+	    cmocka_unit_test(test_alloc_zeroed_aligned_disjoint),
+	    cmocka_unit_test(test_alloc_zero_bytes),
+	    cmocka_unit_test(test_big_block_keeps_current_chunk),
+	    cmocka_unit_test(test_big_block_when_chunk_is_full),
+	    cmocka_unit_test(test_reset),
+	    cmocka_unit_test(test_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

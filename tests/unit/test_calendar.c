@@ -29,7 +29,7 @@ static int64_t T(const char *iso)
 
 /* The helpers below report the caller's line on failure. */
 #define assert_time_equal(got, want_iso) time_equal((got), (want_iso), __FILE__, __LINE__)
-#define assert_period(anchor, iv, count, t, want_start, want_end, want_index) \
+#define assert_period(anchor, iv, count, t, want_start, want_end, want_index)                                          \
 	period_equal((anchor), (iv), (count), (t), (want_start), (want_end), (want_index), __FILE__, __LINE__)
 
 static void time_equal(int64_t got, const char *want_iso, const char *file, int line)
@@ -41,9 +41,8 @@ static void time_equal(int64_t got, const char *want_iso, const char *file, int 
 	_assert_int_equal((LargestIntegralType)got, (LargestIntegralType)T(want_iso), file, line);
 }
 
-static void period_equal(int64_t anchor, enum cal_interval iv, int count, int64_t t,
-			 int64_t want_start, int64_t want_end, int64_t want_index, const char *file,
-			 int line)
+static void period_equal(int64_t anchor, enum cal_interval iv, int count, int64_t t, int64_t want_start,
+                         int64_t want_end, int64_t want_index, const char *file, int line)
 {
 	int64_t start = 1, end = 2, index = 3;
 	cal_period_at(anchor, iv, count, t, &start, &end, &index);
@@ -52,7 +51,7 @@ static void period_equal(int64_t anchor, enum cal_interval iv, int count, int64_
 	_assert_int_equal((LargestIntegralType)index, (LargestIntegralType)want_index, file, line);
 }
 
-#define assert_period_invalid(anchor, iv, count, t) \
+#define assert_period_invalid(anchor, iv, count, t)                                                                    \
 	assert_period((anchor), (iv), (count), (t), CAL_TIME_INVALID, CAL_TIME_INVALID, -1)
 
 static json_t *load_vectors(const char *name)
@@ -138,7 +137,7 @@ static void test_leap_years(void **state)
 static void test_days_in_month(void **state)
 {
 	(void)state;
-	static const int common[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int common[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	for (int m = 1; m <= 12; m++) {
 		assert_int_equal(cal_days_in_month(2027, m), common[m - 1]);
 		assert_int_equal(cal_days_in_month(2028, m), m == 2 ? 29 : common[m - 1]);
@@ -186,16 +185,14 @@ static void test_from_civil_extreme_arguments(void **state)
 	(void)state;
 	/* no overflow for any int (UBSan would stop the test); 400 years are 146097 days */
 	const int64_t era = INT64_C(146097) * CAL_DAY_SECONDS;
-	assert_int_equal(cal_from_civil(INT_MAX, 1, 1, 0, 0, 0) -
-				 cal_from_civil(INT_MAX - 400, 1, 1, 0, 0, 0), era);
-	assert_int_equal(cal_from_civil(INT_MIN + 400, 1, 1, 0, 0, 0) -
-				 cal_from_civil(INT_MIN, 1, 1, 0, 0, 0), era);
-	assert_int_equal(cal_from_civil(2000, INT_MAX, 1, 0, 0, 0) -
-				 cal_from_civil(2000, INT_MAX - 4800, 1, 0, 0, 0), era);
+	assert_int_equal(cal_from_civil(INT_MAX, 1, 1, 0, 0, 0) - cal_from_civil(INT_MAX - 400, 1, 1, 0, 0, 0), era);
+	assert_int_equal(cal_from_civil(INT_MIN + 400, 1, 1, 0, 0, 0) - cal_from_civil(INT_MIN, 1, 1, 0, 0, 0), era);
+	assert_int_equal(cal_from_civil(2000, INT_MAX, 1, 0, 0, 0) - cal_from_civil(2000, INT_MAX - 4800, 1, 0, 0, 0),
+	                 era);
 	assert_int_equal(cal_from_civil(1970, 1, 1, INT_MAX, INT_MAX, INT_MAX),
-			 (int64_t)INT_MAX * 3600 + (int64_t)INT_MAX * 60 + INT_MAX);
+	                 (int64_t)INT_MAX * 3600 + (int64_t)INT_MAX * 60 + INT_MAX);
 	assert_int_equal(cal_from_civil(1970, 1, 1, INT_MIN, INT_MIN, INT_MIN),
-			 (int64_t)INT_MIN * 3600 + (int64_t)INT_MIN * 60 + INT_MIN);
+	                 (int64_t)INT_MIN * 3600 + (int64_t)INT_MIN * 60 + INT_MIN);
 	assert_int_equal(cal_from_civil(1970, 1, INT_MIN, 0, 0, 0), ((int64_t)INT_MIN - 1) * CAL_DAY_SECONDS);
 	assert_true(cal_from_civil(2000, INT_MIN, 1, 0, 0, 0) < 0);
 }
@@ -219,10 +216,10 @@ static void assert_civil(int64_t t, int y, int mo, int d, int h, int mi, int s, 
 static void test_to_civil_known_values(void **state)
 {
 	(void)state;
-	assert_civil(0, 1970, 1, 1, 0, 0, 0, 4);              /* a Thursday */
+	assert_civil(0, 1970, 1, 1, 0, 0, 0, 4); /* a Thursday */
 	assert_civil(-1, 1969, 12, 31, 23, 59, 59, 3);
-	assert_civil(951782400, 2000, 2, 29, 0, 0, 0, 2);     /* a Tuesday */
-	assert_civil(946684800, 2000, 1, 1, 0, 0, 0, 6);      /* a Saturday */
+	assert_civil(951782400, 2000, 2, 29, 0, 0, 0, 2);           /* a Tuesday */
+	assert_civil(946684800, 2000, 1, 1, 0, 0, 0, 6);            /* a Saturday */
 	assert_civil(INT64_C(1801353600), 2027, 1, 31, 0, 0, 0, 0); /* a Sunday */
 	assert_civil(INT32_MAX, 2038, 1, 19, 3, 14, 7, 2);
 	assert_civil(CAL_TIME_MIN, 0, 1, 1, 0, 0, 0, 6);
@@ -254,8 +251,7 @@ static void test_civil_round_trip_every_day(void **state)
 				assert_int_equal(c.year, y);
 				assert_int_equal(c.month, m);
 				assert_int_equal(c.day, d);
-				assert_int_equal(c.hour * 3600 + c.minute * 60 + c.second,
-						 13 * 3600 + 5 * 60 + 9);
+				assert_int_equal(c.hour * 3600 + c.minute * 60 + c.second, 13 * 3600 + 5 * 60 + 9);
 				if (weekday >= 0)
 					assert_int_equal(c.weekday, (weekday + 1) % 7);
 				weekday = c.weekday;
@@ -291,34 +287,34 @@ static void test_parse_iso8601_refused(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"",
-		"2027-01-31",
-		"2027-01-31T00:00:00",
-		"2027-01-31T00:00:00z",
-		"2027-01-31t00:00:00Z",
-		"2027-01-31 00:00:00Z",
-		"2027-01-31T00:00:00+00:00",
-		"2027-01-31T00:00:00.000Z",
-		"2027-01-31T00:00:00Z ",
-		" 2027-01-31T00:00:00Z",
-		"2027-01-31T00:00:0Z",
-		"27-01-31T00:00:00Z",
-		"+2027-01-31T00:00:00Z",
-		"2027/01/31T00:00:00Z",
-		"2027-1-31T00:00:00Z",
-		"2027-0a-31T00:00:00Z",
-		"2027-00-10T00:00:00Z",
-		"2027-13-10T00:00:00Z",
-		"2027-01-00T00:00:00Z",
-		"2027-01-32T00:00:00Z",
-		"2027-04-31T00:00:00Z",
-		"2027-02-29T00:00:00Z",
-		"1900-02-29T00:00:00Z",
-		"2100-02-29T00:00:00Z",
-		"2027-01-31T24:00:00Z",
-		"2027-01-31T00:60:00Z",
-		"2027-01-31T00:00:60Z",
-		"2027-01-31T99:99:99Z",
+	    "",
+	    "2027-01-31",
+	    "2027-01-31T00:00:00",
+	    "2027-01-31T00:00:00z",
+	    "2027-01-31t00:00:00Z",
+	    "2027-01-31 00:00:00Z",
+	    "2027-01-31T00:00:00+00:00",
+	    "2027-01-31T00:00:00.000Z",
+	    "2027-01-31T00:00:00Z ",
+	    " 2027-01-31T00:00:00Z",
+	    "2027-01-31T00:00:0Z",
+	    "27-01-31T00:00:00Z",
+	    "+2027-01-31T00:00:00Z",
+	    "2027/01/31T00:00:00Z",
+	    "2027-1-31T00:00:00Z",
+	    "2027-0a-31T00:00:00Z",
+	    "2027-00-10T00:00:00Z",
+	    "2027-13-10T00:00:00Z",
+	    "2027-01-00T00:00:00Z",
+	    "2027-01-32T00:00:00Z",
+	    "2027-04-31T00:00:00Z",
+	    "2027-02-29T00:00:00Z",
+	    "1900-02-29T00:00:00Z",
+	    "2100-02-29T00:00:00Z",
+	    "2027-01-31T24:00:00Z",
+	    "2027-01-31T00:60:00Z",
+	    "2027-01-31T00:00:60Z",
+	    "2027-01-31T99:99:99Z",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t t = 4242;
@@ -375,7 +371,7 @@ static void test_format_iso8601(void **state)
 static void test_interval_names(void **state)
 {
 	(void)state;
-	static const char *const names[] = { "day", "week", "month", "year" };
+	static const char *const names[] = {"day", "week", "month", "year"};
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(cal_interval_parse(names[i]), i);
 		assert_string_equal(cal_interval_name((enum cal_interval)i), names[i]);
@@ -386,7 +382,7 @@ static void test_interval_names(void **state)
 	assert_int_equal(cal_interval_parse(""), -1);
 	assert_int_equal(cal_interval_parse(NULL), -1);
 	assert_null(cal_interval_name((enum cal_interval)4));
-	assert_null(cal_interval_name((enum cal_interval)-1));
+	assert_null(cal_interval_name((enum cal_interval) - 1));
 }
 
 static void test_interval_count_valid(void **state)
@@ -395,7 +391,7 @@ static void test_interval_count_valid(void **state)
 	static const struct {
 		enum cal_interval iv;
 		int64_t max;
-	} limits[] = { { CAL_DAY, 365 }, { CAL_WEEK, 52 }, { CAL_MONTH, 12 }, { CAL_YEAR, 1 } };
+	} limits[] = {{CAL_DAY, 365}, {CAL_WEEK, 52}, {CAL_MONTH, 12}, {CAL_YEAR, 1}};
 	for (size_t i = 0; i < 4; i++) {
 		assert_true(cal_interval_count_valid(limits[i].iv, 1));
 		assert_true(cal_interval_count_valid(limits[i].iv, limits[i].max));
@@ -408,7 +404,7 @@ static void test_interval_count_valid(void **state)
 	assert_true(cal_interval_count_valid(CAL_DAY, 180));
 	assert_false(cal_interval_count_valid(CAL_YEAR, 2));
 	assert_false(cal_interval_count_valid((enum cal_interval)4, 1));
-	assert_false(cal_interval_count_valid((enum cal_interval)-1, 1));
+	assert_false(cal_interval_count_valid((enum cal_interval) - 1, 1));
 }
 
 /* ---- boundaries ---- */
@@ -418,7 +414,7 @@ static void test_boundary_invalid_arguments(void **state)
 	(void)state;
 	int64_t a = T("2027-01-31T00:00:00Z");
 	assert_int_equal(cal_boundary(a, (enum cal_interval)4, 1, 1), CAL_TIME_INVALID);
-	assert_int_equal(cal_boundary(a, (enum cal_interval)-1, 1, 1), CAL_TIME_INVALID);
+	assert_int_equal(cal_boundary(a, (enum cal_interval) - 1, 1, 1), CAL_TIME_INVALID);
 	assert_int_equal(cal_boundary(a, CAL_MONTH, 0, 1), CAL_TIME_INVALID);
 	assert_int_equal(cal_boundary(a, CAL_MONTH, -1, 1), CAL_TIME_INVALID);
 	assert_int_equal(cal_boundary(a, CAL_MONTH, INT_MIN, 1), CAL_TIME_INVALID);
@@ -490,8 +486,7 @@ static void test_boundary_end_of_domain(void **state)
 	/* huge steps overflow int64 before they leave the domain: refused, not wrapped */
 	assert_int_equal(cal_boundary(a, CAL_DAY, 365, INT64_MAX), CAL_TIME_INVALID);
 	assert_int_equal(cal_boundary(a, CAL_WEEK, INT_MAX, INT64_MAX / 2), CAL_TIME_INVALID);
-	assert_int_equal(cal_boundary(CAL_TIME_MIN, CAL_DAY, 1000000, 3),
-			 CAL_TIME_MIN + INT64_C(3000000) * 86400);
+	assert_int_equal(cal_boundary(CAL_TIME_MIN, CAL_DAY, 1000000, 3), CAL_TIME_MIN + INT64_C(3000000) * 86400);
 	assert_int_equal(cal_boundary(CAL_TIME_MIN, CAL_DAY, 1000000, 4), CAL_TIME_INVALID);
 	assert_int_equal(cal_boundary(CAL_TIME_MIN, CAL_DAY, INT_MAX, 1), CAL_TIME_INVALID);
 	assert_int_equal(cal_boundary(CAL_TIME_MIN, CAL_MONTH, 12, INT64_MAX), CAL_TIME_INVALID);
@@ -530,17 +525,17 @@ static void test_period_at_walk(void **state)
 {
 	(void)state;
 	static const char *const anchors[] = {
-		"2027-01-31T00:00:00Z", "2028-02-29T12:00:00Z", "2027-03-31T23:59:59Z",
-		"2027-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "1969-12-31T23:59:59Z",
-		"2027-08-30T08:30:00Z", "2027-05-29T00:00:01Z", "1899-12-31T00:00:00Z",
+	    "2027-01-31T00:00:00Z", "2028-02-29T12:00:00Z", "2027-03-31T23:59:59Z",
+	    "2027-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "1969-12-31T23:59:59Z",
+	    "2027-08-30T08:30:00Z", "2027-05-29T00:00:01Z", "1899-12-31T00:00:00Z",
 	};
 	static const struct {
 		enum cal_interval iv;
 		int count;
 	} intervals[] = {
-		{ CAL_DAY, 1 },   { CAL_DAY, 3 },   { CAL_DAY, 365 }, { CAL_WEEK, 1 },  { CAL_WEEK, 2 },
-		{ CAL_WEEK, 52 }, { CAL_MONTH, 1 }, { CAL_MONTH, 2 }, { CAL_MONTH, 3 }, { CAL_MONTH, 5 },
-		{ CAL_MONTH, 6 }, { CAL_MONTH, 12 }, { CAL_YEAR, 1 },
+	    {CAL_DAY, 1},   {CAL_DAY, 3},    {CAL_DAY, 365}, {CAL_WEEK, 1},  {CAL_WEEK, 2},
+	    {CAL_WEEK, 52}, {CAL_MONTH, 1},  {CAL_MONTH, 2}, {CAL_MONTH, 3}, {CAL_MONTH, 5},
+	    {CAL_MONTH, 6}, {CAL_MONTH, 12}, {CAL_YEAR, 1},
 	};
 	for (size_t i = 0; i < sizeof anchors / sizeof anchors[0]; i++)
 		for (size_t k = 0; k < sizeof intervals / sizeof intervals[0]; k++)
@@ -552,25 +547,25 @@ static void test_period_at_far_future(void **state)
 	(void)state;
 	/* (9000 - 2027) * 12 + 4 months after Jan 2027 is May 9000, whose boundary
 	 * (the 31st) is after the 15th: the period is the one before */
-	assert_period(T("2027-01-31T00:00:00Z"), CAL_MONTH, 1, T("9000-05-15T00:00:00Z"),
-		      T("9000-04-30T00:00:00Z"), T("9000-05-31T00:00:00Z"), 83679);
-	assert_period(T("2027-01-31T00:00:00Z"), CAL_MONTH, 1, T("9000-05-31T00:00:00Z"),
-		      T("9000-05-31T00:00:00Z"), T("9000-06-30T00:00:00Z"), 83680);
+	assert_period(T("2027-01-31T00:00:00Z"), CAL_MONTH, 1, T("9000-05-15T00:00:00Z"), T("9000-04-30T00:00:00Z"),
+	              T("9000-05-31T00:00:00Z"), 83679);
+	assert_period(T("2027-01-31T00:00:00Z"), CAL_MONTH, 1, T("9000-05-31T00:00:00Z"), T("9000-05-31T00:00:00Z"),
+	              T("9000-06-30T00:00:00Z"), 83680);
 	/* the time of day decides on the boundary's own day */
-	assert_period(T("2027-01-15T12:00:00Z"), CAL_MONTH, 1, T("2527-01-15T11:59:59Z"),
-		      T("2526-12-15T12:00:00Z"), T("2527-01-15T12:00:00Z"), 5999);
-	assert_period(T("2028-02-29T00:00:00Z"), CAL_YEAR, 1, T("2400-03-01T00:00:00Z"),
-		      T("2400-02-29T00:00:00Z"), T("2401-02-28T00:00:00Z"), 372);
-	assert_period(T("2028-02-29T00:00:00Z"), CAL_YEAR, 1, T("2100-02-28T12:00:00Z"),
-		      T("2100-02-28T00:00:00Z"), T("2101-02-28T00:00:00Z"), 72);
-	assert_period(T("2028-02-29T00:00:00Z"), CAL_YEAR, 1, T("2100-02-27T23:59:59Z"),
-		      T("2099-02-28T00:00:00Z"), T("2100-02-28T00:00:00Z"), 71);
-	assert_period(T("2027-01-01T00:00:00Z"), CAL_DAY, 1, T("9999-12-30T12:00:00Z"),
-		      T("9999-12-30T00:00:00Z"), T("9999-12-31T00:00:00Z"), 2912076);
-	assert_period(T("2027-06-30T00:00:00Z"), CAL_WEEK, 2, T("2500-01-01T00:00:00Z"),
-		      T("2499-12-30T00:00:00Z"), T("2500-01-13T00:00:00Z"), 12327);
-	assert_period(CAL_TIME_MIN, CAL_MONTH, 1, T("9999-11-30T23:59:59Z"),
-		      T("9999-11-01T00:00:00Z"), T("9999-12-01T00:00:00Z"), 9999 * 12 + 10);
+	assert_period(T("2027-01-15T12:00:00Z"), CAL_MONTH, 1, T("2527-01-15T11:59:59Z"), T("2526-12-15T12:00:00Z"),
+	              T("2527-01-15T12:00:00Z"), 5999);
+	assert_period(T("2028-02-29T00:00:00Z"), CAL_YEAR, 1, T("2400-03-01T00:00:00Z"), T("2400-02-29T00:00:00Z"),
+	              T("2401-02-28T00:00:00Z"), 372);
+	assert_period(T("2028-02-29T00:00:00Z"), CAL_YEAR, 1, T("2100-02-28T12:00:00Z"), T("2100-02-28T00:00:00Z"),
+	              T("2101-02-28T00:00:00Z"), 72);
+	assert_period(T("2028-02-29T00:00:00Z"), CAL_YEAR, 1, T("2100-02-27T23:59:59Z"), T("2099-02-28T00:00:00Z"),
+	              T("2100-02-28T00:00:00Z"), 71);
+	assert_period(T("2027-01-01T00:00:00Z"), CAL_DAY, 1, T("9999-12-30T12:00:00Z"), T("9999-12-30T00:00:00Z"),
+	              T("9999-12-31T00:00:00Z"), 2912076);
+	assert_period(T("2027-06-30T00:00:00Z"), CAL_WEEK, 2, T("2500-01-01T00:00:00Z"), T("2499-12-30T00:00:00Z"),
+	              T("2500-01-13T00:00:00Z"), 12327);
+	assert_period(CAL_TIME_MIN, CAL_MONTH, 1, T("9999-11-30T23:59:59Z"), T("9999-11-01T00:00:00Z"),
+	              T("9999-12-01T00:00:00Z"), 9999 * 12 + 10);
 }
 
 static void test_period_at_before_anchor(void **state)
@@ -605,28 +600,28 @@ static void test_period_at_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors_billing_periods),
-		cmocka_unit_test(test_leap_years),
-		cmocka_unit_test(test_days_in_month),
-		cmocka_unit_test(test_from_civil_known_values),
-		cmocka_unit_test(test_from_civil_normalizes),
-		cmocka_unit_test(test_from_civil_extreme_arguments),
-		cmocka_unit_test(test_to_civil_known_values),
-		cmocka_unit_test(test_to_civil_clamps),
-		cmocka_unit_test(test_civil_round_trip_every_day),
-		cmocka_unit_test(test_parse_iso8601_valid),
-		cmocka_unit_test(test_parse_iso8601_refused),
-		cmocka_unit_test(test_format_iso8601),
-		cmocka_unit_test(test_interval_names),
-		cmocka_unit_test(test_interval_count_valid),
-		cmocka_unit_test(test_boundary_invalid_arguments),
-		cmocka_unit_test(test_boundary_days_and_weeks),
-		cmocka_unit_test(test_boundary_leap_centuries),
-		cmocka_unit_test(test_boundary_end_of_domain),
-		cmocka_unit_test(test_period_at_walk),
-		cmocka_unit_test(test_period_at_far_future),
-		cmocka_unit_test(test_period_at_before_anchor),
-		cmocka_unit_test(test_period_at_invalid),
+	    cmocka_unit_test(test_vectors_billing_periods),
+	    cmocka_unit_test(test_leap_years),
+	    cmocka_unit_test(test_days_in_month),
+	    cmocka_unit_test(test_from_civil_known_values),
+	    cmocka_unit_test(test_from_civil_normalizes),
+	    cmocka_unit_test(test_from_civil_extreme_arguments),
+	    cmocka_unit_test(test_to_civil_known_values),
+	    cmocka_unit_test(test_to_civil_clamps),
+	    cmocka_unit_test(test_civil_round_trip_every_day),
+	    cmocka_unit_test(test_parse_iso8601_valid),
+	    cmocka_unit_test(test_parse_iso8601_refused),
+	    cmocka_unit_test(test_format_iso8601),
+	    cmocka_unit_test(test_interval_names),
+	    cmocka_unit_test(test_interval_count_valid),
+	    cmocka_unit_test(test_boundary_invalid_arguments),
+	    cmocka_unit_test(test_boundary_days_and_weeks),
+	    cmocka_unit_test(test_boundary_leap_centuries),
+	    cmocka_unit_test(test_boundary_end_of_domain),
+	    cmocka_unit_test(test_period_at_walk),
+	    cmocka_unit_test(test_period_at_far_future),
+	    cmocka_unit_test(test_period_at_before_anchor),
+	    cmocka_unit_test(test_period_at_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,12 +15,10 @@ static void test_required_exponents(void **state)
 {
 	(void)state;
 	static const struct currency want[] = {
-		{ "usd", 2 }, { "eur", 2 }, { "gbp", 2 }, { "chf", 2 }, { "cad", 2 }, { "aud", 2 },
-		{ "nzd", 2 }, { "sek", 2 }, { "nok", 2 }, { "dkk", 2 }, { "pln", 2 }, { "czk", 2 },
-		{ "huf", 2 }, { "inr", 2 }, { "brl", 2 }, { "mxn", 2 }, { "sgd", 2 }, { "hkd", 2 },
-		{ "cny", 2 }, { "zar", 2 }, { "jpy", 0 }, { "krw", 0 }, { "kwd", 3 }, { "bhd", 3 },
-		{ "jod", 3 }, { "omr", 3 }, { "tnd", 3 }, { "iqd", 3 }, { "lyd", 3 }, { "clp", 0 },
-		{ "vnd", 0 }, { "isk", 0 }, { "xof", 0 }, { "aed", 2 }, { "zwg", 2 },
+	    {"usd", 2}, {"eur", 2}, {"gbp", 2}, {"chf", 2}, {"cad", 2}, {"aud", 2}, {"nzd", 2}, {"sek", 2}, {"nok", 2},
+	    {"dkk", 2}, {"pln", 2}, {"czk", 2}, {"huf", 2}, {"inr", 2}, {"brl", 2}, {"mxn", 2}, {"sgd", 2}, {"hkd", 2},
+	    {"cny", 2}, {"zar", 2}, {"jpy", 0}, {"krw", 0}, {"kwd", 3}, {"bhd", 3}, {"jod", 3}, {"omr", 3}, {"tnd", 3},
+	    {"iqd", 3}, {"lyd", 3}, {"clp", 0}, {"vnd", 0}, {"isk", 0}, {"xof", 0}, {"aed", 2}, {"zwg", 2},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		const struct currency *c = currency_find(want[i].code);
@@ -35,8 +33,26 @@ static void test_refused_codes(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"USD", "Usd", "usD", "us", "u", "", "usdd", "usd ", " usd", "u1d", "us-", "u{d", "us~", "`sd",
-		"xxx", "hrk", /* withdrawn */ "clf", /* fund code */ "xau", /* metal */ "aaa", "zzz",
+	    "USD",
+	    "Usd",
+	    "usD",
+	    "us",
+	    "u",
+	    "",
+	    "usdd",
+	    "usd ",
+	    " usd",
+	    "u1d",
+	    "us-",
+	    "u{d",
+	    "us~",
+	    "`sd",
+	    "xxx",
+	    "hrk",
+	    /* withdrawn */ "clf",
+	    /* fund code */ "xau",
+	    /* metal */ "aaa",
+	    "zzz",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_null(currency_find(bad[i]));
@@ -72,9 +88,9 @@ static void test_table_invariants(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_required_exponents),
-		cmocka_unit_test(test_refused_codes),
-		cmocka_unit_test(test_table_invariants),
+	    cmocka_unit_test(test_required_exponents),
+	    cmocka_unit_test(test_refused_codes),
+	    cmocka_unit_test(test_table_invariants),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,10 +13,9 @@
 #include "core/ids.h"
 
 static const char *const prefixes[ID__COUNT] = {
-	[ID_PRODUCT] = "prod",   [ID_PRICE] = "price",         [ID_CUSTOMER] = "cus",
-	[ID_SUBSCRIPTION] = "sub", [ID_SUB_ITEM] = "si",       [ID_INVOICE] = "in",
-	[ID_INVOICE_LINE] = "il", [ID_INVOICE_ITEM] = "ii",    [ID_EVENT] = "evt",
-	[ID_API_KEY] = "key",    [ID_TEST_CLOCK] = "clock",
+    [ID_PRODUCT] = "prod", [ID_PRICE] = "price", [ID_CUSTOMER] = "cus",     [ID_SUBSCRIPTION] = "sub",
+    [ID_SUB_ITEM] = "si",  [ID_INVOICE] = "in",  [ID_INVOICE_LINE] = "il",  [ID_INVOICE_ITEM] = "ii",
+    [ID_EVENT] = "evt",    [ID_API_KEY] = "key", [ID_TEST_CLOCK] = "clock",
 };
 
 static bool is_base62(char c)
@@ -52,8 +51,20 @@ static void test_round_trip(void **state)
 {
 	(void)state;
 	static const int64_t edges[] = {
-		1, 2, 3, 61, 62, 63, 1000, INT32_MAX, (int64_t)INT32_MAX + 1, INT64_C(1) << 32,
-		(INT64_C(1) << 32) + 1, INT64_C(1) << 62, INT64_MAX - 1, INT64_MAX,
+	    1,
+	    2,
+	    3,
+	    61,
+	    62,
+	    63,
+	    1000,
+	    INT32_MAX,
+	    (int64_t)INT32_MAX + 1,
+	    INT64_C(1) << 32,
+	    (INT64_C(1) << 32) + 1,
+	    INT64_C(1) << 62,
+	    INT64_MAX - 1,
+	    INT64_MAX,
 	};
 	for (int k = 0; k < ID__COUNT; k++) {
 		for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
@@ -95,7 +106,7 @@ static void test_decode_refuses(void **state)
 	assert_false(ids_decode(ID_CUSTOMER, "cus", &id));
 	assert_false(ids_decode(ID_CUSTOMER, "cus_", &id));
 	assert_false(ids_decode(ID__COUNT, good, &id));
-	assert_false(ids_decode((enum id_kind)-1, good, &id));
+	assert_false(ids_decode((enum id_kind) - 1, good, &id));
 	assert_false(ids_decode(ID_PRODUCT, good, &id));
 	snprintf(bad, sizeof bad, "CUS_%s", body);
 	assert_false(ids_decode(ID_CUSTOMER, bad, &id));
@@ -110,7 +121,7 @@ static void test_decode_refuses(void **state)
 	snprintf(bad, sizeof bad, "cus_%.10s-", body);
 	assert_false(ids_decode(ID_CUSTOMER, bad, &id));
 	/* one character outside the alphabet, at each end of the ASCII ranges */
-	static const char outside[] = { ' ', '/', ':', '@', '[', '`', '{', '~', '\x80' };
+	static const char outside[] = {' ', '/', ':', '@', '[', '`', '{', '~', '\x80'};
 	for (size_t i = 0; i < sizeof outside; i++) {
 		snprintf(bad, sizeof bad, "cus_%.5s%c%.5s", body, outside[i], body + 6);
 		assert_false(ids_decode(ID_CUSTOMER, bad, &id));
@@ -141,10 +152,10 @@ static void test_decode_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prefixes),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_not_a_counter),
-		cmocka_unit_test(test_decode_refuses),
+	    cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_not_a_counter),
+	    cmocka_unit_test(test_decode_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,7 @@ static void test_line_amount(void **state)
 }
 
 static void assert_totals(const struct invoice_totals *t, int64_t subtotal, int64_t due, int64_t paid,
-			  int64_t remaining)
+                          int64_t remaining)
 {
 	assert_int_equal(t->subtotal, subtotal);
 	assert_int_equal(t->total, subtotal);
@@ -50,7 +50,7 @@ static void test_totals(void **state)
 {
 	(void)state;
 	struct invoice_totals t;
-	const int64_t lines[] = { 3097, -1548, 6000 };
+	const int64_t lines[] = {3097, -1548, 6000};
 	assert_true(invoice_totals_compute(lines, 3, 0, &t));
 	assert_totals(&t, 7549, 7549, 0, 7549);
 	assert_true(invoice_totals_compute(lines, 3, 2000, &t));
@@ -63,7 +63,7 @@ static void test_totals(void **state)
 	assert_true(invoice_totals_compute(NULL, 0, 0, &t));
 	assert_totals(&t, 0, 0, 0, 0);
 	/* a negative total is due as zero */
-	const int64_t credit[] = { 1548, -3097 };
+	const int64_t credit[] = {1548, -3097};
 	assert_true(invoice_totals_compute(credit, 2, 0, &t));
 	assert_totals(&t, -1549, 0, 0, 0);
 }
@@ -72,32 +72,32 @@ static void test_totals_edges(void **state)
 {
 	(void)state;
 	struct invoice_totals t;
-	const int64_t max_then_back[] = { INT64_MAX, 1, -1 };
-	const int64_t back_then_max[] = { -1, INT64_MAX, 1 };
+	const int64_t max_then_back[] = {INT64_MAX, 1, -1};
+	const int64_t back_then_max[] = {-1, INT64_MAX, 1};
 	/* exact whatever the order: only the subtotal has to fit */
 	assert_true(invoice_totals_compute(max_then_back, 3, INT64_MAX, &t));
 	assert_totals(&t, INT64_MAX, INT64_MAX, INT64_MAX, 0);
 	assert_true(invoice_totals_compute(back_then_max, 3, 0, &t));
 	assert_totals(&t, INT64_MAX, INT64_MAX, 0, INT64_MAX);
-	const int64_t min_lines[] = { INT64_MIN, -1, 1 };
+	const int64_t min_lines[] = {INT64_MIN, -1, 1};
 	assert_true(invoice_totals_compute(min_lines, 3, 0, &t));
 	assert_totals(&t, INT64_MIN, 0, 0, 0);
-	const int64_t many_max[] = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MIN, INT64_MIN, INT64_MIN };
+	const int64_t many_max[] = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MIN, INT64_MIN, INT64_MIN};
 	assert_true(invoice_totals_compute(many_max, 6, 0, &t));
 	assert_totals(&t, -3, 0, 0, 0);
 
-	struct invoice_totals untouched = { 1, 2, 3, 4, 5 };
+	struct invoice_totals untouched = {1, 2, 3, 4, 5};
 	t = untouched;
-	const int64_t over[] = { INT64_MAX, 1 };
-	const int64_t under[] = { INT64_MIN, -1 };
+	const int64_t over[] = {INT64_MAX, 1};
+	const int64_t under[] = {INT64_MIN, -1};
 	assert_false(invoice_totals_compute(over, 2, 0, &t));
 	assert_false(invoice_totals_compute(under, 2, 0, &t));
 	assert_false(invoice_totals_compute(many_max, 3, 0, &t));
 	assert_false(invoice_totals_compute(NULL, 1, 0, &t));
-	const int64_t lines[] = { 1000 };
+	const int64_t lines[] = {1000};
 	assert_false(invoice_totals_compute(lines, 1, -1, &t));
 	assert_false(invoice_totals_compute(lines, 1, 1001, &t));
-	const int64_t credit[] = { -500 };
+	const int64_t credit[] = {-500};
 	assert_false(invoice_totals_compute(credit, 1, 1, &t)); /* nothing is due */
 	assert_false(invoice_totals_compute(lines, 1, INT64_MIN, &t));
 	assert_memory_equal(&t, &untouched, sizeof t);
@@ -108,12 +108,9 @@ static const struct {
 	enum invoice_event ev;
 	enum invoice_status to;
 } allowed[] = {
-	{ INV_DRAFT, INV_EV_FINALIZE, INV_OPEN },
-	{ INV_OPEN, INV_EV_PAY, INV_PAID },
-	{ INV_OPEN, INV_EV_VOID, INV_VOID },
-	{ INV_OPEN, INV_EV_MARK_UNCOLLECTIBLE, INV_UNCOLLECTIBLE },
-	{ INV_UNCOLLECTIBLE, INV_EV_PAY, INV_PAID },
-	{ INV_UNCOLLECTIBLE, INV_EV_VOID, INV_VOID },
+    {INV_DRAFT, INV_EV_FINALIZE, INV_OPEN},    {INV_OPEN, INV_EV_PAY, INV_PAID},
+    {INV_OPEN, INV_EV_VOID, INV_VOID},         {INV_OPEN, INV_EV_MARK_UNCOLLECTIBLE, INV_UNCOLLECTIBLE},
+    {INV_UNCOLLECTIBLE, INV_EV_PAY, INV_PAID}, {INV_UNCOLLECTIBLE, INV_EV_VOID, INV_VOID},
 };
 #define N_ALLOWED (sizeof allowed / sizeof allowed[0])
 
@@ -136,13 +133,11 @@ static void test_fsm_whole_table(void **state)
 			int want = expected_target(from, ev);
 			if (ok != (want >= 0))
 				fail_msg("%s --%s--> %s, expected %s", invoice_status_name(from),
-					 invoice_event_name(ev), ok ? "allowed" : "refused",
-					 want >= 0 ? "allowed" : "refused");
+				         invoice_event_name(ev), ok ? "allowed" : "refused",
+				         want >= 0 ? "allowed" : "refused");
 			assert_int_equal(to, want >= 0 ? want : 99);
 			n_allowed += ok;
-			assert_int_equal(invoice_fsm_next((enum invoice_status)from,
-							  (enum invoice_event)ev, NULL),
-					 ok);
+			assert_int_equal(invoice_fsm_next((enum invoice_status)from, (enum invoice_event)ev, NULL), ok);
 		}
 	}
 	assert_int_equal(n_allowed, 6);
@@ -154,9 +149,9 @@ static void test_fsm_whole_table(void **state)
 	}
 	enum invoice_status to = INV_OPEN;
 	assert_false(invoice_fsm_next(INV__COUNT, INV_EV_PAY, &to));
-	assert_false(invoice_fsm_next((enum invoice_status)-1, INV_EV_PAY, &to));
+	assert_false(invoice_fsm_next((enum invoice_status) - 1, INV_EV_PAY, &to));
 	assert_false(invoice_fsm_next(INV_OPEN, INV_EV__COUNT, &to));
-	assert_false(invoice_fsm_next(INV_OPEN, (enum invoice_event)-1, &to));
+	assert_false(invoice_fsm_next(INV_OPEN, (enum invoice_event) - 1, &to));
 	assert_int_equal(to, INV_OPEN);
 }
 
@@ -164,8 +159,11 @@ static void test_names(void **state)
 {
 	(void)state;
 	static const char *const statuses[INV__COUNT] = {
-		[INV_DRAFT] = "draft", [INV_OPEN] = "open", [INV_PAID] = "paid",
-		[INV_VOID] = "void",   [INV_UNCOLLECTIBLE] = "uncollectible",
+	    [INV_DRAFT] = "draft",
+	    [INV_OPEN] = "open",
+	    [INV_PAID] = "paid",
+	    [INV_VOID] = "void",
+	    [INV_UNCOLLECTIBLE] = "uncollectible",
 	};
 	for (int s = 0; s < INV__COUNT; s++) {
 		assert_string_equal(invoice_status_name((enum invoice_status)s), statuses[s]);
@@ -176,18 +174,18 @@ static void test_names(void **state)
 	assert_int_equal(invoice_status_parse(""), -1);
 	assert_int_equal(invoice_status_parse(NULL), -1);
 	assert_null(invoice_status_name(INV__COUNT));
-	assert_null(invoice_status_name((enum invoice_status)-1));
+	assert_null(invoice_status_name((enum invoice_status) - 1));
 
 	static const char *const events[INV_EV__COUNT] = {
-		[INV_EV_FINALIZE] = "finalize",
-		[INV_EV_PAY] = "pay",
-		[INV_EV_VOID] = "void",
-		[INV_EV_MARK_UNCOLLECTIBLE] = "mark_uncollectible",
+	    [INV_EV_FINALIZE] = "finalize",
+	    [INV_EV_PAY] = "pay",
+	    [INV_EV_VOID] = "void",
+	    [INV_EV_MARK_UNCOLLECTIBLE] = "mark_uncollectible",
 	};
 	for (int ev = 0; ev < INV_EV__COUNT; ev++)
 		assert_string_equal(invoice_event_name((enum invoice_event)ev), events[ev]);
 	assert_null(invoice_event_name(INV_EV__COUNT));
-	assert_null(invoice_event_name((enum invoice_event)-1));
+	assert_null(invoice_event_name((enum invoice_event) - 1));
 }
 
 static void assert_number(const char *prefix, int64_t seq, const char *want)
@@ -229,12 +227,8 @@ static void test_number_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_line_amount),
-		cmocka_unit_test(test_totals),
-		cmocka_unit_test(test_totals_edges),
-		cmocka_unit_test(test_fsm_whole_table),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_number_format),
+	    cmocka_unit_test(test_line_amount),     cmocka_unit_test(test_totals), cmocka_unit_test(test_totals_edges),
+	    cmocka_unit_test(test_fsm_whole_table), cmocka_unit_test(test_names),  cmocka_unit_test(test_number_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,16 +111,33 @@ static void test_muldiv_rounding(void **state)
 	(void)state;
 	/* ties go away from zero whatever the sign of each operand */
 	static const struct muldiv_case cases[] = {
-		{ 5, 1, 2, 3 },     { -5, 1, 2, -3 },   { 5, -1, 2, -3 },  { -5, -1, 2, 3 },
-		{ 7, 1, 2, 4 },     { -7, 1, 2, -4 },   { 1, 1, 2, 1 },    { -1, 1, 2, -1 },
-		{ 25, 1, 10, 3 },   { -25, 1, 10, -3 }, { 24, 1, 10, 2 },  { -24, 1, 10, -2 },
-		{ 26, 1, 10, 3 },   { -26, 1, 10, -3 }, { 1, 1, 3, 0 },    { -1, 1, 3, 0 },
-		{ 2, 1, 3, 1 },     { -2, 1, 3, -1 },   { 10, 3, 6, 5 },   { 3000, 1296000, 2678400, 1452 },
-		{ 0, 123, 7, 0 },   { 123, 0, 7, 0 },   { 6000, 7, 6000, 7 },
-		/* 0.5 of a huge even divisor */
-		{ (INT64_MAX - 1) / 2, 1, INT64_MAX - 1, 1 },
-		{ -((INT64_MAX - 1) / 2), 1, INT64_MAX - 1, -1 },
-		{ (INT64_MAX - 1) / 2 - 1, 1, INT64_MAX - 1, 0 },
+	    {5, 1, 2, 3},
+	    {-5, 1, 2, -3},
+	    {5, -1, 2, -3},
+	    {-5, -1, 2, 3},
+	    {7, 1, 2, 4},
+	    {-7, 1, 2, -4},
+	    {1, 1, 2, 1},
+	    {-1, 1, 2, -1},
+	    {25, 1, 10, 3},
+	    {-25, 1, 10, -3},
+	    {24, 1, 10, 2},
+	    {-24, 1, 10, -2},
+	    {26, 1, 10, 3},
+	    {-26, 1, 10, -3},
+	    {1, 1, 3, 0},
+	    {-1, 1, 3, 0},
+	    {2, 1, 3, 1},
+	    {-2, 1, 3, -1},
+	    {10, 3, 6, 5},
+	    {3000, 1296000, 2678400, 1452},
+	    {0, 123, 7, 0},
+	    {123, 0, 7, 0},
+	    {6000, 7, 6000, 7},
+	    /* 0.5 of a huge even divisor */
+	    {(INT64_MAX - 1) / 2, 1, INT64_MAX - 1, 1},
+	    {-((INT64_MAX - 1) / 2), 1, INT64_MAX - 1, -1},
+	    {(INT64_MAX - 1) / 2 - 1, 1, INT64_MAX - 1, 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int64_t out = UNTOUCHED;
@@ -239,16 +256,16 @@ static void test_format_errors_and_truncation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add),
-		cmocka_unit_test(test_sub),
-		cmocka_unit_test(test_neg),
-		cmocka_unit_test(test_mul),
-		cmocka_unit_test(test_muldiv_rounding),
-		cmocka_unit_test(test_muldiv_wide_product),
-		cmocka_unit_test(test_muldiv_rounding_at_the_edge),
-		cmocka_unit_test(test_muldiv_bad_divisor),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_format_errors_and_truncation),
+	    cmocka_unit_test(test_add),
+	    cmocka_unit_test(test_sub),
+	    cmocka_unit_test(test_neg),
+	    cmocka_unit_test(test_mul),
+	    cmocka_unit_test(test_muldiv_rounding),
+	    cmocka_unit_test(test_muldiv_wide_product),
+	    cmocka_unit_test(test_muldiv_rounding_at_the_edge),
+	    cmocka_unit_test(test_muldiv_bad_divisor),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_format_errors_and_truncation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

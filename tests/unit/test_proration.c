@@ -62,9 +62,9 @@ static void test_vectors_proration(void **state)
 		const json_t *c = json_array_get(cases, i);
 		struct proration p;
 		assert_true(proration_compute(time_member(c, "period_start"), time_member(c, "period_end"),
-					      time_member(c, "change_at"), int_member(c, "old_unit_amount"),
-					      int_member(c, "old_quantity"), int_member(c, "new_unit_amount"),
-					      int_member(c, "new_quantity"), &p));
+		                              time_member(c, "change_at"), int_member(c, "old_unit_amount"),
+		                              int_member(c, "old_quantity"), int_member(c, "new_unit_amount"),
+		                              int_member(c, "new_quantity"), &p));
 		assert_int_equal(p.credit, int_member(c, "credit_line"));
 		assert_int_equal(p.charge, int_member(c, "charge_line"));
 		assert_int_equal(p.net, int_member(c, "net"));
@@ -73,10 +73,10 @@ static void test_vectors_proration(void **state)
 	json_decref(root);
 }
 
-static struct proration compute_ok(int64_t start, int64_t end, int64_t at, int64_t old_unit,
-				   int64_t old_qty, int64_t new_unit, int64_t new_qty)
+static struct proration compute_ok(int64_t start, int64_t end, int64_t at, int64_t old_unit, int64_t old_qty,
+                                   int64_t new_unit, int64_t new_qty)
 {
-	struct proration p = { 1, 2, 3 };
+	struct proration p = {1, 2, 3};
 	assert_true(proration_compute(start, end, at, old_unit, old_qty, new_unit, new_qty, &p));
 	return p;
 }
@@ -133,7 +133,7 @@ static void test_refused_inputs(void **state)
 {
 	(void)state;
 	int64_t start = T("2027-03-01T00:00:00Z"), end = T("2027-04-01T00:00:00Z");
-	struct proration p = { 11, 22, 33 };
+	struct proration p = {11, 22, 33};
 	assert_false(proration_compute(start, start, start, 100, 1, 200, 1, &p));
 	assert_false(proration_compute(end, start, start, 100, 1, 200, 1, &p));
 	assert_false(proration_compute(start, end, start - 1, 100, 1, 200, 1, &p));
@@ -209,12 +209,9 @@ static void test_amount(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors_proration),
-		cmocka_unit_test(test_change_at_period_edges),
-		cmocka_unit_test(test_rounding_ties),
-		cmocka_unit_test(test_refused_inputs),
-		cmocka_unit_test(test_large_amounts),
-		cmocka_unit_test(test_amount),
+	    cmocka_unit_test(test_vectors_proration), cmocka_unit_test(test_change_at_period_edges),
+	    cmocka_unit_test(test_rounding_ties),     cmocka_unit_test(test_refused_inputs),
+	    cmocka_unit_test(test_large_amounts),     cmocka_unit_test(test_amount),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,29 +16,29 @@ static const struct {
 	enum sub_event ev;
 	enum sub_status to;
 } allowed[] = {
-	{ SUB_DRAFT, SUB_EV_CONFIRM, SUB_ACTIVE },
-	{ SUB_DRAFT, SUB_EV_CONFIRM_TRIAL, SUB_TRIALING },
-	{ SUB_DRAFT, SUB_EV_UPDATE, SUB_DRAFT },
-	{ SUB_DRAFT, SUB_EV_CANCEL, SUB_CANCELED },
-	{ SUB_TRIALING, SUB_EV_TRIAL_END, SUB_ACTIVE },
-	{ SUB_TRIALING, SUB_EV_PAYMENT_FAILED, SUB_PAST_DUE },
-	{ SUB_TRIALING, SUB_EV_PAUSE, SUB_PAUSED },
-	{ SUB_TRIALING, SUB_EV_CANCEL, SUB_CANCELED },
-	{ SUB_TRIALING, SUB_EV_UPDATE, SUB_TRIALING },
-	{ SUB_ACTIVE, SUB_EV_PAYMENT_FAILED, SUB_PAST_DUE },
-	{ SUB_ACTIVE, SUB_EV_PAUSE, SUB_PAUSED },
-	{ SUB_ACTIVE, SUB_EV_CANCEL, SUB_CANCELED },
-	{ SUB_ACTIVE, SUB_EV_UPDATE, SUB_ACTIVE },
-	{ SUB_PAST_DUE, SUB_EV_PAYMENT_SUCCEEDED, SUB_ACTIVE },
-	{ SUB_PAST_DUE, SUB_EV_MARK_UNPAID, SUB_UNPAID },
-	{ SUB_PAST_DUE, SUB_EV_PAUSE, SUB_PAUSED },
-	{ SUB_PAST_DUE, SUB_EV_CANCEL, SUB_CANCELED },
-	{ SUB_PAST_DUE, SUB_EV_UPDATE, SUB_PAST_DUE },
-	{ SUB_UNPAID, SUB_EV_PAYMENT_SUCCEEDED, SUB_ACTIVE },
-	{ SUB_UNPAID, SUB_EV_CANCEL, SUB_CANCELED },
-	{ SUB_PAUSED, SUB_EV_RESUME, SUB_ACTIVE },
-	{ SUB_PAUSED, SUB_EV_CANCEL, SUB_CANCELED },
-	{ SUB_PAUSED, SUB_EV_UPDATE, SUB_PAUSED },
+    {SUB_DRAFT, SUB_EV_CONFIRM, SUB_ACTIVE},
+    {SUB_DRAFT, SUB_EV_CONFIRM_TRIAL, SUB_TRIALING},
+    {SUB_DRAFT, SUB_EV_UPDATE, SUB_DRAFT},
+    {SUB_DRAFT, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_TRIALING, SUB_EV_TRIAL_END, SUB_ACTIVE},
+    {SUB_TRIALING, SUB_EV_PAYMENT_FAILED, SUB_PAST_DUE},
+    {SUB_TRIALING, SUB_EV_PAUSE, SUB_PAUSED},
+    {SUB_TRIALING, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_TRIALING, SUB_EV_UPDATE, SUB_TRIALING},
+    {SUB_ACTIVE, SUB_EV_PAYMENT_FAILED, SUB_PAST_DUE},
+    {SUB_ACTIVE, SUB_EV_PAUSE, SUB_PAUSED},
+    {SUB_ACTIVE, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_ACTIVE, SUB_EV_UPDATE, SUB_ACTIVE},
+    {SUB_PAST_DUE, SUB_EV_PAYMENT_SUCCEEDED, SUB_ACTIVE},
+    {SUB_PAST_DUE, SUB_EV_MARK_UNPAID, SUB_UNPAID},
+    {SUB_PAST_DUE, SUB_EV_PAUSE, SUB_PAUSED},
+    {SUB_PAST_DUE, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_PAST_DUE, SUB_EV_UPDATE, SUB_PAST_DUE},
+    {SUB_UNPAID, SUB_EV_PAYMENT_SUCCEEDED, SUB_ACTIVE},
+    {SUB_UNPAID, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_PAUSED, SUB_EV_RESUME, SUB_ACTIVE},
+    {SUB_PAUSED, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_PAUSED, SUB_EV_UPDATE, SUB_PAUSED},
 };
 #define N_ALLOWED (sizeof allowed / sizeof allowed[0])
 
@@ -61,9 +61,8 @@ static void test_whole_table(void **state)
 			bool ok = sub_fsm_next((enum sub_status)from, (enum sub_event)ev, &to);
 			int want = expected_target(from, ev);
 			if (ok != (want >= 0))
-				fail_msg("%s --%s--> %s, expected %s", sub_status_name(from),
-					 sub_event_name(ev),
-					 ok ? "allowed" : "refused", want >= 0 ? "allowed" : "refused");
+				fail_msg("%s --%s--> %s, expected %s", sub_status_name(from), sub_event_name(ev),
+				         ok ? "allowed" : "refused", want >= 0 ? "allowed" : "refused");
 			if (want >= 0) {
 				assert_int_equal(to, want);
 				n_allowed++;
@@ -85,9 +84,9 @@ static void test_out_of_range(void **state)
 	(void)state;
 	enum sub_status to = SUB_ACTIVE;
 	assert_false(sub_fsm_next(SUB__COUNT, SUB_EV_CANCEL, &to));
-	assert_false(sub_fsm_next((enum sub_status)-1, SUB_EV_CANCEL, &to));
+	assert_false(sub_fsm_next((enum sub_status) - 1, SUB_EV_CANCEL, &to));
 	assert_false(sub_fsm_next(SUB_ACTIVE, SUB_EV__COUNT, &to));
-	assert_false(sub_fsm_next(SUB_ACTIVE, (enum sub_event)-1, &to));
+	assert_false(sub_fsm_next(SUB_ACTIVE, (enum sub_event) - 1, &to));
 	assert_false(sub_fsm_next((enum sub_status)1000000, (enum sub_event)1000000, &to));
 	assert_int_equal(to, SUB_ACTIVE);
 }
@@ -106,7 +105,7 @@ static void test_properties(void **state)
 		assert_int_equal(to, SUB_CANCELED);
 	}
 	/* every status is reachable from draft (SUB__COUNT rounds of relaxation) */
-	bool reached[SUB__COUNT] = { [SUB_DRAFT] = true };
+	bool reached[SUB__COUNT] = {[SUB_DRAFT] = true};
 	for (int round = 0; round < SUB__COUNT; round++) {
 		for (int s = 0; s < SUB__COUNT; s++) {
 			if (!reached[s])
@@ -126,52 +125,48 @@ static void test_status_names(void **state)
 {
 	(void)state;
 	static const char *const names[SUB__COUNT] = {
-		[SUB_DRAFT] = "draft",       [SUB_TRIALING] = "trialing", [SUB_ACTIVE] = "active",
-		[SUB_PAST_DUE] = "past_due", [SUB_PAUSED] = "paused",     [SUB_CANCELED] = "canceled",
-		[SUB_UNPAID] = "unpaid",
+	    [SUB_DRAFT] = "draft",   [SUB_TRIALING] = "trialing", [SUB_ACTIVE] = "active", [SUB_PAST_DUE] = "past_due",
+	    [SUB_PAUSED] = "paused", [SUB_CANCELED] = "canceled", [SUB_UNPAID] = "unpaid",
 	};
 	for (int s = 0; s < SUB__COUNT; s++) {
 		assert_string_equal(sub_status_name((enum sub_status)s), names[s]);
 		assert_int_equal(sub_status_parse(names[s]), s);
 	}
-	static const char *const unknown[] = { "Active", "ACTIVE", "active ", "cancelled", "past-due",
-					       "incomplete", "", "dra" };
+	static const char *const unknown[] = {"Active",   "ACTIVE",     "active ", "cancelled",
+	                                      "past-due", "incomplete", "",        "dra"};
 	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
 		assert_int_equal(sub_status_parse(unknown[i]), -1);
 	assert_int_equal(sub_status_parse(NULL), -1);
 	assert_null(sub_status_name(SUB__COUNT));
-	assert_null(sub_status_name((enum sub_status)-1));
+	assert_null(sub_status_name((enum sub_status) - 1));
 }
 
 static void test_event_names(void **state)
 {
 	(void)state;
 	static const char *const names[SUB_EV__COUNT] = {
-		[SUB_EV_CONFIRM] = "confirm",
-		[SUB_EV_CONFIRM_TRIAL] = "confirm_trial",
-		[SUB_EV_TRIAL_END] = "trial_end",
-		[SUB_EV_PAYMENT_FAILED] = "payment_failed",
-		[SUB_EV_PAYMENT_SUCCEEDED] = "payment_succeeded",
-		[SUB_EV_MARK_UNPAID] = "mark_unpaid",
-		[SUB_EV_PAUSE] = "pause",
-		[SUB_EV_RESUME] = "resume",
-		[SUB_EV_CANCEL] = "cancel",
-		[SUB_EV_UPDATE] = "update",
+	    [SUB_EV_CONFIRM] = "confirm",
+	    [SUB_EV_CONFIRM_TRIAL] = "confirm_trial",
+	    [SUB_EV_TRIAL_END] = "trial_end",
+	    [SUB_EV_PAYMENT_FAILED] = "payment_failed",
+	    [SUB_EV_PAYMENT_SUCCEEDED] = "payment_succeeded",
+	    [SUB_EV_MARK_UNPAID] = "mark_unpaid",
+	    [SUB_EV_PAUSE] = "pause",
+	    [SUB_EV_RESUME] = "resume",
+	    [SUB_EV_CANCEL] = "cancel",
+	    [SUB_EV_UPDATE] = "update",
 	};
 	for (int ev = 0; ev < SUB_EV__COUNT; ev++)
 		assert_string_equal(sub_event_name((enum sub_event)ev), names[ev]);
 	assert_null(sub_event_name(SUB_EV__COUNT));
-	assert_null(sub_event_name((enum sub_event)-1));
+	assert_null(sub_event_name((enum sub_event) - 1));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole_table),
-		cmocka_unit_test(test_out_of_range),
-		cmocka_unit_test(test_properties),
-		cmocka_unit_test(test_status_names),
-		cmocka_unit_test(test_event_names),
+	    cmocka_unit_test(test_whole_table),  cmocka_unit_test(test_out_of_range), cmocka_unit_test(test_properties),
+	    cmocka_unit_test(test_status_names), cmocka_unit_test(test_event_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
