@@ -159,7 +159,7 @@ bench-billing: deps
 	bash bench/billing.sh
 
 format:
-	clang-format -i $(SRC) $(wildcard src/*/*.h tests/*/*.c tests/*/*.h)
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
 
 clean:
 	rm -rf build

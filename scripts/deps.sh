@@ -5,7 +5,7 @@
 set -eu
 need="gcc make pkg-config libevent-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libhpdf-dev"
 if [ "${1:-}" = "--test" ]; then
-	need="$need libcmocka-dev postgresql curl valgrind"
+	need="$need libcmocka-dev postgresql curl valgrind clang-format"
 fi
 if [ "${1:-}" = "--bench" ]; then
 	need="$need wrk nginx-light postgresql curl time sqlite3"

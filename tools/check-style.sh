@@ -12,5 +12,17 @@ if [ -n "$money_files" ] && grep -nE '\b(float|double)\b' $money_files; then
 	echo "check-style: floating point in money code above"
 	fail=1
 fi
+# formatting: .clang-format at the root; `make format` applies it
+if command -v clang-format >/dev/null 2>&1; then
+	files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null)
+	if [ -n "$files" ] && ! clang-format --dry-run --Werror $files >/dev/null 2>&1; then
+		clang-format --dry-run $files 2>&1 | grep 'warning:' | head -5
+		echo "check-style: files above are not clang-formatted: run make format"
+		fail=1
+	fi
+else
+	echo "check-style: clang-format is not installed (scripts/deps.sh --test installs it)"
+	fail=1
+fi
 [ $fail -eq 0 ] && echo "check-style: ok"
 exit $fail
