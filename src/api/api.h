@@ -73,8 +73,6 @@ struct og_invoice_line;
 enum og_ec api_invoices_customer_now(struct og_req *rq, int64_t customer_id, int64_t *now);
 /* A billing context on rq's connection, arena and error, at now. */
 void api_invoice_billing_ctx(struct og_req *rq, int64_t now, struct billing_ctx *bc);
-/* The line that bills an invoice item on invoice_id. */
-void api_invoice_line_from_item(const struct og_invoice_item *it, int64_t invoice_id, struct og_invoice_line *l);
 /* After a draft's lines changed: recomputes and writes its totals, and
  * writes invoice.updated with the new lines. */
 enum og_ec api_invoice_lines_changed(struct og_req *rq, struct billing_ctx *bc, struct og_invoice *inv);

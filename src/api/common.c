@@ -1,5 +1,6 @@
 /* Shared handler helpers. No SQL here: see src/store. */
 #include "api/common.h"
+#include "billing/service.h"
 #include "core/log.h"
 
 #include <assert.h>
@@ -198,19 +199,8 @@ enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now)
 enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type, int64_t object_id,
                     int64_t customer_id)
 {
-	json_t *data = json_object();
-	json_object_set(data, "object", rq->reply);
-	char *text = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
-	struct og_event ev = {.type = type,
-	                      .object_type = object_type,
-	                      .object_id = object_id,
-	                      .customer_id = customer_id,
-	                      .data = text,
-	                      .created = rq->now};
-	enum db_rc rc = store_event_insert(rq->db, &ev);
-	free(text);
-	return rc == DB_ROW ? OG_EC_NONE : api_db_error(rq, rc, "event", NULL);
+	struct billing_ctx bc = {.db = rq->db, .arena = rq->arena, .now = rq->now, .err = &rq->err};
+	return billing_event(&bc, type, object_type, object_id, customer_id, json_incref(rq->reply));
 }
 
 enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte)

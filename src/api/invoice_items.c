@@ -298,7 +298,7 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 		return ec;
 	if (in.invoice_id) {
 		struct og_invoice_line line;
-		api_invoice_line_from_item(it, inv.id, &line);
+		billing_line_from_item(it, inv.id, &line);
 		if ((rc = store_invoice_line_insert(rq->db, &line)) != DB_ROW)
 			return api_db_error(rq, rc, "invoice line", NULL);
 		if ((ec = api_invoice_lines_changed(rq, &bc, &inv)))
@@ -456,7 +456,7 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 			return rc == DB_DONE ? OG_BUG(&rq->err, "an invoice item on a draft has no line")
 			                     : api_db_error(rq, rc, "invoice line", NULL);
 		int64_t line_id = line.id;
-		api_invoice_line_from_item(&it, it.invoice_id, &line);
+		billing_line_from_item(&it, it.invoice_id, &line);
 		line.id = line_id;
 		if ((rc = store_invoice_line_update(rq->db, &line)) != DB_ROW)
 			return api_db_error(rq, rc, "invoice line", NULL);

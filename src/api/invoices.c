@@ -56,26 +56,6 @@ enum og_ec api_invoices_customer_now(struct og_req *rq, int64_t customer_id, int
 	return api_clock_now(rq, rc == DB_ROW ? clock_id : 0, now);
 }
 
-void api_invoice_line_from_item(const struct og_invoice_item *it, int64_t invoice_id, struct og_invoice_line *l)
-{
-	memset(l, 0, sizeof *l);
-	l->invoice_id = invoice_id;
-	l->line_type = "invoiceitem";
-	l->subscription_id = it->subscription_id;
-	l->subscription_item_id = it->subscription_item_id;
-	l->invoice_item_id = it->id;
-	l->price_id = it->price_id;
-	l->description = it->description;
-	l->has_unit_amount = it->has_unit_amount;
-	l->unit_amount = it->unit_amount;
-	l->quantity = it->quantity;
-	l->amount = it->amount;
-	l->currency = it->currency;
-	l->period_start = it->period_start;
-	l->period_end = it->period_end;
-	l->proration = it->proration;
-}
-
 void api_invoice_billing_ctx(struct og_req *rq, int64_t now, struct billing_ctx *bc)
 {
 	*bc = (struct billing_ctx){.db = rq->db,
@@ -331,7 +311,7 @@ static enum og_ec attach_pending(struct og_req *rq, struct inv_state *st)
 		if (rc != DB_ROW)
 			return api_db_error(rq, rc, "invoice item", NULL);
 		struct og_invoice_line l;
-		api_invoice_line_from_item(&it, st->inv.id, &l);
+		billing_line_from_item(&it, st->inv.id, &l);
 		if ((rc = store_invoice_line_insert(rq->db, &l)) != DB_ROW)
 			return api_db_error(rq, rc, "invoice line", NULL);
 		if ((rc = store_invoice_item_attach(rq->db, it.id, st->inv.id)) != DB_ROW)

@@ -918,102 +918,52 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
 	int count = (int)s->interval_count;
 
-	/* what the next invoice bills: the period, whether items are charged, and how */
-	int64_t start, end, prorate_den = 0;
-	bool item_lines = true, trial = false;
-	const char *reason = "subscription_cycle";
+	/* what the next invoice bills, as the engine or confirm will issue it */
+	struct billing_invoice_spec next = {
+	    .reason = "subscription_cycle", .item_lines = true, .include_pending = true};
 	if (!strcmp(s->status, "canceled") || !strcmp(s->status, "paused"))
 		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "subscription",
 		              "No upcoming invoice: the subscription is %s.", s->status);
 	if (!strcmp(s->status, "draft")) {
-		reason = "subscription_create";
-		start = st.now;
+		next.reason = "subscription_create";
+		next.period_start = st.now;
 		int64_t trial_end = s->requested_trial_end > st.now ? s->requested_trial_end
 		                    : (s->has_trial_period_days && s->trial_period_days > 0)
 		                        ? st.now + s->trial_period_days * DAY
 		                        : 0;
 		if (trial_end) {
-			end = trial_end;
-			trial = true;
+			next.period_end = trial_end;
+			next.trial = true;
 		} else if (s->requested_anchor > st.now) {
-			end = s->requested_anchor;
+			next.period_end = s->requested_anchor;
 			int64_t full_end = cal_boundary(st.now, iv, count, 1);
 			if ((ec = check_period_end(rq, full_end)))
 				return ec;
-			prorate_den = full_end - st.now;
+			next.prorate_den = full_end - st.now;
 		} else {
-			end = cal_boundary(st.now, iv, count, 1);
+			next.period_end = cal_boundary(st.now, iv, count, 1);
 		}
 	} else {
-		start = s->current_period_end;
-		int64_t index;
-		int64_t pstart;
-		cal_period_at(s->billing_cycle_anchor, iv, count, start, &pstart, &end, &index);
+		next.period_start = s->current_period_end;
+		int64_t index, pstart;
+		cal_period_at(s->billing_cycle_anchor, iv, count, next.period_start, &pstart, &next.period_end, &index);
 		if (s->cancel_at_period_end) { /* the engine's final invoice: pending items only, no new period */
-			item_lines = false;
-			end = start;
+			next.item_lines = false;
+			next.period_end = next.period_start;
 		}
 	}
-	if ((ec = check_period_end(rq, end)))
+	if ((ec = check_period_end(rq, next.period_end)))
 		return ec;
-	struct store_list pending;
-	if ((rc = store_invoice_items_pending(rq->db, rq->arena, s->customer_id, s->id, s->currency, &pending)) !=
-	    DB_OK)
-		return api_db_error(rq, rc, "invoice items", NULL);
-	if (!item_lines && pending.n == 0)
+	struct og_invoice_line *lines;
+	int n_lines;
+	struct invoice_totals t;
+	if ((ec = billing_invoice_lines(&st.bc, s, st.items, st.n_items, &next, &lines, &n_lines, &t)))
+		return ec;
+	if (n_lines == 0)
 		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "subscription",
 		              "No upcoming invoice: the subscription cancels at the end of its period.");
-
-	int n_lines = (item_lines ? st.n_items : 0) + pending.n;
-	struct og_invoice_line *lines = arena_alloc(rq->arena, sizeof *lines * (size_t)(n_lines + 1));
-	int64_t *amounts = arena_alloc(rq->arena, sizeof(int64_t) * (size_t)(n_lines + 1));
-	int k = 0;
-	for (int i = 0; item_lines && i < st.n_items; i++, k++) {
-		struct og_sub_item *it = &st.items[i];
-		struct og_invoice_line *l = &lines[k];
-		*l = (struct og_invoice_line){.line_type = "subscription",
-		                              .subscription_id = s->id,
-		                              .subscription_item_id = it->id,
-		                              .price_id = it->price_id,
-		                              .has_unit_amount = true,
-		                              .unit_amount = it->unit_amount,
-		                              .quantity = it->quantity,
-		                              .currency = s->currency,
-		                              .period_start = start,
-		                              .period_end = end};
-		if (trial) {
-			l->description = arena_printf(rq->arena, "Trial period for %s", billing_item_name(it));
-		} else {
-			if (!money_mul(it->unit_amount, it->quantity, &l->amount) ||
-			    (prorate_den && !money_muldiv(l->amount, end - start, prorate_den, &l->amount)))
-				return og_err(&rq->err, OG_EC_PARAM_AMOUNT, NULL,
-				              "The invoice amount is out of range.");
-			l->description = billing_item_description(&st.bc, s, it);
-			l->proration = prorate_den > 0;
-		}
-		amounts[k] = l->amount;
-	}
-	for (int i = 0; i < pending.n; i++, k++) {
-		const struct og_invoice_item *it = (struct og_invoice_item *)pending.rows + i;
-		lines[k] = (struct og_invoice_line){.line_type = "invoiceitem",
-		                                    .subscription_id = it->subscription_id,
-		                                    .subscription_item_id = it->subscription_item_id,
-		                                    .invoice_item_id = it->id,
-		                                    .price_id = it->price_id,
-		                                    .description = it->description,
-		                                    .has_unit_amount = it->has_unit_amount,
-		                                    .unit_amount = it->unit_amount,
-		                                    .quantity = it->quantity,
-		                                    .amount = it->amount,
-		                                    .currency = it->currency,
-		                                    .period_start = it->period_start,
-		                                    .period_end = it->period_end,
-		                                    .proration = it->proration};
-		amounts[k] = it->amount;
-	}
-	struct invoice_totals t;
-	if (!invoice_totals_compute(amounts, (size_t)n_lines, 0, &t))
-		return og_err(&rq->err, OG_EC_PARAM_AMOUNT, NULL, "The invoice amount is out of range.");
+	int64_t start = next.period_start, end = next.period_end;
+	const char *reason = next.reason;
 	struct og_invoice inv = {.customer_id = s->customer_id,
 	                         .subscription_id = s->id,
 	                         .status = "draft",

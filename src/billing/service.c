@@ -209,10 +209,30 @@ enum og_ec billing_invoice_recompute(struct billing_ctx *bc, struct og_invoice *
 	return rc == DB_ROW ? OG_EC_NONE : billing_db_error(bc, rc, "invoice update");
 }
 
-enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscription *sub,
-                                        const struct og_sub_item *items, int n_items,
-                                        const struct billing_invoice_spec *spec, struct og_invoice *out,
-                                        struct og_invoice_line **lines_out, int *n_lines_out)
+void billing_line_from_item(const struct og_invoice_item *it, int64_t invoice_id, struct og_invoice_line *l)
+{
+	*l = (struct og_invoice_line){
+	    .invoice_id = invoice_id,
+	    .line_type = "invoiceitem",
+	    .subscription_id = it->subscription_id,
+	    .subscription_item_id = it->subscription_item_id,
+	    .invoice_item_id = it->id,
+	    .price_id = it->price_id,
+	    .description = it->description,
+	    .has_unit_amount = it->has_unit_amount,
+	    .unit_amount = it->unit_amount,
+	    .quantity = it->quantity,
+	    .amount = it->amount,
+	    .currency = it->currency,
+	    .period_start = it->period_start,
+	    .period_end = it->period_end,
+	    .proration = it->proration,
+	};
+}
+
+enum og_ec billing_invoice_lines(struct billing_ctx *bc, const struct og_subscription *sub,
+                                 const struct og_sub_item *items, int n_items, const struct billing_invoice_spec *spec,
+                                 struct og_invoice_line **lines_out, int *n_lines_out, struct invoice_totals *totals)
 {
 	struct store_list pending = {0};
 	enum db_rc rc;
@@ -260,27 +280,28 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 		amounts[k] = l->amount;
 	}
 	for (int i = 0; i < pending.n; i++, k++) {
-		const struct og_invoice_item *it = (struct og_invoice_item *)pending.rows + i;
-		struct og_invoice_line *l = &lines[k];
-		l->line_type = "invoiceitem";
-		l->subscription_id = it->subscription_id;
-		l->subscription_item_id = it->subscription_item_id;
-		l->invoice_item_id = it->id;
-		l->price_id = it->price_id;
-		l->description = it->description;
-		l->has_unit_amount = it->has_unit_amount;
-		l->unit_amount = it->unit_amount;
-		l->quantity = it->quantity;
-		l->amount = it->amount;
-		l->currency = it->currency;
-		l->period_start = it->period_start;
-		l->period_end = it->period_end;
-		l->proration = it->proration;
-		amounts[k] = l->amount;
+		billing_line_from_item((struct og_invoice_item *)pending.rows + i, 0, &lines[k]);
+		amounts[k] = lines[k].amount;
 	}
-	struct invoice_totals t;
-	if (!invoice_totals_compute(amounts, (size_t)n_lines, 0, &t))
+	if (!invoice_totals_compute(amounts, (size_t)n_lines, 0, totals))
 		return overflow(bc);
+	*lines_out = lines;
+	*n_lines_out = n_lines;
+	return OG_EC_NONE;
+}
+
+enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscription *sub,
+                                        const struct og_sub_item *items, int n_items,
+                                        const struct billing_invoice_spec *spec, struct og_invoice *out,
+                                        struct og_invoice_line **lines_out, int *n_lines_out)
+{
+	struct og_invoice_line *lines;
+	int n_lines;
+	struct invoice_totals t;
+	enum og_ec ec = billing_invoice_lines(bc, sub, items, n_items, spec, &lines, &n_lines, &t);
+	if (ec)
+		return ec;
+	enum db_rc rc;
 
 	struct og_invoice inv = {
 	    .customer_id = sub->customer_id,
@@ -315,7 +336,6 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 		    (rc = store_invoice_item_attach(bc->db, lines[i].invoice_item_id, inv.id)) != DB_ROW)
 			return billing_db_error(bc, rc, "invoice item attach");
 	}
-	enum og_ec ec;
 	if (!bc->quiet_events && (ec = billing_event(bc, "invoice.created", "invoice", inv.id, inv.customer_id,
 	                                             render_invoice(&inv, lines, n_lines, false))))
 		return ec;

@@ -7,6 +7,7 @@
 #define OG_BILLING_SERVICE_H
 
 #include "core/og_error.h"
+#include "core/invoice_calc.h"
 #include "core/subscription_fsm.h"
 #include "store/resources.h"
 
@@ -47,6 +48,16 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
                                         const struct og_sub_item *items, int n_items,
                                         const struct billing_invoice_spec *spec, struct og_invoice *out,
                                         struct og_invoice_line **lines, int *n_lines);
+
+/* The lines and totals an invoice for sub under spec has, written nowhere:
+ * the invoice billing_subscription_invoice issues and the upcoming preview
+ * share them by construction. Lines are in the arena. */
+enum og_ec billing_invoice_lines(struct billing_ctx *bc, const struct og_subscription *sub,
+                                 const struct og_sub_item *items, int n_items, const struct billing_invoice_spec *spec,
+                                 struct og_invoice_line **lines, int *n_lines, struct invoice_totals *totals);
+
+/* The invoice line of an invoice item (invoice_id 0 while not written). */
+void billing_line_from_item(const struct og_invoice_item *it, int64_t invoice_id, struct og_invoice_line *l);
 
 /* draft -> open (or paid at once when nothing is due): takes the next
  * invoice number, sets the due date for send_invoice, writes the invoice
