@@ -29,8 +29,11 @@ LIBSRC   := $(filter-out $(MAIN),$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 GEN      := $(BUILD)/gen/migrations_gen.c
 OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC)) $(BUILD)/obj/gen/migrations_gen.o
-# unit tests link only the pure core; store tests the core and the store
-CORE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c))
+# unit tests link the pure parts (core, model) and the system part (log,
+# clock, configuration); store tests those and the store
+PURE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c src/model/*.c))
+SYS_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/sys/*.c))
+CORE_OBJ := $(PURE_OBJ) $(SYS_OBJ)
 STORE_OBJ := $(CORE_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/store/*.c)) $(BUILD)/obj/gen/migrations_gen.o
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/store/test_*.c))
@@ -41,7 +44,7 @@ FUZZ_TESTS  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%,$(wildcard tests/fuzz/
 # tests/lib/*.h: header-only helpers any test may include; tests/api/lib: the API harness
 API_HELPERS := $(wildcard tests/api/lib/*.c)
 
-.PHONY: all deps run test test-build bench bench-billing format format-check clean check-style fuzz fuzz-build
+.PHONY: all deps run test test-build bench bench-billing format format-check clean check-style check-layers fuzz fuzz-build
 
 all: $(BUILD)/oneguard
 
@@ -110,7 +113,7 @@ test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_T
 FUZZ_SECONDS ?= 60
 FUZZ_CC    ?= clang
 FUZZ_NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_SRC   := $(wildcard src/core/*.c) src/http/params.c
+FUZZ_SRC   := $(wildcard src/core/*.c src/model/*.c src/sys/*.c) src/http/params.c
 FUZZ_FLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Itests $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
@@ -147,6 +150,11 @@ test: deps
 
 check-style:
 	@sh tools/check-style.sh
+
+# The layers of docs/architecture.md: include edges, and the symbols the
+# pure parts' object files import (nm, against tools/pure-symbols.txt).
+check-layers: $(PURE_OBJ)
+	@sh tools/check-layers.sh $(PURE_OBJ)
 
 bench: deps
 	@sh scripts/deps.sh --bench

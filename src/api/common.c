@@ -1,7 +1,7 @@
 /* Shared handler helpers. No SQL here: see src/store. */
 #include "api/common.h"
 #include "billing/service.h"
-#include "core/log.h"
+#include "sys/log.h"
 
 #include <assert.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
 #ifndef OG_CLI_H
 #define OG_CLI_H
 
-#include "core/config.h"
+#include "sys/config.h"
 #include "store/store.h"
 
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* Option table: one line per setting, shared by flags, environment
  * variables and help text. */
 #include "cli/config.h"
-#include "core/log.h"
+#include "sys/log.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,10 +1,10 @@
 /* Command-line and environment configuration: each option has a flag and
  * an ONEGUARD_* variable; flags win over the environment, which wins over
- * the defaults in core/config.c. */
+ * the defaults in sys/config.c. */
 #ifndef OG_CLI_CONFIG_H
 #define OG_CLI_CONFIG_H
 
-#include "core/config.h"
+#include "sys/config.h"
 
 #include <stdio.h>
 

@@ -3,8 +3,8 @@
  * cli/config.c and exits 0 on success, 1 on failure, 2 on bad usage. */
 #include "cli/cli.h"
 #include "cli/config.h"
-#include "core/clock.h"
-#include "core/log.h"
+#include "sys/clock.h"
+#include "sys/log.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "store/resources.h"
@@ -200,6 +200,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "oneguard: libsodium failed to initialise\n");
 		return 1;
 	}
+	log_install_hooks();
 	struct og_config cfg;
 	config_defaults(&cfg);
 	if (argc < 2) {

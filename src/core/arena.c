@@ -63,8 +63,7 @@ void *arena_alloc(struct og_arena *a, size_t n)
 {
 	const size_t align = sizeof(max_align_t);
 	if (n > SIZE_MAX / 2) { /* a request this large is a bug: refuse before rounding overflows */
-		fprintf(stderr, "{\"level\":\"error\",\"event\":\"arena_overflow\",\"size\":%zu}\n", n);
-		abort();
+		mem_fatal("arena_overflow", n);
 	}
 	n = (n + align - 1) & ~(align - 1);
 	if (n == 0)

@@ -1,13 +1,28 @@
+/* Heap helpers that abort on allocation failure. Pure: the report of a
+ * failure goes through a hook the system part installs (sys/log.c), so this
+ * file does no I/O of its own. */
 #include "core/mem.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static mem_fatal_hook fatal_hook;
+
+void mem_set_fatal_hook(mem_fatal_hook hook)
+{
+	fatal_hook = hook;
+}
+
+void mem_fatal(const char *event, size_t n)
+{
+	if (fatal_hook)
+		fatal_hook(event, n);
+	abort();
+}
+
 static void oom(size_t n)
 {
-	fprintf(stderr, "{\"level\":\"error\",\"event\":\"out_of_memory\",\"size\":%zu}\n", n);
-	abort();
+	mem_fatal("out_of_memory", n);
 }
 
 void *xmalloc(size_t n)

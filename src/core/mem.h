@@ -10,4 +10,11 @@ void *xcalloc(size_t count, size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
+/* Reports a fatal condition (event: "out_of_memory", "arena_overflow") of
+ * size n through the hook, then aborts. The hook (NULL: none) is set once at
+ * start-up, before threads run; it must not allocate. */
+typedef void (*mem_fatal_hook)(const char *event, size_t n);
+void mem_set_fatal_hook(mem_fatal_hook hook);
+_Noreturn void mem_fatal(const char *event, size_t n);
+
 #endif

@@ -1,6 +1,5 @@
 /* The error tables, expanded from og_error.def. */
 #include "core/og_error.h"
-#include "core/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,9 +56,17 @@ enum og_ec og_err(struct og_error *err, enum og_ec ec, const char *param, const 
 	return ec;
 }
 
+static og_bug_hook bug_hook;
+
+void og_error_set_bug_hook(og_bug_hook hook)
+{
+	bug_hook = hook;
+}
+
 enum og_ec og_err_bug(struct og_error *err, const char *file, int line, const char *what)
 {
-	log_msg(LOG_ERROR, "bug", "\"file\":\"%s\",\"line\":%d,\"what\":\"%s\"", file, line, what);
+	if (bug_hook)
+		bug_hook(file, line, what);
 	return og_err(err, OG_EC_INTERNAL, NULL, "An internal error occurred.");
 }
 

@@ -30,10 +30,16 @@ const char *og_ec_name(enum og_ec ec);
 enum og_ec og_err(struct og_error *err, enum og_ec ec, const char *param, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Our own bug: logs file and line once, fills err with a 500. */
+/* Our own bug: reports file and line once through the bug hook (the system
+ * part logs it: sys/log.c), fills err with a 500. */
 enum og_ec og_err_bug(struct og_error *err, const char *file, int line, const char *what);
 #define OG_BUG(err, what) og_err_bug((err), __FILE__, __LINE__, (what))
 
 void og_error_clear(struct og_error *err);
+
+/* Where og_err_bug reports (NULL: nowhere); set once at start-up. Keeps
+ * this pure part free of I/O. */
+typedef void (*og_bug_hook)(const char *file, int line, const char *what);
+void og_error_set_bug_hook(og_bug_hook hook);
 
 #endif

@@ -8,7 +8,7 @@
 #define OG_REQ_H
 
 #include "core/arena.h"
-#include "core/config.h"
+#include "sys/config.h"
 #include "core/og_error.h"
 #include "store/store.h"
 

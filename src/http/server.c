@@ -31,8 +31,8 @@
  *   - Every response body is JSON, except /metrics (text) and the pages
  *     evhttp itself sends for requests it cannot parse (see the docs). */
 #include "http/server.h"
-#include "core/clock.h"
-#include "core/log.h"
+#include "sys/clock.h"
+#include "sys/log.h"
 #include "core/mem.h"
 #include "http/auth.h"
 #include "http/idempotency.h"

@@ -4,7 +4,7 @@
 #ifndef OG_SERVER_H
 #define OG_SERVER_H
 
-#include "core/config.h"
+#include "sys/config.h"
 #include "store/store.h"
 
 /* Serves until SIGINT or SIGTERM; returns 0 on a clean stop, 1 when it could

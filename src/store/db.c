@@ -8,7 +8,7 @@
  * text differences (dialect.c). */
 #include "store/db_internal.h"
 
-#include "core/log.h"
+#include "sys/log.h"
 #include "core/mem.h"
 
 #include <ctype.h>

@@ -23,7 +23,7 @@
  * the COMMIT containing the job's kept writes returned DB_OK. */
 #include "store/store_internal.h"
 
-#include "core/log.h"
+#include "sys/log.h"
 #include "core/mem.h"
 #include "store/db_internal.h"
 

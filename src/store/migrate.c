@@ -13,7 +13,7 @@
  * No resource queries here. */
 #include "store/store_internal.h"
 
-#include "core/clock.h"
+#include "sys/clock.h"
 #include "store/dialect.h"
 
 #include <assert.h>

@@ -1,5 +1,5 @@
 /* System clock. No other file calls time() or clock_gettime(). */
-#include "core/clock.h"
+#include "sys/clock.h"
 
 #include <time.h>
 

@@ -1,6 +1,11 @@
-/* JSON-lines logger on stderr. Time comes from the core clock. */
-#include "core/log.h"
-#include "core/clock.h"
+/* JSON-lines logger on stderr, part of the system part (src/sys: the only
+ * I/O below the store). Time comes from sys/clock. log_install_hooks gives
+ * the pure parts (core, model) their way to report bugs and fatal
+ * conditions without doing I/O themselves. */
+#include "sys/log.h"
+#include "core/mem.h"
+#include "core/og_error.h"
+#include "sys/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,4 +71,29 @@ const char *log_json_escape(const char *s, char *buf, unsigned size)
 	}
 	buf[j] = 0;
 	return buf;
+}
+
+static void fatal_line(const char *event, size_t n)
+{
+	/* no allocation, no log_msg (it may be what ran out): one write */
+	char line[160];
+	int len = snprintf(line, sizeof line, "{\"time\":%lld,\"level\":\"error\",\"event\":\"%s\",\"size\":%zu}\n",
+	                   (long long)clock_now(), event, n);
+	if (len > 0) {
+		ssize_t w = write(STDERR_FILENO, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+		(void)w;
+	}
+}
+
+static void bug_line(const char *file, int line, const char *what)
+{
+	char esc[256];
+	log_msg(LOG_ERROR, "bug", "\"file\":\"%s\",\"line\":%d,\"what\":\"%s\"", file, line,
+	        log_json_escape(what, esc, sizeof esc));
+}
+
+void log_install_hooks(void)
+{
+	mem_set_fatal_hook(fatal_line);
+	og_error_set_bug_hook(bug_line);
 }

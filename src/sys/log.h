@@ -1,4 +1,4 @@
-/* Logging: one JSON object per line on stderr. The level is set once at
+/* Logging (the system part, src/sys): one JSON object per line on stderr. The level is set once at
  * start-up (log_set_level) before threads run; log_msg is thread-safe
  * (a single write(2) per line). */
 #ifndef OG_LOG_H
@@ -14,6 +14,10 @@ int log_level_parse(const char *s);
  * values that may hold quotes must be escaped by the caller (log_json_escape). */
 void log_msg(enum log_level level, const char *event, const char *fields_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Makes the pure parts report through this logger: allocation failures
+ * (core/mem.h) and our own bugs (OG_BUG, core/og_error.h). Call once at
+ * start-up, before threads run. */
+void log_install_hooks(void);
 /* Escapes s for a JSON string into buf (always NUL-terminated, truncated). */
 const char *log_json_escape(const char *s, char *buf, unsigned size);
 

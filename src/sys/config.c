@@ -1,6 +1,6 @@
-/* Configuration defaults. Flags and environment are read in src/cli. */
-#include "core/config.h"
-#include "core/log.h"
+/* Configuration defaults (the system part: reads the number of cores). Flags and environment are read in src/cli. */
+#include "sys/config.h"
+#include "sys/log.h"
 
 #include <stdio.h>
 #include <string.h>

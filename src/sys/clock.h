@@ -1,4 +1,4 @@
-/* The clock: the one place that asks the system for the time.
+/* The clock (the system part, src/sys): the one place that asks the system for the time.
  * Every part asks clock_now(); the billing engine takes "now" as an argument
  * so a test clock can stand in. Timestamps are int64 Unix seconds, UTC. */
 #ifndef OG_CLOCK_H

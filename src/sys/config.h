@@ -1,4 +1,4 @@
-/* Run-time configuration, filled by the CLI from flags and ONEGUARD_*
+/* Run-time configuration (the system part, src/sys), filled by the CLI from flags and ONEGUARD_*
  * environment variables (src/cli/config.c). Plain data: no I/O here. */
 #ifndef OG_CONFIG_H
 #define OG_CONFIG_H
