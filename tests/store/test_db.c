@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/clock.h"
+#include "sys/clock.h"
 #include "lib/pg_testdb.h"
 #include "store/db_internal.h"
 #include "store/dialect.h"
