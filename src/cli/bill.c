@@ -218,7 +218,7 @@ static struct db_conn *open_db(const struct og_config *cfg)
 		fprintf(stderr, "oneguard bill: cannot open database %s: %s\n", cfg->db_url, err);
 		return NULL;
 	}
-	if (store_schema_check(db, err, sizeof err) != 0) {
+	if (store_schema_check(db, err, sizeof err) != 0 || store_ids_key_load(db, err, sizeof err) != 0) {
 		fprintf(stderr, "oneguard bill: %s\n", err);
 		db_close(db);
 		return NULL;

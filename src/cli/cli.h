@@ -8,7 +8,8 @@
 #include <stdbool.h>
 
 /* Opens cfg->db_url; with check_schema, refuses a database that is not at
- * this binary's schema version (prints why). NULL on failure. */
+ * this binary's schema version (prints why) and loads its id key
+ * (store_ids_key_load). NULL on failure. */
 struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema);
 
 /* `oneguard bill` (bill.c). */

@@ -30,7 +30,8 @@ static const char usage_main[] = "usage: oneguard COMMAND [OPTIONS]\n"
                                  "\n"
                                  "`oneguard COMMAND --help` lists each command's options.\n";
 
-static const char usage_serve[] = "usage: oneguard serve [OPTIONS]\n\nServes the API. Options:\n";
+static const char usage_serve[] = "usage: oneguard serve [OPTIONS]\n\nServes the API (on a new empty database, creates "
+                                  "the schema first). Options:\n";
 static const char usage_migrate[] = "usage: oneguard migrate [OPTIONS]\n\nApplies missing migrations. Options:\n";
 static const char usage_keys[] = "usage: oneguard keys create [--name NAME] [OPTIONS]\n\n"
                                  "Creates an API secret key and prints it once. Options:\n"
@@ -45,7 +46,8 @@ struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema)
 		fprintf(stderr, "oneguard: cannot open database %s: %s\n", cfg->db_url, err);
 		return NULL;
 	}
-	if (check_schema && store_schema_check(db, err, sizeof err) != 0) {
+	if (check_schema &&
+	    (store_schema_check(db, err, sizeof err) != 0 || store_ids_key_load(db, err, sizeof err) != 0)) {
 		fprintf(stderr, "oneguard: %s\n", err);
 		db_close(db);
 		return NULL;
@@ -138,14 +140,39 @@ static int cmd_keys(struct og_config *cfg, int argc, char **argv)
 	return 0;
 }
 
-/* On first start with no API key at all, create one and print it once. */
-static int bootstrap_admin_key(const struct og_config *cfg)
+/* A new empty database (no tables at all) gets the schema, as `oneguard
+ * migrate` would make it; a database at an older version is left to that
+ * command (the store refuses it). Then, with no API key at all, one is
+ * created and printed once. */
+static int serve_prepare(const struct og_config *cfg)
 {
-	struct db_conn *db = cli_open_db(cfg, true);
+	struct db_conn *db = cli_open_db(cfg, false);
+	if (!db)
+		return 1;
+	bool is_empty = false;
+	char err[512] = "";
+	enum db_rc drc = store_db_is_empty(db, &is_empty);
+	if (drc == DB_OK && is_empty) {
+		int applied = 0;
+		drc = store_migrate(db, &applied, err, sizeof err);
+		if (drc != DB_OK) {
+			fprintf(stderr, "oneguard serve: cannot create the schema: %s\n", err);
+			db_close(db);
+			return 1;
+		}
+		printf("oneguard serve: a new database: created the schema (version %d)\n", store_schema_latest());
+		fflush(stdout);
+	}
+	db_close(db);
+	if (drc != DB_OK) {
+		fprintf(stderr, "oneguard serve: cannot read the database (%d)\n", (int)drc);
+		return 1;
+	}
+	db = cli_open_db(cfg, true);
 	if (!db)
 		return 1;
 	int64_t n = 0;
-	enum db_rc drc = db_query_int(db, "SELECT COUNT(*) FROM api_keys", NULL, 0, &n);
+	drc = db_query_int(db, "SELECT COUNT(*) FROM api_keys", NULL, 0, &n);
 	if (drc == DB_OK && n == 0) {
 		struct key_create kc = {.name = "admin"};
 		drc = store_run_txn(db, true, key_create_txn, &kc);
@@ -173,7 +200,7 @@ static int cmd_serve(struct og_config *cfg, int argc, char **argv)
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	log_set_level((enum log_level)cfg->log_level);
-	if (bootstrap_admin_key(cfg))
+	if (serve_prepare(cfg))
 		return 1;
 	char err[512];
 	struct store_config sc = {.url = cfg->db_url, .n_workers = cfg->n_db_workers};

@@ -1,7 +1,8 @@
 /* Public ids. Inside the database every row has an integer primary key (fast
  * appends, see docs/architecture.md); outside it is "<prefix>_<11 base62>",
  * the base62 of a keyed 64-bit permutation of that integer, so ids do not read
- * as a counter. Encoding and decoding are exact inverses. */
+ * as a counter. The key is the installation's (kept in the database, loaded
+ * by store_ids_key_load); encoding and decoding are exact inverses. */
 #ifndef OG_IDS_H
 #define OG_IDS_H
 
@@ -23,7 +24,16 @@ enum id_kind {
 	ID__COUNT
 };
 
-#define ID_MAX_LEN 24 /* longest prefix + '_' + 11 + NUL fits */
+#define ID_MAX_LEN    24 /* longest prefix + '_' + 11 + NUL fits */
+#define IDS_KEY_BYTES 16 /* a SipHash key (crypto_shorthash_KEYBYTES) */
+
+/* The process-wide key, set before any thread encodes or decodes (encoding
+ * without one aborts). ids_set_key: an installation's random key, copied.
+ * ids_set_legacy: the constant rounds of databases created before keys
+ * existed (migration 0003), whose ids must never change. Setting again
+ * replaces the key (tests that open several databases). */
+void ids_set_key(const unsigned char key[IDS_KEY_BYTES]);
+void ids_set_legacy(void);
 
 const char *ids_prefix(enum id_kind kind);
 /* Writes the public id of row `id` (> 0) into out[ID_MAX_LEN]; returns out. */

@@ -44,7 +44,8 @@ enum db_rc store_billing_count_due(struct db_conn *db, int64_t clock_id, int64_t
 enum store_billing_table { STORE_BT_INVOICES, STORE_BT_INVOICE_LINES, STORE_BT_EVENTS };
 
 /* n fresh ids for rows of table, written to ids[0..n-1]: on SQLite the
- * next n after the largest (valid while this write transaction lasts), on
+ * next n after the largest ever used (sqlite_sequence: never a deleted
+ * row's; valid while this write transaction lasts), on
  * PostgreSQL n values of the table's identity sequence. */
 enum db_rc store_billing_ids(struct db_conn *db, enum store_billing_table table, int n, int64_t *ids);
 

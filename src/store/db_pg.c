@@ -405,7 +405,19 @@ static enum db_rc pg_exec_script(struct db_conn *conn, const char *sql)
 {
 	struct pg_conn *c = pgc(conn);
 	enum db_rc rc = ensure_connected(c);
-	return rc != DB_OK ? rc : simple(c, sql, NULL);
+	if (rc != DB_OK)
+		return rc;
+	PGresult *res = PQexec(c->pg, sql);
+	/* comments only (a migration's SQLite-only block dropped): nothing to
+	 * run, as on SQLite */
+	if (PQresultStatus(res) == PGRES_EMPTY_QUERY) {
+		PQclear(res);
+		return DB_OK;
+	}
+	if (!result_ok(res))
+		return pg_failed(c, res, "exec", sql);
+	PQclear(res);
+	return DB_OK;
 }
 
 static enum db_rc pg_txn(struct db_conn *conn, enum db_txn_op op, const char *name)

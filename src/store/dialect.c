@@ -1,5 +1,6 @@
 /* SQL text that differs between SQLite and PostgreSQL, in one place:
- * the migration rewrite (INTEGER PRIMARY KEY -> identity column) and the
+ * the migration rewrite (INTEGER PRIMARY KEY -> identity column, SQLite-only
+ * blocks dropped for PostgreSQL) and the
  * per-backend query pairs (struct dialect_sql). Queries that read the same
  * on both backends stay beside their store functions, not here. */
 #include "store/dialect.h"
@@ -20,6 +21,16 @@ const struct dialect_sql dialect_table_exists = {
 const struct dialect_sql dialect_migration_lock = {
     .sqlite = NULL,
     .postgres = "SELECT pg_advisory_xact_lock(7957689474012227943)",
+};
+
+const struct dialect_sql dialect_migration_fk_off = {.sqlite = "PRAGMA foreign_keys = OFF", .postgres = NULL};
+const struct dialect_sql dialect_migration_fk_on = {.sqlite = "PRAGMA foreign_keys = ON", .postgres = NULL};
+const struct dialect_sql dialect_migration_fk_check = {.sqlite = "PRAGMA foreign_key_check", .postgres = NULL};
+
+const struct dialect_sql dialect_table_count = {
+    .sqlite = "SELECT count(*) FROM sqlite_master",
+    .postgres = "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = current_schema()",
 };
 
 const char *dialect_sql(enum db_backend backend, const struct dialect_sql *q)
@@ -91,6 +102,24 @@ static const char *skip_opaque(const char *p)
 	return p;
 }
 
+static const char sqlite_only_begin[] = "-- [sqlite only]";
+static const char sqlite_only_end[] = "-- [end sqlite only]";
+
+/* The end of a SQLite-only block starting at p (after its end marker's
+ * line, or the end of the text), or NULL when none starts at p. */
+static const char *skip_sqlite_only(const char *p)
+{
+	if (strncmp(p, sqlite_only_begin, sizeof sqlite_only_begin - 1) != 0)
+		return NULL;
+	const char *end = strstr(p, sqlite_only_end);
+	if (!end)
+		return p + strlen(p);
+	end += sizeof sqlite_only_end - 1;
+	while (*end && *end != '\n')
+		end++;
+	return end;
+}
+
 char *dialect_migration_sql(enum db_backend backend, const char *sql)
 {
 	if (backend != DB_POSTGRES)
@@ -102,7 +131,12 @@ char *dialect_migration_sql(enum db_backend backend, const char *sql)
 	const char *p = sql;
 	bool at_word_start = true;
 	while (*p) {
-		const char *end = skip_opaque(p);
+		const char *end = skip_sqlite_only(p);
+		if (end) {
+			p = end;
+			continue;
+		}
+		end = skip_opaque(p);
 		if (end != p) {
 			memcpy(o, p, (size_t)(end - p));
 			o += end - p;
@@ -169,12 +203,15 @@ const struct dialect_sql dialect_billing_overdue_clock = {
     .postgres = BILLING_OVERDUE("invoices i", "c.test_clock_id = $5", " FOR UPDATE OF i SKIP LOCKED"),
 };
 
+#define BILLING_LAST_ID(table)                                                                                         \
+	"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '" table "'), 0), "                         \
+	"coalesce((SELECT max(id) FROM " table "), 0))"
 const struct dialect_sql dialect_billing_ids[3] = {
-    {.sqlite = "SELECT coalesce(max(id), 0) FROM invoices",
+    {.sqlite = BILLING_LAST_ID("invoices"),
      .postgres = "SELECT nextval(pg_get_serial_sequence('invoices', 'id')) FROM generate_series(1, $1)"},
-    {.sqlite = "SELECT coalesce(max(id), 0) FROM invoice_lines",
+    {.sqlite = BILLING_LAST_ID("invoice_lines"),
      .postgres = "SELECT nextval(pg_get_serial_sequence('invoice_lines', 'id')) FROM generate_series(1, $1)"},
-    {.sqlite = "SELECT coalesce(max(id), 0) FROM events",
+    {.sqlite = BILLING_LAST_ID("events"),
      .postgres = "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $1)"},
 };
 

@@ -12,7 +12,9 @@
  * the caller frees. For PostgreSQL, "INTEGER PRIMARY KEY" (any case and
  * spacing; a following AUTOINCREMENT is dropped) becomes "BIGINT GENERATED
  * BY DEFAULT AS IDENTITY PRIMARY KEY"; comments and quoted text are left
- * alone. For SQLite the text is unchanged. */
+ * alone; a block from a line "-- [sqlite only]" to a line
+ * "-- [end sqlite only]" (both included) is dropped. For SQLite the text is
+ * unchanged. */
 char *dialect_migration_sql(enum db_backend backend, const char *sql);
 
 /* A query whose text differs per backend. Define one as a static const next
@@ -42,6 +44,15 @@ extern const struct dialect_sql dialect_table_exists;
 /* Serializes migrators: PostgreSQL takes a transaction-level advisory lock;
  * NULL on SQLite, where BEGIN IMMEDIATE already does. */
 extern const struct dialect_sql dialect_migration_lock;
+/* SQLite: foreign key enforcement off around a migration's transaction (a
+ * table rebuild drops a table others reference), and the check before its
+ * commit (a row per broken reference). NULL on PostgreSQL. */
+extern const struct dialect_sql dialect_migration_fk_off;
+extern const struct dialect_sql dialect_migration_fk_on;
+extern const struct dialect_sql dialect_migration_fk_check;
+/* One row, one column: the number of tables (and views, indexes...) in the
+ * database (the current schema on PostgreSQL): 0 for a new empty one. */
+extern const struct dialect_sql dialect_table_count;
 
 /* The billing engine (store/billing_run.c). Claim a batch of due
  * subscriptions: $1 now, ($2, $3) the cursor (next_billing_at, id), $4 the
@@ -55,9 +66,12 @@ extern const struct dialect_sql dialect_billing_claim_clock;
  * (due_date, id), $4 limit, [$5 clock]; SKIP LOCKED on PostgreSQL. */
 extern const struct dialect_sql dialect_billing_overdue;
 extern const struct dialect_sql dialect_billing_overdue_clock;
-/* Fresh row ids: SQLite reads the largest id (no parameter; the engine
- * holds the write lock), PostgreSQL draws $1 values from the identity
- * sequence. Index by enum store_billing_table. */
+/* Fresh row ids: SQLite reads the largest id ever used (no parameter; the
+ * engine holds the write lock): sqlite_sequence for the AUTOINCREMENT
+ * tables (a deleted newest row's id is not handed out again; inserting the
+ * reserved ids explicitly moves it on), or the largest id present;
+ * PostgreSQL draws $1 values from the identity sequence. Index by enum
+ * store_billing_table. */
 extern const struct dialect_sql dialect_billing_ids[3];
 /* Connection settings for bulk billing; NULL on PostgreSQL. */
 extern const struct dialect_sql dialect_billing_tune;

@@ -372,7 +372,7 @@ struct og_store *store_open(const struct store_config *cfg, char *errbuf, unsign
 	struct db_conn *first = db_open(cfg->url, errbuf, errlen);
 	if (!first)
 		return NULL;
-	if (store_schema_check(first, errbuf, errlen) != 0) {
+	if (store_schema_check(first, errbuf, errlen) != 0 || store_ids_key_load(first, errbuf, errlen) != 0) {
 		db_close(first);
 		return NULL;
 	}

@@ -1,4 +1,5 @@
-/* Schema migrations: store_migrate, store_schema_check, store_schema_latest.
+/* Schema migrations: store_migrate, store_schema_check, store_schema_latest,
+ * store_db_is_empty.
  *
  * The migrations are the numbered files of src/store/migrations/, embedded by
  * tools/embed_migrations.sh into migrations[] (ascending, ending with version
@@ -10,6 +11,11 @@
  * newer than the binary. Two processes migrating at once are safe: each
  * migration's transaction re-checks schema_migrations after taking the lock
  * (BEGIN IMMEDIATE on SQLite, pg_advisory_xact_lock on PostgreSQL).
+ * On SQLite a migration runs with foreign key enforcement off (a table
+ * rebuild drops a table others reference; the pragma cannot change inside a
+ * transaction) and PRAGMA foreign_key_check must find nothing before its
+ * commit. After the migrations, store_migrate makes the installation's id
+ * key when the database has none (store/settings.c).
  * No resource queries here. */
 #include "store/store_internal.h"
 
@@ -165,8 +171,35 @@ int store_schema_check(struct db_conn *c, char *errbuf, unsigned errlen)
 	return store__schema_check_list(c, migrations, errbuf, errlen);
 }
 
+/* Nothing on PostgreSQL; on SQLite DB_ERROR when a row references a
+ * missing one. */
+static enum db_rc check_references(struct db_conn *c, const struct migration *m, char *errbuf, unsigned errlen)
+{
+	const char *sql = dialect_sql(db_backend(c), &dialect_migration_fk_check);
+	if (!sql)
+		return DB_OK;
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(c, sql, NULL, 0, &r);
+	if (rc != DB_OK) {
+		snprintf(errbuf, errlen, "migration %s: cannot check references: %s", m->name, db_errmsg(c));
+		return rc;
+	}
+	if ((rc = db_next(r)) == DB_ROW) {
+		const char *table = db_text(r, 0);
+		snprintf(errbuf, errlen, "migration %s leaves a row of %s referencing a missing row", m->name,
+		         table ? table : "?");
+		rc = DB_ERROR;
+	} else {
+		rc = rc == DB_DONE ? DB_OK : rc;
+		if (rc != DB_OK)
+			snprintf(errbuf, errlen, "migration %s: cannot check references: %s", m->name, db_errmsg(c));
+	}
+	db_res_free(r);
+	return rc;
+}
+
 /* One migration in one transaction. *done is set when it was applied now. */
-static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *done, char *errbuf, unsigned errlen)
+static enum db_rc apply_txn(struct db_conn *c, const struct migration *m, bool *done, char *errbuf, unsigned errlen)
 {
 	const char *lock = dialect_sql(db_backend(c), &dialect_migration_lock);
 	*done = false;
@@ -204,6 +237,10 @@ static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *
 		db_rollback(c);
 		return rc == DB_RETRY ? rc : DB_ERROR;
 	}
+	if ((rc = check_references(c, m, errbuf, errlen)) != DB_OK) {
+		db_rollback(c);
+		return rc == DB_RETRY ? rc : DB_ERROR;
+	}
 	char sum[65];
 	store__migration_checksum(m->sql, sum);
 	const char *checksum = sum; /* DB_TEXT tests its argument for NULL */
@@ -221,6 +258,22 @@ static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *
 	}
 	*done = true;
 	return DB_OK;
+}
+
+static enum db_rc apply_one(struct db_conn *c, const struct migration *m, bool *done, char *errbuf, unsigned errlen)
+{
+	const char *fk_off = dialect_sql(db_backend(c), &dialect_migration_fk_off);
+	if (fk_off && db_exec(c, fk_off, NULL, 0, NULL) != DB_OK) {
+		snprintf(errbuf, errlen, "migration %s: %s", m->name, db_errmsg(c));
+		return DB_ERROR;
+	}
+	enum db_rc rc = apply_txn(c, m, done, errbuf, errlen);
+	const char *fk_on = dialect_sql(db_backend(c), &dialect_migration_fk_on);
+	if (fk_on && db_exec(c, fk_on, NULL, 0, NULL) != DB_OK && rc == DB_OK) {
+		snprintf(errbuf, errlen, "migration %s: %s", m->name, db_errmsg(c));
+		rc = DB_ERROR;
+	}
+	return rc;
 }
 
 static bool is_recorded(struct db_conn *c, const struct migration *m)
@@ -263,5 +316,16 @@ enum db_rc store__migrate_list(struct db_conn *c, const struct migration *list, 
 
 enum db_rc store_migrate(struct db_conn *c, int *applied, char *errbuf, unsigned errlen)
 {
-	return store__migrate_list(c, migrations, applied, errbuf, errlen);
+	enum db_rc rc = store__migrate_list(c, migrations, applied, errbuf, errlen);
+	if (rc == DB_OK)
+		rc = store__ids_key_make(c, errbuf, errlen);
+	return rc;
+}
+
+enum db_rc store_db_is_empty(struct db_conn *c, bool *is_empty)
+{
+	int64_t n = -1;
+	enum db_rc rc = db_query_int(c, dialect_sql(db_backend(c), &dialect_table_count), NULL, 0, &n);
+	*is_empty = rc == DB_OK && n == 0;
+	return rc;
 }

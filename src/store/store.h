@@ -44,7 +44,8 @@ struct store_job {
 };
 
 /* Opens the store: checks the schema version (refuses a database newer than
- * this binary knows, or one with migrations missing) and starts the executor.
+ * this binary knows, or one with migrations missing), loads the id key
+ * (store_ids_key_load) and starts the executor.
  * Returns NULL with a reason in errbuf. */
 struct og_store *store_open(const struct store_config *cfg, char *errbuf, unsigned errlen);
 /* Stops the executor after the jobs already queued, closes connections. */
@@ -78,5 +79,16 @@ enum db_rc store_run_txn(struct db_conn *conn, bool write, bool (*fn)(struct db_
 enum db_rc store_migrate(struct db_conn *c, int *applied, char *errbuf, unsigned errlen);
 int store_schema_check(struct db_conn *c, char *errbuf, unsigned errlen);
 int store_schema_latest(void);
+/* *is_empty when the database has no tables at all (a new SQLite file, an
+ * empty PostgreSQL schema): `serve` creates the schema there itself. */
+enum db_rc store_db_is_empty(struct db_conn *c, bool *is_empty);
+
+/* The installation's id key (store/settings.c): reads settings.ids_key and
+ * keys the public ids of this process with it (ids_set_key, or
+ * ids_set_legacy for a database from before keys). Call once a database is
+ * opened and its schema checked, before any id is encoded: store_open does.
+ * Returns 0, or -1 with a reason in errbuf (no key yet: run `oneguard
+ * migrate`, which makes it). */
+int store_ids_key_load(struct db_conn *c, char *errbuf, unsigned errlen);
 
 #endif

@@ -15,6 +15,11 @@ int store__schema_check_list(struct db_conn *c, const struct migration *list, ch
 /* The checksum recorded for a migration: SHA-256 of its SQL, in hex. */
 void store__migration_checksum(const char *sql, char out[65]);
 
+/* Makes the installation's id key (settings.ids_key, random) unless the
+ * database has one (or 'legacy', set by migration 0003 on a database that
+ * had rows). Idempotent; safe against a concurrent migrator. */
+enum db_rc store__ids_key_make(struct db_conn *c, char *errbuf, unsigned errlen);
+
 /* Executor counters: batches taken from the queue and jobs in them (on
  * PostgreSQL every batch is one job). */
 void store__stats(struct og_store *st, uint64_t *n_batches, uint64_t *n_jobs);

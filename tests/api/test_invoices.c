@@ -581,6 +581,53 @@ static void invoice_numbers_gap_free(void **state)
 
 /* ---- drafts: update, delete, pending items ------------------------------------ */
 
+/* Issue 12: no id is handed out twice, even after the newest row is deleted
+ * (SQLite would give max(rowid) + 1 again): a deleted draft's id and a
+ * removed line's id never come back, and events name one invoice per id. */
+static int64_t row_of(enum id_kind kind, const char *id)
+{
+	int64_t row = 0;
+	if (!ids_decode(kind, id, &row))
+		AT_FAIL(NULL, "cannot decode %s", id);
+	return row;
+}
+
+static void invoice_ids_never_reused(void **state)
+{
+	(void)state;
+	const char *cus = new_customer("usd");
+	at_step("a draft with one line; delete the line's item: the newest line goes");
+	const char *draft = draft_for(cus);
+	const char *item = at_str(add_item(cus, draft, 100), "id");
+	struct at_resp *r = at_get("/v1/invoices/%s", draft);
+	AT_INT(r, "lines.total_count", 1);
+	const char *line = at_str(r, "lines.data[0].id");
+	AT_STATUS(at_delete("/v1/invoiceitems/%s", item), 200);
+	AT_INT(at_get("/v1/invoices/%s", draft), "lines.total_count", 0);
+
+	at_step("the next line gets a new id");
+	add_item(cus, draft, 200);
+	r = at_get("/v1/invoices/%s", draft);
+	const char *line2 = at_str(r, "lines.data[0].id");
+	if (!strcmp(line, line2) || row_of(ID_INVOICE_LINE, line2) <= row_of(ID_INVOICE_LINE, line))
+		AT_FAIL(r, "line %s came after deleted line %s", line2, line);
+
+	at_step("delete the newest invoice (the draft): the next invoice gets a new id");
+	AT_STATUS(at_delete("/v1/invoices/%s", draft), 200);
+	const char *again = draft_for(cus);
+	if (!strcmp(draft, again) || row_of(ID_INVOICE, again) <= row_of(ID_INVOICE, draft))
+		AT_FAIL(NULL, "invoice %s came after deleted invoice %s", again, draft);
+	REFUSED(404, "resource_missing", "id", at_get("/v1/invoices/%s", draft));
+	if (count_events("invoice.created", draft) != 1 || count_events("invoice.created", again) != 1)
+		AT_FAIL(NULL, "invoice.created events: one per invoice id");
+
+	at_step("twice in a row");
+	AT_STATUS(at_delete("/v1/invoices/%s", again), 200);
+	const char *third = draft_for(cus);
+	if (row_of(ID_INVOICE, third) <= row_of(ID_INVOICE, again))
+		AT_FAIL(NULL, "invoice %s came after deleted invoice %s", third, again);
+}
+
 static void invoice_update_draft(void **state)
 {
 	(void)state;
@@ -1269,6 +1316,7 @@ int main(void)
 	    cmocka_unit_test(invoice_walk_to_void_and_uncollectible),
 	    cmocka_unit_test(invoice_zero_total_is_paid_at_finalize),
 	    cmocka_unit_test(invoice_numbers_gap_free),
+	    cmocka_unit_test(invoice_ids_never_reused),
 	    cmocka_unit_test(invoice_update_draft),
 	    cmocka_unit_test(invoice_pending_items_behavior),
 	    cmocka_unit_test(invoice_list_filters),

@@ -133,7 +133,8 @@ static int test_setup(void **state)
 		return -1;
 	}
 	int applied = 0;
-	if (store_migrate(f->db, &applied, err, sizeof err) != DB_OK) {
+	if (store_migrate(f->db, &applied, err, sizeof err) != DB_OK ||
+	    store_ids_key_load(f->db, err, sizeof err) != 0) {
 		fprintf(stderr, "migrate: %s\n", err);
 		return -1;
 	}
@@ -894,6 +895,45 @@ static void test_fast_and_general_paths_agree(void **state)
 	arena_free(a);
 }
 
+/* The fast path reserves ids past the largest ever used (issue 12): after
+ * the newest invoice, a draft, and its line are deleted, the engine's
+ * invoice and line get new ids, not theirs again. */
+static void test_fast_path_never_reuses_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	int64_t sub = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t cus = new_customer(f->db, 0);
+	struct db_param p[] = {DB_INT(cus)};
+	assert_int_equal(
+	    db_exec(f->db,
+	            "INSERT INTO invoices (customer_id, status, currency, billing_reason, collection_method, "
+	            "period_start, period_end, created) VALUES ($1, 'draft', 'usd', 'manual', "
+	            "'charge_automatically', 1, 1, 1)",
+	            p, 1, NULL),
+	    DB_OK);
+	int64_t draft = count(f->db, "SELECT max(id) FROM invoices");
+	struct db_param lp[] = {DB_INT(draft)};
+	assert_int_equal(db_exec(f->db,
+	                         "INSERT INTO invoice_lines (invoice_id, line_type, amount, currency, period_start, "
+	                         "period_end) VALUES ($1, 'invoiceitem', 5, 'usd', 1, 1)",
+	                         lp, 1, NULL),
+	                 DB_OK);
+	int64_t line = count(f->db, "SELECT max(id) FROM invoice_lines");
+	assert_int_equal(store_invoice_delete(f->db, draft), DB_ROW);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 0);
+
+	struct engine_stats st = run_at(f->db, t1);
+	assert_int_equal(st.invoices, 1);
+	struct og_invoice inv[2];
+	assert_int_equal(invoices_of(f->db, a, sub, inv, 2), 1);
+	assert_true(inv[0].id > draft);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoice_lines WHERE invoice_id = $1", inv[0].id), 1);
+	assert_true(count(f->db, "SELECT min(id) FROM invoice_lines") > line);
+	arena_free(a);
+}
+
 /* The compact event is render_invoice's members, same values, same order,
  * written as jansson's JSON_COMPACT would. */
 static void test_event_text_matches_render(void **state)
@@ -1051,6 +1091,7 @@ static void test_worker(void **state)
 	    cmocka_unit_test_setup_teardown(test_progress_and_stop, setup, teardown),                                  \
 	    cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),                                            \
 	    cmocka_unit_test_setup_teardown(test_fast_and_general_paths_agree, setup, teardown),                       \
+	    cmocka_unit_test_setup_teardown(test_fast_path_never_reuses_ids, setup, teardown),                         \
 	    cmocka_unit_test_setup_teardown(test_event_text_matches_render, setup, teardown),                          \
 	    cmocka_unit_test_setup_teardown(test_claim_reads_whole_rows, setup, teardown),                             \
 	    cmocka_unit_test_setup_teardown(test_worker, setup, teardown)

@@ -4,6 +4,9 @@
 #ifndef OG_FUZZ_H
 #define OG_FUZZ_H
 
+#include "core/ids.h"
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,5 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();                                                                                       \
 		}                                                                                                      \
 	} while (0)
+
+/* Drivers that touch ids key them first, once, with a fixed key (an input
+ * replays the same under libFuzzer and the replayer). */
+static inline void fuzz_ids_key(void)
+{
+	static bool is_keyed;
+	static const unsigned char key[IDS_KEY_BYTES] = {'o', 'n', 'e', 'G', 'u', 'a', 'r', 'd',
+	                                                 'f', 'u', 'z', 'z', 'i', 'n', 'g', '!'};
+	if (!is_keyed)
+		ids_set_key(key);
+	is_keyed = true;
+}
 
 #endif

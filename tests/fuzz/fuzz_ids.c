@@ -9,6 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_ids_key();
 	if (size < 1)
 		return 0;
 	enum id_kind kind = (enum id_kind)(data[0] % ID__COUNT);

@@ -111,6 +111,7 @@ static enum og_ec fz_parse_tag(struct og_req *rq, json_t *elem, size_t index, co
 /* Runs the spec over body (owned by the caller) as a form or a JSON body. */
 static void fz_params_check(json_t *body, bool is_form)
 {
+	fuzz_ids_key();
 	struct og_req rq;
 	memset(&rq, 0, sizeof rq);
 	rq.arena = arena_new();

@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "http/params.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1259,6 +1260,9 @@ static void test_fuzz(void **state)
 
 int main(void)
 {
+	unsigned char ids_key[IDS_KEY_BYTES]; /* any installation's: ids here are made and read back */
+	randombytes_buf(ids_key, sizeof ids_key);
+	ids_set_key(ids_key);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_form_basics),
 	    cmocka_unit_test(test_form_nesting),

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/ids.h"
 #include "sys/clock.h"
 #include "lib/pg_testdb.h"
 #include "store/db_internal.h"
@@ -198,6 +199,10 @@ static void test_dialect_rewrite(void **state)
 	expect_rewrite("x MYINTEGER PRIMARY KEY, y INTEGER PRIMARY KEYS, z INTEGERPRIMARY KEY",
 	               "x MYINTEGER PRIMARY KEY, y INTEGER PRIMARY KEYS, z INTEGERPRIMARY KEY");
 	expect_rewrite("'it''s INTEGER PRIMARY KEY'", "'it''s INTEGER PRIMARY KEY'");
+	/* SQLite-only blocks go, markers included, for PostgreSQL */
+	expect_rewrite("A;\n-- [sqlite only]\nDROP TABLE x;\n-- [end sqlite only]\nB;", "A;\n\nB;");
+	expect_rewrite("A;\n-- [sqlite only]\nDROP TABLE x;\n", "A;\n");
+	expect_rewrite("'-- [sqlite only]' x", "'-- [sqlite only]' x");
 	const struct dialect_sql q = {.sqlite = "A", .postgres = "B"};
 	assert_ptr_equal(dialect_sql(DB_SQLITE, &q), q.sqlite);
 	assert_ptr_equal(dialect_sql(DB_POSTGRES, &q), q.postgres);
@@ -581,6 +586,203 @@ static void test_future_version_refused(void **state)
 	assert_null(store_open(&cfg, err, sizeof err));
 	assert_string_equal(err, want);
 	assert_int_equal(store_migrate(c, &applied, err, sizeof err), DB_ERROR);
+	db_close(c);
+}
+
+/* ---- the id key and ids never reused (migration 0003) -------------------------- */
+
+static void reset_db(struct fixture *f)
+{
+	if (f->backend == DB_SQLITE) {
+		remove_sqlite_files(f->url + strlen("sqlite:"));
+		return;
+	}
+	struct db_conn *c = open_db(f);
+	assert_int_equal(db_exec_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"), DB_OK);
+	db_close(c);
+}
+
+/* A new database gets a random key: two of them give their first product
+ * different ids. */
+static void test_ids_key_fresh(void **state)
+{
+	struct fixture *f = *state;
+	char err[512], first[2][ID_MAX_LEN], key[2][64];
+	for (int i = 0; i < 2; i++) {
+		if (i)
+			reset_db(f);
+		struct db_conn *c = open_db(f);
+		int applied;
+		assert_int_equal(store_migrate(c, &applied, err, sizeof err), DB_OK);
+		struct db_res *r = NULL;
+		assert_int_equal(db_exec(c, "SELECT value FROM settings WHERE name = 'ids_key'", NULL, 0, &r), DB_OK);
+		assert_int_equal(db_next(r), DB_ROW);
+		snprintf(key[i], sizeof key[i], "%s", db_text(r, 0));
+		db_res_free(r);
+		assert_int_equal(strlen(key[i]), 32);
+		assert_int_equal(store_ids_key_load(c, err, sizeof err), 0);
+		ids_encode(ID_PRODUCT, 1, first[i]);
+		/* migrating again keeps the key */
+		assert_int_equal(store_migrate(c, &applied, err, sizeof err), DB_OK);
+		assert_int_equal(count_rows(c, "SELECT count(*) FROM settings"), 1);
+		db_close(c);
+	}
+	assert_string_not_equal(key[0], key[1]);
+	assert_string_not_equal(first[0], first[1]);
+	assert_string_not_equal(first[0], "prod_EJwJjSf6s2h"); /* the legacy id of row 1 */
+
+	/* no key (a migrate cut short): the store refuses until migrate makes one */
+	struct db_conn *c = open_db(f);
+	assert_int_equal(db_exec(c, "DELETE FROM settings", NULL, 0, NULL), DB_OK);
+	assert_int_equal(store_ids_key_load(c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "run `oneguard migrate`"));
+	struct store_config cfg = {.url = f->url};
+	assert_null(store_open(&cfg, err, sizeof err));
+	assert_non_null(strstr(err, "run `oneguard migrate`"));
+	assert_int_equal(db_exec(c, "INSERT INTO settings (name, value) VALUES ('ids_key', 'xyz')", NULL, 0, NULL),
+	                 DB_OK);
+	assert_int_equal(store_ids_key_load(c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "32 hex digits"));
+	assert_int_equal(db_exec(c, "DELETE FROM settings", NULL, 0, NULL), DB_OK);
+	int applied;
+	assert_int_equal(store_migrate(c, &applied, err, sizeof err), DB_OK);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_ids_key_load(c, err, sizeof err), 0);
+	db_close(c);
+}
+
+static void insert_invoice(struct db_conn *c, int64_t customer, const char *number)
+{
+	struct db_param p[] = {DB_INT(customer), DB_TEXT(number)};
+	assert_int_equal(db_exec(c,
+	                         "INSERT INTO invoices (customer_id, status, number, currency, billing_reason, "
+	                         "collection_method, period_start, period_end, total, created) VALUES ($1, 'open', $2, "
+	                         "'usd', 'manual', 'charge_automatically', 1, 2, 700, 3)",
+	                         p, 2, NULL),
+	                 DB_OK);
+	int64_t id = count_rows(c, "SELECT max(id) FROM invoices");
+	struct db_param lp[] = {DB_INT(id)};
+	assert_int_equal(db_exec(c,
+	                         "INSERT INTO invoice_lines (invoice_id, line_type, amount, currency, period_start, "
+	                         "period_end) VALUES ($1, 'invoiceitem', 700, 'usd', 1, 2)",
+	                         lp, 1, NULL),
+	                 DB_OK);
+}
+
+/* A database from before migration 0003, with rows: it keeps the legacy
+ * ids, its invoices and lines come through the SQLite rebuild intact with
+ * their references enforced, and an invoice id deleted before the migration
+ * (named by an event) is not handed out again. */
+static void test_ids_existing_database(void **state)
+{
+	struct fixture *f = *state;
+	struct db_conn *c = open_db(f);
+	char err[512];
+	int applied;
+	struct migration v2[3] = {migrations[0], migrations[1], {0, 0, 0}};
+	assert_int_equal(store__migrate_list(c, v2, &applied, err, sizeof err), DB_OK);
+	assert_int_equal(applied, 2);
+	assert_int_equal(
+	    db_exec(c, "INSERT INTO products (name, created, updated) VALUES ('Gold', 1, 1)", NULL, 0, NULL), DB_OK);
+	assert_int_equal(db_exec(c, "INSERT INTO customers (created) VALUES (1)", NULL, 0, NULL), DB_OK);
+	for (int i = 1; i <= 4; i++) {
+		char number[16];
+		snprintf(number, sizeof number, "INV-%d", i);
+		insert_invoice(c, 1, i == 2 ? NULL : number);
+	}
+	assert_int_equal(db_exec(c,
+	                         "INSERT INTO invoice_items (customer_id, invoice_id, amount, currency, period_start, "
+	                         "period_end, created) VALUES (1, 2, 5, 'usd', 1, 2, 3)",
+	                         NULL, 0, NULL),
+	                 DB_OK);
+	assert_int_equal(db_exec(c,
+	                         "INSERT INTO events (type, object_type, object_id, data, created) "
+	                         "VALUES ('invoice.deleted', 'invoice', 4, '{}', 5)",
+	                         NULL, 0, NULL),
+	                 DB_OK);
+	/* the newest invoice and its line deleted before the migration */
+	assert_int_equal(db_exec(c, "DELETE FROM invoice_lines WHERE invoice_id = 4", NULL, 0, NULL), DB_OK);
+	assert_int_equal(db_exec(c, "DELETE FROM invoices WHERE id = 4", NULL, 0, NULL), DB_OK);
+	const char *snapshot_sql = "SELECT sum(id * 1000 + total) + count(number) * 7 FROM invoices";
+	int64_t before = count_rows(c, snapshot_sql);
+
+	assert_int_equal(store_migrate(c, &applied, err, sizeof err), DB_OK);
+	assert_int_equal(applied, n_migrations() - 2);
+	assert_int_equal(store_schema_check(c, err, sizeof err), 0);
+	assert_int_equal(count_rows(c, "SELECT count(*) FROM settings WHERE name = 'ids_key' AND value = 'legacy'"), 1);
+	assert_int_equal(store_ids_key_load(c, err, sizeof err), 0);
+	char id[ID_MAX_LEN];
+	assert_string_equal(ids_encode(ID_PRODUCT, 1, id), "prod_EJwJjSf6s2h");
+	assert_string_equal(ids_encode(ID_INVOICE, 1, id), "in_HZrafbaqkLm");
+
+	/* rows intact, indexes back, references still enforced */
+	assert_int_equal(count_rows(c, snapshot_sql), before);
+	assert_int_equal(count_rows(c, "SELECT count(*) FROM invoice_lines"), 3);
+	assert_int_equal(count_rows(c, "SELECT count(*) FROM invoices WHERE number IS NULL"), 1);
+	assert_int_equal(db_exec(c,
+	                         "INSERT INTO invoice_lines (invoice_id, line_type, amount, currency, period_start, "
+	                         "period_end) VALUES (999, 'invoiceitem', 1, 'usd', 1, 2)",
+	                         NULL, 0, NULL),
+	                 DB_CONSTRAINT);
+	assert_int_equal(db_exec(c, "DELETE FROM invoices WHERE id = 2", NULL, 0, NULL), DB_CONSTRAINT);
+	assert_int_equal(db_exec(c, "UPDATE invoices SET number = 'INV-1' WHERE id = 3", NULL, 0, NULL), DB_CONSTRAINT);
+	if (f->backend == DB_SQLITE) {
+		assert_int_equal(count_rows(c,
+		                            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+		                            "name IN ('invoices_customer', 'invoices_subscription', 'invoices_status', "
+		                            "'invoices_overdue', 'invoice_lines_invoice')"),
+		                 5);
+		assert_int_equal(count_rows(c, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	}
+
+	/* the id deleted before the migration, then the newest after it: never again */
+	insert_invoice(c, 1, NULL);
+	int64_t next = count_rows(c, "SELECT max(id) FROM invoices");
+	assert_int_equal(next, 5);
+	int64_t line = count_rows(c, "SELECT max(id) FROM invoice_lines");
+	assert_int_equal(db_exec(c, "DELETE FROM invoice_lines WHERE invoice_id = 5", NULL, 0, NULL), DB_OK);
+	assert_int_equal(db_exec(c, "DELETE FROM invoices WHERE id = 5", NULL, 0, NULL), DB_OK);
+	insert_invoice(c, 1, NULL);
+	assert_int_equal(count_rows(c, "SELECT max(id) FROM invoices"), 6);
+	assert_int_equal(count_rows(c, "SELECT max(id) FROM invoice_lines"), line + 1);
+	db_close(c);
+}
+
+/* On SQLite a migration runs with foreign key enforcement off, so a table
+ * others reference can be rebuilt; a migration that leaves a broken
+ * reference is refused (PostgreSQL refuses it as it happens). */
+static void test_migration_references(void **state)
+{
+	struct db_conn *c = open_db(*state);
+	char err[512];
+	int applied;
+	static const struct migration base[] = {
+	    {1, "0001_a",
+	     "CREATE TABLE a (id INTEGER PRIMARY KEY, x BIGINT NOT NULL);\n"
+	     "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id BIGINT NOT NULL REFERENCES a (id));\n"
+	     "INSERT INTO a (x) VALUES (7);\nINSERT INTO b (a_id) VALUES (1);\n"},
+	    {2, "0002_rebuild",
+	     "-- [sqlite only]\n"
+	     "CREATE TABLE a_new (id INTEGER PRIMARY KEY AUTOINCREMENT, x BIGINT NOT NULL);\n"
+	     "INSERT INTO a_new (id, x) SELECT id, x FROM a;\nDROP TABLE a;\nALTER TABLE a_new RENAME TO a;\n"
+	     "-- [end sqlite only]\n"},
+	    {0, 0, 0},
+	};
+	assert_int_equal(store__migrate_list(c, base, &applied, err, sizeof err), DB_OK);
+	assert_int_equal(applied, 2);
+	assert_int_equal(count_rows(c, "SELECT count(*) FROM b JOIN a ON a.id = b.a_id"), 1);
+	assert_int_equal(db_exec(c, "INSERT INTO b (a_id) VALUES (42)", NULL, 0, NULL), DB_CONSTRAINT);
+
+	struct migration broken[4] = {base[0], base[1], {3, "0003_orphan", "DELETE FROM a;\n"}, {0, 0, 0}};
+	assert_int_equal(store__migrate_list(c, broken, &applied, err, sizeof err), DB_ERROR);
+	if (db_backend(c) == DB_SQLITE)
+		assert_non_null(strstr(err, "migration 0003_orphan leaves a row of b referencing a missing row"));
+	else
+		assert_non_null(strstr(err, "migration 0003_orphan failed"));
+	assert_int_equal(count_rows(c, "SELECT count(*) FROM a"), 1);
+	assert_int_equal(count_rows(c, "SELECT count(*) FROM schema_migrations"), 2);
+	/* enforcement is back on for the connection */
+	assert_int_equal(db_exec(c, "DELETE FROM a", NULL, 0, NULL), DB_CONSTRAINT);
 	db_close(c);
 }
 
@@ -1044,6 +1246,9 @@ static void test_durability(void **state)
 	    cmocka_unit_test_setup_teardown(test_migrate_real, SETUP, TEARDOWN),                                       \
 	    cmocka_unit_test_setup_teardown(test_migrate_lists, SETUP, TEARDOWN),                                      \
 	    cmocka_unit_test_setup_teardown(test_future_version_refused, SETUP, TEARDOWN),                             \
+	    cmocka_unit_test_setup_teardown(test_ids_key_fresh, SETUP, TEARDOWN),                                      \
+	    cmocka_unit_test_setup_teardown(test_ids_existing_database, SETUP, TEARDOWN),                              \
+	    cmocka_unit_test_setup_teardown(test_migration_references, SETUP, TEARDOWN),                               \
 	    cmocka_unit_test_setup_teardown(test_run_txn, SETUP, TEARDOWN),                                            \
 	    cmocka_unit_test_setup_teardown(test_executor_many, SETUP, TEARDOWN),                                      \
 	    cmocka_unit_test_setup_teardown(test_executor_failing_job, SETUP, TEARDOWN),                               \

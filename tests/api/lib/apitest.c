@@ -10,6 +10,7 @@
 #include "api/lib/apitest.h"
 
 #include "store/db.h"
+#include "store/store.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -613,6 +614,15 @@ static int backend_start(void)
 		return -1;
 	}
 	memcpy(backend.secret, out, strlen(out) + 1); /* length checked above */
+	/* tests make and read ids of this database: key them like the server */
+	char err[512];
+	struct db_conn *db = db_open(backend.db_url, err, sizeof err);
+	rc = db ? store_ids_key_load(db, err, sizeof err) : -1;
+	db_close(db);
+	if (rc != 0) {
+		fprintf(stderr, "apitest: [%s] cannot load the id key: %s\n", backend.name, err);
+		return -1;
+	}
 	if (server_start())
 		return -1;
 	backend.curl = curl_easy_init();
