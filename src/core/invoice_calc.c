@@ -1,6 +1,9 @@
 /* Invoice line and total arithmetic, the one table of invoice transitions,
  * and invoice numbers. No floating point (tools/check-style.sh), no I/O.
- * Invariant, asserted: amount_paid + amount_remaining == amount_due. */
+ * Invariants: amount_paid + amount_remaining == amount_due (asserted); every
+ * line and every subtotal these functions accept is within the one amount
+ * cap, MONEY_AMOUNT_MAX (core/money.h), so whatever they approve can be
+ * written. */
 #include "core/invoice_calc.h"
 #include "core/money.h"
 
@@ -11,7 +14,11 @@
 
 bool invoice_line_amount(int64_t unit_amount, int64_t quantity, int64_t *out)
 {
-	return quantity >= 0 && money_mul(unit_amount, quantity, out);
+	int64_t amount;
+	if (quantity < 0 || !money_mul(unit_amount, quantity, &amount) || !money_within_cap(amount))
+		return false;
+	*out = amount;
+	return true;
 }
 
 /* The exact sum, accumulated in 128 bits so that only the result has to fit:
@@ -21,9 +28,12 @@ static bool sum_lines(const int64_t *line_amounts, size_t n_lines, int64_t *out)
 	__int128 sum = 0;
 	if (n_lines > 0 && !line_amounts)
 		return false;
-	for (size_t i = 0; i < n_lines; i++)
+	for (size_t i = 0; i < n_lines; i++) {
+		if (!money_within_cap(line_amounts[i]))
+			return false;
 		sum += line_amounts[i]; /* n_lines * 2^63 < 2^127: cannot overflow */
-	if (sum < INT64_MIN || sum > INT64_MAX)
+	}
+	if (sum < -MONEY_AMOUNT_MAX || sum > MONEY_AMOUNT_MAX)
 		return false;
 	*out = (int64_t)sum;
 	return true;

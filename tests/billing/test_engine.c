@@ -24,6 +24,7 @@
 #include "billing/service.h"
 #include "cli/cli.h"
 #include "core/calendar.h"
+#include "core/money.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "lib/pg_testdb.h"
@@ -683,6 +684,47 @@ static void test_failing_subscription_skipped(void **state)
 	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 9);
 }
 
+/* A subscription whose cycle would bill over the amount cap (written before
+ * the API refused such items: a price at the cap x 1,000,000, or two lines
+ * at the cap) is skipped and reported with no invoice; so is one whose
+ * pending item pushes the total over. The others of the batch are billed. */
+static void test_over_cap_skipped(void **state)
+{
+	struct fixture *f = *state;
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t huge = add_sub(
+	    f->db,
+	    (struct sub_spec){
+	        .anchor = t0, .cps = t0, .cpe = t1, .n_items = 1, .items = {{PRICE_GOLD, MONEY_AMOUNT_MAX, 1000000}}});
+	int64_t two =
+	    add_sub(f->db, (struct sub_spec){.anchor = t0,
+	                                     .cps = t0,
+	                                     .cpe = t1,
+	                                     .n_items = 2,
+	                                     .items = {{PRICE_GOLD, MONEY_AMOUNT_MAX, 1}, {PRICE_GOLD, 1, 1}}});
+	int64_t cus = new_customer(f->db, 0);
+	int64_t pending = add_sub(f->db, (struct sub_spec){.anchor = t0,
+	                                                   .cps = t0,
+	                                                   .cpe = t1,
+	                                                   .customer_id = cus,
+	                                                   .n_items = 1,
+	                                                   .items = {{PRICE_GOLD, MONEY_AMOUNT_MAX, 1}}});
+	add_pending_item(f->db, cus, pending, 1, "usd");
+	add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+
+	struct engine_stats st = run_at(f->db, t1 + 1);
+	assert_int_equal(st.seen, 5);
+	assert_int_equal(st.skipped, 3);
+	assert_int_equal(st.invoices, 2);
+	const int64_t over[] = {huge, two, pending};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", over[i]), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 2);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoice_lines WHERE amount > $1", MONEY_AMOUNT_MAX), 0);
+	assert_numbers_gap_free(f->db);
+}
+
 /* Invoice numbers are gap-free across fast and general subscriptions, many
  * batches and a limit. */
 static void test_batches_limit_and_numbers(void **state)
@@ -1047,6 +1089,7 @@ static void test_worker(void **state)
 	    cmocka_unit_test_setup_teardown(test_paused_and_clock_skipped, setup, teardown),                           \
 	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),                                            \
 	    cmocka_unit_test_setup_teardown(test_failing_subscription_skipped, setup, teardown),                       \
+	    cmocka_unit_test_setup_teardown(test_over_cap_skipped, setup, teardown),                                   \
 	    cmocka_unit_test_setup_teardown(test_batches_limit_and_numbers, setup, teardown),                          \
 	    cmocka_unit_test_setup_teardown(test_progress_and_stop, setup, teardown),                                  \
 	    cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),                                            \
