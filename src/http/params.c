@@ -125,15 +125,12 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
-/* application/x-www-form-urlencoded decoding of src[0..len) into dst (room
- * for len + 1): '+' is a space, %XX a byte. Returns the decoded length, or
- * -1 on a '%' not followed by two hex digits. */
-static long form_decode(const char *src, size_t len, char *dst)
+long params_percent_decode(const char *src, size_t len, bool plus_is_space, char *dst)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = src[i];
-		if (c == '+') {
+		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%') {
 			if (len - i < 3)
@@ -249,7 +246,7 @@ static enum og_ec form_add_pair(json_t *root, const char *pair, size_t len, stru
 	char safe[64];
 	enum og_ec ec = OG_EC_NONE;
 
-	long kn = form_decode(pair, key_len, key);
+	long kn = params_percent_decode(pair, key_len, true, key);
 	if (kn < 0) {
 		ec = og_err(err, OG_EC_BODY_INVALID, ascii_safe(pair, key_len, safe, sizeof safe),
 		            "Invalid percent-encoding in parameter name: %s", safe);
@@ -264,7 +261,7 @@ static enum og_ec form_add_pair(json_t *root, const char *pair, size_t len, stru
 		            "Invalid parameter name: %s is not valid UTF-8 text.", safe);
 		goto out;
 	}
-	long vn = form_decode(raw_value, raw_value_len, value);
+	long vn = params_percent_decode(raw_value, raw_value_len, true, value);
 	if (vn < 0) {
 		ec =
 		    og_err(err, OG_EC_BODY_INVALID, key, "Invalid percent-encoding in the value of parameter: %s", key);

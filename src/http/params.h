@@ -259,6 +259,13 @@ enum og_ec params_parse(struct og_req *rq, json_t *src, const struct param_spec 
 json_t *params_parse_form(const char *text, size_t len, struct og_error *err);
 json_t *params_parse_json_body(const char *text, size_t len, struct og_error *err);
 
+/* The one percent-decoder (forms, query strings, paths): src[0..len) into
+ * dst (room for len + 1, NUL-terminated), %XX a byte; '+' a space when
+ * plus_is_space (application/x-www-form-urlencoded), else itself (a path).
+ * Returns the decoded length (the bytes may include NUL: check), or -1 on a
+ * '%' not followed by two hex digits. */
+long params_percent_decode(const char *src, size_t len, bool plus_is_space, char *dst);
+
 /* True when s[0..len) is strict UTF-8 (no overlong forms, no surrogates,
  * nothing past U+10FFFF); NUL bytes count as valid here. */
 bool params_utf8_valid(const char *s, size_t len);

@@ -224,6 +224,27 @@ static void test_form_refused(void **state)
 	json_decref(v);
 }
 
+/* The one percent-decoder: forms ('+' is a space) and paths ('+' is itself). */
+static void test_percent_decode(void **state)
+{
+	(void)state;
+	char out[32];
+	assert_int_equal(params_percent_decode("a+b%20c%2B", 10, true, out), 6);
+	assert_string_equal(out, "a b c+");
+	assert_int_equal(params_percent_decode("a+b%20c%2B", 10, false, out), 6);
+	assert_string_equal(out, "a+b c+");
+	assert_int_equal(params_percent_decode("%e2%82%AC", 9, false, out), 3);
+	assert_string_equal(out, "\xE2\x82\xAC");
+	assert_int_equal(params_percent_decode("x%00y", 5, false, out), 3); /* NUL decoded: the caller checks */
+	assert_int_equal(out[1], 0);
+	assert_int_equal(params_percent_decode("", 0, true, out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(params_percent_decode("%", 1, false, out), -1);
+	assert_int_equal(params_percent_decode("%4", 2, true, out), -1);
+	assert_int_equal(params_percent_decode("%zz", 3, false, out), -1);
+	assert_int_equal(params_percent_decode("ab%4g", 5, true, out), -1);
+}
+
 static void test_utf8_valid(void **state)
 {
 	(void)state;
@@ -1439,6 +1460,7 @@ int main(void)
 	    cmocka_unit_test(test_form_nesting),
 	    cmocka_unit_test(test_form_refused),
 	    cmocka_unit_test(test_utf8_valid),
+	    cmocka_unit_test(test_percent_decode),
 	    cmocka_unit_test(test_form_long_pair),
 	    cmocka_unit_test(test_json_body),
 	    cmocka_unit_test(test_string),
