@@ -5,6 +5,7 @@
  * cap, MONEY_AMOUNT_MAX (core/money.h), so whatever they approve can be
  * written. */
 #include "core/invoice_calc.h"
+#include "core/fsm.h"
 #include "core/money.h"
 
 #include <assert.h>
@@ -57,26 +58,16 @@ bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t
 	return true;
 }
 
-/* Target status plus one; 0, what unnamed cells get, means refused. */
-#define TO(status) ((unsigned char)((status) + 1))
+/* clang-format off: one line per move reads as the state diagram (core/fsm.h) */
+static const struct fsm_move moves[] = {
+    {INV_DRAFT, INV_EV_FINALIZE, INV_OPEN},
 
-/* clang-format off: one row per status reads as the state diagram */
-static const unsigned char transitions[INV__COUNT][INV_EV__COUNT] = {
-    [INV_DRAFT] =
-        {
-            [INV_EV_FINALIZE] = TO(INV_OPEN),
-        },
-    [INV_OPEN] =
-        {
-            [INV_EV_PAY] = TO(INV_PAID),
-            [INV_EV_VOID] = TO(INV_VOID),
-            [INV_EV_MARK_UNCOLLECTIBLE] = TO(INV_UNCOLLECTIBLE),
-        },
-    [INV_UNCOLLECTIBLE] =
-        {
-            [INV_EV_PAY] = TO(INV_PAID),
-            [INV_EV_VOID] = TO(INV_VOID),
-        },
+    {INV_OPEN, INV_EV_PAY, INV_PAID},
+    {INV_OPEN, INV_EV_VOID, INV_VOID},
+    {INV_OPEN, INV_EV_MARK_UNCOLLECTIBLE, INV_UNCOLLECTIBLE},
+
+    {INV_UNCOLLECTIBLE, INV_EV_PAY, INV_PAID},
+    {INV_UNCOLLECTIBLE, INV_EV_VOID, INV_VOID},
 };
 /* clang-format on */
 
@@ -95,36 +86,38 @@ static const char *const event_names[INV_EV__COUNT] = {
     [INV_EV_MARK_UNCOLLECTIBLE] = "mark_uncollectible",
 };
 
+const struct fsm_table invoice_fsm = {
+    .moves = moves,
+    .n_moves = sizeof moves / sizeof moves[0],
+    .state_names = status_names,
+    .n_states = INV__COUNT,
+    .event_names = event_names,
+    .n_events = INV_EV__COUNT,
+};
+
 bool invoice_fsm_next(enum invoice_status from, enum invoice_event ev, enum invoice_status *to)
 {
-	if ((unsigned)from >= INV__COUNT || (unsigned)ev >= INV_EV__COUNT)
-		return false;
-	unsigned char cell = transitions[from][ev];
-	if (cell == 0)
+	int next;
+	if (!fsm_next(&invoice_fsm, (int)from, (int)ev, &next))
 		return false;
 	if (to)
-		*to = (enum invoice_status)(cell - 1);
+		*to = (enum invoice_status)next;
 	return true;
 }
 
 const char *invoice_status_name(enum invoice_status s)
 {
-	return (unsigned)s < INV__COUNT ? status_names[s] : NULL;
+	return fsm_state_name(&invoice_fsm, (int)s);
 }
 
 int invoice_status_parse(const char *s)
 {
-	if (!s)
-		return -1;
-	for (int i = 0; i < INV__COUNT; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return i;
-	return -1;
+	return fsm_state_parse(&invoice_fsm, s);
 }
 
 const char *invoice_event_name(enum invoice_event ev)
 {
-	return (unsigned)ev < INV_EV__COUNT ? event_names[ev] : NULL;
+	return fsm_event_name(&invoice_fsm, (int)ev);
 }
 
 int invoice_number_format(const char *prefix, int64_t seq, char *buf, size_t n)

@@ -35,6 +35,10 @@ bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t
 enum invoice_status { INV_DRAFT, INV_OPEN, INV_PAID, INV_VOID, INV_UNCOLLECTIBLE, INV__COUNT };
 enum invoice_event { INV_EV_FINALIZE, INV_EV_PAY, INV_EV_VOID, INV_EV_MARK_UNCOLLECTIBLE, INV_EV__COUNT };
 
+/* The table (core/fsm.h), for tests and documentation. */
+struct fsm_table;
+extern const struct fsm_table invoice_fsm;
+
 /* As sub_fsm_next (core/subscription_fsm.h): true and *to set (to may be NULL)
  * when the table allows ev from status from. A draft is finalized or deleted,
  * never voided; paid and void are final. */
