@@ -226,9 +226,8 @@ enum og_ec api_customers_update(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct customer_input in = {0};
-	enum db_rc rc = store_customer_lock(rq->db, id); /* read-modify-write: no lost update */
-	if (rc == DB_ROW)
-		rc = store_customer_get(rq->db, rq->arena, id, &in.c);
+	/* read-modify-write: no lost update */
+	enum db_rc rc = store_customer_get_for_update(rq->db, rq->arena, id, &in.c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	if ((ec = parse_customer(rq, &in)))

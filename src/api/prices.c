@@ -247,9 +247,8 @@ enum og_ec api_prices_update(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct og_price p;
-	enum db_rc rc = store_price_lock(rq->db, id); /* read-modify-write: no lost update */
-	if (rc == DB_ROW)
-		rc = store_price_get(rq->db, rq->arena, id, &p);
+	/* read-modify-write: no lost update */
+	enum db_rc rc = store_price_get_for_update(rq->db, rq->arena, id, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
 	struct price_in in = {.p = p};

@@ -111,9 +111,8 @@ enum og_ec api_products_update(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct og_product p;
-	enum db_rc rc = store_product_lock(rq->db, id); /* read-modify-write: no lost update */
-	if (rc == DB_ROW)
-		rc = store_product_get(rq->db, rq->arena, id, &p);
+	/* read-modify-write: no lost update */
+	enum db_rc rc = store_product_get_for_update(rq->db, rq->arena, id, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
 	struct product_in in = {.p = p};
