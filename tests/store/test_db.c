@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
-#include "lib/pg_testdb.h"
+#include "lib/testdb.h"
 #include "store/db_internal.h"
 #include "store/dialect.h"
 #include "store/store_internal.h"
@@ -31,90 +31,19 @@
 #include <time.h>
 #include <unistd.h>
 
-struct fixture {
-	enum db_backend backend;
-	char dir[128];     /* SQLite: a temp folder */
-	char pg_base[512]; /* PostgreSQL: OG_TEST_PG_URL */
-	char pg_name[64];
-	char url[1024]; /* this test's database */
-	int n;          /* tests run in this group */
-};
-
-/* ---- fixtures ------------------------------------------------------------ */
+/* ---- fixtures: tests/lib/testdb.h (an empty database per test) ---------- */
 
 static int sqlite_group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	f->backend = DB_SQLITE;
-	snprintf(f->dir, sizeof f->dir, "/tmp/og-test-db-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	*state = f;
-	return 0;
+	return testdb_group_setup(state, DB_SQLITE, "og-test-db");
 }
 
 static int pg_group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	f->backend = DB_POSTGRES;
-	snprintf(f->pg_base, sizeof f->pg_base, "%s", getenv("OG_TEST_PG_URL"));
-	if (pg_testdb_create(f->pg_base, "og_test_db", f->pg_name, sizeof f->pg_name, f->url, sizeof f->url) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return testdb_group_setup(state, DB_POSTGRES, "og_test_db");
 }
 
-static void remove_sqlite_files(const char *path)
-{
-	char name[1100];
-	unlink(path);
-	snprintf(name, sizeof name, "%s-wal", path);
-	unlink(name);
-	snprintf(name, sizeof name, "%s-shm", path);
-	unlink(name);
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->backend == DB_SQLITE)
-		rmdir(f->dir);
-	else
-		pg_testdb_drop(f->pg_base, f->pg_name);
-	free(f);
-	return 0;
-}
-
-static int test_setup(void **state)
-{
-	struct fixture *f = *state;
-	f->n++;
-	if (f->backend == DB_SQLITE) {
-		snprintf(f->url, sizeof f->url, "sqlite:%s/t%d.db", f->dir, f->n);
-		return 0;
-	}
-	char err[256];
-	struct db_conn *c = db_open(f->url, err, sizeof err);
-	if (!c) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	enum db_rc rc = db_exec_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-	db_close(c);
-	return rc == DB_OK ? 0 : -1;
-}
-
-static int test_teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->backend == DB_SQLITE)
-		remove_sqlite_files(f->url + strlen("sqlite:"));
-	return 0;
-}
-
-static struct db_conn *open_db(struct fixture *f)
+static struct db_conn *open_db(struct testdb *f)
 {
 	char err[512];
 	struct db_conn *c = db_open(f->url, err, sizeof err);
@@ -550,7 +479,7 @@ static void test_migrate_lists(void **state)
 
 static void test_future_version_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct db_conn *c = open_db(f);
 	char err[512];
 	int applied;
@@ -609,7 +538,7 @@ static bool txn_fn(struct db_conn *db, void *arg)
 
 static void test_run_txn(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct db_conn *c = open_db(f);
 	EXEC_OK(c, "CREATE TABLE r (id INTEGER PRIMARY KEY, k TEXT UNIQUE)");
 	struct txn_arg keep = {"keep", 0}, decline = {"decline", 0}, dup = {"dup", 0};
@@ -717,7 +646,7 @@ static void waiter_wait(struct waiter *w, int n)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static struct og_store *open_store_with_rows(struct fixture *f)
+static struct og_store *open_store_with_rows(struct testdb *f)
 {
 	struct db_conn *c = open_db(f);
 	char err[512];
@@ -759,7 +688,7 @@ static void *submit_main(void *arg)
 
 static void test_executor_many(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_store *st = open_store_with_rows(f);
 	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 	struct row_job *jobs = calloc(N_SUBMITTERS * JOBS_EACH, sizeof *jobs);
@@ -800,7 +729,7 @@ static void test_executor_many(void **state)
 
 static void test_executor_failing_job(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_store *st = open_store_with_rows(f);
 	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 	pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -884,7 +813,7 @@ static void retry_job_complete(struct store_job *job, bool committed)
 
 static void test_executor_retry(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	if (f->backend != DB_POSTGRES)
 		skip(); /* SQLite has one writer: nothing to retry inside a batch */
 	struct og_store *st = open_store_with_rows(f);
@@ -969,7 +898,7 @@ static void durable_child(const char *url, int fd)
 
 static void test_durability(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_store *st = open_store_with_rows(f);
 	store_close(st);
 	if (f->backend == DB_SQLITE) { /* what every connection is opened with */
@@ -1053,11 +982,12 @@ static void test_durability(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {DB_TESTS(test_setup, test_teardown)};
-	int failed = cmocka_run_group_tests_name("store_db_sqlite", tests, sqlite_group_setup, group_teardown);
+	const struct CMUnitTest tests[] = {DB_TESTS(testdb_test_setup_empty, testdb_test_teardown)};
+	int failed = cmocka_run_group_tests_name("store_db_sqlite", tests, sqlite_group_setup, testdb_group_teardown);
 	const char *pg = getenv("OG_TEST_PG_URL");
 	if (pg && *pg) {
-		failed += cmocka_run_group_tests_name("store_db_postgres", tests, pg_group_setup, group_teardown);
+		failed +=
+		    cmocka_run_group_tests_name("store_db_postgres", tests, pg_group_setup, testdb_group_teardown);
 	} else {
 		printf("NOTE: OG_TEST_PG_URL is not set: the PostgreSQL half of test_db was NOT run "
 		       "(scripts/run-tests.sh starts a server and sets it).\n");
