@@ -27,11 +27,11 @@
 
 struct testdb {
 	enum db_backend backend;
-	char dir[128];     /* SQLite: the group's temp folder */
-	char pg_base[512]; /* PostgreSQL: OG_TEST_PG_URL */
-	char pg_name[64];  /* PostgreSQL: the group's database */
-	char url[1024];    /* the current test's database */
-	int n;             /* tests begun in this group */
+	char dir[128];      /* SQLite: the group's temp folder */
+	char pg_base[512];  /* PostgreSQL: OG_TEST_PG_URL */
+	char pg_name[64];   /* PostgreSQL: the group's database */
+	char url[1024];     /* the current test's database */
+	int n;              /* tests begun in this group */
 	struct db_conn *db; /* open while a test that asked for it runs, else NULL */
 };
 
