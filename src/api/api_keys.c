@@ -9,6 +9,18 @@
 
 #define API_KEY_NAME_MAX 100
 
+struct key_in {
+	const char *name;
+	struct og_page page;
+};
+#define IN(m) PARAM_AT(struct key_in, m)
+
+static const struct param_spec create_spec[] = {
+    PS_STRING("name", IN(name), PARAM_NOWHERE, API_KEY_NAME_MAX, P_NULLABLE, "A label for you (who uses the key)."),
+    PS_END,
+};
+static const struct param_spec list_spec[] = {PS_PAGE(struct key_in, page, ID_API_KEY), PS_END};
+
 static json_t *render_key(const struct og_api_key *k, const char *secret)
 {
 	json_t *o = json_object();
@@ -29,13 +41,11 @@ static json_t *render_key(const struct og_api_key *k, const char *secret)
 enum og_ec api_api_keys_create(struct og_req *rq)
 {
 	struct og_api_key k = {.created = rq->now};
-	struct param_spec spec[] = {
-	    PARAM_STRING("name", &k.name, NULL, API_KEY_NAME_MAX, P_NULLABLE),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	struct key_in in = {0};
+	enum og_ec ec = params_parse_into(rq, rq->body, create_spec, &in);
 	if (ec)
 		return ec;
+	k.name = in.name;
 	char secret[AUTH_SECRET_LEN + 1], hash[65], last4[5];
 	auth_key_generate(secret, hash, last4);
 	k.last4 = last4;
@@ -58,11 +68,11 @@ static bool key_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_api_keys_list(struct og_req *rq)
 {
-	struct og_page page = {0};
-	struct param_spec spec[] = {PARAMS_PAGE(&page, ID_API_KEY), PARAM_END};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	struct key_in in = {0};
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
+	const struct og_page page = in.page;
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, key_exists, &sp)))
 		return ec;

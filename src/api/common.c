@@ -203,6 +203,32 @@ enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type
 	return billing_event(&bc, type, object_type, object_id, customer_id, json_incref(rq->reply));
 }
 
+struct created_in {
+	int64_t at, gt, ge, lt, le;
+	bool has_at, has_gt, has_ge, has_lt, has_le;
+};
+#define CREATED(m) PARAM_AT(struct created_in, m)
+
+static const struct param_spec created_bounds[] = {
+    PS_TIMESTAMP("gt", CREATED(gt), CREATED(has_gt), 0, "Created after this Unix time."),
+    PS_TIMESTAMP("gte", CREATED(ge), CREATED(has_ge), 0, "Created at or after this Unix time."),
+    PS_TIMESTAMP("lt", CREATED(lt), CREATED(has_lt), 0, "Created before this Unix time."),
+    PS_TIMESTAMP("lte", CREATED(le), CREATED(has_le), 0, "Created at or before this Unix time."),
+    PS_END,
+};
+/* Parsed from rq->query itself (so query strings coerce and errors name
+ * created[gte]); every other key there was checked by the caller's spec. */
+static const struct param_spec created_exact[] = {
+    PS_TIMESTAMP("created", CREATED(at), CREATED(has_at), 0, "Created at this Unix time."),
+    PS_IGNORE_OTHERS,
+    PS_END,
+};
+static const struct param_spec created_range[] = {
+    PS_OBJECT("created", created_bounds, PARAM_NOWHERE, PARAM_NOWHERE, 0, "A range of creation times."),
+    PS_IGNORE_OTHERS,
+    PS_END,
+};
+
 enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte)
 {
 	*gte = 0;
@@ -210,36 +236,12 @@ enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte)
 	json_t *v = json_object_get(rq->query, "created");
 	if (!v)
 		return OG_EC_NONE;
-	int64_t at = 0, gt = 0, ge = 0, lt = 0, le = 0;
-	bool has_at = false, has_gt = false, has_ge = false, has_lt = false, has_le = false;
-	struct param_spec range[] = {
-	    PARAM_TIMESTAMP("gt", &gt, &has_gt, 0),
-	    PARAM_TIMESTAMP("gte", &ge, &has_ge, 0),
-	    PARAM_TIMESTAMP("lt", &lt, &has_lt, 0),
-	    PARAM_TIMESTAMP("lte", &le, &has_le, 0),
-	    PARAM_END,
-	};
-	/* parsed from rq->query itself (so query strings coerce and errors name
-	 * created[gte]): every other key there was checked by the caller's
-	 * spec, so the spec here ignores it */
-	size_t n = json_object_size(rq->query), i = 0;
-	struct param_spec *spec = arena_alloc(rq->arena, sizeof *spec * (n + 1));
-	const char *key;
-	json_t *val;
-	json_object_foreach(rq->query, key, val)
-	{
-		(void)val;
-		if (strcmp(key, "created"))
-			spec[i++] = (struct param_spec)PARAM_IGNORE(key);
-		else if (json_is_object(v))
-			spec[i++] = (struct param_spec)PARAM_OBJECT("created", range, NULL, 0);
-		else
-			spec[i++] = (struct param_spec)PARAM_TIMESTAMP("created", &at, &has_at, 0);
-	}
-	spec[i] = (struct param_spec)PARAM_END;
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	struct created_in in = {0};
+	enum og_ec ec = params_parse_into(rq, rq->query, json_is_object(v) ? created_range : created_exact, &in);
 	if (ec)
 		return ec;
+	int64_t at = in.at, gt = in.gt, ge = in.ge, lt = in.lt, le = in.le;
+	bool has_at = in.has_at, has_gt = in.has_gt, has_ge = in.has_ge, has_lt = in.has_lt, has_le = in.has_le;
 	/* every timestamp is in [0, 253402300799]: gt + 1 and lt - 1 cannot overflow */
 	if (has_at)
 		*gte = *lte = at;

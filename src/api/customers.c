@@ -18,8 +18,7 @@
 #define CUSTOMER_DESCRIPTION_MAX 5000
 #define ADDRESS_FIELD_MAX        200
 
-static const char *const address_fields[] = {"city", "country", "line1", "line2", "postal_code", "state"};
-#define N_ADDRESS_FIELDS 6
+#define N_ADDRESS_FIELDS 6 /* city, country, line1, line2, postal_code, state */
 
 /* Two renderings of one object: the jansson tree for write replies and events,
  * and the jsonw text for reads. tests/billing/test_render_text.c holds them
@@ -80,36 +79,61 @@ struct customer_input {
 	json_t *metadata;
 	bool has_metadata;
 	bool has_address, address_null;
-	const char *address[N_ADDRESS_FIELDS];
+	const char *address[N_ADDRESS_FIELDS]; /* in address_spec order */
+	/* list */
+	struct og_page page;
+	const char *email;
+};
+#define IN(m) PARAM_AT(struct customer_input, m)
+
+/* Entry i reads address[i]; the stored address takes its keys from here. */
+static const struct param_spec address_spec[] = {
+    PS_STRING("city", IN(address[0]), PARAM_NOWHERE, ADDRESS_FIELD_MAX, P_NULLABLE, "City or town."),
+    PS_STRING("country", IN(address[1]), PARAM_NOWHERE, 2, P_NULLABLE, "Two-letter ISO 3166-1 country code."),
+    PS_STRING("line1", IN(address[2]), PARAM_NOWHERE, ADDRESS_FIELD_MAX, P_NULLABLE, "Street and number."),
+    PS_STRING("line2", IN(address[3]), PARAM_NOWHERE, ADDRESS_FIELD_MAX, P_NULLABLE, "Apartment, suite, unit."),
+    PS_STRING("postal_code", IN(address[4]), PARAM_NOWHERE, ADDRESS_FIELD_MAX, P_NULLABLE, "ZIP or postal code."),
+    PS_STRING("state", IN(address[5]), PARAM_NOWHERE, ADDRESS_FIELD_MAX, P_NULLABLE, "State, county or province."),
+    PS_END,
+};
+
+#define CUSTOMER_FIELDS                                                                                                \
+	PS_STRING("email", IN(c.email), PARAM_NOWHERE, CUSTOMER_EMAIL_MAX, P_NULLABLE,                                 \
+	          "Where invoices go; must look like local@domain."),                                                  \
+	    PS_STRING("name", IN(c.name), PARAM_NOWHERE, CUSTOMER_NAME_MAX, P_NULLABLE,                                \
+	              "Full name or business name."),                                                                  \
+	    PS_STRING("phone", IN(c.phone), PARAM_NOWHERE, CUSTOMER_PHONE_MAX, P_NULLABLE, "Phone number."),           \
+	    PS_STRING("description", IN(c.description), PARAM_NOWHERE, CUSTOMER_DESCRIPTION_MAX, P_NULLABLE,           \
+	              "A note for you."),                                                                              \
+	    PS_CURRENCY("currency", IN(c.currency), PARAM_NOWHERE, P_NULLABLE, "The customer's default currency."),    \
+	    {.name = "address",                                                                                        \
+	     .type = PT_OBJECT,                                                                                        \
+	     .flags = P_NULLABLE,                                                                                      \
+	     .sub = address_spec,                                                                                      \
+	     .present_at = IN(has_address),                                                                            \
+	     .null_at = IN(address_null),                                                                              \
+	     .doc = "The billing address; replaces the stored one whole, \"\" or null clears it."},                    \
+	    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Your key-value pairs.")
+
+static const struct param_spec create_spec[] = {
+    CUSTOMER_FIELDS,
+    PS_ID("test_clock", ID_TEST_CLOCK, IN(test_clock_id), IN(has_test_clock), 0,
+          "Puts the customer on a test clock (when the server allows test clocks); fixed at creation."),
+    PS_END,
+};
+/* a customer's clock is fixed at creation */
+static const struct param_spec update_spec[] = {CUSTOMER_FIELDS, PS_END};
+
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct customer_input, page, ID_CUSTOMER),
+    PS_STRING("email", IN(email), PARAM_NOWHERE, CUSTOMER_EMAIL_MAX, 0, "Only customers with this email."),
+    PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
+    PS_END,
 };
 
 static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 {
-	struct param_spec address[N_ADDRESS_FIELDS + 1];
-	memset(address, 0, sizeof address);
-	for (int i = 0; i < N_ADDRESS_FIELDS; i++)
-		address[i] = (struct param_spec)PARAM_STRING(
-		    address_fields[i], &in->address[i], NULL,
-		    strcmp(address_fields[i], "country") ? ADDRESS_FIELD_MAX : 2, P_NULLABLE);
-	struct param_spec spec[] = {
-	    PARAM_STRING("email", &in->c.email, NULL, CUSTOMER_EMAIL_MAX, P_NULLABLE),
-	    PARAM_STRING("name", &in->c.name, NULL, CUSTOMER_NAME_MAX, P_NULLABLE),
-	    PARAM_STRING("phone", &in->c.phone, NULL, CUSTOMER_PHONE_MAX, P_NULLABLE),
-	    PARAM_STRING("description", &in->c.description, NULL, CUSTOMER_DESCRIPTION_MAX, P_NULLABLE),
-	    PARAM_CURRENCY("currency", &in->c.currency, NULL, P_NULLABLE),
-	    {.name = "address",
-	     .type = PT_OBJECT,
-	     .flags = P_NULLABLE,
-	     .sub = address,
-	     .present = &in->has_address,
-	     .is_null = &in->address_null},
-	    PARAM_METADATA("metadata", &in->metadata, &in->has_metadata),
-	    PARAM_ID("test_clock", ID_TEST_CLOCK, &in->test_clock_id, &in->has_test_clock, 0),
-	    PARAM_END,
-	};
-	if (!in->is_create) /* a customer's clock is fixed at creation */
-		spec[sizeof spec / sizeof spec[0] - 2] = (struct param_spec)PARAM_END;
-	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	enum og_ec ec = params_parse_into(rq, rq->body, in->is_create ? create_spec : update_spec, in);
 	if (ec)
 		return ec;
 	if (in->c.email && !*in->c.email)
@@ -122,7 +146,7 @@ static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 		} else {
 			json_t *a = json_object();
 			for (int i = 0; i < N_ADDRESS_FIELDS; i++)
-				json_object_set_new(a, address_fields[i],
+				json_object_set_new(a, address_spec[i].name,
 				                    in->address[i] && *in->address[i] ? json_string(in->address[i])
 				                                                      : json_null());
 			char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
@@ -202,9 +226,8 @@ enum og_ec api_customers_update(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct customer_input in = {0};
-	enum db_rc rc = store_customer_lock(rq->db, id); /* read-modify-write: no lost update */
-	if (rc == DB_ROW)
-		rc = store_customer_get(rq->db, rq->arena, id, &in.c);
+	/* read-modify-write: no lost update */
+	enum db_rc rc = store_customer_get_for_update(rq->db, rq->arena, id, &in.c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	if ((ec = parse_customer(rq, &in)))
@@ -227,17 +250,12 @@ static bool customer_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_customers_list(struct og_req *rq)
 {
-	struct og_page page = {0};
-	const char *email = NULL;
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&page, ID_CUSTOMER),
-	    PARAM_STRING("email", &email, NULL, CUSTOMER_EMAIL_MAX, 0),
-	    PARAM_IGNORE("created"), /* api_created_range */
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	struct customer_input in = {0};
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
+	const struct og_page page = in.page;
+	const char *email = in.email;
 	struct store_range created;
 	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
 		return ec;

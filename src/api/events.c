@@ -9,6 +9,19 @@
 
 #define EVENT_TYPE_MAX 100
 
+struct event_in {
+	struct og_page page;
+	const char *type;
+};
+#define IN(m) PARAM_AT(struct event_in, m)
+
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct event_in, page, ID_EVENT),
+    PS_STRING("type", IN(type), PARAM_NOWHERE, EVENT_TYPE_MAX, 0, "Only events of this type (exact match)."),
+    PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
+    PS_END,
+};
+
 enum og_ec api_events_retrieve(struct og_req *rq)
 {
 	int64_t id;
@@ -30,17 +43,12 @@ static bool event_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_events_list(struct og_req *rq)
 {
-	struct og_page page = {0};
-	const char *type = NULL;
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&page, ID_EVENT),
-	    PARAM_STRING("type", &type, NULL, EVENT_TYPE_MAX, 0),
-	    PARAM_IGNORE("created"), /* api_created_range */
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	struct event_in in = {0};
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
+	const struct og_page page = in.page;
+	const char *type = in.type;
 	if (type && !*type)
 		type = NULL;
 	struct store_range created;

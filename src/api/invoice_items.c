@@ -29,7 +29,7 @@
 #include <string.h>
 
 #define ITEM_DESCRIPTION_MAX 5000
-#define ITEM_AMOUNT_MAX      99999999999LL
+#define ITEM_AMOUNT_MAX      MONEY_AMOUNT_MAX
 #define ITEM_QUANTITY_MAX    1000000
 
 /* A signed amount: charges are positive, credits negative. */

@@ -13,6 +13,81 @@
 #define PRICE_TRIAL_DAYS_MAX 730
 
 static const char *const interval_names[] = {"day", "week", "month", "year", NULL};
+enum usage_type { USAGE_LICENSED, USAGE_METERED };
+static const char *const usage_types[] = {"licensed", "metered", NULL};
+
+/* What the price endpoints read. */
+struct price_in {
+	struct og_price p;
+	json_t *metadata;
+	bool has_metadata;
+	int interval;
+	int usage_type;
+	bool has_recurring;
+	int64_t trial_top, trial_rec;
+	bool has_trial_top, has_trial_rec;
+	/* update: accepted only to say clearly that they cannot change */
+	int64_t unit_amount;
+	const char *currency;
+	bool has_unit_amount, has_currency;
+	/* list */
+	struct og_page page;
+	bool active, has_active;
+	struct store_price_filter filter;
+};
+#define IN(m) PARAM_AT(struct price_in, m)
+
+static const struct param_spec recurring_spec[] = {
+    PS_ENUM("interval", IN(interval), PARAM_NOWHERE, interval_names, P_REQUIRED, "The billing interval."),
+    PS_INT64("interval_count", IN(p.interval_count), PARAM_NOWHERE, 1, 365, 0,
+             "Intervals between two bills (default 1; at most one year)."),
+    PS_INT64("trial_period_days", IN(trial_rec), IN(has_trial_rec), 0, PRICE_TRIAL_DAYS_MAX, 0,
+             "Trial days a subscription to this price gets by default."),
+    PS_ENUM("usage_type", IN(usage_type), PARAM_NOWHERE, usage_types, 0,
+            "licensed (the default); metered is refused until metered prices exist."),
+    PS_END,
+};
+
+static const struct param_spec create_spec[] = {
+    PS_ID("product", ID_PRODUCT, IN(p.product_id), PARAM_NOWHERE, P_REQUIRED, "The product this price sells."),
+    PS_AMOUNT("unit_amount", IN(p.unit_amount), PARAM_NOWHERE, P_REQUIRED, "The price of one unit, in minor units."),
+    PS_CURRENCY("currency", IN(p.currency), PARAM_NOWHERE, P_REQUIRED, "Three-letter ISO 4217 code."),
+    PS_OBJECT("recurring", recurring_spec, PARAM_NOWHERE, IN(has_recurring), 0,
+              "Makes the price recurring; absent for a one-time price."),
+    PS_STRING("nickname", IN(p.nickname), PARAM_NOWHERE, PRICE_NICKNAME_MAX, P_NULLABLE,
+              "A name for you, not shown to customers."),
+    PS_STRING("lookup_key", IN(p.lookup_key), PARAM_NOWHERE, PRICE_LOOKUP_KEY_MAX, P_NULLABLE,
+              "A unique key to find the price by."),
+    PS_INT64("trial_period_days", IN(trial_top), IN(has_trial_top), 0, PRICE_TRIAL_DAYS_MAX, 0,
+             "As recurring[trial_period_days]."),
+    PS_BOOL("active", IN(p.active), PARAM_NOWHERE, 0, "Whether new subscriptions may use it (default true)."),
+    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Your key-value pairs."),
+    PS_END,
+};
+
+static const struct param_spec update_spec[] = {
+    PS_STRING("nickname", IN(p.nickname), PARAM_NOWHERE, PRICE_NICKNAME_MAX, P_NULLABLE,
+              "A name for you, not shown to customers."),
+    PS_STRING("lookup_key", IN(p.lookup_key), PARAM_NOWHERE, PRICE_LOOKUP_KEY_MAX, P_NULLABLE,
+              "A unique key to find the price by."),
+    PS_BOOL("active", IN(p.active), PARAM_NOWHERE, 0, "Whether new subscriptions may use it."),
+    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Your key-value pairs."),
+    PS_AMOUNT("unit_amount", IN(unit_amount), IN(has_unit_amount), 0, "Cannot change: refused."),
+    PS_CURRENCY("currency", IN(currency), IN(has_currency), 0, "Cannot change: refused."),
+    {.name = "recurring", .type = PT_IGNORE, .present_at = IN(has_recurring), .doc = "Cannot change: refused."},
+    PS_END,
+};
+
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct price_in, page, ID_PRICE),
+    PS_BOOL("active", IN(active), IN(has_active), 0, "Only active (true) or archived (false) prices."),
+    PS_ID("product", ID_PRODUCT, IN(filter.product_id), PARAM_NOWHERE, 0, "Only this product's prices."),
+    PS_CURRENCY("currency", IN(filter.currency), PARAM_NOWHERE, 0, "Only prices in this currency."),
+    PS_STRING("lookup_key", IN(filter.lookup_key), PARAM_NOWHERE, PRICE_LOOKUP_KEY_MAX, 0,
+              "Only the price with this lookup_key."),
+    PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
+    PS_END,
+};
 
 /* Two renderings of one object: the jansson tree for write replies, events
  * and subscriptions, and the jsonw text for reads.
@@ -104,47 +179,29 @@ static enum og_ec check_lookup_key(struct og_req *rq, const char *lookup_key, in
 
 enum og_ec api_prices_create(struct og_req *rq)
 {
-	struct og_price p = {.active = true, .created = rq->now, .interval_count = 1};
-	json_t *metadata = NULL;
-	int interval = -1;
-	bool has_recurring = false, has_trial_top = false, has_trial_rec = false;
-	int64_t trial_top = 0, trial_rec = 0;
-	struct param_spec recurring[] = {
-	    PARAM_ENUM("interval", &interval, NULL, interval_names, P_REQUIRED),
-	    PARAM_INT64("interval_count", &p.interval_count, NULL, 1, 365, 0),
-	    PARAM_INT64("trial_period_days", &trial_rec, &has_trial_rec, 0, PRICE_TRIAL_DAYS_MAX, 0),
-	    PARAM_IGNORE("usage_type"),
-	    PARAM_END,
-	};
-	struct param_spec spec[] = {
-	    PARAM_ID("product", ID_PRODUCT, &p.product_id, NULL, P_REQUIRED),
-	    PARAM_AMOUNT("unit_amount", &p.unit_amount, NULL, P_REQUIRED),
-	    PARAM_CURRENCY("currency", &p.currency, NULL, P_REQUIRED),
-	    PARAM_OBJECT("recurring", recurring, &has_recurring, 0),
-	    PARAM_STRING("nickname", &p.nickname, NULL, PRICE_NICKNAME_MAX, P_NULLABLE),
-	    PARAM_STRING("lookup_key", &p.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, P_NULLABLE),
-	    PARAM_INT64("trial_period_days", &trial_top, &has_trial_top, 0, PRICE_TRIAL_DAYS_MAX, 0),
-	    PARAM_BOOL("active", &p.active, NULL, 0),
-	    PARAM_METADATA("metadata", &metadata, NULL),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	struct price_in in = {.p = {.active = true, .created = rq->now, .interval_count = 1}, .interval = -1};
+	enum og_ec ec = params_parse_into(rq, rq->body, create_spec, &in);
 	if (ec)
 		return ec;
-	if (has_recurring) {
-		p.interval = interval_names[interval];
-		if (!cal_interval_count_valid((enum cal_interval)interval, p.interval_count))
+	struct og_price p = in.p;
+	if (in.has_recurring && in.usage_type == USAGE_METERED)
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "recurring[usage_type]",
+		              "Metered prices are not supported yet: recurring[usage_type] must be licensed.");
+	if (in.has_recurring) {
+		p.interval = interval_names[in.interval];
+		if (!cal_interval_count_valid((enum cal_interval)in.interval, p.interval_count))
 			return og_err(&rq->err, OG_EC_PARAM_INVALID, "recurring[interval_count]",
 			              "interval_count %lld is too long for interval '%s': a billing interval may be at "
 			              "most one year (365 days, 52 weeks, 12 months or 1 year).",
 			              (long long)p.interval_count, p.interval);
 	}
-	if (has_trial_top || has_trial_rec) {
-		if (!has_recurring)
-			return og_err(&rq->err, OG_EC_PARAM_INVALID, has_trial_top ? "trial_period_days" : "recurring",
+	if (in.has_trial_top || in.has_trial_rec) {
+		if (!in.has_recurring)
+			return og_err(&rq->err, OG_EC_PARAM_INVALID,
+			              in.has_trial_top ? "trial_period_days" : "recurring",
 			              "trial_period_days needs a recurring price.");
 		p.has_trial_period_days = true;
-		p.trial_period_days = has_trial_rec ? trial_rec : trial_top;
+		p.trial_period_days = in.has_trial_rec ? in.trial_rec : in.trial_top;
 	}
 	if (p.lookup_key && !*p.lookup_key)
 		p.lookup_key = NULL;
@@ -156,7 +213,7 @@ enum og_ec api_prices_create(struct og_req *rq)
 		return api_db_error(rq, rc, "product", NULL);
 	if ((ec = check_lookup_key(rq, p.lookup_key, 0)))
 		return ec;
-	if ((ec = api_metadata_apply(rq, NULL, metadata, &p.metadata)))
+	if ((ec = api_metadata_apply(rq, NULL, in.metadata, &p.metadata)))
 		return ec;
 	rc = store_price_insert(rq->db, &p);
 	if (rc == DB_CONSTRAINT)
@@ -190,40 +247,26 @@ enum og_ec api_prices_update(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct og_price p;
-	enum db_rc rc = store_price_lock(rq->db, id); /* read-modify-write: no lost update */
-	if (rc == DB_ROW)
-		rc = store_price_get(rq->db, rq->arena, id, &p);
+	/* read-modify-write: no lost update */
+	enum db_rc rc = store_price_get_for_update(rq->db, rq->arena, id, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
-	json_t *metadata = NULL;
-	bool has_metadata = false, has_amount = false, has_currency = false, has_recurring = false;
-	int64_t ignored_amount;
-	const char *ignored_currency;
-	struct param_spec spec[] = {
-	    PARAM_STRING("nickname", &p.nickname, NULL, PRICE_NICKNAME_MAX, P_NULLABLE),
-	    PARAM_STRING("lookup_key", &p.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, P_NULLABLE),
-	    PARAM_BOOL("active", &p.active, NULL, 0),
-	    PARAM_METADATA("metadata", &metadata, &has_metadata),
-	    /* accepted only to say clearly that they cannot change */
-	    PARAM_AMOUNT("unit_amount", &ignored_amount, &has_amount, 0),
-	    PARAM_CURRENCY("currency", &ignored_currency, &has_currency, 0),
-	    {.name = "recurring", .type = PT_IGNORE, .present = &has_recurring},
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	struct price_in in = {.p = p};
+	if ((ec = params_parse_into(rq, rq->body, update_spec, &in)))
 		return ec;
-	if (has_amount || has_currency || has_recurring || json_object_get(rq->body, "recurring"))
+	p = in.p;
+	if (in.has_unit_amount || in.has_currency || in.has_recurring || json_object_get(rq->body, "recurring"))
 		return og_err(&rq->err, OG_EC_PARAM_INVALID,
-		              has_amount     ? "unit_amount"
-		              : has_currency ? "currency"
-		                             : "recurring",
+		              in.has_unit_amount ? "unit_amount"
+		              : in.has_currency  ? "currency"
+		                                 : "recurring",
 		              "A price's unit_amount, currency and recurring interval cannot change once it is "
 		              "created. Create a new price and archive this one (active=false).");
 	if (p.lookup_key && !*p.lookup_key)
 		p.lookup_key = NULL;
 	if ((ec = check_lookup_key(rq, p.lookup_key, p.id)))
 		return ec;
-	if (has_metadata && (ec = api_metadata_apply(rq, p.metadata, metadata, &p.metadata)))
+	if (in.has_metadata && (ec = api_metadata_apply(rq, p.metadata, in.metadata, &p.metadata)))
 		return ec;
 	rc = store_price_update(rq->db, &p);
 	if (rc == DB_CONSTRAINT)
@@ -242,23 +285,14 @@ static bool price_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_prices_list(struct og_req *rq)
 {
-	struct og_page page = {0};
-	bool active = false, has_active = false;
-	struct store_price_filter f = {.active = -1};
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&page, ID_PRICE),
-	    PARAM_BOOL("active", &active, &has_active, 0),
-	    PARAM_ID("product", ID_PRODUCT, &f.product_id, NULL, 0),
-	    PARAM_CURRENCY("currency", &f.currency, NULL, 0),
-	    PARAM_STRING("lookup_key", &f.lookup_key, NULL, PRICE_LOOKUP_KEY_MAX, 0),
-	    PARAM_IGNORE("created"), /* api_created_range */
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	struct price_in in = {.filter = {.active = -1}};
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
-	if (has_active)
-		f.active = active;
+	struct store_price_filter f = in.filter;
+	const struct og_page page = in.page;
+	if (in.has_active)
+		f.active = in.active;
 	struct store_range created;
 	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
 		return ec;

@@ -40,20 +40,42 @@ void api_write_product(struct og_jsonw *w, const struct og_product *p)
 	jsonw_object_end(w);
 }
 
+/* What the product endpoints read: the product's own fields parse straight
+ * into it. */
+struct product_in {
+	struct og_product p;
+	json_t *metadata;
+	bool has_metadata;
+	struct og_page page;
+	bool active, has_active; /* list filter */
+};
+#define IN(m) PARAM_AT(struct product_in, m)
+
+#define PRODUCT_FIELDS(name_flags)                                                                                     \
+	PS_STRING("name", IN(p.name), PARAM_NOWHERE, PRODUCT_NAME_MAX, name_flags,                                     \
+	          "The product's name, shown to customers (1 to 250 bytes)."),                                         \
+	    PS_STRING("description", IN(p.description), PARAM_NOWHERE, PRODUCT_DESCRIPTION_MAX, P_NULLABLE,            \
+	              "A longer description; \"\" or null clears it."),                                                \
+	    PS_BOOL("active", IN(p.active), PARAM_NOWHERE, 0, "Whether it can be sold (default true)."),               \
+	    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Your key-value pairs.")
+
+static const struct param_spec create_spec[] = {PRODUCT_FIELDS(P_REQUIRED), PS_END};
+static const struct param_spec update_spec[] = {PRODUCT_FIELDS(0), PS_END};
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct product_in, page, ID_PRODUCT),
+    PS_BOOL("active", IN(active), IN(has_active), 0, "Only active (true) or archived (false) products."),
+    PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
+    PS_END,
+};
+
 enum og_ec api_products_create(struct og_req *rq)
 {
-	struct og_product p = {.active = true, .created = rq->now};
-	json_t *metadata = NULL;
-	struct param_spec spec[] = {
-	    PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, P_REQUIRED),
-	    PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
-	    PARAM_BOOL("active", &p.active, NULL, 0),
-	    PARAM_METADATA("metadata", &metadata, NULL),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	struct product_in in = {.p = {.active = true, .created = rq->now}};
+	enum og_ec ec = params_parse_into(rq, rq->body, create_spec, &in);
 	if (ec)
 		return ec;
+	struct og_product p = in.p;
+	json_t *metadata = in.metadata;
 	if (!*p.name)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "name", "name must not be empty.");
 	if ((ec = api_metadata_apply(rq, NULL, metadata, &p.metadata)))
@@ -89,22 +111,16 @@ enum og_ec api_products_update(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct og_product p;
-	enum db_rc rc = store_product_lock(rq->db, id); /* read-modify-write: no lost update */
-	if (rc == DB_ROW)
-		rc = store_product_get(rq->db, rq->arena, id, &p);
+	/* read-modify-write: no lost update */
+	enum db_rc rc = store_product_get_for_update(rq->db, rq->arena, id, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
-	json_t *metadata = NULL;
-	bool has_metadata = false;
-	struct param_spec spec[] = {
-	    PARAM_STRING("name", &p.name, NULL, PRODUCT_NAME_MAX, 0),
-	    PARAM_STRING("description", &p.description, NULL, PRODUCT_DESCRIPTION_MAX, P_NULLABLE),
-	    PARAM_BOOL("active", &p.active, NULL, 0),
-	    PARAM_METADATA("metadata", &metadata, &has_metadata),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	struct product_in in = {.p = p};
+	if ((ec = params_parse_into(rq, rq->body, update_spec, &in)))
 		return ec;
+	p = in.p;
+	json_t *metadata = in.metadata;
+	bool has_metadata = in.has_metadata;
 	if (!p.name || !*p.name)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "name", "name must not be empty.");
 	if (has_metadata && (ec = api_metadata_apply(rq, p.metadata, metadata, &p.metadata)))
@@ -125,17 +141,12 @@ static bool product_exists(struct og_req *rq, int64_t id)
 
 enum og_ec api_products_list(struct og_req *rq)
 {
-	struct og_page page = {0};
-	bool active = false, has_active = false;
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&page, ID_PRODUCT),
-	    PARAM_BOOL("active", &active, &has_active, 0),
-	    PARAM_IGNORE("created"), /* api_created_range */
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	struct product_in in = {0};
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
+	const struct og_page page = in.page;
+	bool active = in.active, has_active = in.has_active;
 	struct store_range created;
 	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
 		return ec;

@@ -773,8 +773,9 @@ static enum og_ec process_each(struct run *r, struct store_due_batch *b, struct 
 	return OG_EC_NONE;
 }
 
-/* True when d's line amounts and totals fit in int64 (else the general
- * path refuses it and reports it). */
+/* True when d's line amounts and totals are within the amount cap
+ * (MONEY_AMOUNT_MAX: the same check as billing_items_fit); else the general
+ * path refuses it and the run skips and reports it. */
 static bool amounts_fit(const struct store_due_sub *d)
 {
 	int64_t amounts[BILLING_MAX_ITEMS];

@@ -106,6 +106,14 @@ json_t *billing_render_subscription(struct billing_ctx *bc, const struct og_subs
 enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const struct og_subscription *sub,
                              const struct og_sub_item *items, int n_items, int64_t mrr_before)
 {
+	/* every create and change of a subscription's items ends here, inside
+	 * its transaction: one that could bill over the cap is refused before
+	 * it commits (a canceled or paused one bills nothing more) */
+	if (strcmp(sub->status, "canceled") && strcmp(sub->status, "paused")) {
+		enum og_ec ec = billing_items_fit(bc, items, n_items);
+		if (ec)
+			return ec;
+	}
 	json_t *obj = billing_render_subscription(bc, sub, items, n_items);
 	if (!obj)
 		return bc->err ? bc->err->ec : OG_EC_INTERNAL;
@@ -146,7 +154,29 @@ enum og_ec billing_sub_transition(struct billing_ctx *bc, struct og_subscription
 static enum og_ec overflow(struct billing_ctx *bc)
 {
 	return og_err(bc->err, OG_EC_PARAM_AMOUNT, NULL,
-	              "The invoice amount would exceed the largest amount oneGuard can represent.");
+	              "A line or the total of this invoice would exceed the largest amount, %lld minor units.",
+	              (long long)MONEY_AMOUNT_MAX);
+}
+
+enum og_ec billing_items_fit(struct billing_ctx *bc, const struct og_sub_item *items, int n_items)
+{
+	int64_t amounts[BILLING_MAX_ITEMS];
+	struct invoice_totals t;
+	if (n_items < 0 || n_items > BILLING_MAX_ITEMS)
+		return OG_BUG(bc->err, "more subscription items than an invoice holds");
+	for (int i = 0; i < n_items; i++)
+		if (!invoice_line_amount(items[i].unit_amount, items[i].quantity, &amounts[i]))
+			return og_err(
+			    bc->err, OG_EC_PARAM_AMOUNT, "items",
+			    "unit_amount %lld × quantity %lld is more than the largest amount an invoice line "
+			    "may have, %lld minor units.",
+			    (long long)items[i].unit_amount, (long long)items[i].quantity, (long long)MONEY_AMOUNT_MAX);
+	if (!invoice_totals_compute(amounts, (size_t)n_items, 0, &t))
+		return og_err(bc->err, OG_EC_PARAM_AMOUNT, "items",
+		              "The items together would bill more than the largest amount an invoice may have, %lld "
+		              "minor units.",
+		              (long long)MONEY_AMOUNT_MAX);
+	return OG_EC_NONE;
 }
 
 enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv, const struct og_invoice_line *lines,
@@ -245,6 +275,11 @@ enum og_ec billing_invoice_lines(struct billing_ctx *bc, const struct og_subscri
 		if (pending.n > room)
 			pending.n = room;
 	}
+	/* a trial bills 0 now, but the items' full amounts are what its
+	 * cycles will bill: checked against the cap all the same */
+	enum og_ec ec;
+	if (spec->item_lines && (ec = billing_items_fit(bc, items, n_items)))
+		return ec;
 	int n_lines = (spec->item_lines ? n_items : 0) + pending.n;
 	struct og_invoice_line *lines = arena_alloc(bc->arena, sizeof *lines * (size_t)(n_lines + 1));
 	int64_t *amounts = arena_alloc(bc->arena, sizeof(int64_t) * (size_t)(n_lines + 1));

@@ -68,6 +68,13 @@ enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *i
 /* Recomputes a draft's totals from its lines and writes it. */
 enum og_ec billing_invoice_recompute(struct billing_ctx *bc, struct og_invoice *inv);
 
+/* The amount cap (MONEY_AMOUNT_MAX, core/money.h) for a subscription's
+ * items: each unit_amount × quantity and their sum, what a cycle invoice of
+ * them bills before pending items. 400 amount_invalid naming "items" when
+ * over. billing_sub_event and billing_invoice_lines call it, so every
+ * create, confirm, update, preview and cycle is checked before writing. */
+enum og_ec billing_items_fit(struct billing_ctx *bc, const struct og_sub_item *items, int n_items);
+
 /* Applies a state-machine event to sub->status; a refused transition is a
  * 409 naming the current status. */
 enum og_ec billing_sub_transition(struct billing_ctx *bc, struct og_subscription *sub, enum sub_event ev);

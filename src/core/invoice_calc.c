@@ -1,7 +1,11 @@
 /* Invoice line and total arithmetic, the one table of invoice transitions,
  * and invoice numbers. No floating point (tools/check-style.sh), no I/O.
- * Invariant, asserted: amount_paid + amount_remaining == amount_due. */
+ * Invariants: amount_paid + amount_remaining == amount_due (asserted); every
+ * line and every subtotal these functions accept is within the one amount
+ * cap, MONEY_AMOUNT_MAX (core/money.h), so whatever they approve can be
+ * written. */
 #include "core/invoice_calc.h"
+#include "core/fsm.h"
 #include "core/money.h"
 
 #include <assert.h>
@@ -11,7 +15,11 @@
 
 bool invoice_line_amount(int64_t unit_amount, int64_t quantity, int64_t *out)
 {
-	return quantity >= 0 && money_mul(unit_amount, quantity, out);
+	int64_t amount;
+	if (quantity < 0 || !money_mul(unit_amount, quantity, &amount) || !money_within_cap(amount))
+		return false;
+	*out = amount;
+	return true;
 }
 
 /* The exact sum, accumulated in 128 bits so that only the result has to fit:
@@ -21,9 +29,12 @@ static bool sum_lines(const int64_t *line_amounts, size_t n_lines, int64_t *out)
 	__int128 sum = 0;
 	if (n_lines > 0 && !line_amounts)
 		return false;
-	for (size_t i = 0; i < n_lines; i++)
+	for (size_t i = 0; i < n_lines; i++) {
+		if (!money_within_cap(line_amounts[i]))
+			return false;
 		sum += line_amounts[i]; /* n_lines * 2^63 < 2^127: cannot overflow */
-	if (sum < INT64_MIN || sum > INT64_MAX)
+	}
+	if (sum < -MONEY_AMOUNT_MAX || sum > MONEY_AMOUNT_MAX)
 		return false;
 	*out = (int64_t)sum;
 	return true;
@@ -47,26 +58,16 @@ bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t
 	return true;
 }
 
-/* Target status plus one; 0, what unnamed cells get, means refused. */
-#define TO(status) ((unsigned char)((status) + 1))
+/* clang-format off: one line per move reads as the state diagram (core/fsm.h) */
+static const struct fsm_move moves[] = {
+    {INV_DRAFT, INV_EV_FINALIZE, INV_OPEN},
 
-/* clang-format off: one row per status reads as the state diagram */
-static const unsigned char transitions[INV__COUNT][INV_EV__COUNT] = {
-    [INV_DRAFT] =
-        {
-            [INV_EV_FINALIZE] = TO(INV_OPEN),
-        },
-    [INV_OPEN] =
-        {
-            [INV_EV_PAY] = TO(INV_PAID),
-            [INV_EV_VOID] = TO(INV_VOID),
-            [INV_EV_MARK_UNCOLLECTIBLE] = TO(INV_UNCOLLECTIBLE),
-        },
-    [INV_UNCOLLECTIBLE] =
-        {
-            [INV_EV_PAY] = TO(INV_PAID),
-            [INV_EV_VOID] = TO(INV_VOID),
-        },
+    {INV_OPEN, INV_EV_PAY, INV_PAID},
+    {INV_OPEN, INV_EV_VOID, INV_VOID},
+    {INV_OPEN, INV_EV_MARK_UNCOLLECTIBLE, INV_UNCOLLECTIBLE},
+
+    {INV_UNCOLLECTIBLE, INV_EV_PAY, INV_PAID},
+    {INV_UNCOLLECTIBLE, INV_EV_VOID, INV_VOID},
 };
 /* clang-format on */
 
@@ -85,36 +86,38 @@ static const char *const event_names[INV_EV__COUNT] = {
     [INV_EV_MARK_UNCOLLECTIBLE] = "mark_uncollectible",
 };
 
+const struct fsm_table invoice_fsm = {
+    .moves = moves,
+    .n_moves = sizeof moves / sizeof moves[0],
+    .state_names = status_names,
+    .n_states = INV__COUNT,
+    .event_names = event_names,
+    .n_events = INV_EV__COUNT,
+};
+
 bool invoice_fsm_next(enum invoice_status from, enum invoice_event ev, enum invoice_status *to)
 {
-	if ((unsigned)from >= INV__COUNT || (unsigned)ev >= INV_EV__COUNT)
-		return false;
-	unsigned char cell = transitions[from][ev];
-	if (cell == 0)
+	int next;
+	if (!fsm_next(&invoice_fsm, (int)from, (int)ev, &next))
 		return false;
 	if (to)
-		*to = (enum invoice_status)(cell - 1);
+		*to = (enum invoice_status)next;
 	return true;
 }
 
 const char *invoice_status_name(enum invoice_status s)
 {
-	return (unsigned)s < INV__COUNT ? status_names[s] : NULL;
+	return fsm_state_name(&invoice_fsm, (int)s);
 }
 
 int invoice_status_parse(const char *s)
 {
-	if (!s)
-		return -1;
-	for (int i = 0; i < INV__COUNT; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return i;
-	return -1;
+	return fsm_state_parse(&invoice_fsm, s);
 }
 
 const char *invoice_event_name(enum invoice_event ev)
 {
-	return (unsigned)ev < INV_EV__COUNT ? event_names[ev] : NULL;
+	return fsm_event_name(&invoice_fsm, (int)ev);
 }
 
 int invoice_number_format(const char *prefix, int64_t seq, char *buf, size_t n)

@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 /* *out = unit_amount * quantity. unit_amount may be negative (a credit line);
- * quantity may not. False, *out untouched, on a negative quantity or overflow. */
+ * quantity may not. False, *out untouched, on a negative quantity or when
+ * the product is beyond the amount cap (|amount| > MONEY_AMOUNT_MAX,
+ * core/money.h; overflow included). */
 bool invoice_line_amount(int64_t unit_amount, int64_t quantity, int64_t *out);
 
 struct invoice_totals {
@@ -24,13 +26,18 @@ struct invoice_totals {
 
 /* Fills *out from n_lines line amounts (line_amounts may be NULL when
  * n_lines == 0) and what was paid so far. The sum is exact whatever the order
- * of the lines: only the subtotal itself has to fit in int64. False, *out
- * untouched, when it does not, when amount_paid < 0 or amount_paid > amount_due. */
+ * of the lines. False, *out untouched, when a line or the subtotal is beyond
+ * the amount cap (MONEY_AMOUNT_MAX), when amount_paid < 0 or amount_paid >
+ * amount_due. */
 bool invoice_totals_compute(const int64_t *line_amounts, size_t n_lines, int64_t amount_paid,
                             struct invoice_totals *out);
 
 enum invoice_status { INV_DRAFT, INV_OPEN, INV_PAID, INV_VOID, INV_UNCOLLECTIBLE, INV__COUNT };
 enum invoice_event { INV_EV_FINALIZE, INV_EV_PAY, INV_EV_VOID, INV_EV_MARK_UNCOLLECTIBLE, INV_EV__COUNT };
+
+/* The table (core/fsm.h), for tests and documentation. */
+struct fsm_table;
+extern const struct fsm_table invoice_fsm;
 
 /* As sub_fsm_next (core/subscription_fsm.h): true and *to set (to may be NULL)
  * when the table allows ev from status from. A draft is finalized or deleted,

@@ -92,3 +92,8 @@ int money_format(int64_t amount, const char *currency, char *buf, size_t n)
 	return snprintf(buf, n, "%s%" PRIu64 ".%0*" PRIu64 " %s", sign, magnitude / scale, cur->exponent,
 	                magnitude % scale, code);
 }
+
+bool money_within_cap(int64_t amount)
+{
+	return amount >= -MONEY_AMOUNT_MAX && amount <= MONEY_AMOUNT_MAX;
+}

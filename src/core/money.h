@@ -16,6 +16,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* THE amount cap: no price, line, invoice item or invoice total may be
+ * larger in magnitude than this many minor units (999,999,999.99 USD; the
+ * limit Stripe documents for an amount). Input is checked against it when
+ * parsed (PT_AMOUNT), and every computed line and total is checked before
+ * anything is written (invoice_line_amount, invoice_totals_compute);
+ * docs/internals/money.md. */
+#define MONEY_AMOUNT_MAX 99999999999LL
+
+/* True when -MONEY_AMOUNT_MAX <= amount <= MONEY_AMOUNT_MAX. */
+bool money_within_cap(int64_t amount);
+
 /* *out = a + b, a - b, -a, amount * quantity; false (and *out untouched) when
  * the exact result does not fit in int64_t. */
 bool money_add(int64_t a, int64_t b, int64_t *out);

@@ -1,57 +1,41 @@
-/* The one table of subscription transitions. A cell holds the target status
- * plus one, so that the zero an initializer leaves in every cell it does not
- * name means "refused". Canceled has no row: it is final.
+/* The one table of subscription transitions, in the shape every state
+ * machine shares (core/fsm.h: a list of from-state, event, to-state moves;
+ * a pair not listed is refused). Canceled has no moves: it is final.
  * Side effects of a transition (invoices, events, timestamps) are not here:
  * the callers do them in the same transaction that writes the new status. */
 #include "core/subscription_fsm.h"
+#include "core/fsm.h"
 
-#include <string.h>
+/* clang-format off: one line per move, grouped by status, reads as the state diagram */
+static const struct fsm_move moves[] = {
+    {SUB_DRAFT, SUB_EV_CONFIRM, SUB_ACTIVE},
+    {SUB_DRAFT, SUB_EV_CONFIRM_TRIAL, SUB_TRIALING},
+    {SUB_DRAFT, SUB_EV_UPDATE, SUB_DRAFT},
+    {SUB_DRAFT, SUB_EV_CANCEL, SUB_CANCELED},
 
-#define TO(status) ((unsigned char)((status) + 1))
+    {SUB_TRIALING, SUB_EV_TRIAL_END, SUB_ACTIVE},
+    {SUB_TRIALING, SUB_EV_PAYMENT_FAILED, SUB_PAST_DUE},
+    {SUB_TRIALING, SUB_EV_PAUSE, SUB_PAUSED},
+    {SUB_TRIALING, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_TRIALING, SUB_EV_UPDATE, SUB_TRIALING},
 
-/* clang-format off: one row per status reads as the state diagram */
-static const unsigned char transitions[SUB__COUNT][SUB_EV__COUNT] = {
-    [SUB_DRAFT] =
-        {
-            [SUB_EV_CONFIRM] = TO(SUB_ACTIVE),
-            [SUB_EV_CONFIRM_TRIAL] = TO(SUB_TRIALING),
-            [SUB_EV_UPDATE] = TO(SUB_DRAFT),
-            [SUB_EV_CANCEL] = TO(SUB_CANCELED),
-        },
-    [SUB_TRIALING] =
-        {
-            [SUB_EV_TRIAL_END] = TO(SUB_ACTIVE),
-            [SUB_EV_PAYMENT_FAILED] = TO(SUB_PAST_DUE),
-            [SUB_EV_PAUSE] = TO(SUB_PAUSED),
-            [SUB_EV_CANCEL] = TO(SUB_CANCELED),
-            [SUB_EV_UPDATE] = TO(SUB_TRIALING),
-        },
-    [SUB_ACTIVE] =
-        {
-            [SUB_EV_PAYMENT_FAILED] = TO(SUB_PAST_DUE),
-            [SUB_EV_PAUSE] = TO(SUB_PAUSED),
-            [SUB_EV_CANCEL] = TO(SUB_CANCELED),
-            [SUB_EV_UPDATE] = TO(SUB_ACTIVE),
-        },
-    [SUB_PAST_DUE] =
-        {
-            [SUB_EV_PAYMENT_SUCCEEDED] = TO(SUB_ACTIVE),
-            [SUB_EV_MARK_UNPAID] = TO(SUB_UNPAID),
-            [SUB_EV_PAUSE] = TO(SUB_PAUSED),
-            [SUB_EV_CANCEL] = TO(SUB_CANCELED),
-            [SUB_EV_UPDATE] = TO(SUB_PAST_DUE),
-        },
-    [SUB_UNPAID] =
-        {
-            [SUB_EV_PAYMENT_SUCCEEDED] = TO(SUB_ACTIVE),
-            [SUB_EV_CANCEL] = TO(SUB_CANCELED),
-        },
-    [SUB_PAUSED] =
-        {
-            [SUB_EV_RESUME] = TO(SUB_ACTIVE),
-            [SUB_EV_CANCEL] = TO(SUB_CANCELED),
-            [SUB_EV_UPDATE] = TO(SUB_PAUSED),
-        },
+    {SUB_ACTIVE, SUB_EV_PAYMENT_FAILED, SUB_PAST_DUE},
+    {SUB_ACTIVE, SUB_EV_PAUSE, SUB_PAUSED},
+    {SUB_ACTIVE, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_ACTIVE, SUB_EV_UPDATE, SUB_ACTIVE},
+
+    {SUB_PAST_DUE, SUB_EV_PAYMENT_SUCCEEDED, SUB_ACTIVE},
+    {SUB_PAST_DUE, SUB_EV_MARK_UNPAID, SUB_UNPAID},
+    {SUB_PAST_DUE, SUB_EV_PAUSE, SUB_PAUSED},
+    {SUB_PAST_DUE, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_PAST_DUE, SUB_EV_UPDATE, SUB_PAST_DUE},
+
+    {SUB_UNPAID, SUB_EV_PAYMENT_SUCCEEDED, SUB_ACTIVE},
+    {SUB_UNPAID, SUB_EV_CANCEL, SUB_CANCELED},
+
+    {SUB_PAUSED, SUB_EV_RESUME, SUB_ACTIVE},
+    {SUB_PAUSED, SUB_EV_CANCEL, SUB_CANCELED},
+    {SUB_PAUSED, SUB_EV_UPDATE, SUB_PAUSED},
 };
 /* clang-format on */
 
@@ -73,34 +57,36 @@ static const char *const event_names[SUB_EV__COUNT] = {
     [SUB_EV_UPDATE] = "update",
 };
 
+const struct fsm_table sub_fsm = {
+    .moves = moves,
+    .n_moves = sizeof moves / sizeof moves[0],
+    .state_names = status_names,
+    .n_states = SUB__COUNT,
+    .event_names = event_names,
+    .n_events = SUB_EV__COUNT,
+};
+
 bool sub_fsm_next(enum sub_status from, enum sub_event ev, enum sub_status *to)
 {
-	if ((unsigned)from >= SUB__COUNT || (unsigned)ev >= SUB_EV__COUNT)
-		return false;
-	unsigned char cell = transitions[from][ev];
-	if (cell == 0)
+	int next;
+	if (!fsm_next(&sub_fsm, (int)from, (int)ev, &next))
 		return false;
 	if (to)
-		*to = (enum sub_status)(cell - 1);
+		*to = (enum sub_status)next;
 	return true;
 }
 
 const char *sub_status_name(enum sub_status s)
 {
-	return (unsigned)s < SUB__COUNT ? status_names[s] : NULL;
+	return fsm_state_name(&sub_fsm, (int)s);
 }
 
 int sub_status_parse(const char *s)
 {
-	if (!s)
-		return -1;
-	for (int i = 0; i < SUB__COUNT; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return i;
-	return -1;
+	return fsm_state_parse(&sub_fsm, s);
 }
 
 const char *sub_event_name(enum sub_event ev)
 {
-	return (unsigned)ev < SUB_EV__COUNT ? event_names[ev] : NULL;
+	return fsm_event_name(&sub_fsm, (int)ev);
 }

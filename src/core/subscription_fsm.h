@@ -1,6 +1,6 @@
 /* The subscription state machine: its statuses, the events that move a
  * subscription, and which moves are allowed, all in one table
- * (subscription_fsm.c). Handlers and the billing engine ask sub_fsm_next
+ * (subscription_fsm.c, in the shape of core/fsm.h). Handlers and the billing engine ask sub_fsm_next
  * before changing a status and never test statuses themselves, so the rules
  * live in one place. Names are the wire and database spellings. */
 #ifndef OG_SUBSCRIPTION_FSM_H
@@ -32,6 +32,10 @@ enum sub_event {
 	SUB_EV_UPDATE,
 	SUB_EV__COUNT
 };
+
+/* The table itself (core/fsm.h), for tests and documentation. */
+struct fsm_table;
+extern const struct fsm_table sub_fsm;
 
 /* True, and *to set to the status event ev leads to from status from, when the
  * table allows it (to may be NULL to ask only); false otherwise, out-of-range

@@ -37,7 +37,7 @@
 #define METADATA_KEY_MAX   40
 #define METADATA_VALUE_MAX 500
 #define TIMESTAMP_MAX      253402300799LL /* 9999-12-31T23:59:59Z */
-#define AMOUNT_MAX_DEFAULT 99999999999LL
+#define AMOUNT_MAX_DEFAULT MONEY_AMOUNT_MAX
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
@@ -125,15 +125,12 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
-/* application/x-www-form-urlencoded decoding of src[0..len) into dst (room
- * for len + 1): '+' is a space, %XX a byte. Returns the decoded length, or
- * -1 on a '%' not followed by two hex digits. */
-static long form_decode(const char *src, size_t len, char *dst)
+long params_percent_decode(const char *src, size_t len, bool plus_is_space, char *dst)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = src[i];
-		if (c == '+') {
+		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%') {
 			if (len - i < 3)
@@ -249,7 +246,7 @@ static enum og_ec form_add_pair(json_t *root, const char *pair, size_t len, stru
 	char safe[64];
 	enum og_ec ec = OG_EC_NONE;
 
-	long kn = form_decode(pair, key_len, key);
+	long kn = params_percent_decode(pair, key_len, true, key);
 	if (kn < 0) {
 		ec = og_err(err, OG_EC_BODY_INVALID, ascii_safe(pair, key_len, safe, sizeof safe),
 		            "Invalid percent-encoding in parameter name: %s", safe);
@@ -264,7 +261,7 @@ static enum og_ec form_add_pair(json_t *root, const char *pair, size_t len, stru
 		            "Invalid parameter name: %s is not valid UTF-8 text.", safe);
 		goto out;
 	}
-	long vn = form_decode(raw_value, raw_value_len, value);
+	long vn = params_percent_decode(raw_value, raw_value_len, true, value);
 	if (vn < 0) {
 		ec =
 		    og_err(err, OG_EC_BODY_INVALID, key, "Invalid percent-encoding in the value of parameter: %s", key);
@@ -420,6 +417,36 @@ struct pctx {
 	bool coerce; /* values are form strings */
 };
 
+/* Where an output goes: the pointer form's pointer, else the static form's
+ * offset into base (NULL when the spec stores nothing there). */
+static void *slot(void *base, size_t at, void *ptr)
+{
+	if (ptr)
+		return ptr;
+	if (!at || !base)
+		return NULL;
+	return (char *)base + (at - 1);
+}
+
+static void set_flag(void *base, size_t at, bool *ptr, bool value)
+{
+	bool *flag = slot(base, at, ptr);
+	if (flag)
+		*flag = value;
+}
+
+/* s[0..n) equals word (lowercase ASCII) in any letter case. */
+static bool ascii_ieq(const char *s, size_t n, const char *word)
+{
+	size_t i = 0;
+	for (; i < n && word[i]; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+		if (c != word[i])
+			return false;
+	}
+	return i == n && !word[i];
+}
+
 /* Reads an integer: a JSON integer, or with coercion a decimal string.
  * Returns OG_EC_NONE; PARAM_INVALID for a JSON value of another type;
  * PARAM_INTEGER for a form string that is not a decimal integer;
@@ -493,9 +520,10 @@ static const char *id_thing(enum id_kind kind)
 	}
 }
 
-static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct param_spec *spec, const char *path);
+static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct param_spec *spec, const char *path,
+                             void *base);
 
-static enum og_ec parse_metadata(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name)
+static enum og_ec parse_metadata(const struct pctx *cx, json_t *v, const char *name, json_t **out)
 {
 	struct og_error *err = &cx->rq->err;
 	char buf[MSG_VALUE_MAX + 8];
@@ -529,7 +557,8 @@ static enum og_ec parse_metadata(const struct pctx *cx, const struct param_spec 
 			return og_err(err, OG_EC_PARAM_TOO_LONG, kname,
 			              "Invalid %s: values can have up to %d characters.", kname, METADATA_VALUE_MAX);
 	}
-	*(json_t **)sp->out = v;
+	if (out)
+		*out = v;
 	return OG_EC_NONE;
 }
 
@@ -550,7 +579,8 @@ static bool index_parse(const char *s, size_t limit, size_t *out)
 	return true;
 }
 
-static enum og_ec parse_array(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name)
+static enum og_ec parse_array(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name,
+                              void *base)
 {
 	struct og_error *err = &cx->rq->err;
 	char buf[MSG_VALUE_MAX + 8];
@@ -581,8 +611,10 @@ static enum og_ec parse_array(const struct pctx *cx, const struct param_spec *sp
 	if (sp->max > 0 && n > (uint64_t)sp->max)
 		return og_err(err, OG_EC_PARAM_INVALID, name,
 		              "Invalid array %s: at most %" PRId64 " elements are allowed.", name, sp->max);
-	if (!sp->elem)
-		return OG_BUG(err, "PT_ARRAY spec without elem()");
+	/* the static form: a fixed array in the base, one sub-spec per element */
+	char *elems = sp->elem ? NULL : slot(base, sp->at, NULL);
+	if (!sp->elem && (!elems || !sp->sub || !sp->elem_size || sp->max <= 0))
+		return OG_BUG(err, "PT_ARRAY spec without elem() or an element spec");
 	for (size_t i = 0; i < n; i++) {
 		json_t *e;
 		if (is_list) {
@@ -593,20 +625,25 @@ static enum og_ec parse_array(const struct pctx *cx, const struct param_spec *sp
 			e = json_object_get(v, key);
 		}
 		const char *elem_path = arena_printf(cx->rq->arena, "%s[%zu]", name, i);
-		enum og_ec ec = sp->elem(cx->rq, e, i, elem_path, sp->elem_ctx);
+		enum og_ec ec = sp->elem ? sp->elem(cx->rq, e, i, elem_path, sp->elem_ctx)
+		                         : parse_spec(cx, e, sp->sub, elem_path, elems + i * sp->elem_size);
 		if (ec)
 			return ec;
 	}
+	size_t *count = slot(base, sp->count_at, NULL);
+	if (count)
+		*count = n;
 	return OG_EC_NONE;
 }
 
-static enum og_ec parse_enum(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name)
+static enum og_ec parse_enum(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name, int *out)
 {
 	if (json_is_string(v) && sp->choices) {
 		const char *s = json_string_value(v);
 		for (int i = 0; sp->choices[i]; i++) {
 			if (strcmp(s, sp->choices[i]) == 0) {
-				*(int *)sp->out = i;
+				if (out)
+					*out = i;
 				return OG_EC_NONE;
 			}
 		}
@@ -628,7 +665,7 @@ static enum og_ec parse_enum(const struct pctx *cx, const struct param_spec *sp,
 	              list, repr(v, buf, sizeof buf));
 }
 
-static enum og_ec parse_currency(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name)
+static enum og_ec parse_currency(const struct pctx *cx, json_t *v, const char *name, const char **out)
 {
 	char buf[MSG_VALUE_MAX + 8];
 	if (!json_is_string(v))
@@ -647,12 +684,22 @@ static enum og_ec parse_currency(const struct pctx *cx, const struct param_spec 
 		return og_err(&cx->rq->err, OG_EC_PARAM_CURRENCY, name,
 		              "Invalid currency: %s. Use a three-letter ISO 4217 code in circulation, such as usd.",
 		              repr(v, buf, sizeof buf));
-	*(const char **)sp->out = cur->code;
+	if (out)
+		*out = cur->code;
 	return OG_EC_NONE;
 }
 
-static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name)
+/* Stores a parsed value of type T when the spec has somewhere to put it. */
+#define STORE(T, value)                                                                                                \
+	do {                                                                                                           \
+		if (out)                                                                                               \
+			*(T *)out = (value);                                                                           \
+	} while (0)
+
+static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp, json_t *v, const char *name,
+                              void *base)
 {
+	void *out = slot(base, sp->at, sp->out);
 	struct og_error *err = &cx->rq->err;
 	char buf[MSG_VALUE_MAX + 8];
 	enum og_ec ec;
@@ -664,15 +711,14 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 	bool is_empty = json_is_string(v) && json_string_length(v) == 0;
 	if (sp->type == PT_METADATA) {
 		if (is_null || is_empty) {
-			*(json_t **)sp->out = json_null();
+			STORE(json_t *, json_null());
 			goto given;
 		}
 	} else if (is_null || (is_empty && ((sp->flags & P_NULLABLE) || sp->type != PT_STRING))) {
 		if (sp->flags & P_NULLABLE) {
-			if (sp->is_null)
-				*sp->is_null = true;
-			if (sp->out && (sp->type == PT_STRING || sp->type == PT_CURRENCY))
-				*(const char **)sp->out = NULL;
+			set_flag(base, sp->null_at, sp->is_null, true);
+			if (sp->type == PT_STRING || sp->type == PT_CURRENCY)
+				STORE(const char *, NULL);
 			goto given;
 		}
 		if (sp->flags & P_REQUIRED)
@@ -697,7 +743,7 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 		if (strlen(json_string_value(v)) != len) /* jansson refuses \u0000 unless asked; keep it so */
 			return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid string: %s contains a NUL character.",
 			              name);
-		*(const char **)sp->out = json_string_value(v);
+		STORE(const char *, json_string_value(v));
 		break;
 	}
 	case PT_INT64: {
@@ -712,7 +758,7 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 			return og_err(err, OG_EC_PARAM_INTEGER, name,
 			              "Invalid integer: %" PRId64 "; %s must be between %" PRId64 " and %" PRId64 ".",
 			              i64, name, lo, hi);
-		*(int64_t *)sp->out = i64;
+		STORE(int64_t, i64);
 		break;
 	}
 	case PT_AMOUNT: {
@@ -727,7 +773,7 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 			              "; %s must be an integer number of minor units between %" PRId64 " and %" PRId64
 			              ".",
 			              i64, name, lo, hi);
-		*(int64_t *)sp->out = i64;
+		STORE(int64_t, i64);
 		break;
 	}
 	case PT_TIMESTAMP:
@@ -737,21 +783,25 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 			return og_err(err, OG_EC_PARAM_INVALID, name,
 			              "Invalid timestamp: %" PRId64 "; %s must be Unix seconds between 0 and %lld.",
 			              i64, name, TIMESTAMP_MAX);
-		*(int64_t *)sp->out = i64;
+		STORE(int64_t, i64);
 		break;
 	case PT_BOOL:
+		/* forms and query strings in any letter case, as Stripe reads them
+		 * (a client library sends "True"); JSON only as true and false */
 		if (json_is_boolean(v)) {
-			*(bool *)sp->out = json_is_true(v);
-		} else if (cx->coerce && json_is_string(v) && !strcmp(json_string_value(v), "true")) {
-			*(bool *)sp->out = true;
-		} else if (cx->coerce && json_is_string(v) && !strcmp(json_string_value(v), "false")) {
-			*(bool *)sp->out = false;
+			STORE(bool, json_is_true(v));
+		} else if (cx->coerce && json_is_string(v) &&
+		           ascii_ieq(json_string_value(v), json_string_length(v), "true")) {
+			STORE(bool, true);
+		} else if (cx->coerce && json_is_string(v) &&
+		           ascii_ieq(json_string_value(v), json_string_length(v), "false")) {
+			STORE(bool, false);
 		} else {
 			return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid boolean: %s", repr(v, buf, sizeof buf));
 		}
 		break;
 	case PT_ENUM:
-		if ((ec = parse_enum(cx, sp, v, name)))
+		if ((ec = parse_enum(cx, sp, v, name, out)))
 			return ec;
 		break;
 	case PT_ID: {
@@ -761,26 +811,27 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 		if (!ids_decode(sp->id_kind, json_string_value(v), &i64))
 			return og_err(err, OG_EC_PARAM_ID, name, "No such %s: '%s'", id_thing(sp->id_kind),
 			              repr(v, buf, sizeof buf));
-		*(int64_t *)sp->out = i64;
+		STORE(int64_t, i64);
 		break;
 	}
 	case PT_CURRENCY:
-		if ((ec = parse_currency(cx, sp, v, name)))
+		if ((ec = parse_currency(cx, v, name, out)))
 			return ec;
 		break;
 	case PT_METADATA:
-		if ((ec = parse_metadata(cx, sp, v, name)))
+		if ((ec = parse_metadata(cx, v, name, out)))
 			return ec;
 		break;
 	case PT_OBJECT:
 		if (!json_is_object(v))
 			return og_err(err, OG_EC_PARAM_INVALID, name, "Invalid object %s: got %s.", name,
 			              repr(v, buf, sizeof buf));
-		if ((ec = parse_spec(cx, v, sp->sub, name)))
+		/* the nested struct at sp->at, or the same base when it has none */
+		if ((ec = parse_spec(cx, v, sp->sub, name, sp->at ? slot(base, sp->at, NULL) : base)))
 			return ec;
 		break;
 	case PT_ARRAY:
-		if ((ec = parse_array(cx, sp, v, name)))
+		if ((ec = parse_array(cx, sp, v, name, base)))
 			return ec;
 		break;
 	case PT_IGNORE:
@@ -788,15 +839,16 @@ static enum og_ec parse_value(const struct pctx *cx, const struct param_spec *sp
 	default:
 		return OG_BUG(err, "parameter spec with an unknown type");
 	}
-	if (sp->is_null)
-		*sp->is_null = false;
+	set_flag(base, sp->null_at, sp->is_null, false);
 given:
-	if (sp->present)
-		*sp->present = true;
+	set_flag(base, sp->present_at, sp->present, true);
 	return OG_EC_NONE;
 }
 
-static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct param_spec *spec, const char *path)
+#undef STORE
+
+static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct param_spec *spec, const char *path,
+                             void *base)
 {
 	struct og_error *err = &cx->rq->err;
 	char name[NAME_MAX_LEN];
@@ -811,7 +863,7 @@ static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct pa
 		json_object_foreach(src, key, v)
 		{
 			const struct param_spec *sp = spec;
-			while (sp->name && strcmp(sp->name, key) != 0)
+			while (sp->name && !(sp->flags & P_OTHERS) && strcmp(sp->name, key) != 0)
 				sp++;
 			if (sp->name || (!path && !strcmp(key, "expand")))
 				continue;
@@ -822,6 +874,8 @@ static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct pa
 		}
 	}
 	for (const struct param_spec *sp = spec; sp->name; sp++) {
+		if (sp->flags & P_OTHERS)
+			continue;
 		const char *full = sp->name;
 		if (path) {
 			full = name_join(name, sizeof name, path, sp->name, strlen(sp->name));
@@ -832,7 +886,7 @@ static enum og_ec parse_spec(const struct pctx *cx, json_t *src, const struct pa
 				return og_err(err, OG_EC_PARAM_MISSING, full, "Missing required param: %s.", full);
 			continue;
 		}
-		enum og_ec ec = parse_value(cx, sp, v, full);
+		enum og_ec ec = parse_value(cx, sp, v, full, base);
 		if (ec)
 			return ec;
 	}
@@ -845,5 +899,75 @@ enum og_ec params_parse(struct og_req *rq, json_t *src, const struct param_spec 
 	    .rq = rq,
 	    .coerce = rq->body_is_form || (src && rq->query && tree_contains(rq->query, src, 0)),
 	};
-	return parse_spec(&cx, src, spec, path);
+	return parse_spec(&cx, src, spec, path, NULL);
+}
+
+enum og_ec params_parse_into(struct og_req *rq, json_t *src, const struct param_spec *spec, void *base)
+{
+	struct pctx cx = {
+	    .rq = rq,
+	    .coerce = rq->body_is_form || (src && rq->query && tree_contains(rq->query, src, 0)),
+	};
+	return parse_spec(&cx, src, spec, NULL, base);
+}
+
+/* ---- reading a spec (documentation) ------------------------------------ */
+
+static int walk(const struct param_spec *spec, const char *prefix, int depth, param_walk_fn fn, void *cls)
+{
+	char full[NAME_MAX_LEN];
+	for (const struct param_spec *sp = spec; sp->name; sp++) {
+		if (prefix)
+			snprintf(full, sizeof full, "%s[%s]", prefix, sp->name);
+		else
+			snprintf(full, sizeof full, "%s", sp->name);
+		int rc = fn(cls, sp, full, depth);
+		if (rc)
+			return rc;
+		if (sp->sub && (sp->type == PT_OBJECT || sp->type == PT_ARRAY)) {
+			char inner[NAME_MAX_LEN + 2];
+			snprintf(inner, sizeof inner, "%s%s", full, sp->type == PT_ARRAY ? "[]" : "");
+			if ((rc = walk(sp->sub, inner, depth + 1, fn, cls)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int params_spec_walk(const struct param_spec *spec, param_walk_fn fn, void *cls)
+{
+	return walk(spec, NULL, 0, fn, cls);
+}
+
+const char *params_type_name(enum param_type type)
+{
+	switch (type) {
+	case PT_STRING:
+		return "string";
+	case PT_INT64:
+		return "integer";
+	case PT_BOOL:
+		return "boolean";
+	case PT_ENUM:
+		return "enum";
+	case PT_ID:
+		return "id";
+	case PT_CURRENCY:
+		return "currency";
+	case PT_METADATA:
+		return "metadata";
+	case PT_OBJECT:
+		return "object";
+	case PT_ARRAY:
+		return "array";
+	case PT_TIMESTAMP:
+		return "timestamp";
+	case PT_AMOUNT:
+		return "amount";
+	case PT_IGNORE:
+		return "ignored";
+	case PT_END:
+	default:
+		return "end";
+	}
 }

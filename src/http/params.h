@@ -1,27 +1,39 @@
-/* Declarative parameter specs (after GNU Taler's JSON parse specs): an array
- * naming each expected parameter, its type and bounds, and where to store it.
- * One spec validates a JSON body, a form body (Stripe's nested keys, all
- * values strings to coerce) and a query string alike, rejects unknown
- * parameters, and names the failing one in the error ("items[0][price]").
- * Parsed strings are borrowed from the source json_t or copied into the
- * request arena; they live as long as the request.
+/* Declarative parameter specs (after GNU Taler's JSON parse specs): a
+ * constant table naming each expected parameter, its type, bounds, choices,
+ * a one-line description, and where its value goes. One spec validates a
+ * JSON body, a form body (Stripe's nested keys, all values strings to
+ * coerce) and a query string alike, rejects unknown parameters, and names
+ * the failing one in the error ("items[0][price]"). Parsed strings are
+ * borrowed from the source json_t or copied into the request arena; they
+ * live as long as the request.
  *
- *   const char *name = NULL; bool has_name = false; json_t *metadata = NULL;
- *   struct param_spec spec[] = {
- *       PARAM_STRING("name", &name, &has_name, 5000, P_REQUIRED),
- *       PARAM_METADATA("metadata", &metadata),
- *       PARAM_END,
+ * A spec is static: outputs are byte offsets into an input struct that the
+ * handler passes to params_parse_into as base, so the table can be read
+ * (documentation, OpenAPI: params_spec_walk) without running the handler.
+ *
+ *   struct product_in { const char *name; bool has_name; json_t *metadata; };
+ *   #define IN(m) PARAM_AT(struct product_in, m)
+ *   static const struct param_spec spec[] = {
+ *       PS_STRING("name", IN(name), IN(has_name), 250, P_REQUIRED, "Shown to customers."),
+ *       PS_METADATA("metadata", IN(metadata), PARAM_NOWHERE, "Your key-value pairs."),
+ *       PS_END,
  *   };
- *   ec = params_parse(rq, rq->body, spec, NULL);
- */
+ *   struct product_in in = {0};
+ *   ec = params_parse_into(rq, rq->body, spec, &in);
+ *
+ * The older pointer form (PARAM_STRING("name", &name, &has_name, ...) and
+ * params_parse) stays only while handlers not yet converted use it; see
+ * docs/internals/http.md. */
 #ifndef OG_PARAMS_H
 #define OG_PARAMS_H
 
 #include "core/ids.h"
+#include "core/money.h"
 #include "http/req.h"
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum param_type {
@@ -45,27 +57,136 @@ enum param_type {
 
 enum param_flags {
 	P_REQUIRED = 1u << 0,
-	P_NULLABLE = 1u << 1, /* "" (form) or null (JSON) is accepted: *present = true,
-	                       *is_null = true, string out = NULL */
+	P_NULLABLE = 1u << 1, /* "" (form) or null (JSON) is accepted: present = true,
+	                       is_null = true, string out = NULL */
+	P_OTHERS = 1u << 2,   /* PS_IGNORE_OTHERS: any key no other entry names is accepted */
 };
 
+/* Where a value goes in the static form: the byte offset of a member of the
+ * input struct, plus one, so that 0 (PARAM_NOWHERE) means "not stored".
+ * Members of nested structs and array elements work too
+ * (PARAM_AT(struct in, page.limit), PARAM_AT(struct in, address[2])). */
+#define PARAM_AT(type, member) (offsetof(type, member) + 1)
+#define PARAM_NOWHERE          ((size_t)0)
+
 struct param_spec;
+/* The pointer form's array element callback (PARAM_ARRAY). */
 typedef enum og_ec (*param_elem_fn)(struct og_req *rq, json_t *elem, size_t index, const char *path, void *ctx);
 
 struct param_spec {
 	const char *name;
 	enum param_type type;
 	unsigned flags;
-	void *out;
-	bool *present; /* optional: set true when the parameter was given */
-	bool *is_null; /* optional, with P_NULLABLE */
-	int64_t min, max;
-	const char *const *choices;   /* PT_ENUM */
-	const struct param_spec *sub; /* PT_OBJECT */
-	param_elem_fn elem;           /* PT_ARRAY */
-	void *elem_ctx;               /* PT_ARRAY */
+	/* the static form: PARAM_AT offsets into the base */
+	size_t at;                    /* the value (its C type per enum param_type); PT_OBJECT: the
+	                                 nested struct its sub-spec reads into, NOWHERE = same base;
+	                                 PT_ARRAY: the first element of a fixed array */
+	size_t present_at;            /* bool: set true when the parameter was given */
+	size_t null_at;               /* bool, with P_NULLABLE: set true when given as ""/null */
+	int64_t min, max;             /* bounds; PT_STRING: max length; PT_ARRAY: most elements */
+	const char *const *choices;   /* PT_ENUM: NULL-terminated */
+	const struct param_spec *sub; /* PT_OBJECT: its fields; PT_ARRAY (static): each element's fields */
+	size_t elem_size;             /* PT_ARRAY (static): bytes between elements */
+	size_t count_at;              /* PT_ARRAY (static): size_t, the number of elements given */
 	enum id_kind id_kind;         /* PT_ID */
+	const char *doc;              /* one line for the reference documentation */
+	/* the pointer form (params_parse), kept while handlers still use it */
+	void *out;
+	bool *present;
+	bool *is_null;
+	param_elem_fn elem; /* PT_ARRAY: called for each element */
+	void *elem_ctx;
 };
+
+/* ---- the static form ---------------------------------------------------- */
+
+#define PS_STRING(n, o, p, maxlen, fl, d)                                                                              \
+	{                                                                                                              \
+		.name = (n), .type = PT_STRING, .flags = (fl), .at = (o), .present_at = (p), .max = (maxlen),          \
+		.doc = (d)                                                                                             \
+	}
+#define PS_INT64(n, o, p, lo, hi, fl, d)                                                                               \
+	{                                                                                                              \
+		.name = (n), .type = PT_INT64, .flags = (fl), .at = (o), .present_at = (p), .min = (lo), .max = (hi),  \
+		.doc = (d)                                                                                             \
+	}
+#define PS_AMOUNT(n, o, p, fl, d)                                                                                      \
+	{                                                                                                              \
+		.name = (n), .type = PT_AMOUNT, .flags = (fl), .at = (o), .present_at = (p), .min = 0,                 \
+		.max = MONEY_AMOUNT_MAX, .doc = (d)                                                                    \
+	}
+#define PS_BOOL(n, o, p, fl, d)                                                                                        \
+	{                                                                                                              \
+		.name = (n), .type = PT_BOOL, .flags = (fl), .at = (o), .present_at = (p), .doc = (d)                  \
+	}
+#define PS_ENUM(n, o, p, ch, fl, d)                                                                                    \
+	{                                                                                                              \
+		.name = (n), .type = PT_ENUM, .flags = (fl), .at = (o), .present_at = (p), .choices = (ch), .doc = (d) \
+	}
+#define PS_ID(n, kind, o, p, fl, d)                                                                                    \
+	{                                                                                                              \
+		.name = (n), .type = PT_ID, .flags = (fl), .at = (o), .present_at = (p), .id_kind = (kind), .doc = (d) \
+	}
+#define PS_CURRENCY(n, o, p, fl, d)                                                                                    \
+	{                                                                                                              \
+		.name = (n), .type = PT_CURRENCY, .flags = (fl), .at = (o), .present_at = (p), .doc = (d)              \
+	}
+#define PS_METADATA(n, o, p, d)                                                                                        \
+	{                                                                                                              \
+		.name = (n), .type = PT_METADATA, .at = (o), .present_at = (p), .doc = (d)                             \
+	}
+/* s: the nested spec; o: where its struct is (PARAM_NOWHERE: the same base) */
+#define PS_OBJECT(n, s, o, p, fl, d)                                                                                   \
+	{                                                                                                              \
+		.name = (n), .type = PT_OBJECT, .flags = (fl), .sub = (s), .at = (o), .present_at = (p), .doc = (d)    \
+	}
+/* An array parsed into T's fixed array member (capacity = most elements),
+ * each element with spec s relative to the element; the count goes to the
+ * size_t member count_member. */
+#define PS_ARRAY(n, T, member, count_member, s, p, fl, d)                                                              \
+	{                                                                                                              \
+		.name = (n), .type = PT_ARRAY, .flags = (fl), .sub = (s), .at = PARAM_AT(T, member),                   \
+		.elem_size = sizeof(((T *)0)->member[0]),                                                              \
+		.max = (int64_t)(sizeof(((T *)0)->member) / sizeof(((T *)0)->member[0])),                              \
+		.count_at = PARAM_AT(T, count_member), .present_at = (p), .doc = (d)                                   \
+	}
+#define PS_TIMESTAMP(n, o, p, fl, d)                                                                                   \
+	{                                                                                                              \
+		.name = (n), .type = PT_TIMESTAMP, .flags = (fl), .at = (o), .present_at = (p), .doc = (d)             \
+	}
+#define PS_IGNORE(n, d)                                                                                                \
+	{                                                                                                              \
+		.name = (n), .type = PT_IGNORE, .doc = (d)                                                             \
+	}
+/* Accepts every other key unread: for a second look at part of a source
+ * whose other keys another spec has checked (api_created_range). */
+#define PS_IGNORE_OTHERS                                                                                               \
+	{                                                                                                              \
+		.name = "*", .type = PT_IGNORE, .flags = P_OTHERS, .doc = "Any other parameter (checked elsewhere)."   \
+	}
+#define PS_END                                                                                                         \
+	{                                                                                                              \
+		.name = NULL, .type = PT_END                                                                           \
+	}
+
+/* Validates src (an object; NULL counts as empty) against a static spec and
+ * writes the values into base (the input struct the spec's offsets point
+ * into). Same rules and errors as params_parse; pointer-form entries may be
+ * mixed in. Returns OG_EC_NONE or an error code with rq->err filled. */
+enum og_ec params_parse_into(struct og_req *rq, json_t *src, const struct param_spec *spec, void *base);
+
+/* Calls fn once for every entry of spec in order, descending into
+ * PT_OBJECT and PT_ARRAY sub-specs (after their own entry). full is the
+ * parameter as a caller writes it in a form ("recurring[interval]",
+ * "items[][price]"); depth is 0 at the top. A non-zero return from fn stops
+ * the walk and is returned. For reference documentation and OpenAPI. */
+typedef int (*param_walk_fn)(void *cls, const struct param_spec *sp, const char *full, int depth);
+int params_spec_walk(const struct param_spec *spec, param_walk_fn fn, void *cls);
+
+/* The type's name for documentation ("string", "integer", "boolean", ...). */
+const char *params_type_name(enum param_type type);
+
+/* ---- the pointer form (until every handler uses the static form) -------- */
 
 #define PARAM_STRING(n, o, p, maxlen, fl)                                                                              \
 	{                                                                                                              \
@@ -78,7 +199,7 @@ struct param_spec {
 #define PARAM_AMOUNT(n, o, p, fl)                                                                                      \
 	{                                                                                                              \
 		.name = (n), .type = PT_AMOUNT, .flags = (fl), .out = (o), .present = (p), .min = 0,                   \
-		.max = 99999999999LL                                                                                   \
+		.max = MONEY_AMOUNT_MAX                                                                                \
 	}
 #define PARAM_BOOL(n, o, p, fl)                                                                                        \
 	{                                                                                                              \
@@ -122,7 +243,8 @@ struct param_spec {
 		.name = NULL, .type = PT_END                                                                           \
 	}
 
-/* Validates src (an object; NULL counts as empty) against spec. path is the
+/* The pointer form: validates src (an object; NULL counts as empty) against
+ * spec (outputs through its pointers). path is the
  * name of src itself for error messages ("items[0]"), NULL at the top level.
  * Coerces strings when rq->body_is_form or when src is rq->query. Unknown
  * keys are refused (OG_EC_PARAM_UNKNOWN) except "expand". Returns
@@ -137,6 +259,13 @@ enum og_ec params_parse(struct og_req *rq, json_t *src, const struct param_spec 
 json_t *params_parse_form(const char *text, size_t len, struct og_error *err);
 json_t *params_parse_json_body(const char *text, size_t len, struct og_error *err);
 
+/* The one percent-decoder (forms, query strings, paths): src[0..len) into
+ * dst (room for len + 1, NUL-terminated), %XX a byte; '+' a space when
+ * plus_is_space (application/x-www-form-urlencoded), else itself (a path).
+ * Returns the decoded length (the bytes may include NUL: check), or -1 on a
+ * '%' not followed by two hex digits. */
+long params_percent_decode(const char *src, size_t len, bool plus_is_space, char *dst);
+
 /* True when s[0..len) is strict UTF-8 (no overlong forms, no surrogates,
  * nothing past U+10FFFF); NUL bytes count as valid here. */
 bool params_utf8_valid(const char *s, size_t len);
@@ -148,8 +277,17 @@ struct og_page {
 	int64_t starting_after; /* 0 when absent */
 	int64_t ending_before;  /* 0 when absent */
 };
-/* Spec entries for the three pagination parameters, to splice into a list
- * endpoint's spec (they write into *page). */
+/* Static spec entries for the three pagination parameters, to splice into
+ * a list endpoint's spec; they write into the struct og_page member m of
+ * the input struct T. */
+#define PS_PAGE(T, m, kind)                                                                                            \
+	PS_INT64("limit", PARAM_AT(T, m.limit), PARAM_NOWHERE, 1, 100, 0,                                              \
+	         "How many objects to return, 1 to 100 (default 10)."),                                                \
+	    PS_ID("starting_after", kind, PARAM_AT(T, m.starting_after), PARAM_NOWHERE, 0,                             \
+	          "A cursor: return the objects after this one (newest first)."),                                      \
+	    PS_ID("ending_before", kind, PARAM_AT(T, m.ending_before), PARAM_NOWHERE, 0,                               \
+	          "A cursor: return the objects before this one.")
+/* The pointer form of the same (writes into *page). */
 #define PARAMS_PAGE(page, kind)                                                                                        \
 	PARAM_INT64("limit", &(page)->limit, NULL, 1, 100, 0),                                                         \
 	    PARAM_ID("starting_after", kind, &(page)->starting_after, NULL, 0),                                        \

@@ -177,38 +177,14 @@ static enum http_method method_of(enum evhttp_cmd_type cmd, const char **name)
 	}
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes a path ('+' stays '+'). NULL when an escape is malformed,
  * or the result holds a NUL byte or is not UTF-8. */
 static char *path_decode(struct og_arena *a, const char *raw)
 {
-	size_t n = strlen(raw), j = 0;
+	size_t n = strlen(raw);
 	char *out = arena_alloc(a, n + 1);
-	for (size_t i = 0; i < n; i++) {
-		if (raw[i] == '%') {
-			if (n - i < 3)
-				return NULL;
-			int hi = hex_digit(raw[i + 1]), lo = hex_digit(raw[i + 2]);
-			if (hi < 0 || lo < 0)
-				return NULL;
-			out[j++] = (char)(hi * 16 + lo);
-			i += 2;
-			continue;
-		}
-		out[j++] = raw[i];
-	}
-	out[j] = 0;
-	if (memchr(out, 0, j) || !params_utf8_valid(out, j))
+	long j = params_percent_decode(raw, n, false, out);
+	if (j < 0 || memchr(out, 0, (size_t)j) || !params_utf8_valid(out, (size_t)j))
 		return NULL;
 	return out;
 }

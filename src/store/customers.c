@@ -30,11 +30,15 @@ enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c)
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
+/* One row by id, read as is or for update (the *_get_for_update and
+ * *_lock functions). */
+static const struct store_row_sql customer_by_id =
+    STORE_ROW_SQL("SELECT " CUSTOMER_COLS " FROM customers WHERE id = $1 AND deleted = 0");
+
 enum db_rc store_customer_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_customer *out)
 {
-	static const char sql[] = "SELECT " CUSTOMER_COLS " FROM customers WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = {DB_INT(id)};
-	return store__get(db, a, sql, params, 1, read_customer, out);
+	return store__get_row(db, a, &customer_by_id, false, params, 1, read_customer, out);
 }
 
 enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c)
@@ -47,11 +51,16 @@ enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c
 	return store__exec_changes(db, sql, params, 8);
 }
 
+enum db_rc store_customer_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_customer *out)
+{
+	struct db_param params[] = {DB_INT(id)};
+	return store__get_row(db, a, &customer_by_id, true, params, 1, read_customer, out);
+}
+
 enum db_rc store_customer_lock(struct db_conn *db, int64_t id)
 {
-	static const char sql[] = "UPDATE customers SET deleted = deleted WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = {DB_INT(id)};
-	return store__exec_changes(db, sql, params, 1);
+	return store__get_row(db, NULL, &customer_by_id, true, params, 1, NULL, NULL);
 }
 
 enum db_rc store_customer_delete(struct db_conn *db, int64_t id)

@@ -36,6 +36,10 @@ struct dialect_sql {
 	const char *sqlite;
 	const char *postgres;
 };
+
+/* What locks the rows a PostgreSQL SELECT reads until the transaction ends,
+ * as a suffix to paste after a literal (STORE_ROW_SQL); SQLite has none. */
+#define DIALECT_FOR_UPDATE " FOR UPDATE"
 const char *dialect_sql(enum db_backend backend, const struct dialect_sql *q);
 
 /* One row, one column: 1 when a table named $1 exists (in the current

@@ -68,30 +68,20 @@ enum db_rc store_invoice_insert(struct db_conn *db, struct og_invoice *inv)
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
+/* One row by id, read as is or for update (the *_get_for_update and
+ * *_lock functions). */
+static const struct store_row_sql invoice_by_id = STORE_ROW_SQL("SELECT " INV_COLS " FROM invoices WHERE id = $1");
+
 enum db_rc store_invoice_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice *out)
 {
-	static const char sql[] = "SELECT " INV_COLS " FROM invoices WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	return store__get(db, a, sql, params, 1, read_invoice, out);
+	return store__get_row(db, a, &invoice_by_id, false, params, 1, read_invoice, out);
 }
 
 enum db_rc store_invoice_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_invoice *out)
 {
-	/* SQLite: the single writer already excludes every other change */
-	static const struct dialect_sql sql = {
-	    .sqlite = "SELECT " INV_COLS " FROM invoices WHERE id = $1",
-	    .postgres = "SELECT " INV_COLS " FROM invoices WHERE id = $1 FOR UPDATE",
-	};
 	struct db_param params[] = {DB_INT(id)};
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, dialect_sql(db_backend(db), &sql), params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
-	if (rc == DB_ROW)
-		read_invoice(r, a, out);
-	db_res_free(r);
-	return rc;
+	return store__get_row(db, a, &invoice_by_id, true, params, 1, read_invoice, out);
 }
 
 enum db_rc store_invoice_update(struct db_conn *db, const struct og_invoice *inv)

@@ -2,6 +2,7 @@
  * whether they matched, and cursor pagination. Cursor pagination: never OFFSET, always a range
  * on the integer id, so a page costs the same at row 10 and at row 10 million. */
 #include "store/resources.h"
+#include "store/dialect.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -21,10 +22,17 @@ enum db_rc store__get(struct db_conn *db, struct og_arena *a, const char *sql, c
 	if (rc != DB_OK)
 		return rc;
 	rc = db_next(r);
-	if (rc == DB_ROW)
+	if (rc == DB_ROW && read_row)
 		read_row(r, a, out);
 	db_res_free(r);
 	return rc;
+}
+
+enum db_rc store__get_row(struct db_conn *db, struct og_arena *a, const struct store_row_sql *q, bool for_update,
+                          const struct db_param *params, int n_params, store_row_fn read_row, void *out)
+{
+	const char *sql = for_update ? dialect_sql(db_backend(db), &q->locked) : q->plain;
+	return store__get(db, a, sql, params, n_params, read_row, out);
 }
 
 enum db_rc store__exec_changes(struct db_conn *db, const char *sql, const struct db_param *params, int n_params)

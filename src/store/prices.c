@@ -47,11 +47,14 @@ enum db_rc store_price_insert(struct db_conn *db, struct og_price *p)
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
+/* One row by id, read as is or for update (the *_get_for_update and
+ * *_lock functions). */
+static const struct store_row_sql price_by_id = STORE_ROW_SQL("SELECT " PRICE_COLS " FROM prices WHERE id = $1");
+
 enum db_rc store_price_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_price *out)
 {
-	static const char sql[] = "SELECT " PRICE_COLS " FROM prices WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	return store__get(db, a, sql, params, 1, read_price, out);
+	return store__get_row(db, a, &price_by_id, false, params, 1, read_price, out);
 }
 
 enum db_rc store_price_update(struct db_conn *db, const struct og_price *p)
@@ -65,11 +68,16 @@ enum db_rc store_price_update(struct db_conn *db, const struct og_price *p)
 	return store__exec_changes(db, sql, params, 6);
 }
 
+enum db_rc store_price_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_price *out)
+{
+	struct db_param params[] = {DB_INT(id)};
+	return store__get_row(db, a, &price_by_id, true, params, 1, read_price, out);
+}
+
 enum db_rc store_price_lock(struct db_conn *db, int64_t id)
 {
-	static const char sql[] = "UPDATE prices SET active = active WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	return store__exec_changes(db, sql, params, 1);
+	return store__get_row(db, NULL, &price_by_id, true, params, 1, NULL, NULL);
 }
 
 enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_key, int64_t *id)

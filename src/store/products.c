@@ -26,11 +26,15 @@ enum db_rc store_product_insert(struct db_conn *db, struct og_product *p)
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
+/* One row by id, read as is or for update (the *_get_for_update and
+ * *_lock functions). */
+static const struct store_row_sql product_by_id =
+    STORE_ROW_SQL("SELECT " PRODUCT_COLS " FROM products WHERE id = $1 AND deleted = 0");
+
 enum db_rc store_product_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_product *out)
 {
-	static const char sql[] = "SELECT " PRODUCT_COLS " FROM products WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = {DB_INT(id)};
-	return store__get(db, a, sql, params, 1, read_product, out);
+	return store__get_row(db, a, &product_by_id, false, params, 1, read_product, out);
 }
 
 enum db_rc store_product_update(struct db_conn *db, const struct og_product *p)
@@ -50,12 +54,16 @@ enum db_rc store_product_delete(struct db_conn *db, int64_t id, int64_t now)
 	return store__exec_changes(db, sql, params, 2);
 }
 
+enum db_rc store_product_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_product *out)
+{
+	struct db_param params[] = {DB_INT(id)};
+	return store__get_row(db, a, &product_by_id, true, params, 1, read_product, out);
+}
+
 enum db_rc store_product_lock(struct db_conn *db, int64_t id)
 {
-	/* a no-op UPDATE is the row lock both backends understand */
-	static const char sql[] = "UPDATE products SET updated = updated WHERE id = $1 AND deleted = 0";
 	struct db_param params[] = {DB_INT(id)};
-	return store__exec_changes(db, sql, params, 1);
+	return store__get_row(db, NULL, &product_by_id, true, params, 1, NULL, NULL);
 }
 
 enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int64_t *n)

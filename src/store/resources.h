@@ -8,6 +8,7 @@
 
 #include "core/arena.h"
 #include "store/db.h"
+#include "store/dialect.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -99,6 +100,24 @@ enum db_rc store__list(struct db_conn *db, struct og_arena *a, const char *sql_d
  * DB_DONE when there is none. */
 enum db_rc store__get(struct db_conn *db, struct og_arena *a, const char *sql, const struct db_param *params,
                       int n_params, store_row_fn read_row, void *out);
+/* A query for one row in its two forms: as written, and locking the row
+ * until the transaction ends (the dialect's DIALECT_FOR_UPDATE suffix on
+ * PostgreSQL; SQLite's single writer, BEGIN IMMEDIATE, needs none). Both
+ * texts are static, so the statement cache keyed by address still works.
+ *   static const struct store_row_sql by_id = STORE_ROW_SQL("SELECT ... WHERE id = $1"); */
+struct store_row_sql {
+	const char *plain;
+	struct dialect_sql locked;
+};
+#define STORE_ROW_SQL(text)                                                                                            \
+	{                                                                                                              \
+		.plain = (text), .locked = {.sqlite = (text), .postgres = text DIALECT_FOR_UPDATE }                    \
+	}
+/* The one "read row (for update)" getter: store__get with q's plain or
+ * locked text. read_row NULL only checks that the row exists (and locks it):
+ * what the per-resource *_lock functions are. */
+enum db_rc store__get_row(struct db_conn *db, struct og_arena *a, const struct store_row_sql *q, bool for_update,
+                          const struct db_param *params, int n_params, store_row_fn read_row, void *out);
 /* Runs a write: DB_ROW when it changed a row, DB_DONE when none matched. */
 enum db_rc store__exec_changes(struct db_conn *db, const char *sql, const struct db_param *params, int n_params);
 /* Copies column col as text into the arena (NULL stays NULL). */
@@ -142,6 +161,8 @@ enum db_rc store_product_delete(struct db_conn *db, int64_t id, int64_t now);
  * SQLite has one writer anyway): a price create and a product delete then
  * see each other. DB_DONE when the product is missing or deleted. */
 enum db_rc store_product_lock(struct db_conn *db, int64_t id);
+/* store_product_get, locking the row (store_invoice_get_for_update). */
+enum db_rc store_product_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_product *out);
 enum db_rc store_product_count_active_prices(struct db_conn *db, int64_t id, int64_t *n);
 /* active: -1 any, 0 or 1 */
 enum db_rc store_product_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, int active,
@@ -154,6 +175,7 @@ enum db_rc store_price_update(struct db_conn *db,
                               const struct og_price *p); /* nickname, active, lookup_key, metadata, trial */
 /* The price's row lock for the rest of the transaction (read-modify-write). */
 enum db_rc store_price_lock(struct db_conn *db, int64_t id);
+enum db_rc store_price_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_price *out);
 enum db_rc store_price_find_lookup_key(struct db_conn *db, const char *lookup_key, int64_t *id);
 /* product_id 0 = any; active -1 any; currency NULL any; lookup_key NULL any */
 struct store_price_filter {
@@ -173,6 +195,7 @@ enum db_rc store_customer_update(struct db_conn *db, const struct og_customer *c
 enum db_rc store_customer_delete(struct db_conn *db, int64_t id);
 /* The customer's row lock for the rest of the transaction (read-modify-write). */
 enum db_rc store_customer_lock(struct db_conn *db, int64_t id);
+enum db_rc store_customer_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_customer *out);
 /* email NULL = any */
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
                                const struct store_range *created, struct store_list *out);

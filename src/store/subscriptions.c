@@ -67,18 +67,21 @@ enum db_rc store_subscription_insert(struct db_conn *db, struct og_subscription 
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
+/* One row by id, read as is or for update (the *_get_for_update and
+ * *_lock functions). */
+static const struct store_row_sql subscription_by_id =
+    STORE_ROW_SQL("SELECT " SUB_COLS " FROM subscriptions WHERE id = $1");
+
 enum db_rc store_subscription_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_subscription *out)
 {
-	static const char sql[] = "SELECT " SUB_COLS " FROM subscriptions WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	return store__get(db, a, sql, params, 1, store__read_subscription, out);
+	return store__get_row(db, a, &subscription_by_id, false, params, 1, store__read_subscription, out);
 }
 
 enum db_rc store_subscription_lock(struct db_conn *db, int64_t id)
 {
-	static const char sql[] = "UPDATE subscriptions SET metadata = metadata WHERE id = $1";
 	struct db_param params[] = {DB_INT(id)};
-	return store__exec_changes(db, sql, params, 1);
+	return store__get_row(db, NULL, &subscription_by_id, true, params, 1, NULL, NULL);
 }
 
 enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscription *s)

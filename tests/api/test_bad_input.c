@@ -41,6 +41,11 @@
  *   {{active_subscription_item}}                    and its one item
  *   {{eur_customer}}                              a customer billed in eur
  *   {{canceled_subscription}}                     a draft, then canceled
+ *   {{cap_price}}                                 a monthly usd price at the amount cap,
+ *                                                  99999999999 (MONEY_AMOUNT_MAX)
+ *   {{cap_subscription}}                          a draft of one {{cap_price}} whose
+ *                                                  customer has a pending 1-cent item: its
+ *                                                  first invoice would be over the cap
  *   {{test_clock}} {{clocked_customer}}           a test clock frozen at 1700000000 and a
  *                                                  customer living on it (so it cannot be
  *                                                  deleted); only in test_clocks.json, whose
@@ -106,6 +111,9 @@ static struct fixture fixtures[] = {
     {"active_subscription_item", ""},
     {"other_monthly_price", ""},
     {"eur_customer", ""},
+    {"cap_price", ""},
+    {"cap_subscriber", ""},
+    {"cap_subscription", ""},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -345,6 +353,12 @@ static int make_more_fixtures(void)
 	     "customer={{subscriber}}&items[0][price]={{price}}&collection_method=send_invoice&confirm=true"},
 	    {"canceled_subscription", "POST", "/v1/subscriptions", "customer={{subscriber}}&items[0][price]={{price}}"},
 	    {NULL, "DELETE", "/v1/subscriptions/{{canceled_subscription}}", ""},
+	    {"cap_price", "POST", "/v1/prices",
+	     "product={{product}}&unit_amount=99999999999&currency=usd&recurring[interval]=month"},
+	    {"cap_subscriber", "POST", "/v1/customers", "name=At+the+cap"},
+	    {"cap_subscription", "POST", "/v1/subscriptions",
+	     "customer={{cap_subscriber}}&items[0][price]={{cap_price}}"},
+	    {NULL, "POST", "/v1/invoiceitems", "customer={{cap_subscriber}}&amount=1&currency=usd"},
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (make_one(steps[i].fixture, steps[i].method, steps[i].path, steps[i].body))

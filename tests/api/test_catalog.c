@@ -215,6 +215,20 @@ static void products_list_pagination(void **state)
 	AT_STATUS(r, 200);
 	AT_STR(r, "data[0].id", p[5]);
 	AT_BOOL(r, "data[0].active", true);
+
+	at_step("booleans in forms and queries in any letter case, as Stripe reads them");
+	r = at_get("/v1/products?active=FALSE&limit=1");
+	AT_STATUS(r, 200);
+	AT_STR(r, "data[0].id", archived);
+	r = at_post_form(at_fmt("/v1/products/%s", archived), "active=True");
+	AT_STATUS(r, 200);
+	AT_BOOL(r, "active", true);
+	r = at_post_form(at_fmt("/v1/products/%s", archived), "active=False");
+	AT_STATUS(r, 200);
+	AT_BOOL(r, "active", false);
+	at_step("JSON booleans stay strict");
+	AT_ERROR(at_post_json(at_fmt("/v1/products/%s", archived), "{\"active\":\"True\"}"), 400,
+	         "invalid_request_error", "parameter_invalid", "active");
 }
 
 static void products_delete_rules(void **state)
@@ -294,6 +308,14 @@ static void prices_create_retrieve_update(void **state)
 	expect_created_now(r);
 	const char *id = at_str(r, "id");
 	expect_same_object(r, at_get("/v1/prices/%s", id));
+
+	at_step("recurring[usage_type]=licensed is accepted (metered is refused: cases/prices.json)");
+	r = at_post_form("/v1/prices",
+	                 "product=%s&unit_amount=700&currency=usd&recurring[interval]=week"
+	                 "&recurring[usage_type]=licensed",
+	                 prod);
+	AT_STATUS(r, 200);
+	AT_STR(r, "recurring.usage_type", "licensed");
 
 	at_step("a one-time price");
 	r = at_post_form("/v1/prices", "product=%s&unit_amount=0&currency=jpy", prod);

@@ -24,9 +24,10 @@
 #include "billing/service.h"
 #include "cli/cli.h"
 #include "core/calendar.h"
+#include "core/money.h"
+#include "lib/testdb.h"
 #include "sys/clock.h"
 #include "sys/config.h"
-#include "lib/pg_testdb.h"
 #include "store/billing_run.h"
 #include "store/resources.h"
 #include "store/store.h"
@@ -39,61 +40,16 @@
 #include <time.h>
 #include <unistd.h>
 
-struct fixture {
-	enum db_backend backend;
-	char dir[128];     /* SQLite: a temp folder */
-	char pg_base[512]; /* PostgreSQL: OG_TEST_PG_URL */
-	char pg_name[64];
-	char url[1000]; /* this test's database */
-	int n;
-	struct db_conn *db;
-};
-
-/* ---- fixtures ------------------------------------------------------------ */
+/* ---- fixtures: tests/lib/testdb.h, migrated, plus a catalog ------------- */
 
 static int sqlite_group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	f->backend = DB_SQLITE;
-	snprintf(f->dir, sizeof f->dir, "/tmp/og-test-engine-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	*state = f;
-	return 0;
+	return testdb_group_setup(state, DB_SQLITE, "og-test-engine");
 }
 
 static int pg_group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	f->backend = DB_POSTGRES;
-	snprintf(f->pg_base, sizeof f->pg_base, "%s", getenv("OG_TEST_PG_URL"));
-	if (pg_testdb_create(f->pg_base, "og_test_engine", f->pg_name, sizeof f->pg_name, f->url, sizeof f->url) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static void remove_sqlite_files(const char *path)
-{
-	char name[1200];
-	unlink(path);
-	snprintf(name, sizeof name, "%s-wal", path);
-	unlink(name);
-	snprintf(name, sizeof name, "%s-shm", path);
-	unlink(name);
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->backend == DB_SQLITE)
-		rmdir(f->dir);
-	else
-		pg_testdb_drop(f->pg_base, f->pg_name);
-	free(f);
-	return 0;
+	return testdb_group_setup(state, DB_POSTGRES, "og_test_engine");
 }
 
 static const char catalog_sql[] =
@@ -113,42 +69,10 @@ enum { PRICE_GOLD = 1, PRICE_SILVER = 2, PRICE_YEARLY = 3, PRICE_DAILY = 4, PRIC
 
 static int test_setup(void **state)
 {
-	struct fixture *f = *state;
-	char err[512];
-	f->n++;
-	if (f->backend == DB_SQLITE) {
-		snprintf(f->url, sizeof f->url, "sqlite:%s/t%d.db", f->dir, f->n);
-	} else {
-		struct db_conn *c = db_open(f->url, err, sizeof err);
-		if (!c)
-			return -1;
-		enum db_rc rc = db_exec_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-		db_close(c);
-		if (rc != DB_OK)
-			return -1;
-	}
-	f->db = db_open(f->url, err, sizeof err);
-	if (!f->db) {
-		fprintf(stderr, "db_open %s: %s\n", f->url, err);
+	struct testdb *f = *state;
+	if (testdb_begin(f, true) != 0)
 		return -1;
-	}
-	int applied = 0;
-	if (store_migrate(f->db, &applied, err, sizeof err) != DB_OK ||
-	    store_ids_key_load(f->db, err, sizeof err) != 0) {
-		fprintf(stderr, "migrate: %s\n", err);
-		return -1;
-	}
 	return db_exec_script(f->db, catalog_sql) == DB_OK ? 0 : -1;
-}
-
-static int test_teardown(void **state)
-{
-	struct fixture *f = *state;
-	db_close(f->db);
-	f->db = NULL;
-	if (f->backend == DB_SQLITE)
-		remove_sqlite_files(f->url + strlen("sqlite:"));
-	return 0;
 }
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -322,7 +246,7 @@ static void assert_numbers_gap_free(struct db_conn *db)
  * time bills nothing. */
 static void test_bills_due_once(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1), t2 = T(2025, 3, 1);
 	int64_t s1 = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
@@ -393,7 +317,7 @@ static void test_bills_due_once(void **state)
  * behind gets one invoice per missed period, oldest first. */
 static void test_anchor_calendar_and_missed_periods(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	/* monthly on Jan 31: Feb 28, Mar 31, Apr 30, May 31 */
 	int64_t m =
@@ -445,7 +369,7 @@ static void test_anchor_calendar_and_missed_periods(void **state)
  * run: every period, in order, and nothing twice. */
 static void test_many_periods_across_batches(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t start = T(2024, 1, 1);
 	int64_t d = add_sub(f->db, (struct sub_spec){.interval = "day",
 	                                             .anchor = start,
@@ -480,7 +404,7 @@ static void test_many_periods_across_batches(void **state)
  * nothing is pending, a final invoice with the pending items otherwise. */
 static void test_cancel_at_period_end(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	int64_t plain =
@@ -525,7 +449,7 @@ static void test_cancel_at_period_end(void **state)
  * billed at full price from the trial's end (the anchor). */
 static void test_trial_end(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), trial_end = T(2025, 1, 15);
 	int64_t id = add_sub(f->db, (struct sub_spec){.status = "trialing",
@@ -567,7 +491,7 @@ static void test_trial_end(void **state)
 /* Pending invoice items go on the next cycle invoice once, not again. */
 static void test_pending_items_once(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	int64_t cus = new_customer(f->db, 0);
@@ -600,7 +524,7 @@ static void test_pending_items_once(void **state)
  * stale next_billing_at; subscriptions on a test clock are left to it. */
 static void test_paused_and_clock_skipped(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	add_sub(f->db, (struct sub_spec){.status = "paused", .anchor = t0, .cps = t0, .cpe = t1});
 	add_sub(f->db, (struct sub_spec){.status = "draft", .anchor = t0, .cps = t0, .cpe = t1});
@@ -633,7 +557,7 @@ static void test_paused_and_clock_skipped(void **state)
 /* A dry run computes and counts everything and writes nothing. */
 static void test_dry_run(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	for (int i = 0; i < 5; i++)
@@ -658,7 +582,7 @@ static void test_dry_run(void **state)
  * numbers stay gap-free, and the next run skips it again. */
 static void test_failing_subscription_skipped(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	for (int i = 0; i < 4; i++)
 		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
@@ -684,11 +608,52 @@ static void test_failing_subscription_skipped(void **state)
 	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 9);
 }
 
+/* A subscription whose cycle would bill over the amount cap (written before
+ * the API refused such items: a price at the cap x 1,000,000, or two lines
+ * at the cap) is skipped and reported with no invoice; so is one whose
+ * pending item pushes the total over. The others of the batch are billed. */
+static void test_over_cap_skipped(void **state)
+{
+	struct testdb *f = *state;
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t huge = add_sub(
+	    f->db,
+	    (struct sub_spec){
+	        .anchor = t0, .cps = t0, .cpe = t1, .n_items = 1, .items = {{PRICE_GOLD, MONEY_AMOUNT_MAX, 1000000}}});
+	int64_t two =
+	    add_sub(f->db, (struct sub_spec){.anchor = t0,
+	                                     .cps = t0,
+	                                     .cpe = t1,
+	                                     .n_items = 2,
+	                                     .items = {{PRICE_GOLD, MONEY_AMOUNT_MAX, 1}, {PRICE_GOLD, 1, 1}}});
+	int64_t cus = new_customer(f->db, 0);
+	int64_t pending = add_sub(f->db, (struct sub_spec){.anchor = t0,
+	                                                   .cps = t0,
+	                                                   .cpe = t1,
+	                                                   .customer_id = cus,
+	                                                   .n_items = 1,
+	                                                   .items = {{PRICE_GOLD, MONEY_AMOUNT_MAX, 1}}});
+	add_pending_item(f->db, cus, pending, 1, "usd");
+	add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+
+	struct engine_stats st = run_at(f->db, t1 + 1);
+	assert_int_equal(st.seen, 5);
+	assert_int_equal(st.skipped, 3);
+	assert_int_equal(st.invoices, 2);
+	const int64_t over[] = {huge, two, pending};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(count1(f->db, "SELECT count(*) FROM invoices WHERE subscription_id = $1", over[i]), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices"), 2);
+	assert_int_equal(count1(f->db, "SELECT count(*) FROM invoice_lines WHERE amount > $1", MONEY_AMOUNT_MAX), 0);
+	assert_numbers_gap_free(f->db);
+}
+
 /* Invoice numbers are gap-free across fast and general subscriptions, many
  * batches and a limit. */
 static void test_batches_limit_and_numbers(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	/* 250 subscriptions due over 25 days, a few with pending items */
 	static const char seed[] =
 	    "INSERT INTO customers (email, created) SELECT 'bulk', 1 FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
@@ -729,7 +694,7 @@ static void count_progress(void *arg, const struct engine_stats *st)
  * batches. */
 static void test_progress_and_stop(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	for (int i = 0; i < 5; i++)
 		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
@@ -750,7 +715,7 @@ static void test_progress_and_stop(void **state)
  * finalization. */
 static void test_overdue(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	int64_t id = add_sub(
@@ -780,7 +745,7 @@ static void test_overdue(void **state)
  * another currency (which its invoice does not take). */
 static void test_fast_and_general_paths_agree(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 31), t1 = T(2025, 2, 28);
 	struct sub_spec sp = {.anchor = t0,
@@ -900,7 +865,7 @@ static void test_fast_and_general_paths_agree(void **state)
  * invoice and line get new ids, not theirs again. */
 static void test_fast_path_never_reuses_ids(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	int64_t sub = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
@@ -938,7 +903,7 @@ static void test_fast_path_never_reuses_ids(void **state)
  * written as jansson's JSON_COMPACT would. */
 static void test_event_text_matches_render(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	int64_t ids[2];
@@ -993,7 +958,7 @@ static void test_event_text_matches_render(void **state)
 /* Claimed rows read back exactly as store_subscription_get reads them. */
 static void test_claim_reads_whole_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_arena *a = arena_new();
 	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
 	int64_t id = add_sub(
@@ -1045,7 +1010,7 @@ static void test_claim_reads_whole_rows(void **state)
 /* The in-server worker bills at start, wakes on request, stops cleanly. */
 static void test_worker(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	if (f->backend != DB_SQLITE)
 		skip(); /* the worker's code does not depend on the backend */
 	int64_t now = clock_now();
@@ -1087,6 +1052,7 @@ static void test_worker(void **state)
 	    cmocka_unit_test_setup_teardown(test_paused_and_clock_skipped, setup, teardown),                           \
 	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),                                            \
 	    cmocka_unit_test_setup_teardown(test_failing_subscription_skipped, setup, teardown),                       \
+	    cmocka_unit_test_setup_teardown(test_over_cap_skipped, setup, teardown),                                   \
 	    cmocka_unit_test_setup_teardown(test_batches_limit_and_numbers, setup, teardown),                          \
 	    cmocka_unit_test_setup_teardown(test_progress_and_stop, setup, teardown),                                  \
 	    cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),                                            \
@@ -1098,11 +1064,13 @@ static void test_worker(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {ENGINE_TESTS(test_setup, test_teardown)};
-	int failed = cmocka_run_group_tests_name("billing_engine_sqlite", tests, sqlite_group_setup, group_teardown);
+	const struct CMUnitTest tests[] = {ENGINE_TESTS(test_setup, testdb_test_teardown)};
+	int failed =
+	    cmocka_run_group_tests_name("billing_engine_sqlite", tests, sqlite_group_setup, testdb_group_teardown);
 	const char *pg = getenv("OG_TEST_PG_URL");
 	if (pg && *pg)
-		failed += cmocka_run_group_tests_name("billing_engine_postgres", tests, pg_group_setup, group_teardown);
+		failed += cmocka_run_group_tests_name("billing_engine_postgres", tests, pg_group_setup,
+		                                      testdb_group_teardown);
 	else
 		printf("NOTE: OG_TEST_PG_URL is not set: the PostgreSQL half of test_engine was NOT run "
 		       "(scripts/run-tests.sh starts a server and sets it).\n");

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "lib/pg_testdb.h"
+#include "lib/testdb.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -203,10 +203,9 @@ static void test_sigkill_mid_run(void **state)
 {
 	(void)state;
 	const int n = 100000;
-	char dir[] = "/tmp/og-test-crash-XXXXXX", url[200], path[160];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/crash.db", dir);
-	snprintf(url, sizeof url, "sqlite:%s", path);
+	struct testdb_file file;
+	assert_int_equal(testdb_file_create(&file, "og-test-crash", "crash.db"), 0);
+	const char *url = file.url;
 	prepare(url, n);
 	struct db_conn *db = open_db(url);
 	const char *bill[] = {"bill", "--db", url, "--until", UNTIL, "--batch", "500", NULL};
@@ -240,13 +239,7 @@ static void test_sigkill_mid_run(void **state)
 	assert_int_equal(run(bill), 0);
 	assert_int_equal(count(db, "SELECT count(*) FROM invoices"), expected_invoices(n));
 	db_close(db);
-	char name[200];
-	unlink(path);
-	snprintf(name, sizeof name, "%s-wal", path);
-	unlink(name);
-	snprintf(name, sizeof name, "%s-shm", path);
-	unlink(name);
-	rmdir(dir);
+	testdb_file_remove(&file);
 }
 
 static void two_engines(const char *url)
@@ -287,17 +280,10 @@ static void test_two_engines_postgres(void **state)
 static void test_two_engines_sqlite(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/og-test-two-XXXXXX", url[200], path[160], name[200];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/two.db", dir);
-	snprintf(url, sizeof url, "sqlite:%s", path);
-	two_engines(url);
-	unlink(path);
-	snprintf(name, sizeof name, "%s-wal", path);
-	unlink(name);
-	snprintf(name, sizeof name, "%s-shm", path);
-	unlink(name);
-	rmdir(dir);
+	struct testdb_file file;
+	assert_int_equal(testdb_file_create(&file, "og-test-two", "two.db"), 0);
+	two_engines(file.url);
+	testdb_file_remove(&file);
 }
 
 int main(void)

@@ -225,6 +225,27 @@ static void test_form_refused(void **state)
 	json_decref(v);
 }
 
+/* The one percent-decoder: forms ('+' is a space) and paths ('+' is itself). */
+static void test_percent_decode(void **state)
+{
+	(void)state;
+	char out[32];
+	assert_int_equal(params_percent_decode("a+b%20c%2B", 10, true, out), 6);
+	assert_string_equal(out, "a b c+");
+	assert_int_equal(params_percent_decode("a+b%20c%2B", 10, false, out), 6);
+	assert_string_equal(out, "a+b c+");
+	assert_int_equal(params_percent_decode("%e2%82%AC", 9, false, out), 3);
+	assert_string_equal(out, "\xE2\x82\xAC");
+	assert_int_equal(params_percent_decode("x%00y", 5, false, out), 3); /* NUL decoded: the caller checks */
+	assert_int_equal(out[1], 0);
+	assert_int_equal(params_percent_decode("", 0, true, out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(params_percent_decode("%", 1, false, out), -1);
+	assert_int_equal(params_percent_decode("%4", 2, true, out), -1);
+	assert_int_equal(params_percent_decode("%zz", 3, false, out), -1);
+	assert_int_equal(params_percent_decode("ab%4g", 5, true, out), -1);
+}
+
 static void test_utf8_valid(void **state)
 {
 	(void)state;
@@ -551,9 +572,34 @@ static void test_bool(void **state)
 	assert_ok(rq, spec);
 	assert_false(active);
 	req_free(rq);
+	/* forms and query strings: any letter case, as Stripe reads them */
+	static const char *const truthy[] = {"active=True", "active=TRUE", "active=tRuE"};
+	for (size_t i = 0; i < 3; i++) {
+		active = false;
+		rq = form(truthy[i]);
+		assert_ok(rq, spec);
+		assert_true(active);
+		req_free(rq);
+	}
+	rq = form("active=False");
+	active = true;
+	assert_ok(rq, spec);
+	assert_false(active);
+	req_free(rq);
+	rq = query("active=FALSE");
+	active = true;
+	og_error_clear(&rq->err);
+	assert_int_equal(params_parse(rq, rq->query, spec, NULL), OG_EC_NONE);
+	assert_false(active);
+	req_free(rq);
 	form_err("active=1", spec, OG_EC_PARAM_INVALID, "active", "Invalid boolean: 1");
-	form_err("active=True", spec, OG_EC_PARAM_INVALID, "active", "Invalid boolean: True");
 	form_err("active=yes", spec, OG_EC_PARAM_INVALID, "active", NULL);
+	form_err("active=truE%20", spec, OG_EC_PARAM_INVALID, "active", NULL);
+	form_err("active=tru", spec, OG_EC_PARAM_INVALID, "active", NULL);
+	form_err("active=truee", spec, OG_EC_PARAM_INVALID, "active", NULL);
+	/* JSON stays strict: only true and false */
+	json_err("{\"active\":\"True\"}", spec, OG_EC_PARAM_INVALID, "active", "Invalid boolean: True");
+	json_err("{\"active\":\"TRUE\"}", spec, OG_EC_PARAM_INVALID, "active", NULL);
 	form_err("active=", spec, OG_EC_PARAM_INVALID, "active", "Invalid boolean: ");
 	json_err("{\"active\":\"true\"}", spec, OG_EC_PARAM_INVALID, "active", "Invalid boolean: true");
 	json_err("{\"active\":1}", spec, OG_EC_PARAM_INVALID, "active", NULL);
@@ -1031,8 +1077,18 @@ static void test_query(void **state)
 
 /* ---- the same spec, the same values from a form and from JSON ----------- */
 
+/* The static form: one constant spec, values land in struct order. */
+struct order_item {
+	int64_t price;
+	int64_t quantity;
+	const char *note;
+};
 struct order {
-	struct items items;
+	struct {
+		struct order_item v[4];
+		size_t n;
+	} items;
+	bool has_items;
 	const char *customer_name;
 	int64_t days;
 	bool has_days;
@@ -1044,25 +1100,44 @@ struct order {
 	int64_t amount;
 };
 
-static enum og_ec parse_order(struct og_req *rq, struct order *o)
+#define ITEM(m)  PARAM_AT(struct order_item, m)
+#define ORDER(m) PARAM_AT(struct order, m)
+static const struct param_spec order_item_spec[] = {
+    PS_ID("price", ID_PRICE, ITEM(price), PARAM_NOWHERE, P_REQUIRED, "The price."),
+    PS_INT64("quantity", ITEM(quantity), PARAM_NOWHERE, 1, 1000000, 0, "How many (default 1)."),
+    PS_STRING("note", ITEM(note), PARAM_NOWHERE, 20, 0, "A note."),
+    PS_END,
+};
+static const struct param_spec order_recurring_spec[] = {
+    PS_ENUM("interval", ORDER(interval), PARAM_NOWHERE, intervals, P_REQUIRED, "The interval."),
+    PS_END,
+};
+static const struct param_spec order_spec[] = {
+    PS_ARRAY("items", struct order, items.v, items.n, order_item_spec, ORDER(has_items), P_REQUIRED, "The lines."),
+    PS_STRING("name", ORDER(customer_name), PARAM_NOWHERE, 50, 0, "A name."),
+    PS_INT64("days", ORDER(days), ORDER(has_days), 0, 100, 0, "Days."),
+    PS_BOOL("auto_advance", ORDER(auto_advance), PARAM_NOWHERE, 0, "Advance."),
+    PS_OBJECT("recurring", order_recurring_spec, PARAM_NOWHERE, PARAM_NOWHERE, 0, "Recurrence."),
+    PS_CURRENCY("currency", ORDER(currency), PARAM_NOWHERE, 0, "Currency."),
+    PS_METADATA("metadata", ORDER(metadata), PARAM_NOWHERE, "Metadata."),
+    PS_TIMESTAMP("trial_end", ORDER(trial_end), PARAM_NOWHERE, 0, "Trial end."),
+    PS_AMOUNT("amount", ORDER(amount), PARAM_NOWHERE, 0, "Amount."),
+    PS_END,
+};
+
+static enum og_ec parse_order_from(struct og_req *rq, json_t *src, struct order *o)
 {
 	memset(o, 0, sizeof *o);
 	o->interval = -1;
-	struct param_spec recurring[] = {PARAM_ENUM("interval", &o->interval, NULL, intervals, P_REQUIRED), PARAM_END};
-	struct param_spec spec[] = {
-	    PARAM_ARRAY("items", parse_item, &o->items, NULL, 4, P_REQUIRED),
-	    PARAM_STRING("name", &o->customer_name, NULL, 50, 0),
-	    PARAM_INT64("days", &o->days, &o->has_days, 0, 100, 0),
-	    PARAM_BOOL("auto_advance", &o->auto_advance, NULL, 0),
-	    PARAM_OBJECT("recurring", recurring, NULL, 0),
-	    PARAM_CURRENCY("currency", &o->currency, NULL, 0),
-	    PARAM_METADATA("metadata", &o->metadata, NULL),
-	    PARAM_TIMESTAMP("trial_end", &o->trial_end, NULL, 0),
-	    PARAM_AMOUNT("amount", &o->amount, NULL, 0),
-	    PARAM_END,
-	};
+	for (size_t i = 0; i < 4; i++)
+		o->items.v[i].quantity = 1; /* defaults are preset, as for any output */
 	og_error_clear(&rq->err);
-	return params_parse(rq, rq->body, spec, NULL);
+	return params_parse_into(rq, src, order_spec, o);
+}
+
+static enum og_ec parse_order(struct og_req *rq, struct order *o)
+{
+	return parse_order_from(rq, rq->body, o);
 }
 
 /* Copies tmpl into out with every "@P" replaced by id. */
@@ -1187,6 +1262,127 @@ static void test_form_json_equivalence(void **state)
 	}
 }
 
+/* ---- the static form: one constant spec, read alike from every source -- */
+
+static void test_static_spec(void **state)
+{
+	(void)state;
+	char p0[ID_MAX_LEN], f[512], j[512];
+	ids_encode(ID_PRICE, 1001, p0);
+	snprintf(f, sizeof f, "items[0][price]=%s&items[1][price]=%s&items[1][quantity]=3&days=7&auto_advance=TRUE", p0,
+	         p0);
+	snprintf(j, sizeof j,
+	         "{\"items\":[{\"price\":\"%s\"},{\"price\":\"%s\",\"quantity\":3}],\"days\":7,"
+	         "\"auto_advance\":true}",
+	         p0, p0);
+	struct og_req *rf = form(f), *rj = json(j), *rq = query(f);
+	struct order a, b, c;
+	assert_int_equal(parse_order(rf, &a), OG_EC_NONE);
+	assert_int_equal(parse_order(rj, &b), OG_EC_NONE);
+	assert_int_equal(parse_order_from(rq, rq->query, &c), OG_EC_NONE);
+	const struct order *all[] = {&a, &b, &c};
+	for (int i = 0; i < 3; i++) {
+		assert_true(all[i]->has_items);
+		assert_int_equal(all[i]->items.n, 2);
+		assert_int_equal(all[i]->items.v[0].price, 1001);
+		assert_int_equal(all[i]->items.v[0].quantity, 1);
+		assert_int_equal(all[i]->items.v[1].quantity, 3);
+		assert_int_equal(all[i]->days, 7);
+		assert_true(all[i]->has_days);
+		assert_true(all[i]->auto_advance);
+		assert_int_equal(all[i]->interval, -1); /* absent: untouched */
+	}
+	req_free(rf);
+	req_free(rj);
+	req_free(rq);
+
+	/* more elements than the fixed array holds: refused, nothing past it written */
+	rf = form("items[0][price]=x&items[1][price]=x&items[2][price]=x&items[3][price]=x&items[4][price]=x");
+	assert_int_equal(parse_order(rf, &a), OG_EC_PARAM_INVALID);
+	assert_string_equal(rf->err.param, "items");
+	assert_non_null(strstr(rf->err.message, "at most 4"));
+	req_free(rf);
+	/* an element that is not an object names its index */
+	rj = json("{\"items\":[\"x\"]}");
+	assert_int_equal(parse_order(rj, &b), OG_EC_PARAM_INVALID);
+	assert_string_equal(rj->err.param, "items[0]");
+	req_free(rj);
+
+	/* a nested struct at an offset; nullable flags; other keys let through */
+	struct inner {
+		const char *city;
+		bool has_city;
+	};
+	struct outer {
+		int64_t n;
+		struct inner address;
+		bool has_address, address_null;
+	};
+	static const struct param_spec inner_spec[] = {
+	    PS_STRING("city", PARAM_AT(struct inner, city), PARAM_AT(struct inner, has_city), 20, 0, "City."),
+	    PS_END,
+	};
+	static const struct param_spec outer_spec[] = {
+	    PS_INT64("n", PARAM_AT(struct outer, n), PARAM_NOWHERE, 0, 9, 0, "A digit."),
+	    {.name = "address",
+	     .type = PT_OBJECT,
+	     .flags = P_NULLABLE,
+	     .sub = inner_spec,
+	     .at = PARAM_AT(struct outer, address),
+	     .present_at = PARAM_AT(struct outer, has_address),
+	     .null_at = PARAM_AT(struct outer, address_null),
+	     .doc = "An address."},
+	    PS_IGNORE_OTHERS,
+	    PS_END,
+	};
+	struct outer o = {0};
+	rf = form("n=4&address[city]=Oslo&other=1");
+	og_error_clear(&rf->err);
+	assert_int_equal(params_parse_into(rf, rf->body, outer_spec, &o), OG_EC_NONE);
+	assert_int_equal(o.n, 4);
+	assert_string_equal(o.address.city, "Oslo");
+	assert_true(o.address.has_city && o.has_address && !o.address_null);
+	req_free(rf);
+	memset(&o, 0, sizeof o);
+	rj = json("{\"address\":null}");
+	og_error_clear(&rj->err);
+	assert_int_equal(params_parse_into(rj, rj->body, outer_spec, &o), OG_EC_NONE);
+	assert_true(o.has_address && o.address_null && !o.address.has_city);
+	req_free(rj);
+	/* without PS_IGNORE_OTHERS the same key is unknown */
+	rf = form("other=1");
+	og_error_clear(&rf->err);
+	assert_int_equal(params_parse_into(rf, rf->body, outer_spec, &o), OG_EC_NONE);
+	assert_int_equal(params_parse_into(rf, rf->body, inner_spec, &o.address), OG_EC_PARAM_UNKNOWN);
+	assert_string_equal(rf->err.param, "other");
+	req_free(rf);
+}
+
+/* Collects "full:type:doc" lines. */
+static int walk_collect(void *cls, const struct param_spec *sp, const char *full, int depth)
+{
+	char *out = cls;
+	size_t n = strlen(out);
+	snprintf(out + n, 1024 - n, "%d %s %s%s|", depth, full, params_type_name(sp->type),
+	         (sp->flags & P_REQUIRED) ? " required" : "");
+	return sp->doc ? 0 : -1; /* every static entry is documented */
+}
+
+static void test_spec_walk(void **state)
+{
+	(void)state;
+	char out[1024] = "";
+	assert_int_equal(params_spec_walk(order_spec, walk_collect, out), 0);
+	assert_string_equal(out, "0 items array required|1 items[][price] id required|1 items[][quantity] integer|"
+	                         "1 items[][note] string|0 name string|0 days integer|0 auto_advance boolean|"
+	                         "0 recurring object|1 recurring[interval] enum required|0 currency currency|"
+	                         "0 metadata metadata|0 trial_end timestamp|0 amount amount|");
+	/* the bounds are in the table */
+	assert_int_equal(order_spec[0].max, 4);
+	assert_int_equal(order_spec[8].max, MONEY_AMOUNT_MAX);
+	assert_ptr_equal(order_recurring_spec[0].choices, intervals);
+}
+
 /* ---- random input: no crash, no leak ---------------------------------- */
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
@@ -1268,6 +1464,7 @@ int main(void)
 	    cmocka_unit_test(test_form_nesting),
 	    cmocka_unit_test(test_form_refused),
 	    cmocka_unit_test(test_utf8_valid),
+	    cmocka_unit_test(test_percent_decode),
 	    cmocka_unit_test(test_form_long_pair),
 	    cmocka_unit_test(test_json_body),
 	    cmocka_unit_test(test_string),
@@ -1284,6 +1481,8 @@ int main(void)
 	    cmocka_unit_test(test_unknown_and_ignore),
 	    cmocka_unit_test(test_query),
 	    cmocka_unit_test(test_form_json_equivalence),
+	    cmocka_unit_test(test_static_spec),
+	    cmocka_unit_test(test_spec_walk),
 	    cmocka_unit_test(test_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

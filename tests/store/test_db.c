@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "core/ids.h"
+#include "lib/testdb.h"
 #include "sys/clock.h"
-#include "lib/pg_testdb.h"
 #include "store/db_internal.h"
 #include "store/dialect.h"
 #include "store/store_internal.h"
@@ -32,90 +32,19 @@
 #include <time.h>
 #include <unistd.h>
 
-struct fixture {
-	enum db_backend backend;
-	char dir[128];     /* SQLite: a temp folder */
-	char pg_base[512]; /* PostgreSQL: OG_TEST_PG_URL */
-	char pg_name[64];
-	char url[1024]; /* this test's database */
-	int n;          /* tests run in this group */
-};
-
-/* ---- fixtures ------------------------------------------------------------ */
+/* ---- fixtures: tests/lib/testdb.h (an empty database per test) ---------- */
 
 static int sqlite_group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	f->backend = DB_SQLITE;
-	snprintf(f->dir, sizeof f->dir, "/tmp/og-test-db-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	*state = f;
-	return 0;
+	return testdb_group_setup(state, DB_SQLITE, "og-test-db");
 }
 
 static int pg_group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	f->backend = DB_POSTGRES;
-	snprintf(f->pg_base, sizeof f->pg_base, "%s", getenv("OG_TEST_PG_URL"));
-	if (pg_testdb_create(f->pg_base, "og_test_db", f->pg_name, sizeof f->pg_name, f->url, sizeof f->url) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return testdb_group_setup(state, DB_POSTGRES, "og_test_db");
 }
 
-static void remove_sqlite_files(const char *path)
-{
-	char name[1100];
-	unlink(path);
-	snprintf(name, sizeof name, "%s-wal", path);
-	unlink(name);
-	snprintf(name, sizeof name, "%s-shm", path);
-	unlink(name);
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->backend == DB_SQLITE)
-		rmdir(f->dir);
-	else
-		pg_testdb_drop(f->pg_base, f->pg_name);
-	free(f);
-	return 0;
-}
-
-static int test_setup(void **state)
-{
-	struct fixture *f = *state;
-	f->n++;
-	if (f->backend == DB_SQLITE) {
-		snprintf(f->url, sizeof f->url, "sqlite:%s/t%d.db", f->dir, f->n);
-		return 0;
-	}
-	char err[256];
-	struct db_conn *c = db_open(f->url, err, sizeof err);
-	if (!c) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	enum db_rc rc = db_exec_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-	db_close(c);
-	return rc == DB_OK ? 0 : -1;
-}
-
-static int test_teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f->backend == DB_SQLITE)
-		remove_sqlite_files(f->url + strlen("sqlite:"));
-	return 0;
-}
-
-static struct db_conn *open_db(struct fixture *f)
+static struct db_conn *open_db(struct testdb *f)
 {
 	char err[512];
 	struct db_conn *c = db_open(f->url, err, sizeof err);
@@ -555,7 +484,7 @@ static void test_migrate_lists(void **state)
 
 static void test_future_version_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct db_conn *c = open_db(f);
 	char err[512];
 	int applied;
@@ -591,10 +520,10 @@ static void test_future_version_refused(void **state)
 
 /* ---- the id key and ids never reused (migration 0003) -------------------------- */
 
-static void reset_db(struct fixture *f)
+static void reset_db(struct testdb *f)
 {
 	if (f->backend == DB_SQLITE) {
-		remove_sqlite_files(f->url + strlen("sqlite:"));
+		testdb_remove_sqlite_files(f->url + strlen("sqlite:"));
 		return;
 	}
 	struct db_conn *c = open_db(f);
@@ -606,7 +535,7 @@ static void reset_db(struct fixture *f)
  * different ids. */
 static void test_ids_key_fresh(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	char err[512], first[2][ID_MAX_LEN], key[2][64];
 	for (int i = 0; i < 2; i++) {
 		if (i)
@@ -675,7 +604,7 @@ static void insert_invoice(struct db_conn *c, int64_t customer, const char *numb
  * (named by an event) is not handed out again. */
 static void test_ids_existing_database(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct db_conn *c = open_db(f);
 	char err[512];
 	int applied;
@@ -811,7 +740,7 @@ static bool txn_fn(struct db_conn *db, void *arg)
 
 static void test_run_txn(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct db_conn *c = open_db(f);
 	EXEC_OK(c, "CREATE TABLE r (id INTEGER PRIMARY KEY, k TEXT UNIQUE)");
 	struct txn_arg keep = {"keep", 0}, decline = {"decline", 0}, dup = {"dup", 0};
@@ -919,7 +848,7 @@ static void waiter_wait(struct waiter *w, int n)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static struct og_store *open_store_with_rows(struct fixture *f)
+static struct og_store *open_store_with_rows(struct testdb *f)
 {
 	struct db_conn *c = open_db(f);
 	char err[512];
@@ -961,7 +890,7 @@ static void *submit_main(void *arg)
 
 static void test_executor_many(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_store *st = open_store_with_rows(f);
 	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 	struct row_job *jobs = calloc(N_SUBMITTERS * JOBS_EACH, sizeof *jobs);
@@ -1002,7 +931,7 @@ static void test_executor_many(void **state)
 
 static void test_executor_failing_job(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_store *st = open_store_with_rows(f);
 	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 	pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1086,7 +1015,7 @@ static void retry_job_complete(struct store_job *job, bool committed)
 
 static void test_executor_retry(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	if (f->backend != DB_POSTGRES)
 		skip(); /* SQLite has one writer: nothing to retry inside a batch */
 	struct og_store *st = open_store_with_rows(f);
@@ -1171,7 +1100,7 @@ static void durable_child(const char *url, int fd)
 
 static void test_durability(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct og_store *st = open_store_with_rows(f);
 	store_close(st);
 	if (f->backend == DB_SQLITE) { /* what every connection is opened with */
@@ -1258,11 +1187,12 @@ static void test_durability(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {DB_TESTS(test_setup, test_teardown)};
-	int failed = cmocka_run_group_tests_name("store_db_sqlite", tests, sqlite_group_setup, group_teardown);
+	const struct CMUnitTest tests[] = {DB_TESTS(testdb_test_setup_empty, testdb_test_teardown)};
+	int failed = cmocka_run_group_tests_name("store_db_sqlite", tests, sqlite_group_setup, testdb_group_teardown);
 	const char *pg = getenv("OG_TEST_PG_URL");
 	if (pg && *pg) {
-		failed += cmocka_run_group_tests_name("store_db_postgres", tests, pg_group_setup, group_teardown);
+		failed +=
+		    cmocka_run_group_tests_name("store_db_postgres", tests, pg_group_setup, testdb_group_teardown);
 	} else {
 		printf("NOTE: OG_TEST_PG_URL is not set: the PostgreSQL half of test_db was NOT run "
 		       "(scripts/run-tests.sh starts a server and sets it).\n");

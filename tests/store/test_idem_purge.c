@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "lib/testdb.h"
 #include "store/resources.h"
 #include "store/store.h"
 
@@ -24,13 +25,10 @@ static int64_t count_keys(struct db_conn *db)
 static void purge_deletes_only_expired_oldest_first(void **state)
 {
 	(void)state;
-	char path[] = "/tmp/og-idem-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	char url[64], err[256];
-	snprintf(url, sizeof url, "sqlite:%s", path);
-	struct db_conn *db = db_open(url, err, sizeof err);
+	struct testdb_file file;
+	assert_int_equal(testdb_file_create(&file, "og-idem", "idem.db"), 0);
+	char err[256];
+	struct db_conn *db = db_open(file.url, err, sizeof err);
 	assert_non_null(db);
 	int applied = 0;
 	assert_int_equal(store_migrate(db, &applied, err, sizeof err), DB_OK);
@@ -60,12 +58,7 @@ static void purge_deletes_only_expired_oldest_first(void **state)
 	assert_int_equal(n, 0);
 	arena_free(a);
 	db_close(db);
-	unlink(path);
-	char wal[80];
-	snprintf(wal, sizeof wal, "%s-wal", path);
-	unlink(wal);
-	snprintf(wal, sizeof wal, "%s-shm", path);
-	unlink(wal);
+	testdb_file_remove(&file);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /* Unit tests for core/invoice_calc: line amounts and totals at the int64
- * edges, every (status, event) pair of the invoice table, names both ways,
+ * edges and the amount cap, every (status, event) pair of the invoice table, names both ways,
  * and invoice numbers. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "core/invoice_calc.h"
+#include "core/money.h"
+
+#define CAP MONEY_AMOUNT_MAX
 
 static void test_line_amount(void **state)
 {
@@ -22,18 +25,33 @@ static void test_line_amount(void **state)
 	assert_int_equal(out, -1548);
 	assert_true(invoice_line_amount(1999, 0, &out));
 	assert_int_equal(out, 0);
-	assert_true(invoice_line_amount(INT64_MAX, 1, &out));
-	assert_int_equal(out, INT64_MAX);
-	assert_true(invoice_line_amount(INT64_MIN, 1, &out));
-	assert_int_equal(out, INT64_MIN);
+	/* the cap itself is allowed, both signs */
+	assert_true(invoice_line_amount(CAP, 1, &out));
+	assert_int_equal(out, CAP);
+	assert_true(invoice_line_amount(-CAP, 1, &out));
+	assert_int_equal(out, -CAP);
+	assert_true(invoice_line_amount(99999999999LL / 9, 9, &out)); /* 11111111111 * 9 */
+	assert_int_equal(out, CAP);
+	assert_true(invoice_line_amount(INT64_MAX, 0, &out));
+	assert_int_equal(out, 0);
 
 	out = 4242;
 	assert_false(invoice_line_amount(100, -1, &out));
 	assert_false(invoice_line_amount(-100, -1, &out));
+	/* one minor unit past the cap, each sign */
+	assert_false(invoice_line_amount(CAP + 1, 1, &out));
+	assert_false(invoice_line_amount(-CAP - 1, 1, &out));
+	/* the case: a price at the cap times quantity 1,000,000 (fits in int64, over the cap) */
+	assert_false(invoice_line_amount(CAP, 1000000, &out));
+	assert_false(invoice_line_amount(50000000000LL, 2, &out));
+	/* and past int64 */
+	assert_false(invoice_line_amount(INT64_MAX, 1, &out));
 	assert_false(invoice_line_amount(INT64_MAX, 2, &out));
 	assert_false(invoice_line_amount(INT64_MIN, 2, &out));
 	assert_false(invoice_line_amount(INT64_C(1) << 32, INT64_C(1) << 31, &out));
 	assert_int_equal(out, 4242);
+	assert_true(money_within_cap(CAP) && money_within_cap(-CAP) && money_within_cap(0));
+	assert_false(money_within_cap(CAP + 1) || money_within_cap(-CAP - 1) || money_within_cap(INT64_MIN));
 }
 
 static void assert_totals(const struct invoice_totals *t, int64_t subtotal, int64_t due, int64_t paid,
@@ -72,27 +90,31 @@ static void test_totals_edges(void **state)
 {
 	(void)state;
 	struct invoice_totals t;
-	const int64_t max_then_back[] = {INT64_MAX, 1, -1};
-	const int64_t back_then_max[] = {-1, INT64_MAX, 1};
-	/* exact whatever the order: only the subtotal has to fit */
-	assert_true(invoice_totals_compute(max_then_back, 3, INT64_MAX, &t));
-	assert_totals(&t, INT64_MAX, INT64_MAX, INT64_MAX, 0);
-	assert_true(invoice_totals_compute(back_then_max, 3, 0, &t));
-	assert_totals(&t, INT64_MAX, INT64_MAX, 0, INT64_MAX);
-	const int64_t min_lines[] = {INT64_MIN, -1, 1};
+	const int64_t cap_then_back[] = {CAP, 1, -1};
+	const int64_t back_then_cap[] = {-1, CAP, 1};
+	/* exact whatever the order: only the subtotal has to be within the cap */
+	assert_true(invoice_totals_compute(cap_then_back, 3, CAP, &t));
+	assert_totals(&t, CAP, CAP, CAP, 0);
+	assert_true(invoice_totals_compute(back_then_cap, 3, 0, &t));
+	assert_totals(&t, CAP, CAP, 0, CAP);
+	const int64_t min_lines[] = {-CAP, -1, 1};
 	assert_true(invoice_totals_compute(min_lines, 3, 0, &t));
-	assert_totals(&t, INT64_MIN, 0, 0, 0);
-	const int64_t many_max[] = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MIN, INT64_MIN, INT64_MIN};
-	assert_true(invoice_totals_compute(many_max, 6, 0, &t));
-	assert_totals(&t, -3, 0, 0, 0);
+	assert_totals(&t, -CAP, 0, 0, 0);
+	const int64_t many_cap[] = {CAP, CAP, CAP, -CAP, -CAP, -CAP};
+	assert_true(invoice_totals_compute(many_cap, 6, 0, &t));
+	assert_totals(&t, 0, 0, 0, 0);
 
 	struct invoice_totals untouched = {1, 2, 3, 4, 5};
 	t = untouched;
-	const int64_t over[] = {INT64_MAX, 1};
-	const int64_t under[] = {INT64_MIN, -1};
+	const int64_t over[] = {CAP, 1};
+	const int64_t under[] = {-CAP, -1};
+	const int64_t line_over[] = {CAP + 1, -2}; /* the sum fits, one line does not */
+	const int64_t int64_edges[] = {INT64_MAX, INT64_MIN};
 	assert_false(invoice_totals_compute(over, 2, 0, &t));
 	assert_false(invoice_totals_compute(under, 2, 0, &t));
-	assert_false(invoice_totals_compute(many_max, 3, 0, &t));
+	assert_false(invoice_totals_compute(line_over, 2, 0, &t));
+	assert_false(invoice_totals_compute(int64_edges, 2, 0, &t));
+	assert_false(invoice_totals_compute(many_cap, 3, 0, &t));
 	assert_false(invoice_totals_compute(NULL, 1, 0, &t));
 	const int64_t lines[] = {1000};
 	assert_false(invoice_totals_compute(lines, 1, -1, &t));

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "core/fsm.h"
+#include "core/invoice_calc.h"
 #include "core/subscription_fsm.h"
 
 static const struct {
@@ -162,11 +164,43 @@ static void test_event_names(void **state)
 	assert_null(sub_event_name((enum sub_event) - 1));
 }
 
+/* core/fsm.h: the one table shape and lookup both machines use. */
+static void test_fsm_shape(void **state)
+{
+	(void)state;
+	assert_true(fsm_table_valid(&sub_fsm));
+	assert_true(fsm_table_valid(&invoice_fsm));
+	/* the lookup answers what the tables list, both machines alike */
+	int to = -1;
+	assert_true(fsm_next(&sub_fsm, SUB_DRAFT, SUB_EV_CONFIRM, &to));
+	assert_int_equal(to, SUB_ACTIVE);
+	assert_true(fsm_next(&invoice_fsm, INV_OPEN, INV_EV_PAY, &to));
+	assert_int_equal(to, INV_PAID);
+	to = 42;
+	assert_false(fsm_next(&invoice_fsm, INV_DRAFT, INV_EV_VOID, &to));
+	assert_false(fsm_next(&sub_fsm, -1, SUB_EV_CONFIRM, &to));
+	assert_false(fsm_next(&sub_fsm, SUB_DRAFT, SUB_EV__COUNT, &to));
+	assert_int_equal(to, 42);
+	assert_string_equal(fsm_state_name(&invoice_fsm, INV_UNCOLLECTIBLE), "uncollectible");
+	assert_null(fsm_state_name(&invoice_fsm, INV__COUNT));
+	assert_int_equal(fsm_state_parse(&sub_fsm, "past_due"), SUB_PAST_DUE);
+	assert_int_equal(fsm_state_parse(&sub_fsm, NULL), -1);
+	/* a table listing a pair twice, or a move out of range, is not valid */
+	static const char *const names[] = {"a", "b"};
+	static const struct fsm_move twice[] = {{0, 0, 1}, {0, 0, 0}};
+	static const struct fsm_move out[] = {{0, 0, 2}};
+	struct fsm_table t = {twice, 2, names, 2, names, 2};
+	assert_false(fsm_table_valid(&t));
+	t.moves = out;
+	t.n_moves = 1;
+	assert_false(fsm_table_valid(&t));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_whole_table),  cmocka_unit_test(test_out_of_range), cmocka_unit_test(test_properties),
-	    cmocka_unit_test(test_status_names), cmocka_unit_test(test_event_names),
+	    cmocka_unit_test(test_status_names), cmocka_unit_test(test_event_names),  cmocka_unit_test(test_fsm_shape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

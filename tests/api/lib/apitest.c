@@ -9,6 +9,7 @@
  * resource (a database connection) release it before failing. */
 #include "api/lib/apitest.h"
 
+#include "lib/pg_testdb.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -54,7 +55,6 @@ static struct at_backend backend;
 static void fp_close(void);
 static const char *og_bin;
 static const char *pg_admin_url;
-static int n_databases;
 #define AT_MAX_SERVE_ARGS 16
 static char *serve_args[AT_MAX_SERVE_ARGS];
 static int n_serve_args;
@@ -488,77 +488,16 @@ static int server_start(void)
 
 /* ---- PostgreSQL databases ------------------------------------------------- */
 
-/* Appends key='value' (libpq conninfo quoting) to buf. */
-static void conninfo_add(char *buf, size_t size, const char *key, const char *value)
-{
-	size_t len = strlen(buf);
-	if (len + 4 + strlen(key) >= size)
-		return;
-	len += (size_t)snprintf(buf + len, size - len, "%s%s='", len ? " " : "", key);
-	for (const char *p = value; *p && len + 3 < size; p++) {
-		if (*p == '\'' || *p == '\\')
-			buf[len++] = '\\';
-		buf[len++] = *p;
-	}
-	if (len + 2 < size) {
-		buf[len++] = '\'';
-		buf[len] = 0;
-	}
-}
-
-static int pg_admin(const char *sql)
-{
-	PGconn *c = PQconnectdb(pg_admin_url);
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "apitest: cannot connect to OG_TEST_PG_URL: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
-	}
-	PGresult *res = PQexec(c, sql);
-	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
-	if (rc)
-		fprintf(stderr, "apitest: %s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-	PQfinish(c);
-	return rc;
-}
-
-/* CREATE DATABASE og_<pid>_<n> and a conninfo naming it (the admin URL's
- * other settings kept). */
+/* One database per backend start, og_<pid>_<n>: tests/lib/pg_testdb.h. */
 static int pg_create(void)
 {
-	snprintf(backend.pg_dbname, sizeof backend.pg_dbname, "og_%ld_%d", (long)getpid(), ++n_databases);
-	char *errmsg = NULL;
-	PQconninfoOption *opts = PQconninfoParse(pg_admin_url, &errmsg);
-	if (!opts) {
-		fprintf(stderr, "apitest: OG_TEST_PG_URL does not parse: %s", errmsg ? errmsg : "?\n");
-		PQfreemem(errmsg);
-		backend.pg_dbname[0] = 0;
-		return -1;
-	}
-	char sql[128];
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", backend.pg_dbname);
-	if (pg_admin(sql)) {
-		PQconninfoFree(opts);
-		backend.pg_dbname[0] = 0;
-		return -1;
-	}
-	backend.db_url[0] = 0;
-	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (o->val && *o->val && strcmp(o->keyword, "dbname") != 0)
-			conninfo_add(backend.db_url, sizeof backend.db_url, o->keyword, o->val);
-	conninfo_add(backend.db_url, sizeof backend.db_url, "dbname", backend.pg_dbname);
-	PQconninfoFree(opts);
-	return 0;
+	return pg_testdb_create(pg_admin_url, "og", backend.pg_dbname, sizeof backend.pg_dbname, backend.db_url,
+	                        sizeof backend.db_url);
 }
 
 static void pg_drop(void)
 {
-	if (!backend.pg_dbname[0])
-		return;
-	char sql[160];
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", backend.pg_dbname);
-	if (pg_admin(sql) == 0)
+	if (backend.pg_dbname[0] && pg_testdb_drop(pg_admin_url, backend.pg_dbname) == 0)
 		backend.pg_dbname[0] = 0;
 }
 
