@@ -84,26 +84,22 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	struct store_page sp;
 	if ((ec = api_page(rq, &in.page, invoice_exists, &sp)))
 		return ec;
-	struct store_list list = {0};
+	struct billing_invoice *invoices = NULL;
+	int n = 0;
+	bool has_more = false;
 	if (hi >= lo && hi >= 1) { /* else no invoice can match (every created is > 0) */
 		f.created_gte = lo;
 		f.created_lte = hi == INT64_MAX ? 0 : hi;
-		enum db_rc rc = store_invoice_list(rq->db, rq->arena, &sp, &f, &list);
-		if (rc != DB_OK)
-			return api_db_error(rq, rc, "invoices", NULL);
-	}
-	struct billing_ctx bc;
-	api_invoice_billing_ctx(rq, &bc);
-	json_t *data = json_array();
-	for (int i = 0; i < list.n; i++) {
-		struct billing_invoice bi = {.inv = ((struct og_invoice *)list.rows)[i]};
-		if ((ec = billing_invoice_load_lines(&bc, &bi))) {
-			json_decref(data);
+		struct billing_ctx bc;
+		api_invoice_billing_ctx(rq, &bc);
+		if ((ec = billing_invoice_list(&bc, &sp, &f, &invoices, &n, &has_more)))
 			return ec;
-		}
-		json_array_append_new(data, render_invoice(&bi.inv, bi.lines, bi.n_lines, bi.has_more));
 	}
-	api_reply_list(rq, data, list.has_more, "/v1/invoices");
+	json_t *data = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(data, render_invoice(&invoices[i].inv, invoices[i].lines, invoices[i].n_lines,
+		                                           invoices[i].has_more));
+	api_reply_list(rq, data, has_more, "/v1/invoices");
 	return OG_EC_NONE;
 }
 

@@ -124,6 +124,27 @@ enum og_ec billing_invoice_get(struct billing_ctx *bc, int64_t id, struct billin
 	return load(bc, id, false, out);
 }
 
+enum og_ec billing_invoice_list(struct billing_ctx *bc, const struct store_page *page,
+                                const struct store_invoice_filter *filter, struct billing_invoice **out, int *n,
+                                bool *has_more)
+{
+	struct store_list list;
+	enum db_rc rc = store_invoice_list(bc->db, bc->arena, page, filter, &list);
+	if (rc != DB_OK)
+		return billing_db_error(bc, rc, "invoices");
+	struct billing_invoice *all = arena_alloc(bc->arena, sizeof *all * (size_t)(list.n + 1));
+	for (int i = 0; i < list.n; i++) {
+		all[i] = (struct billing_invoice){.inv = ((struct og_invoice *)list.rows)[i]};
+		enum og_ec ec = billing_invoice_load_lines(bc, &all[i]);
+		if (ec)
+			return ec;
+	}
+	*out = all;
+	*n = list.n;
+	*has_more = list.has_more;
+	return OG_EC_NONE;
+}
+
 static enum og_ec write_event(struct billing_ctx *bc, const struct billing_invoice *bi, const char *type)
 {
 	return billing_event(bc, type, "invoice", bi->inv.id, bi->inv.customer_id,

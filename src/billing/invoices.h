@@ -52,6 +52,12 @@ enum og_ec billing_invoice_get(struct billing_ctx *bc, int64_t id, struct billin
 /* Reads the lines of out->inv (already read) into out. */
 enum og_ec billing_invoice_load_lines(struct billing_ctx *bc, struct billing_invoice *out);
 
+/* A page of invoices (the store's order, newest first) under filter, each
+ * with its lines: *out (arena) gets *n of them. */
+enum og_ec billing_invoice_list(struct billing_ctx *bc, const struct store_page *page,
+                                const struct store_invoice_filter *filter, struct billing_invoice **out, int *n,
+                                bool *has_more);
+
 struct billing_invoice_create_in {
 	int64_t customer_id;
 	enum billing_collection_method collection_method;

@@ -494,6 +494,18 @@ static void test_items_keep_the_draft_in_step(void **state)
 	assert_int_equal(bi.n_lines, 1);
 	assert_int_equal(bi.inv.subtotal, -1000);
 	ASSERT_REFUSED(billing_invoice_item_get(&f->bc, item_id, &it), OG_EC_RESOURCE_MISSING, "id");
+
+	/* the list carries each invoice's lines */
+	struct billing_invoice *list;
+	int n;
+	bool has_more;
+	ASSERT_OK(billing_invoice_list(&f->bc, &(struct store_page){.limit = 10},
+	                               &(struct store_invoice_filter){.customer_id = cus}, &list, &n, &has_more));
+	assert_int_equal(n, 1);
+	assert_false(has_more);
+	assert_int_equal(list[0].inv.id, bi.inv.id);
+	assert_int_equal(list[0].n_lines, 1);
+	assert_int_equal(list[0].lines[0].amount, -1000);
 }
 
 /* Paying the latest invoice of a past_due subscription makes it active. */
