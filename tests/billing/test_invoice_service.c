@@ -587,8 +587,21 @@ static void test_customer_on_a_test_clock(void **state)
 	assert_int_equal(other, NOW);
 }
 
+/* The parameter choices are the enums' names, in the enums' order. */
+static void test_choice_tables(void **state)
+{
+	(void)state;
+	for (int i = 0; i < INV__COUNT; i++)
+		assert_string_equal(billing_invoice_statuses[i], invoice_status_name((enum invoice_status)i));
+	assert_null(billing_invoice_statuses[INV__COUNT]);
+	assert_string_equal(billing_collection_methods[BILLING_SEND_INVOICE], "send_invoice");
+	assert_string_equal(billing_collection_methods[BILLING_CHARGE_AUTOMATICALLY], "charge_automatically");
+	assert_string_equal(billing_pending_behaviors[BILLING_PENDING_INCLUDE], "include");
+}
+
 #define SERVICE_TESTS(setup, teardown)                                                                                 \
-	cmocka_unit_test_setup_teardown(test_transitions_and_refusals, setup, teardown),                               \
+	cmocka_unit_test(test_choice_tables),                                                                          \
+	    cmocka_unit_test_setup_teardown(test_transitions_and_refusals, setup, teardown),                           \
 	    cmocka_unit_test_setup_teardown(test_void_and_uncollectible, setup, teardown),                             \
 	    cmocka_unit_test_setup_teardown(test_draft_create_update_delete, setup, teardown),                         \
 	    cmocka_unit_test_setup_teardown(test_finalized_only_metadata, setup, teardown),                            \
