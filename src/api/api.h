@@ -62,20 +62,11 @@ enum og_ec api_invoices_void(struct og_req *rq);
 enum og_ec api_invoices_mark_uncollectible(struct og_req *rq);
 enum og_ec api_invoices_delete(struct og_req *rq);
 
-/* invoices.c, shared with invoice_items.c */
+/* invoices.c, shared with invoice_items.c and test_clocks.c: a billing
+ * context on rq's connection, arena and error, at the request's arrival
+ * time (the service moves it to a customer's test clock). */
 struct billing_ctx;
-struct og_invoice;
-struct og_invoice_item;
-struct og_invoice_line;
-#define API_INVOICE_LINES_MAX 1000 /* lines on one invoice (what store_invoice_lines_of reads) */
-/* "Now" for a customer's invoices and items: its test clock's frozen time,
- * else rq->now. Every invoice and invoice item handler takes now from here. */
-enum og_ec api_invoices_customer_now(struct og_req *rq, int64_t customer_id, int64_t *now);
-/* A billing context on rq's connection, arena and error, at now. */
-void api_invoice_billing_ctx(struct og_req *rq, int64_t now, struct billing_ctx *bc);
-/* After a draft's lines changed: recomputes and writes its totals, and
- * writes invoice.updated with the new lines. */
-enum og_ec api_invoice_lines_changed(struct og_req *rq, struct billing_ctx *bc, struct og_invoice *inv);
+void api_invoice_billing_ctx(struct og_req *rq, struct billing_ctx *bc);
 
 /* invoice_items.c */
 enum og_ec api_invoice_items_create(struct og_req *rq);
