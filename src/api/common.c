@@ -56,30 +56,8 @@ json_t *api_json_text(const char *text, bool null_when_empty)
 
 enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *changes, const char **out)
 {
-	json_t *md = api_json_text(stored, false);
-	if (json_is_null(changes)) {
-		json_object_clear(md);
-	} else if (json_is_object(changes)) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(changes, k, v)
-		{
-			const char *s = json_string_value(v);
-			if (s && *s == 0)
-				json_object_del(md, k);
-			else
-				json_object_set(md, k, v);
-		}
-	}
-	if (json_object_size(md) > 50) {
-		json_decref(md);
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "metadata", "Metadata can have at most 50 keys.");
-	}
-	char *text = json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(md);
-	*out = arena_strdup(rq->arena, text ? text : "{}");
-	free(text);
-	return OG_EC_NONE;
+	struct billing_ctx bc = {.db = rq->db, .arena = rq->arena, .now = rq->now, .err = &rq->err};
+	return billing_metadata_apply(&bc, stored, changes, out);
 }
 
 void api_reply_list(struct og_req *rq, json_t *data, bool has_more, const char *url)
