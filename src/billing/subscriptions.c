@@ -91,8 +91,7 @@ static enum og_ec clock_now(struct billing_ctx *bc, int64_t test_clock_id, int64
 
 static enum og_ec load_items(struct billing_ctx *bc, struct billing_sub *bs)
 {
-	enum db_rc rc =
-	    store_sub_items_of(bc->db, bc->arena, bs->sub.id, BILLING_MAX_ITEMS, &bs->items, &bs->n_items);
+	enum db_rc rc = store_sub_items_of(bc->db, bc->arena, bs->sub.id, BILLING_MAX_ITEMS, &bs->items, &bs->n_items);
 	return rc == DB_OK ? OG_EC_NONE : billing_db_error(bc, rc, "subscription items");
 }
 
@@ -869,7 +868,8 @@ enum og_ec billing_sub_resume(struct billing_ctx *bc0, int64_t id, const struct 
 			                                     .item_lines = true,
 			                                     .cycle = true,
 			                                     .include_pending = true};
-			if ((ec = billing_subscription_invoice(bc, s, out->items, out->n_items, &cycle, NULL, NULL, NULL)))
+			if ((ec = billing_subscription_invoice(bc, s, out->items, out->n_items, &cycle, NULL, NULL,
+			                                       NULL)))
 				return ec;
 		} else if (rc != DB_ROW) {
 			return billing_db_error(bc, rc, "invoice");

@@ -917,7 +917,8 @@ static void pause_and_resume(void **state)
  * does them: the anchor moves to the change, the unused time of the old
  * period is credited (unless proration_behavior=none) and the new period is
  * invoiced at once (subscription_update), the credit on the same invoice.
- * Monthly prices 30.00, yearly 300.00. */
+ * A draft's provisional period and a trial follow the new interval without
+ * a new period. Monthly prices 30.00, yearly 300.00. */
 static void interval_changes_and_anchor_now(void **state)
 {
 	(void)state;
@@ -930,7 +931,7 @@ static void interval_changes_and_anchor_now(void **state)
 	const char *on_yearly = at_fmt("\"items\":[{\"price\":\"%s\"}],\"confirm\":true", yearly);
 	struct at_resp *r;
 
-	at_step("S1, S3, S4 monthly and S2, S5 yearly from Jan 1; D a monthly draft");
+	at_step("S1, S3, S4 monthly and S2, S5 yearly from Jan 1; D a monthly draft; T monthly on trial to Jan 15");
 	sub_create(w, "S1", cus, on_monthly);
 	EXPECT_INV(w, "S1", "subscription_create", "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", 3000, 3000);
 	sub_create(w, "S2", cus, on_yearly);
@@ -943,6 +944,10 @@ static void interval_changes_and_anchor_now(void **state)
 	EXPECT_INV(w, "S5", "subscription_create", "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z", 30000, 30000);
 	sub_create(w, "D", cus, at_fmt("\"items\":[{\"price\":\"%s\"}]", monthly));
 	EXPECT_SUB(w, "D", "draft", "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", NULL);
+	sub_create(w, "T", cus,
+	           at_fmt("\"items\":[{\"price\":\"%s\"}],\"trial_end\":%lld,\"confirm\":true", monthly,
+	                  bh_time("2027-01-15T00:00:00Z")));
+	EXPECT_INV(w, "T", "subscription_create", "2027-01-01T00:00:00Z", "2027-01-15T00:00:00Z", 0, 0);
 
 	/* [Jan 1, Feb 1) is 31 days, 21 left on Jan 11: credit -round(3000 * 21/31) = -round(2032.26) = -2032;
 	 * the year [Jan 11 2027, Jan 11 2028) is charged in full: 30000 */
@@ -968,9 +973,20 @@ static void interval_changes_and_anchor_now(void **state)
 	sub_post(w, "D", NULL, at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}]}", item_of(w, "D"), yearly));
 	EXPECT_SUB(w, "D", "draft", "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z", NULL);
 
+	at_step("T, trialing: billing_cycle_anchor=now is refused; moved to yearly, the trial keeps its end");
+	struct at_fingerprint before;
+	at_fingerprint(&before);
+	r = at_post_json(at_fmt("/v1/subscriptions/%s", sub_id(w, "T")), "{\"billing_cycle_anchor\":\"now\"}");
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_invalid", "billing_cycle_anchor");
+	AT_UNCHANGED(&before, r);
+	sub_post(w, "T", NULL, at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}]}", item_of(w, "T"), yearly));
+	EXPECT_NONE(w);
+	EXPECT_SUB(w, "T", "trialing", "2027-01-01T00:00:00Z", "2027-01-15T00:00:00Z", "2027-01-15T00:00:00Z");
+
 	/* 11 of 31 days left on Jan 21: credit -round(3000 * 11/31) = -round(1064.52) = -1065 */
 	at_step("S3 billing_cycle_anchor=unchanged changes nothing; =now on Jan 21 starts [Jan 21, Feb 21)");
 	step(w, "2027-01-21T00:00:00Z");
+	EXPECT_INV(w, "T", "subscription_cycle", "2027-01-15T00:00:00Z", "2028-01-15T00:00:00Z", 30000, 30000);
 	r = sub_post(w, "S3", NULL, "{\"billing_cycle_anchor\":\"unchanged\"}");
 	BH_TIME(r, "billing_cycle_anchor", "2027-01-01T00:00:00Z");
 	EXPECT_NONE(w);
@@ -1012,7 +1028,7 @@ static void interval_changes_and_anchor_now(void **state)
 	EXPECT_INV(w, "S1", "subscription_cycle", "2028-01-11T00:00:00Z", "2029-01-11T00:00:00Z", 30000, 30000);
 	EXPECT_INV(w, "S4", "subscription_cycle", "2028-01-11T00:00:00Z", "2029-01-11T00:00:00Z", 30000, 30000);
 	EXPECT_EVENTS(w, "S1", "customer.subscription.updated", 2); /* confirm, the change */
-	expect_invoice_events(w, 3 + 3 + 3 + 3 + 2);
+	expect_invoice_events(w, 3 + 3 + 3 + 3 + 2 + 2);
 }
 
 /* ---- transitions ----------------------------------------------------------------- */
