@@ -703,8 +703,8 @@ enum og_ec billing_sub_update(struct billing_ctx *bc0, int64_t id, const struct 
 		return ec;
 
 	struct item_change changes[BILLING_MAX_ITEMS];
-	const char *interval;
-	int64_t count;
+	const char *interval = NULL;
+	int64_t count = 0;
 	if ((ec = check_items(bc, out, in, changes, &interval, &count)))
 		return ec;
 	bool interval_change = strcmp(interval, s->interval) || count != s->interval_count;
