@@ -96,6 +96,12 @@ enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *o
 enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const struct og_subscription *sub,
                              const struct og_sub_item *items, int n_items, int64_t mrr_before);
 
+/* Applies a metadata parameter (the parser's json changes: null clears
+ * all, "" removes a key, other values set it) to stored metadata text. At
+ * most 50 keys afterwards (else 400 naming metadata). *out gets compact,
+ * key-sorted JSON text in the arena. */
+enum og_ec billing_metadata_apply(struct billing_ctx *bc, const char *stored, json_t *changes, const char **out);
+
 /* The DB error of a store call as an og_error (DB_RETRY: 503, else 500). */
 enum og_ec billing_db_error(struct billing_ctx *bc, enum db_rc rc, const char *what);
 

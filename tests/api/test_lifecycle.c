@@ -913,6 +913,124 @@ static void pause_and_resume(void **state)
 	expect_invoice_events(w, 5);
 }
 
+/* Price changes between intervals and billing_cycle_anchor=now, as Stripe
+ * does them: the anchor moves to the change, the unused time of the old
+ * period is credited (unless proration_behavior=none) and the new period is
+ * invoiced at once (subscription_update), the credit on the same invoice.
+ * A draft's provisional period and a trial follow the new interval without
+ * a new period. Monthly prices 30.00, yearly 300.00. */
+static void interval_changes_and_anchor_now(void **state)
+{
+	(void)state;
+	struct world *w = world_new("2027-01-01T00:00:00Z");
+	const char *prod = bh_product("Intervals");
+	const char *monthly = bh_price(prod, 3000, "month", NULL);
+	const char *yearly = bh_price(prod, 30000, "year", NULL);
+	const char *cus = bh_customer(w->clock);
+	const char *on_monthly = at_fmt("\"items\":[{\"price\":\"%s\"}],\"confirm\":true", monthly);
+	const char *on_yearly = at_fmt("\"items\":[{\"price\":\"%s\"}],\"confirm\":true", yearly);
+	struct at_resp *r;
+
+	at_step("S1, S3, S4 monthly and S2, S5 yearly from Jan 1; D a monthly draft; T monthly on trial to Jan 15");
+	sub_create(w, "S1", cus, on_monthly);
+	EXPECT_INV(w, "S1", "subscription_create", "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", 3000, 3000);
+	sub_create(w, "S2", cus, on_yearly);
+	EXPECT_INV(w, "S2", "subscription_create", "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z", 30000, 30000);
+	sub_create(w, "S3", cus, on_monthly);
+	EXPECT_INV(w, "S3", "subscription_create", "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", 3000, 3000);
+	sub_create(w, "S4", cus, on_monthly);
+	EXPECT_INV(w, "S4", "subscription_create", "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", 3000, 3000);
+	sub_create(w, "S5", cus, on_yearly);
+	EXPECT_INV(w, "S5", "subscription_create", "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z", 30000, 30000);
+	sub_create(w, "D", cus, at_fmt("\"items\":[{\"price\":\"%s\"}]", monthly));
+	EXPECT_SUB(w, "D", "draft", "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", NULL);
+	sub_create(w, "T", cus,
+	           at_fmt("\"items\":[{\"price\":\"%s\"}],\"trial_end\":%lld,\"confirm\":true", monthly,
+	                  bh_time("2027-01-15T00:00:00Z")));
+	EXPECT_INV(w, "T", "subscription_create", "2027-01-01T00:00:00Z", "2027-01-15T00:00:00Z", 0, 0);
+
+	/* [Jan 1, Feb 1) is 31 days, 21 left on Jan 11: credit -round(3000 * 21/31) = -round(2032.26) = -2032;
+	 * the year [Jan 11 2027, Jan 11 2028) is charged in full: 30000 */
+	at_step("S1 monthly -> yearly on Jan 11: credit for 21 of 31 days, the year charged at once");
+	step(w, "2027-01-11T00:00:00Z");
+	r = sub_post(w, "S1", NULL, at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}]}", item_of(w, "S1"), yearly));
+	AT_STR(r, "status", "active");
+	AT_STR(r, "items.data[0].price.recurring.interval", "year");
+	BH_TIME(r, "billing_cycle_anchor", "2027-01-11T00:00:00Z");
+	BH_TIME(r, "items.data[0].current_period_end", "2028-01-11T00:00:00Z");
+	EXPECT_INV(w, "S1", "subscription_update", "2027-01-11T00:00:00Z", "2028-01-11T00:00:00Z", 27968, 30000, -2032);
+	EXPECT_SUB(w, "S1", "active", "2027-01-11T00:00:00Z", "2028-01-11T00:00:00Z", "2028-01-11T00:00:00Z");
+	AT_STR(r, "latest_invoice", json_string_value(json_object_get(w->fresh[w->fresh_pos - 1], "id")));
+
+	at_step("S4 monthly -> yearly on Jan 11 with proration_behavior=none: no credit, the year charged at once");
+	sub_post(w, "S4", NULL,
+	         at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}],\"proration_behavior\":\"none\"}",
+	                item_of(w, "S4"), yearly));
+	EXPECT_INV(w, "S4", "subscription_update", "2027-01-11T00:00:00Z", "2028-01-11T00:00:00Z", 30000, 30000);
+	EXPECT_SUB(w, "S4", "active", "2027-01-11T00:00:00Z", "2028-01-11T00:00:00Z", "2028-01-11T00:00:00Z");
+
+	at_step("D, a draft, moved to the yearly price: its provisional period follows, nothing billed");
+	sub_post(w, "D", NULL, at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}]}", item_of(w, "D"), yearly));
+	EXPECT_SUB(w, "D", "draft", "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z", NULL);
+
+	at_step("T, trialing: billing_cycle_anchor=now is refused; moved to yearly, the trial keeps its end");
+	struct at_fingerprint before;
+	at_fingerprint(&before);
+	r = at_post_json(at_fmt("/v1/subscriptions/%s", sub_id(w, "T")), "{\"billing_cycle_anchor\":\"now\"}");
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_invalid", "billing_cycle_anchor");
+	AT_UNCHANGED(&before, r);
+	sub_post(w, "T", NULL, at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}]}", item_of(w, "T"), yearly));
+	EXPECT_NONE(w);
+	EXPECT_SUB(w, "T", "trialing", "2027-01-01T00:00:00Z", "2027-01-15T00:00:00Z", "2027-01-15T00:00:00Z");
+
+	/* 11 of 31 days left on Jan 21: credit -round(3000 * 11/31) = -round(1064.52) = -1065 */
+	at_step("S3 billing_cycle_anchor=unchanged changes nothing; =now on Jan 21 starts [Jan 21, Feb 21)");
+	step(w, "2027-01-21T00:00:00Z");
+	EXPECT_INV(w, "T", "subscription_cycle", "2027-01-15T00:00:00Z", "2028-01-15T00:00:00Z", 30000, 30000);
+	r = sub_post(w, "S3", NULL, "{\"billing_cycle_anchor\":\"unchanged\"}");
+	BH_TIME(r, "billing_cycle_anchor", "2027-01-01T00:00:00Z");
+	EXPECT_NONE(w);
+	r = sub_post(w, "S3", NULL, "{\"billing_cycle_anchor\":\"now\"}");
+	BH_TIME(r, "billing_cycle_anchor", "2027-01-21T00:00:00Z");
+	EXPECT_INV(w, "S3", "subscription_update", "2027-01-21T00:00:00Z", "2027-02-21T00:00:00Z", 1935, 3000, -1065);
+	EXPECT_SUB(w, "S3", "active", "2027-01-21T00:00:00Z", "2027-02-21T00:00:00Z", "2027-02-21T00:00:00Z");
+	step(w, "2027-02-01T00:00:00Z");
+	step(w, "2027-02-21T00:00:00Z");
+	EXPECT_INV(w, "S3", "subscription_cycle", "2027-02-21T00:00:00Z", "2027-03-21T00:00:00Z", 3000, 3000);
+	AT_STATUS(at_delete("/v1/subscriptions/%s", sub_id(w, "S3")), 200);
+
+	/* [Jan 1 2027, Jan 1 2028) is 365 days, 184 left on Jul 1:
+	 * credit -round(30000 * 184/365) = -round(15123.29) = -15123; the month 3000; total -12123:
+	 * nothing is due, the invoice is paid at once (no customer balance carries the rest) */
+	at_step("S5 yearly -> monthly on Jul 1: a credit larger than the month");
+	step(w, "2027-07-01T00:00:00Z");
+	sub_post(w, "S5", NULL, at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}]}", item_of(w, "S5"), monthly));
+	EXPECT_INV(w, "S5", "subscription_update", "2027-07-01T00:00:00Z", "2027-08-01T00:00:00Z", -12123, 3000,
+	           -15123);
+	AT_STR(at_get("/v1/invoices/%s", json_string_value(json_object_get(w->fresh[w->fresh_pos - 1], "id"))),
+	       "status", "paid");
+	AT_STATUS(at_delete("/v1/subscriptions/%s", sub_id(w, "S5")), 200);
+
+	/* 31 of 365 days left on Dec 1: credit -round(30000 * 31/365) = -round(2547.95) = -2548 */
+	at_step("S2 yearly -> monthly on Dec 1: monthly from Dec 1");
+	step(w, "2027-12-01T00:00:00Z");
+	r = sub_post(w, "S2", NULL,
+	             at_fmt("{\"items\":[{\"id\":\"%s\",\"price\":\"%s\"}]}", item_of(w, "S2"), monthly));
+	AT_STR(r, "items.data[0].price.recurring.interval", "month");
+	BH_TIME(r, "billing_cycle_anchor", "2027-12-01T00:00:00Z");
+	EXPECT_INV(w, "S2", "subscription_update", "2027-12-01T00:00:00Z", "2028-01-01T00:00:00Z", 452, 3000, -2548);
+	EXPECT_SUB(w, "S2", "active", "2027-12-01T00:00:00Z", "2028-01-01T00:00:00Z", "2028-01-01T00:00:00Z");
+
+	at_step("the next periods: S2 monthly from Jan 1, S1 and S4 yearly from Jan 11 2028");
+	step(w, "2028-01-01T00:00:00Z");
+	EXPECT_INV(w, "S2", "subscription_cycle", "2028-01-01T00:00:00Z", "2028-02-01T00:00:00Z", 3000, 3000);
+	step(w, "2028-01-11T00:00:00Z");
+	EXPECT_INV(w, "S1", "subscription_cycle", "2028-01-11T00:00:00Z", "2029-01-11T00:00:00Z", 30000, 30000);
+	EXPECT_INV(w, "S4", "subscription_cycle", "2028-01-11T00:00:00Z", "2029-01-11T00:00:00Z", 30000, 30000);
+	EXPECT_EVENTS(w, "S1", "customer.subscription.updated", 2); /* confirm, the change */
+	expect_invoice_events(w, 3 + 3 + 3 + 3 + 2 + 2);
+}
+
 /* ---- transitions ----------------------------------------------------------------- */
 
 static void expect_refused_at(const char *file, int line, const struct at_fingerprint *before, const struct at_resp *r,
@@ -974,7 +1092,12 @@ static void every_transition_and_every_refusal(void **state)
 	r = sub_create(w, "A", cus, items);
 	AT_STR(r, "status", "draft");
 	EXPECT_NONE(w);
-	EXPECT_SUB(w, "A", "draft", NULL, NULL, NULL);
+	/* a draft's provisional period: from its creation, one interval, never null */
+	EXPECT_SUB(w, "A", "draft", "2027-01-31T00:00:00Z", "2027-02-28T00:00:00Z", NULL);
+	BH_TIME(r, "billing_cycle_anchor", "2027-01-31T00:00:00Z");
+	BH_TIME(r, "start_date", "2027-01-31T00:00:00Z");
+	BH_TIME(r, "items.data[0].current_period_start", "2027-01-31T00:00:00Z");
+	BH_TIME(r, "items.data[0].current_period_end", "2027-02-28T00:00:00Z");
 	struct at_resp *preview = at_get("/v1/invoices/upcoming?subscription=%s", sub_id(w, "A"));
 	AT_STATUS(preview, 200);
 	refuse_all_but(sub_id(w, "A"), "draft", other);
@@ -1087,7 +1210,7 @@ static void every_transition_and_every_refusal(void **state)
 	EXPECT_INV(w, "C", "subscription_cycle", "2027-04-17T00:00:00Z", "2027-05-17T00:00:00Z", 3000, 3000);
 	EXPECT_INV(w, "C", "subscription_cycle", "2027-05-17T00:00:00Z", "2027-06-17T00:00:00Z", 3000, 3000);
 	AT_LIST(bh_invoices_of(sub_id(w, "G")), "/v1/invoices", 0, false);
-	EXPECT_SUB(w, "G", "draft", NULL, NULL, NULL);
+	EXPECT_SUB(w, "G", "draft", "2027-02-10T00:00:00Z", "2027-03-10T00:00:00Z", NULL);
 
 	at_step("events");
 	static const char *const labels[] = {"A", "B", "B2", "C", "D", "E", "F", "G"};
@@ -1155,6 +1278,7 @@ int main(void)
 	    cmocka_unit_test(future_anchor_on_the_31st),
 	    cmocka_unit_test(cancel_at_period_end_with_prorations),
 	    cmocka_unit_test(pause_and_resume),
+	    cmocka_unit_test(interval_changes_and_anchor_now),
 	    cmocka_unit_test(every_transition_and_every_refusal),
 	    cmocka_unit_test(every_invoice_numbered_without_gaps),
 	};
