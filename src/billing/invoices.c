@@ -39,40 +39,6 @@ enum og_ec billing_not_found(struct billing_ctx *bc, enum id_kind kind, const ch
 	return og_err(bc->err, OG_EC_RESOURCE_MISSING, "id", "No such %s: '%s'", what, ids_encode(kind, id, buf));
 }
 
-enum og_ec billing_metadata_apply(struct billing_ctx *bc, const char *stored, json_t *changes, const char **out)
-{
-	json_t *md = NULL;
-	if (stored && strcmp(stored, "{}"))
-		md = json_loads(stored, 0, NULL);
-	if (!json_is_object(md)) {
-		json_decref(md);
-		md = json_object();
-	}
-	if (json_is_null(changes)) {
-		json_object_clear(md);
-	} else if (json_is_object(changes)) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(changes, k, v)
-		{
-			const char *s = json_string_value(v);
-			if (s && *s == 0)
-				json_object_del(md, k);
-			else
-				json_object_set(md, k, v);
-		}
-	}
-	if (json_object_size(md) > 50) {
-		json_decref(md);
-		return og_err(bc->err, OG_EC_PARAM_INVALID, "metadata", "Metadata can have at most 50 keys.");
-	}
-	char *text = json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(md);
-	*out = arena_strdup(bc->arena, text ? text : "{}");
-	free(text);
-	return OG_EC_NONE;
-}
-
 enum og_ec billing_customer_now(struct billing_ctx *bc, int64_t customer_id, int64_t *now)
 {
 	int64_t clock_id = 0;

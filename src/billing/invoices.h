@@ -124,12 +124,6 @@ enum og_ec billing_invoice_delete(struct billing_ctx *bc, const struct billing_i
  * writes invoice.updated with the new lines. */
 enum og_ec billing_invoice_lines_changed(struct billing_ctx *bc, struct og_invoice *inv);
 
-/* Applies a metadata parameter to stored metadata text: JSON null clears
- * all, "" removes a key, other values set it; at most 50 keys afterwards
- * (400 naming "metadata"). *out gets compact, key-sorted JSON text in
- * bc->arena. changes NULL leaves stored as it is (normalized). */
-enum og_ec billing_metadata_apply(struct billing_ctx *bc, const char *stored, json_t *changes, const char **out);
-
 /* 404 (OG_EC_RESOURCE_MISSING naming "id") for the object a call is about,
  * "No such <what>: '<public id>'". */
 enum og_ec billing_not_found(struct billing_ctx *bc, enum id_kind kind, const char *what, int64_t id);

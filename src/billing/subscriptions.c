@@ -28,12 +28,6 @@
 
 #define DAY 86400
 
-const char *const billing_collection_methods[] = {
-    [BILLING_COLLECT_CHARGE_AUTOMATICALLY] = "charge_automatically",
-    [BILLING_COLLECT_SEND_INVOICE] = "send_invoice",
-    NULL,
-};
-
 /* ---- helpers ---- */
 
 /* The stored status as the enum; SUB__COUNT for a value the state machine
