@@ -157,6 +157,7 @@ enum og_ec api_test_clocks_advance(struct og_req *rq)
 	    .now = frozen_time,
 	    .clock_id = c.id,
 	    .invoice_prefix = rq->cfg->invoice_prefix[0] ? rq->cfg->invoice_prefix : "INV",
+	    .per_customer_numbers = rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER,
 	};
 	struct engine_stats stats = {0};
 	if ((ec = engine_run_in_txn(rq->db, &opts, &stats, &rq->err)))
