@@ -19,7 +19,12 @@
 # bill's, 2000), WORKERS (default "1 2"), NUMBERING (default "customer":
 # --invoice-numbering, any of account and customer),
 # OG_BIN (default build/oneguard, the -O2 build of `make all`),
-# BENCH_DIR (default a new folder under /tmp), SKIP_SQLITE=1, SKIP_PG=1.
+# BENCH_DIR (default a new folder under /tmp), SKIP_SQLITE=1, SKIP_PG=1,
+# WAITS=1: sample the workers' sessions in pg_stat_activity every 0.1 s and
+# print what they were doing (running, or the wait event), PROFILE=1: perf
+# record the whole machine during each PostgreSQL run and print where the
+# CPU went by process and, for postgres and oneguard, by function (needs
+# perf; other jobs on the machine show up as other processes).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=scripts/pg.sh
@@ -167,6 +172,17 @@ for numbering in $NUMBERING; do
 		psql_q "$url" "VACUUM ANALYZE" >/dev/null
 		psql_q "$url" "CHECKPOINT" >/dev/null
 		cpu0=$(server_cpu)
+		sampler="" perf_pid=""
+		if [ -n "${WAITS:-}" ]; then
+			# one session, \watch: no process per sample
+			printf '%s\n' "SELECT coalesce(wait_event_type || ':' || wait_event, 'running (CPU)') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' \\watch 0.1" |
+				"$PG_BIN/psql" "$url" -X -q -t -A >"$work/waits" 2>/dev/null &
+			sampler=$!
+		fi
+		if [ -n "${PROFILE:-}" ]; then
+			perf record -a -F 499 -o "$work/perf.data" >/dev/null 2>&1 &
+			perf_pid=$!
+		fi
 		t0=$(date +%s.%N)
 		pids=()
 		for i in $(seq "$workers"); do
@@ -177,6 +193,8 @@ for numbering in $NUMBERING; do
 		for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 		wall=$(since "$t0")
 		cpu1=$(server_cpu)
+		[ -n "$sampler" ] && kill "$sampler" 2>/dev/null && wait "$sampler" 2>/dev/null
+		[ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
 		if [ $failed -ne 0 ]; then
 			echo "PostgreSQL run with $workers worker(s), $numbering numbering failed:" >&2
 			cat "$work"/bill.*.out "$work"/bill.*.err >&2
@@ -201,6 +219,22 @@ for numbering in $NUMBERING; do
 		[ "$workers" -gt 1 ] && for i in $(seq "$workers"); do
 			echo "  worker $i: $(field "$work/bill.$i.out" "invoices issued") invoices"
 		done
+		if [ -n "$sampler" ]; then
+			echo "  workers' sessions, sampled every 0.1 s (share of samples):"
+			grep -v '^$' "$work/waits" | sort | uniq -c | sort -rn | head -8 |
+				awk -v t="$(grep -vc '^$' "$work/waits")" '{ c = $1; $1 = ""; printf "    %5.1f%% %s\n", 100 * c / t, $0 }'
+		fi
+		if [ -n "$perf_pid" ]; then
+			echo "  CPU samples by process (perf, whole machine):"
+			perf report -i "$work/perf.data" --no-children -g none --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8 | sed 's/^/  /'
+			echo "  postgres and oneguard, by library (share of all samples):"
+			perf report -i "$work/perf.data" --no-children -g none --comm postgres,oneguard --sort comm,dso --stdio 2>/dev/null |
+				grep -E '^ +[0-9]' | head -10 | sed 's/^/  /'
+			echo "  postgres, top functions:"
+			perf report -i "$work/perf.data" --no-children -g none --comm postgres --sort sym --stdio 2>/dev/null |
+				grep -E '^ +[0-9]' | head -12 | sed 's/^/  /'
+			rm -f "$work/perf.data"
+		fi
 		server=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')
 		echo "  CPU: server ${server} s, workers ${client_cpu} s, over ${wall} s wall on $(nproc) cores"
 		rate=$(awk -v n="$total" -v w="$secs" 'BEGIN { printf "%.0f", n / w }')
