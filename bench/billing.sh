@@ -175,7 +175,7 @@ for numbering in $NUMBERING; do
 		sampler="" perf_pid=""
 		if [ -n "${WAITS:-}" ]; then
 			# one session, \watch: no process per sample
-			printf '%s\n' "SELECT coalesce(wait_event_type || ':' || wait_event, 'running (CPU)') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' \\watch 0.1" |
+			printf '%s\n' "SELECT coalesce(wait_event_type || ':' || wait_event, 'running (CPU)') FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state = 'active' \\watch 0.1" |
 				"$PG_BIN/psql" "$url" -X -q -t -A >"$work/waits" 2>/dev/null &
 			sampler=$!
 		fi

@@ -58,13 +58,12 @@ enum og_ec api_invoices_customer_now(struct og_req *rq, int64_t customer_id, int
 
 void api_invoice_billing_ctx(struct og_req *rq, int64_t now, struct billing_ctx *bc)
 {
-	*bc =
-	    (struct billing_ctx){.db = rq->db,
-	                         .arena = rq->arena,
-	                         .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
-	                         .per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER,
-	                         .now = now,
-	                         .err = &rq->err};
+	*bc = (struct billing_ctx){.db = rq->db,
+	                           .arena = rq->arena,
+	                           .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
+	                           .now = now,
+	                           .err = &rq->err};
+	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 
 /* An invoice with its lines (the first API_INVOICE_LINES_MAX), loaded for

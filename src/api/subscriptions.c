@@ -42,13 +42,12 @@ struct sub_state {
 
 static void ctx_init(struct og_req *rq, struct sub_state *st)
 {
-	st->bc =
-	    (struct billing_ctx){.db = rq->db,
-	                         .arena = rq->arena,
-	                         .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
-	                         .per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER,
-	                         .now = st->now,
-	                         .err = &rq->err};
+	st->bc = (struct billing_ctx){.db = rq->db,
+	                              .arena = rq->arena,
+	                              .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
+	                              .now = st->now,
+	                              .err = &rq->err};
+	st->bc.per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 
 static enum og_ec load_items(struct og_req *rq, struct sub_state *st)

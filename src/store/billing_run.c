@@ -2,7 +2,8 @@
  * the claim of a batch of due subscriptions (its SQL differs per backend and
  * lives in dialect.c), id reservation, and multi-row INSERT / UPDATE FROM
  * VALUES statements that write a batch's invoices, lines, events and period
- * rolls a few dozen rows per statement. What does not: any billing decision
+ * rolls and take its customers' invoice numbers (per-customer numbering), a
+ * few dozen rows per statement. What does not: any billing decision
  * (src/billing/engine.c) and the one-row queries the engine shares with the
  * API (invoices.c, subscriptions.c, events.c).
  *
@@ -13,8 +14,10 @@
  * (pthread_once) into static storage, so the drivers' statement caches,
  * keyed by the text's address, prepare each once per connection.
  *
- * Column lists mirror invoices.c, events.c and subscriptions.c; the engine's
- * tests compare rows written here with rows written there. */
+ * Each table's columns and their bindings are written once (the
+ * X(column, parameter) lists below); they mirror invoices.c, events.c and
+ * subscriptions.c, and the engine's tests compare rows written here with
+ * rows written there. */
 #include "store/billing_run.h"
 
 #include "core/mem.h"

@@ -1,8 +1,9 @@
 /* The billing engine's batch queries (billing_run.c): claiming a batch of
  * due subscriptions with their items in one statement, reserving row ids,
- * and writing many invoices, lines, events and period rolls with multi-row
- * statements. Everything else the engine writes goes through the ordinary
- * one-row functions of resources.h. Only src/billing/engine.c calls these.
+ * writing many invoices, lines, events and period rolls with multi-row
+ * statements, and taking many customers' invoice numbers at once.
+ * Everything else the engine writes goes through the ordinary one-row
+ * functions of resources.h. Only src/billing/engine.c calls these.
  *
  * Every function runs inside the caller's write transaction. The claim
  * locks what it returns on PostgreSQL (FOR UPDATE SKIP LOCKED, so two

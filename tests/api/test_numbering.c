@@ -28,17 +28,18 @@ static bool is_prefix_char(char c)
 /* a customer on clock (NULL: real time) with more JSON members in extra */
 static struct at_resp *new_customer(const char *clock, const char *extra)
 {
-	struct at_resp *r = at_post_json(
-	    "/v1/customers", "{\"name\":\"Numbered\"%s%s%s%s%s}", clock ? ",\"test_clock\":\"" : "", clock ? clock : "",
-	    clock ? "\"" : "", extra ? "," : "", extra ? extra : "");
+	struct at_resp *r =
+	    at_post_json("/v1/customers", "{\"name\":\"Numbered\"%s%s%s%s%s}", clock ? ",\"test_clock\":\"" : "",
+	                 clock ? clock : "", clock ? "\"" : "", extra ? "," : "", extra ? extra : "");
 	AT_STATUS(r, 200);
 	return r;
 }
 
 static const char *subscribe(const char *customer, const char *price)
 {
-	struct at_resp *r = at_post_json("/v1/subscriptions", "{\"customer\":\"%s\",\"items\":[{\"price\":\"%s\"}],\"confirm\":true}",
-	                                 customer, price);
+	struct at_resp *r =
+	    at_post_json("/v1/subscriptions", "{\"customer\":\"%s\",\"items\":[{\"price\":\"%s\"}],\"confirm\":true}",
+	                 customer, price);
 	AT_STATUS(r, 200);
 	return at_str(r, "id");
 }
@@ -105,7 +106,8 @@ static void each_customer_has_its_own_series(void **state)
 	const char *price = bh_price(bh_product("Numbered plan"), 1500, "month", NULL);
 	const char *clock = bh_clock("2027-01-15T00:00:00Z");
 	const char *alpha = at_str(new_customer(clock, "\"invoice_prefix\":\"ALPHA\""), "id");
-	const char *beta = at_str(new_customer(clock, "\"invoice_prefix\":\"BETA7\",\"next_invoice_sequence\":42"), "id");
+	const char *beta =
+	    at_str(new_customer(clock, "\"invoice_prefix\":\"BETA7\",\"next_invoice_sequence\":42"), "id");
 
 	at_step("the first invoices: each customer's own first number");
 	const char *alpha_sub = subscribe(alpha, price);
@@ -118,7 +120,8 @@ static void each_customer_has_its_own_series(void **state)
 
 	at_step("three cycles on the clock: the series go on, oldest period first");
 	bh_advance(clock, "2027-04-16T00:00:00Z");
-	const char *want_alpha = "ALPHA-0001,ALPHA-0002,ALPHA-0003,ALPHA-0004,ALPHA-0005,ALPHA-0006,ALPHA-0007,ALPHA-0008";
+	const char *want_alpha =
+	    "ALPHA-0001,ALPHA-0002,ALPHA-0003,ALPHA-0004,ALPHA-0005,ALPHA-0006,ALPHA-0007,ALPHA-0008";
 	if (strcmp(numbers_of(alpha), want_alpha))
 		AT_FAIL(NULL, "alpha's numbers: %s", numbers_of(alpha));
 	if (strcmp(numbers_of(beta), "BETA7-0042,BETA7-0043,BETA7-0044,BETA7-0045"))
@@ -135,7 +138,9 @@ static void each_customer_has_its_own_series(void **state)
 	at_step("a manual invoice takes the next number when finalized, a draft takes none");
 	r = at_post_json("/v1/invoiceitems", "{\"customer\":\"%s\",\"amount\":500,\"currency\":\"usd\"}", beta);
 	AT_STATUS(r, 200);
-	r = at_post_json("/v1/invoices", "{\"customer\":\"%s\",\"currency\":\"usd\",\"pending_invoice_items_behavior\":\"include\"}", beta);
+	r = at_post_json("/v1/invoices",
+	                 "{\"customer\":\"%s\",\"currency\":\"usd\",\"pending_invoice_items_behavior\":\"include\"}",
+	                 beta);
 	AT_STATUS(r, 200);
 	const char *manual = at_str(r, "id");
 	AT_NULL(r, "number");
