@@ -7,15 +7,24 @@
 # second and the peak RSS of the billing process:
 #   1. SQLite with synchronous=FULL (the driver's setting), one process;
 #   2. PostgreSQL 15 (a throw-away cluster from scripts/pg.sh, switched back
-#      to fsync=on and full_page_writes=on: default durability), one process;
-#   3. the same with two `oneguard bill` processes at once (SKIP LOCKED
-#      claims), timed from the start of both to the end of the last.
-# Each run is checked afterwards: N invoices, one per subscription.
+#      to fsync=on and full_page_writes=on: default durability), for each
+#      numbering in NUMBERING and each worker count in WORKERS: that many
+#      `oneguard bill` processes at once (SKIP LOCKED claims) on a fresh
+#      database, timed from the start of the first to the end of the last.
+# Each run is checked afterwards: N invoices, one per subscription, and
+# N distinct numbers. Then a table: workers, numbering, N, time,
+# invoices/s, and the ratio to one worker with the same numbering.
 #
 # Environment: N (default 100000; N=1000000 works), BATCH (default: oneguard
-# bill's, 2000),
+# bill's, 2000), WORKERS (default "1 2"), NUMBERING (default "customer":
+# --invoice-numbering, any of account and customer),
 # OG_BIN (default build/oneguard, the -O2 build of `make all`),
-# BENCH_DIR (default a new folder under /tmp), SKIP_PG=1 for SQLite only.
+# BENCH_DIR (default a new folder under /tmp), SKIP_SQLITE=1, SKIP_PG=1,
+# WAITS=1: sample the workers' sessions in pg_stat_activity every 0.1 s and
+# print what they were doing (running, or the wait event), PROFILE=1: perf
+# record the whole machine during each PostgreSQL run and print where the
+# CPU went by process and, for postgres and oneguard, by function (needs
+# perf; other jobs on the machine show up as other processes).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=scripts/pg.sh
@@ -23,6 +32,8 @@ source scripts/pg.sh
 
 N=${N:-100000}
 BATCH=${BATCH:-}
+WORKERS=${WORKERS:-1 2}
+NUMBERING=${NUMBERING:-customer}
 BIN=${OG_BIN:-build/oneguard}
 UNTIL=2025-02-01T00:00:10Z
 case $N in '' | *[!0-9]*) echo "bench/billing.sh: N must be a number" >&2; exit 2 ;; esac
@@ -46,8 +57,8 @@ seed_sql() {
 INSERT INTO products (name, created, updated) VALUES ('Gold', 1, 1);
 INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created)
   VALUES (1, 'gold-monthly', 3000, 'usd', 'month', 1, 1);
-INSERT INTO customers (email, created)
-  SELECT 'c' || CAST(i AS TEXT) || '@example.com', 1
+INSERT INTO customers (email, created, invoice_prefix)
+  SELECT 'c' || CAST(i AS TEXT) || '@example.com', 1, 'BN' || CAST(i + 10000000 AS TEXT)
   FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N) SELECT i FROM n) x;
 INSERT INTO subscriptions (customer_id, status, currency, recurring_interval, interval_count, collection_method,
     billing_cycle_anchor, current_period_start, current_period_end, next_billing_at, start_date, created)
@@ -59,10 +70,10 @@ EOF
 }
 
 # Runs `oneguard bill` under /usr/bin/time; out: $work/bill.N.{out,time}
-bill() { # label db_url index
+bill() { # label index db_url [numbering]
 	local db=$3 idx=$2
-	/usr/bin/time -f "%e %M" -o "$work/bill.$idx.time" "$BIN" bill --db "$db" --until "$UNTIL" \
-		${BATCH:+--batch "$BATCH"} >"$work/bill.$idx.out" 2>"$work/bill.$idx.err"
+	/usr/bin/time -f "%e %M %U %S" -o "$work/bill.$idx.time" "$BIN" bill --db "$db" --until "$UNTIL" \
+		${BATCH:+--batch "$BATCH"} --invoice-numbering "${4:-account}" >"$work/bill.$idx.out" 2>"$work/bill.$idx.err"
 }
 
 since() { # start (date +%s.%N): seconds elapsed
@@ -82,12 +93,13 @@ report() { # label wall_seconds invoices rss_kb...
 		'BEGIN { printf "%-34s %9d invoices in %6.2f s = %7.0f invoices/s, peak RSS%s\n", l, n, w, n / w, r }'
 }
 
-check() { # sql-runner... : N invoices, one per subscription
-	local n d
+check() { # sql-runner... : N invoices, one per subscription, N numbers
+	local n d u
 	n=$("$@" "SELECT count(*) FROM invoices")
 	d=$("$@" "SELECT count(DISTINCT subscription_id) FROM invoices")
-	if [ "$n" != "$N" ] || [ "$d" != "$N" ]; then
-		echo "bench/billing.sh: CHECK FAILED: $n invoices for $d subscriptions, want $N" >&2
+	u=$("$@" "SELECT count(DISTINCT number) FROM invoices")
+	if [ "$n" != "$N" ] || [ "$d" != "$N" ] || [ "$u" != "$N" ]; then
+		echo "bench/billing.sh: CHECK FAILED: $n invoices for $d subscriptions, $u numbers, want $N" >&2
 		return 1
 	fi
 }
@@ -97,6 +109,7 @@ echo "billing benchmark: N=$N subscriptions, batch ${BATCH:-2000 (default)}, $BI
 
 # ---- SQLite ---------------------------------------------------------------
 db="$work/bench.db"
+if [ -z "${SKIP_SQLITE:-}" ]; then
 "$BIN" migrate --db "sqlite:$db" >/dev/null || exit 1
 t0=$(date +%s.%N)
 sqlite3 "$db" "$(seed_sql)" || exit 1
@@ -114,6 +127,7 @@ else
 	status=1
 fi
 rm -f "$db" "$db-wal" "$db-shm"
+fi
 
 # ---- PostgreSQL -----------------------------------------------------------
 if [ -n "${SKIP_PG:-}" ]; then
@@ -139,42 +153,100 @@ psql_q() { # conninfo sql
 }
 echo "PostgreSQL $(psql_q "$PG_CONNINFO" "SHOW server_version"), fsync=$(psql_q "$PG_CONNINFO" "SHOW fsync"), synchronous_commit=$(psql_q "$PG_CONNINFO" "SHOW synchronous_commit")"
 
-for workers in 1 2; do
-	url=$(pg_createdb "$PG_CONNINFO" "bench_billing_$workers") || exit 1
-	"$BIN" migrate --db "$url" >/dev/null || exit 1
-	seed_sql | "$PG_BIN/psql" "$url" -X -q -v ON_ERROR_STOP=1 >/dev/null || exit 1
-	psql_q "$url" "VACUUM ANALYZE" >/dev/null
-	psql_q "$url" "CHECKPOINT" >/dev/null
-	t0=$(date +%s.%N)
-	pids=()
-	for i in $(seq "$workers"); do
-		bill pg "$i" "$url" &
-		pids+=($!)
+table=()
+server_cpu() { # this cluster's CPU seconds so far: the postmaster with its reaped children, and the live ones
+	local pid total t
+	total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PG_PID/stat")
+	for pid in $(pgrep -P "$PG_PID"); do
+		t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
+		total=$((total + ${t:-0}))
 	done
-	failed=0
-	for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-	wall=$(since "$t0")
-	if [ $failed -ne 0 ]; then
-		echo "PostgreSQL run with $workers worker(s) failed:" >&2
-		cat "$work"/bill.*.out "$work"/bill.*.err >&2
-		status=1
-		continue
-	fi
-	total=0
-	rss=()
-	for i in $(seq "$workers"); do
-		total=$((total + $(field "$work/bill.$i.out" "invoices issued")))
-		rss+=("$(cut -d' ' -f2 "$work/bill.$i.time")")
-	done
-	if [ "$workers" -eq 1 ]; then
-		report "PostgreSQL, 1 worker" "$(field "$work/bill.1.out" "time taken" | sed 's/ s//')" "$total" "${rss[@]}"
-	else
-		report "PostgreSQL, $workers workers (wall)" "$wall" "$total" "${rss[@]}"
+	awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
+}
+for numbering in $NUMBERING; do
+	base=""
+	for workers in $WORKERS; do
+		url=$(pg_createdb "$PG_CONNINFO" "bench_billing_${numbering}_$workers") || exit 1
+		"$BIN" migrate --db "$url" >/dev/null || exit 1
+		seed_sql | "$PG_BIN/psql" "$url" -X -q -v ON_ERROR_STOP=1 >/dev/null || exit 1
+		psql_q "$url" "VACUUM ANALYZE" >/dev/null
+		psql_q "$url" "CHECKPOINT" >/dev/null
+		cpu0=$(server_cpu)
+		sampler="" perf_pid=""
+		if [ -n "${WAITS:-}" ]; then
+			# one session, \watch: no process per sample
+			printf '%s\n' "SELECT coalesce(wait_event_type || ':' || wait_event, 'running (CPU)') FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state = 'active' \\watch 0.1" |
+				"$PG_BIN/psql" "$url" -X -q -t -A >"$work/waits" 2>/dev/null &
+			sampler=$!
+		fi
+		if [ -n "${PROFILE:-}" ]; then
+			perf record -a -F 499 -o "$work/perf.data" >/dev/null 2>&1 &
+			perf_pid=$!
+		fi
+		t0=$(date +%s.%N)
+		pids=()
 		for i in $(seq "$workers"); do
+			bill pg "$i" "$url" "$numbering" &
+			pids+=($!)
+		done
+		failed=0
+		for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+		wall=$(since "$t0")
+		cpu1=$(server_cpu)
+		[ -n "$sampler" ] && kill "$sampler" 2>/dev/null && wait "$sampler" 2>/dev/null
+		[ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
+		if [ $failed -ne 0 ]; then
+			echo "PostgreSQL run with $workers worker(s), $numbering numbering failed:" >&2
+			cat "$work"/bill.*.out "$work"/bill.*.err >&2
+			status=1
+			continue
+		fi
+		total=0
+		rss=()
+		client_cpu=0
+		for i in $(seq "$workers"); do
+			total=$((total + $(field "$work/bill.$i.out" "invoices issued")))
+			rss+=("$(cut -d' ' -f2 "$work/bill.$i.time")")
+			client_cpu=$(awk -v a="$client_cpu" -v u="$(cut -d' ' -f3 "$work/bill.$i.time")" \
+				-v s="$(cut -d' ' -f4 "$work/bill.$i.time")" 'BEGIN { printf "%.1f", a + u + s }')
+		done
+		if [ "$workers" -eq 1 ]; then
+			secs=$(field "$work/bill.1.out" "time taken" | sed 's/ s//')
+		else
+			secs=$wall
+		fi
+		report "PostgreSQL, $numbering, $workers worker(s)" "$secs" "$total" "${rss[@]}"
+		[ "$workers" -gt 1 ] && for i in $(seq "$workers"); do
 			echo "  worker $i: $(field "$work/bill.$i.out" "invoices issued") invoices"
 		done
-	fi
-	check psql_q "$url" || status=1
-	rm -f "$work"/bill.*
+		if [ -n "$sampler" ]; then
+			echo "  workers' sessions, sampled every 0.1 s (share of samples):"
+			grep -v '^$' "$work/waits" | sort | uniq -c | sort -rn | head -8 |
+				awk -v t="$(grep -vc '^$' "$work/waits")" '{ c = $1; $1 = ""; printf "    %5.1f%% %s\n", 100 * c / t, $0 }'
+		fi
+		if [ -n "$perf_pid" ]; then
+			echo "  CPU samples by process (perf, whole machine):"
+			perf report -i "$work/perf.data" --no-children -g none --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8 | sed 's/^/  /'
+			echo "  postgres and oneguard, by library (share of all samples):"
+			perf report -i "$work/perf.data" --no-children -g none --comm postgres,oneguard --sort comm,dso --stdio 2>/dev/null |
+				grep -E '^ +[0-9]' | head -10 | sed 's/^/  /'
+			echo "  postgres, top functions:"
+			perf report -i "$work/perf.data" --no-children -g none --comm postgres --sort sym --stdio 2>/dev/null |
+				grep -E '^ +[0-9]' | head -12 | sed 's/^/  /'
+			rm -f "$work/perf.data"
+		fi
+		server=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')
+		echo "  CPU: server ${server} s, workers ${client_cpu} s, over ${wall} s wall on $(nproc) cores"
+		rate=$(awk -v n="$total" -v w="$secs" 'BEGIN { printf "%.0f", n / w }')
+		[ -z "$base" ] && base=$rate
+		ratio=$(awk -v r="$rate" -v b="$base" 'BEGIN { printf "%.2f", r / b }')
+		table+=("$(printf '| %7s | %-8s | %9s | %7.2f s | %9s | %5sx | %6s s | %6s s |' "$workers" "$numbering" "$N" "$secs" "$rate" "$ratio" "$server" "$client_cpu")")
+		check psql_q "$url" || status=1
+		rm -f "$work"/bill.*
+	done
 done
+echo
+echo "| workers | numbering | N | time | invoices/s | vs 1 worker | server CPU | workers' CPU |"
+echo "|---|---|---|---|---|---|---|---|"
+for row in "${table[@]}"; do echo "$row"; done
 exit $status

@@ -4,11 +4,23 @@
  * An address given on update replaces the stored one whole; "" clears it.
  * test_clock (create only, when the server allows test clocks) puts the
  * customer on a test clock: it is created at the clock's frozen time, and
- * its subscriptions copy the clock and live at its time. It cannot change. */
+ * its subscriptions copy the clock and live at its time. It cannot change.
+ *
+ * Invoice numbering (Stripe's): invoice_prefix is 3-12 of A-Z 0-9, unique
+ * over every customer ever created (deleted ones keep theirs), and not the
+ * account's --invoice-prefix; a new customer without one gets 8 random
+ * characters. next_invoice_sequence (1 to 10^9) is the sequence its next
+ * invoice takes with --invoice-numbering customer (PREFIX-0001). Once the
+ * customer's series has issued a number, neither can change: a lower
+ * sequence would reuse numbers, a higher one would leave a gap, and a new
+ * prefix would free the old one for another customer (400 naming the
+ * parameter; sending the current value is accepted). */
 #include "api/api.h"
 #include "api/common.h"
+#include "core/invoice_calc.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +29,9 @@
 #define CUSTOMER_PHONE_MAX       64
 #define CUSTOMER_DESCRIPTION_MAX 5000
 #define ADDRESS_FIELD_MAX        200
+#define NEXT_SEQUENCE_MAX        1000000000
+#define RANDOM_PREFIX_LEN        8
+#define RANDOM_PREFIX_TRIES      16
 
 #define N_ADDRESS_FIELDS 6 /* city, country, line1, line2, postal_code, state */
 
@@ -33,9 +48,11 @@ json_t *api_render_customer(const struct og_customer *c)
 	json_object_set_new(o, "currency", api_str(c->currency));
 	json_object_set_new(o, "description", api_str(c->description));
 	json_object_set_new(o, "email", api_str(c->email));
+	json_object_set_new(o, "invoice_prefix", api_str(c->invoice_prefix));
 	json_object_set_new(o, "livemode", json_false());
 	json_object_set_new(o, "metadata", api_json_text(c->metadata, false));
 	json_object_set_new(o, "name", api_str(c->name));
+	json_object_set_new(o, "next_invoice_sequence", json_integer(c->next_invoice_sequence));
 	json_object_set_new(o, "phone", api_str(c->phone));
 	api_set_id(o, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
 	return o;
@@ -51,9 +68,11 @@ void api_write_customer(struct og_jsonw *w, const struct og_customer *c)
 	jsonw_key_string(w, "currency", c->currency);
 	jsonw_key_string(w, "description", c->description);
 	jsonw_key_string(w, "email", c->email);
+	jsonw_key_string(w, "invoice_prefix", c->invoice_prefix);
 	jsonw_key_bool(w, "livemode", false);
 	api_write_json_text(w, "metadata", c->metadata, false);
 	jsonw_key_string(w, "name", c->name);
+	jsonw_key_int64(w, "next_invoice_sequence", c->next_invoice_sequence);
 	jsonw_key_string(w, "phone", c->phone);
 	api_write_id(w, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
 	jsonw_object_end(w);
@@ -80,6 +99,10 @@ struct customer_input {
 	bool has_metadata;
 	bool has_address, address_null;
 	const char *address[N_ADDRESS_FIELDS]; /* in address_spec order */
+	const char *invoice_prefix;
+	bool has_invoice_prefix;
+	int64_t next_invoice_sequence;
+	bool has_next_invoice_sequence;
 	/* list */
 	struct og_page page;
 	const char *email;
@@ -113,7 +136,11 @@ static const struct param_spec address_spec[] = {
 	     .present_at = IN(has_address),                                                                            \
 	     .null_at = IN(address_null),                                                                              \
 	     .doc = "The billing address; replaces the stored one whole, \"\" or null clears it."},                    \
-	    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Your key-value pairs.")
+	    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Your key-value pairs."),                          \
+	    PS_STRING("invoice_prefix", IN(invoice_prefix), IN(has_invoice_prefix), INVOICE_PREFIX_MAX, 0,             \
+	              "3-12 uppercase letters or digits prefixing this customer's invoice numbers (unique)."),         \
+	    PS_INT64("next_invoice_sequence", IN(next_invoice_sequence), IN(has_next_invoice_sequence), 1,             \
+	             NEXT_SEQUENCE_MAX, 0, "The sequence number of the customer's next invoice.")
 
 static const struct param_spec create_spec[] = {
     CUSTOMER_FIELDS,
@@ -158,6 +185,100 @@ static enum og_ec parse_customer(struct og_req *rq, struct customer_input *in)
 	return OG_EC_NONE;
 }
 
+/* A prefix that no customer has, ever (deleted ones included). */
+static enum og_ec check_prefix_free(struct og_req *rq, const char *prefix, int64_t self)
+{
+	if (!invoice_prefix_valid(prefix))
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice_prefix",
+		              "Invalid invoice_prefix '%.20s': use 3 to 12 uppercase letters (A-Z) and digits (0-9).",
+		              prefix);
+	if (rq->cfg && !strcmp(prefix, rq->cfg->invoice_prefix))
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice_prefix",
+		              "invoice_prefix '%s' is the account's invoice number prefix; choose another.", prefix);
+	int64_t owner = 0;
+	enum db_rc rc = store_customer_find_prefix(rq->db, prefix, &owner);
+	if (rc == DB_ROW && owner != self)
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice_prefix",
+		              "invoice_prefix '%s' is already in use by another customer.", prefix);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return api_db_error(rq, rc, "customer", NULL);
+	return OG_EC_NONE;
+}
+
+/* A new customer's prefix: 8 random characters that no customer has. */
+static enum og_ec random_prefix(struct og_req *rq, const char **out)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char prefix[RANDOM_PREFIX_LEN + 1];
+	for (int attempt = 0; attempt < RANDOM_PREFIX_TRIES; attempt++) {
+		for (int i = 0; i < RANDOM_PREFIX_LEN; i++)
+			prefix[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+		prefix[RANDOM_PREFIX_LEN] = 0;
+		int64_t owner = 0;
+		enum db_rc rc = store_customer_find_prefix(rq->db, prefix, &owner);
+		if (rc == DB_DONE && (!rq->cfg || strcmp(prefix, rq->cfg->invoice_prefix))) {
+			*out = arena_strdup(rq->arena, prefix);
+			return OG_EC_NONE;
+		}
+		if (rc != DB_ROW && rc != DB_DONE)
+			return api_db_error(rq, rc, "customer", NULL);
+	}
+	return OG_BUG(&rq->err, "no free invoice_prefix in 16 random draws");
+}
+
+/* Whether the customer's own series has issued a number: its last one,
+ * PREFIX-(next_invoice_sequence - 1), exists (numbers are taken one after
+ * the other, so that is the latest). */
+static enum og_ec series_started(struct og_req *rq, const struct og_customer *c, bool *started)
+{
+	char number[64];
+	*started = false;
+	if (!c->invoice_prefix || c->next_invoice_sequence <= 1)
+		return OG_EC_NONE;
+	invoice_customer_number_format(c->invoice_prefix, c->next_invoice_sequence - 1, number, sizeof number);
+	enum db_rc rc = store_customer_number_issued(rq->db, number);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return api_db_error(rq, rc, "customer", NULL);
+	*started = rc == DB_ROW;
+	return OG_EC_NONE;
+}
+
+/* invoice_prefix and next_invoice_sequence onto in->c (see the file
+ * comment); in->c holds the stored customer on update. */
+static enum og_ec apply_numbering(struct og_req *rq, struct customer_input *in)
+{
+	bool new_prefix = in->has_invoice_prefix &&
+	                  (in->is_create || !in->c.invoice_prefix || strcmp(in->invoice_prefix, in->c.invoice_prefix));
+	bool new_sequence = in->has_next_invoice_sequence &&
+	                    (in->is_create || in->next_invoice_sequence != in->c.next_invoice_sequence);
+	enum og_ec ec;
+	if (!in->is_create && (new_prefix || new_sequence)) {
+		bool started = false;
+		if ((ec = series_started(rq, &in->c, &started)))
+			return ec;
+		if (started)
+			return og_err(&rq->err, OG_EC_PARAM_INVALID,
+			              new_prefix ? "invoice_prefix" : "next_invoice_sequence",
+			              "This customer's invoice number series has started (%s-%04lld was its last); "
+			              "%s can no longer change, so that numbers stay unique and without gaps.",
+			              in->c.invoice_prefix, (long long)(in->c.next_invoice_sequence - 1),
+			              new_prefix ? "invoice_prefix" : "next_invoice_sequence");
+	}
+	if (new_prefix) {
+		if ((ec = check_prefix_free(rq, in->invoice_prefix, in->is_create ? 0 : in->c.id)))
+			return ec;
+		in->c.invoice_prefix = in->invoice_prefix;
+	} else if (in->is_create || !in->c.invoice_prefix) {
+		if ((ec = random_prefix(rq, &in->c.invoice_prefix)))
+			return ec;
+	}
+	if (in->has_next_invoice_sequence)
+		in->c.next_invoice_sequence = in->next_invoice_sequence;
+	else if (in->is_create)
+		in->c.next_invoice_sequence = 1;
+	return OG_EC_NONE;
+}
+
 /* The customer as the API shows it, with its test clock (null when none). */
 static enum og_ec reply_customer(struct og_req *rq, const struct og_customer *c)
 {
@@ -192,7 +313,12 @@ enum og_ec api_customers_create(struct og_req *rq)
 		return ec;
 	if ((ec = api_metadata_apply(rq, NULL, in.metadata, &in.c.metadata)))
 		return ec;
+	if ((ec = apply_numbering(rq, &in)))
+		return ec;
 	enum db_rc rc = store_customer_insert(rq->db, &in.c);
+	if (rc == DB_CONSTRAINT) /* a concurrent request took the prefix */
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice_prefix",
+		              "invoice_prefix '%s' is already in use by another customer.", in.c.invoice_prefix);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	if (in.has_test_clock && (rc = store_customer_set_test_clock(rq->db, in.c.id, in.test_clock_id)) != DB_ROW)
@@ -234,7 +360,12 @@ enum og_ec api_customers_update(struct og_req *rq)
 		return ec;
 	if (in.has_metadata && (ec = api_metadata_apply(rq, in.c.metadata, in.metadata, &in.c.metadata)))
 		return ec;
+	if ((ec = apply_numbering(rq, &in)))
+		return ec;
 	rc = store_customer_update(rq->db, &in.c);
+	if (rc == DB_CONSTRAINT)
+		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice_prefix",
+		              "invoice_prefix '%s' is already in use by another customer.", in.c.invoice_prefix);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	if ((ec = reply_customer(rq, &in.c)))

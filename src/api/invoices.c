@@ -22,6 +22,7 @@ void api_invoice_billing_ctx(struct og_req *rq, struct billing_ctx *bc)
 	                               rq->cfg && rq->cfg->invoice_prefix[0] ? rq->cfg->invoice_prefix : "INV",
 	                           .now = rq->now,
 	                           .err = &rq->err};
+	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 
 static enum og_ec reply_invoice(struct og_req *rq, const struct billing_invoice *bi)

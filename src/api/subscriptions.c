@@ -38,6 +38,7 @@ static void billing_ctx_of(struct og_req *rq, struct billing_ctx *bc)
 	                           .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
 	                           .now = rq->now,
 	                           .err = &rq->err};
+	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 
 /* The subscription as the API shows it, with full price objects. */

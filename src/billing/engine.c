@@ -362,6 +362,7 @@ static struct billing_ctx ctx_of(struct run *r)
 	return (struct billing_ctx){.db = r->db,
 	                            .arena = r->arena,
 	                            .invoice_prefix = r->prefix,
+	                            .per_customer_numbers = r->opts->per_customer_numbers,
 	                            .now = r->opts->now,
 	                            .err = r->err,
 	                            .quiet_events = true,
@@ -551,15 +552,14 @@ struct plan {
 	bool complete;      /* current once done */
 };
 
-/* Finalizes a fast-path invoice as billing_invoice_finalize does. */
-static enum og_ec finalize_fields(struct run *r, struct og_invoice *inv, int64_t seq)
+/* Finalizes a fast-path invoice as billing_invoice_finalize does, with the
+ * number taken for it. */
+static enum og_ec finalize_fields(struct run *r, struct og_invoice *inv, const char *number)
 {
 	enum invoice_status to;
 	if (!invoice_fsm_next(INV_DRAFT, INV_EV_FINALIZE, &to))
 		return OG_BUG(r->err, "a draft cannot be finalized");
-	char number[64];
-	invoice_number_format(r->prefix, seq, number, sizeof number);
-	inv->number = arena_strdup(r->arena, number);
+	inv->number = number;
 	inv->status = invoice_status_name(to);
 	inv->finalized_at = r->opts->now;
 	if (!strcmp(inv->collection_method, "send_invoice")) {
@@ -570,6 +570,70 @@ static enum og_ec finalize_fields(struct run *r, struct og_invoice *inv, int64_t
 		inv->status = invoice_status_name(INV_PAID);
 		inv->paid_at = r->opts->now;
 		inv->amount_remaining = 0;
+	}
+	return OG_EC_NONE;
+}
+
+static int cmp_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The numbers of the fast path's invoices, in the arena. Account numbering:
+ * one block from the counter row. Per-customer numbering: each customer's
+ * block from its own row (one UPDATE ... RETURNING per few dozen customers,
+ * in customer id order), its invoices numbered in batch order, so a
+ * customer's periods are numbered oldest first. Either way the numbers are
+ * taken in this transaction and all used in it: gap-free. */
+static enum og_ec take_numbers(struct run *r, const struct og_invoice *invs, int64_t n_inv, const char **numbers)
+{
+	struct og_arena *a = r->arena;
+	char number[64];
+	enum db_rc rc;
+	if (!r->opts->per_customer_numbers) {
+		int64_t first = 0;
+		if ((rc = store_counter_take(r->db, "invoice_number", n_inv, &first)) != DB_ROW)
+			return db_fail(r, rc, "invoice numbers");
+		for (int64_t i = 0; i < n_inv; i++) {
+			invoice_number_format(r->prefix, first + i, number, sizeof number);
+			numbers[i] = arena_strdup(a, number);
+		}
+		return OG_EC_NONE;
+	}
+	int64_t *ids = arena_alloc(a, sizeof *ids * (size_t)n_inv);
+	for (int64_t i = 0; i < n_inv; i++)
+		ids[i] = invs[i].customer_id;
+	qsort(ids, (size_t)n_inv, sizeof *ids, cmp_int64);
+	struct store_customer_numbers *rows = arena_alloc(a, sizeof *rows * (size_t)n_inv);
+	int n = 0;
+	for (int64_t i = 0; i < n_inv; i++) {
+		if (n && rows[n - 1].customer_id == ids[i])
+			rows[n - 1].n++;
+		else
+			rows[n++] = (struct store_customer_numbers){.customer_id = ids[i], .n = 1};
+	}
+	rc = store_billing_customer_numbers(r->db, a, rows, n);
+	if (rc == DB_DONE) /* the batch again one by one: the service names the customer's problem */
+		return og_err(r->err, OG_EC_INTERNAL, NULL, "A customer of this batch has no invoice_prefix.");
+	if (rc != DB_OK)
+		return db_fail(r, rc, "customer invoice numbers");
+	int64_t *used = arena_alloc(a, sizeof *used * (size_t)n); /* zeroed */
+	for (int64_t i = 0; i < n_inv; i++) {
+		int lo = 0, hi = n - 1, k = -1;
+		while (lo <= hi && k < 0) {
+			int mid = lo + (hi - lo) / 2;
+			if (rows[mid].customer_id == invs[i].customer_id)
+				k = mid;
+			else if (rows[mid].customer_id < invs[i].customer_id)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+		if (k < 0 || used[k] >= rows[k].n)
+			return OG_BUG(r->err, "an invoice's customer has no number block");
+		invoice_customer_number_format(rows[k].prefix, rows[k].first + used[k]++, number, sizeof number);
+		numbers[i] = arena_strdup(a, number);
 	}
 	return OG_EC_NONE;
 }
@@ -669,16 +733,17 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 	if (k != n_inv || kl != n_lines)
 		return OG_BUG(r->err, "the fast path wrote other counts than it planned");
 	/* Everything that does not need an invoice number first: on PostgreSQL
-	 * the counter's row lock, held from the number block to the commit,
-	 * serializes concurrent engines, so it is taken as late as it can be. */
+	 * the account counter's row lock, held from the number block to the
+	 * commit, serializes concurrent engines, so it is taken as late as it
+	 * can be (per-customer numbering has no shared row). */
 	if ((rc = store_billing_roll_subs(r->db, rolls, n_rolls)) != DB_OK)
 		return db_fail(r, rc, "subscription roll");
-	int64_t first_number = 0;
-	if ((rc = store_counter_take(r->db, "invoice_number", n_inv, &first_number)) != DB_ROW)
-		return db_fail(r, rc, "invoice numbers");
+	const char **numbers = arena_alloc(a, sizeof *numbers * (size_t)n_inv);
+	if ((ec = take_numbers(r, invs, n_inv, numbers)))
+		return ec;
 	for (int64_t i = 0; i < n_inv; i++) {
 		struct og_invoice *inv = &invs[i];
-		if ((ec = finalize_fields(r, inv, first_number + i)))
+		if ((ec = finalize_fields(r, inv, numbers[i])))
 			return ec;
 		char json[ENGINE_EVENT_MAX];
 		int len = event_json(inv, json);

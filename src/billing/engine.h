@@ -43,12 +43,13 @@ struct engine_stats {
 };
 
 struct engine_opts {
-	int64_t now;      /* bill what is due at this time */
-	int64_t clock_id; /* 0: customers on real time; > 0: that test clock's customers only */
-	int batch_size;   /* subscriptions per transaction (default 1000) */
-	int64_t limit;    /* stop after this many subscriptions (0 = no limit) */
-	bool dry_run;     /* compute and count, write nothing (rolls back) */
-	const char *invoice_prefix;
+	int64_t now;                /* bill what is due at this time */
+	int64_t clock_id;           /* 0: customers on real time; > 0: that test clock's customers only */
+	int batch_size;             /* subscriptions per transaction (default 1000) */
+	int64_t limit;              /* stop after this many subscriptions (0 = no limit) */
+	bool dry_run;               /* compute and count, write nothing (rolls back) */
+	const char *invoice_prefix; /* account numbering: INV-000001 */
+	bool per_customer_numbers;  /* number from each customer's invoice_prefix and sequence instead */
 	/* called after each committed batch (may be NULL) */
 	void (*progress)(void *arg, const struct engine_stats *st);
 	void *progress_arg;

@@ -179,6 +179,34 @@ enum og_ec billing_items_fit(struct billing_ctx *bc, const struct og_sub_item *i
 	return OG_EC_NONE;
 }
 
+/* The next number of the invoice's series, taken inside the caller's
+ * transaction (a rollback returns it, so the series stays gap-free): the
+ * account's counter row, or the customer's own row with per-customer
+ * numbering (no row shared between customers, so two workers billing
+ * different customers never wait for each other here). */
+static enum og_ec take_number(struct billing_ctx *bc, const struct og_invoice *inv, const char **out)
+{
+	char number[64];
+	int64_t seq = 0;
+	enum db_rc rc;
+	if (bc->per_customer_numbers) {
+		const char *prefix = NULL;
+		rc = store_customer_number_take(bc->db, bc->arena, inv->customer_id, &prefix, &seq);
+		if (rc != DB_ROW)
+			return billing_db_error(bc, rc, "customer invoice number");
+		if (!prefix)
+			return og_err(bc->err, OG_EC_INTERNAL, NULL, "The customer has no invoice_prefix.");
+		invoice_customer_number_format(prefix, seq, number, sizeof number);
+	} else {
+		rc = store_counter_take(bc->db, "invoice_number", 1, &seq);
+		if (rc != DB_ROW)
+			return billing_db_error(bc, rc, "invoice number");
+		invoice_number_format(bc->invoice_prefix, seq, number, sizeof number);
+	}
+	*out = arena_strdup(bc->arena, number);
+	return OG_EC_NONE;
+}
+
 enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv, const struct og_invoice_line *lines,
                                     int n_lines)
 {
@@ -187,13 +215,9 @@ enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *i
 	if (from < 0 || !invoice_fsm_next((enum invoice_status)from, INV_EV_FINALIZE, &to))
 		return og_err(bc->err, OG_EC_INVOICE_STATUS, NULL, "Cannot finalize an invoice whose status is '%s'.",
 		              inv->status);
-	int64_t seq = 0;
-	enum db_rc rc = store_counter_take(bc->db, "invoice_number", 1, &seq);
-	if (rc != DB_ROW)
-		return billing_db_error(bc, rc, "invoice number");
-	char number[64];
-	invoice_number_format(bc->invoice_prefix, seq, number, sizeof number);
-	inv->number = arena_strdup(bc->arena, number);
+	enum og_ec ec = take_number(bc, inv, &inv->number);
+	if (ec)
+		return ec;
 	inv->status = invoice_status_name(to);
 	inv->finalized_at = bc->now;
 	if (!strcmp(inv->collection_method, "send_invoice")) {
@@ -206,13 +230,13 @@ enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *i
 		inv->paid_at = bc->now;
 		inv->amount_remaining = 0;
 	}
-	rc = store_invoice_update(bc->db, inv);
+	enum db_rc rc = store_invoice_update(bc->db, inv);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "invoice finalize");
 	if (bc->quiet_events)
 		return OG_EC_NONE;
-	enum og_ec ec = billing_event(bc, "invoice.finalized", "invoice", inv->id, inv->customer_id,
-	                              render_invoice(inv, lines, n_lines, false));
+	ec = billing_event(bc, "invoice.finalized", "invoice", inv->id, inv->customer_id,
+	                   render_invoice(inv, lines, n_lines, false));
 	if (!ec && paid_now)
 		ec = billing_event(bc, "invoice.paid", "invoice", inv->id, inv->customer_id,
 		                   render_invoice(inv, lines, n_lines, false));

@@ -14,12 +14,13 @@
 #include <jansson.h>
 
 struct billing_ctx {
-	struct db_conn *db;     /* inside the caller's transaction */
-	struct og_arena *arena; /* rows and strings */
-	const char *invoice_prefix;
-	int64_t now;          /* the clock's now, or the test clock's frozen time */
-	struct og_error *err; /* filled on failure */
-	bool quiet_events;    /* the engine's fast path: one event per cycle invoice */
+	struct db_conn *db;         /* inside the caller's transaction */
+	struct og_arena *arena;     /* rows and strings */
+	const char *invoice_prefix; /* account numbering: one series, <prefix>-000001 */
+	bool per_customer_numbers;  /* else: the customer's invoice_prefix and next_invoice_sequence */
+	int64_t now;                /* the clock's now, or the test clock's frozen time */
+	struct og_error *err;       /* filled on failure */
+	bool quiet_events;          /* the engine's fast path: one event per cycle invoice */
 	/* With quiet_events: writes that one event in place of the default
 	 * invoice.finalized snapshot (the engine's compact event, so its general
 	 * and fast paths write the same rows; billing/engine.c). NULL: default. */

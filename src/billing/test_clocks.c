@@ -52,6 +52,7 @@ enum og_ec billing_test_clock_advance(struct billing_ctx *bc, const struct billi
 	    .now = in->frozen_time,
 	    .clock_id = out->id,
 	    .invoice_prefix = bc->invoice_prefix,
+	    .per_customer_numbers = bc->per_customer_numbers,
 	};
 	struct engine_stats stats = {0};
 	if ((ec = engine_run_in_txn(bc->db, &opts, &stats, bc->err)))

@@ -272,6 +272,7 @@ int cli_bill(struct og_config *cfg, int argc, char **argv)
 	    .limit = a.limit,
 	    .dry_run = a.dry_run,
 	    .invoice_prefix = cfg->invoice_prefix,
+	    .per_customer_numbers = cfg->invoice_numbering == OG_NUMBERING_CUSTOMER,
 	    .progress = tty ? draw_progress : NULL,
 	    .progress_arg = &prog,
 	    .stop = &bill_stop,
@@ -304,6 +305,7 @@ struct cli_worker {
 	int interval;
 	char db_url[sizeof(((struct og_config *)0)->db_url)];
 	char invoice_prefix[sizeof(((struct og_config *)0)->invoice_prefix)];
+	bool per_customer_numbers;
 };
 
 static void worker_log_run(const struct engine_stats *st, enum og_ec ec, const struct og_error *err)
@@ -379,6 +381,7 @@ static void *worker_main(void *arg)
 			                           .batch_size = WORKER_BATCH,
 			                           .pause_ms = db_backend(db) == DB_SQLITE ? WORKER_PAUSE_MS : 0,
 			                           .invoice_prefix = w->invoice_prefix,
+			                           .per_customer_numbers = w->per_customer_numbers,
 			                           .stop = &w->stop_flag};
 			struct engine_stats stats = {0};
 			struct og_error err = {0};
@@ -421,6 +424,7 @@ struct cli_worker *cli_worker_start(const struct og_config *cfg, struct og_store
 	w->interval = cfg->billing_interval;
 	snprintf(w->db_url, sizeof w->db_url, "%s", cfg->db_url);
 	snprintf(w->invoice_prefix, sizeof w->invoice_prefix, "%s", cfg->invoice_prefix);
+	w->per_customer_numbers = cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);

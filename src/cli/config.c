@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_LISTEN, OPT_STRING, OPT_INT, OPT_BOOL_ON, OPT_BOOL_OFF, OPT_LOG_LEVEL, OPT_SIZE };
+enum opt_kind { OPT_LISTEN, OPT_STRING, OPT_INT, OPT_BOOL_ON, OPT_BOOL_OFF, OPT_LOG_LEVEL, OPT_SIZE, OPT_NUMBERING };
 
 struct opt {
 	const char *flag;
@@ -46,6 +46,9 @@ static const struct opt opts[] = {
      "seconds between billing runs in the server, 0 = off (default 60)"},
     {"--invoice-prefix", "ONEGUARD_INVOICE_PREFIX", OPT_STRING, CLI_OPTS_SERVE | CLI_OPTS_BILL, OFF(invoice_prefix),
      sizeof(((struct og_config *)0)->invoice_prefix), 0, 0, "prefix of invoice numbers (default INV)"},
+    {"--invoice-numbering", "ONEGUARD_INVOICE_NUMBERING", OPT_NUMBERING, CLI_OPTS_SERVE | CLI_OPTS_BILL,
+     OFF(invoice_numbering), 0, 0, 0,
+     "account (one series, INV-000001; default) or customer (each customer's invoice_prefix: ABC-0001)"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -113,6 +116,16 @@ static int apply(struct og_config *cfg, const struct opt *o, const char *value, 
 			return 2;
 		}
 		*(int *)field = (int)v;
+		return 0;
+	case OPT_NUMBERING:
+		if (!strcmp(value, "account")) {
+			*(int *)field = OG_NUMBERING_ACCOUNT;
+		} else if (!strcmp(value, "customer")) {
+			*(int *)field = OG_NUMBERING_CUSTOMER;
+		} else {
+			fprintf(stderr, "oneguard: %s: expected account or customer, got '%s'\n", source, value);
+			return 2;
+		}
 		return 0;
 	}
 	return 2;

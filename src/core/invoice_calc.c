@@ -129,3 +129,24 @@ int invoice_number_format(const char *prefix, int64_t seq, char *buf, size_t n)
 	}
 	return snprintf(buf, n, "%s-%06" PRId64, prefix, seq);
 }
+
+int invoice_customer_number_format(const char *prefix, int64_t seq, char *buf, size_t n)
+{
+	if (!prefix || seq < 0 || (!buf && n > 0)) {
+		if (buf && n > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return snprintf(buf, n, "%s-%04" PRId64, prefix, seq);
+}
+
+bool invoice_prefix_valid(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
+			return false;
+	return n >= INVOICE_PREFIX_MIN && n <= INVOICE_PREFIX_MAX;
+}

@@ -57,4 +57,13 @@ const char *invoice_event_name(enum invoice_event ev);
  * buf set to "" (when n > 0) for a NULL prefix or seq < 0. */
 int invoice_number_format(const char *prefix, int64_t seq, char *buf, size_t n);
 
+/* Per-customer numbering (Stripe's): "<prefix>-<seq>" with seq zero-padded
+ * to at least 4 digits ("K7Q2ZP1A-0001"). Same return as above. */
+int invoice_customer_number_format(const char *prefix, int64_t seq, char *buf, size_t n);
+
+#define INVOICE_PREFIX_MIN 3
+#define INVOICE_PREFIX_MAX 12
+/* True for a customer invoice_prefix: 3 to 12 of A-Z and 0-9. */
+bool invoice_prefix_valid(const char *s);
+
 #endif

@@ -2,7 +2,8 @@
  * the claim of a batch of due subscriptions (its SQL differs per backend and
  * lives in dialect.c), id reservation, and multi-row INSERT / UPDATE FROM
  * VALUES statements that write a batch's invoices, lines, events and period
- * rolls a few dozen rows per statement. What does not: any billing decision
+ * rolls and take its customers' invoice numbers (per-customer numbering), a
+ * few dozen rows per statement. What does not: any billing decision
  * (src/billing/engine.c) and the one-row queries the engine shares with the
  * API (invoices.c, subscriptions.c, events.c).
  *
@@ -13,8 +14,10 @@
  * (pthread_once) into static storage, so the drivers' statement caches,
  * keyed by the text's address, prepare each once per connection.
  *
- * Column lists mirror invoices.c, events.c and subscriptions.c; the engine's
- * tests compare rows written here with rows written there. */
+ * Each table's columns and their bindings are written once (the
+ * X(column, parameter) lists below); they mirror invoices.c, events.c and
+ * subscriptions.c, and the engine's tests compare rows written here with
+ * rows written there. */
 #include "store/billing_run.h"
 
 #include "core/mem.h"
@@ -26,7 +29,18 @@
 #include <string.h>
 
 /* the multi-row statements, below */
-enum multi_kind { MULTI_INVOICES, MULTI_LINES, MULTI_EVENTS, MULTI_ROLLS, MULTI_ITEMS, MULTI_PRICES, MULTI__COUNT };
+enum multi_kind {
+	MULTI_INVOICES,
+	MULTI_LINES,
+	MULTI_EVENTS,
+	MULTI_ROLLS,
+	MULTI_NUMBERS,
+	MULTI_ITEMS,
+	MULTI_PRICES,
+	MULTI__COUNT
+};
+
+typedef enum db_rc (*row_fn)(struct db_res *r, void *arg);
 
 /* ---- claim --------------------------------------------------------------- */
 
@@ -70,7 +84,6 @@ static int map_get(const struct id_map *m, int64_t key)
 	return m->keys[i] ? m->values[i] : -1;
 }
 
-typedef enum db_rc (*row_fn)(struct db_res *r, void *arg);
 static enum db_rc multi_select(struct db_conn *db, enum multi_kind kind, const int64_t *ids, int n, row_fn row,
                                void *arg);
 
@@ -266,39 +279,151 @@ enum db_rc store_billing_ids(struct db_conn *db, enum store_billing_table table,
 static const int chunk_sizes[] = {64, 16, 4, 1};
 #define N_CHUNKS (sizeof chunk_sizes / sizeof chunk_sizes[0])
 
-struct multi_def {
-	const char *head;     /* up to VALUES */
-	int n_cols;           /* parameters per row */
-	const char *row_cast; /* NULL: "$k" per column; else a cast around each */
-	const char *tail;     /* after the rows */
+/* Each table's columns and how a row binds them, written once: the
+ * statement's column list and the fill function both expand from it, so
+ * they cannot drift apart. X(column, parameter), in the statement's order;
+ * the row is `v`. The INSERT lists mirror invoices.c, events.c and
+ * subscriptions.c; the engine's tests compare rows written both ways. */
+#define INVOICE_COLUMNS(X)                                                                                             \
+	X(id, DB_INT(v->id))                                                                                           \
+	X(customer_id, DB_INT(v->customer_id))                                                                         \
+	X(subscription_id, DB_OPT(v->subscription_id))                                                                 \
+	X(status, DB_TEXT(v->status))                                                                                  \
+	X(number, DB_TEXT(v->number))                                                                                  \
+	X(currency, DB_TEXT(v->currency))                                                                              \
+	X(billing_reason, DB_TEXT(v->billing_reason))                                                                  \
+	X(collection_method, DB_TEXT(v->collection_method))                                                            \
+	X(days_until_due, DB_INT_OR_NULL(v->has_days_until_due, v->days_until_due))                                    \
+	X(cycle_period_start, DB_OPT(v->cycle_period_start))                                                           \
+	X(period_start, DB_INT(v->period_start))                                                                       \
+	X(period_end, DB_INT(v->period_end))                                                                           \
+	X(subtotal, DB_INT(v->subtotal))                                                                               \
+	X(total, DB_INT(v->total))                                                                                     \
+	X(amount_due, DB_INT(v->amount_due))                                                                           \
+	X(amount_paid, DB_INT(v->amount_paid))                                                                         \
+	X(amount_remaining, DB_INT(v->amount_remaining))                                                               \
+	X(due_date, DB_OPT(v->due_date))                                                                               \
+	X(past_due, DB_INT(v->past_due))                                                                               \
+	X(paid_out_of_band, DB_INT(v->paid_out_of_band))                                                               \
+	X(description, DB_TEXT(v->description))                                                                        \
+	X(metadata, DB_TEXT(v->metadata))                                                                              \
+	X(created, DB_INT(v->created))                                                                                 \
+	X(finalized_at, DB_OPT(v->finalized_at))                                                                       \
+	X(paid_at, DB_OPT(v->paid_at))                                                                                 \
+	X(voided_at, DB_OPT(v->voided_at))                                                                             \
+	X(marked_uncollectible_at, DB_OPT(v->marked_uncollectible_at))
+
+#define LINE_COLUMNS(X)                                                                                                \
+	X(id, DB_INT(v->id))                                                                                           \
+	X(invoice_id, DB_INT(v->invoice_id))                                                                           \
+	X(line_type, DB_TEXT(v->line_type))                                                                            \
+	X(subscription_id, DB_OPT(v->subscription_id))                                                                 \
+	X(subscription_item_id, DB_OPT(v->subscription_item_id))                                                       \
+	X(invoice_item_id, DB_OPT(v->invoice_item_id))                                                                 \
+	X(price_id, DB_OPT(v->price_id))                                                                               \
+	X(description, DB_TEXT(v->description))                                                                        \
+	X(unit_amount, DB_INT_OR_NULL(v->has_unit_amount, v->unit_amount))                                             \
+	X(quantity, DB_INT(v->quantity))                                                                               \
+	X(amount, DB_INT(v->amount))                                                                                   \
+	X(currency, DB_TEXT(v->currency))                                                                              \
+	X(period_start, DB_INT(v->period_start))                                                                       \
+	X(period_end, DB_INT(v->period_end))                                                                           \
+	X(proration, DB_INT(v->proration))
+
+#define EVENT_COLUMNS(X)                                                                                               \
+	X(id, DB_INT(v->id))                                                                                           \
+	X(type, DB_TEXT(v->type))                                                                                      \
+	X(object_type, DB_TEXT(v->object_type))                                                                        \
+	X(object_id, DB_INT(v->object_id))                                                                             \
+	X(customer_id, DB_OPT(v->customer_id))                                                                         \
+	X(currency, DB_TEXT(v->currency))                                                                              \
+	X(mrr_before, DB_INT_OR_NULL(v->has_mrr, v->mrr_before))                                                       \
+	X(mrr_after, DB_INT_OR_NULL(v->has_mrr, v->mrr_after))                                                         \
+	X(data, DB_TEXT(v->data))                                                                                      \
+	X(created, DB_INT(v->created))
+
+/* UPDATE ... FROM (VALUES ...): the first column is the key, the others
+ * are set from the VALUES list's column2, column3, ... */
+#define ROLL_COLUMNS(X)                                                                                                \
+	X(id, DB_INT(v->id))                                                                                           \
+	X(current_period_start, DB_INT(v->current_period_start))                                                       \
+	X(current_period_end, DB_INT(v->current_period_end))                                                           \
+	X(next_billing_at, DB_INT(v->next_billing_at))                                                                 \
+	X(latest_invoice_id, DB_INT(v->latest_invoice_id))
+
+/* the customers' sequences: the key and how many numbers to take */
+#define NUMBER_COLUMNS(X)                                                                                              \
+	X(id, DB_INT(v->customer_id))                                                                                  \
+	X(n, DB_INT(v->n))
+
+#define COLUMN_NAME(column, param)  #column,
+#define COLUMN_PARAM(column, param) param,
+#define FILL_FN(name, type, COLUMNS)                                                                                   \
+	static void name(const void *row, struct db_param *p)                                                          \
+	{                                                                                                              \
+		const type *v = row;                                                                                   \
+		const struct db_param params[] = {COLUMNS(COLUMN_PARAM)};                                              \
+		memcpy(p, params, sizeof params);                                                                      \
+	}
+
+FILL_FN(fill_invoice, struct og_invoice, INVOICE_COLUMNS)
+FILL_FN(fill_line, struct og_invoice_line, LINE_COLUMNS)
+FILL_FN(fill_event, struct og_event, EVENT_COLUMNS)
+FILL_FN(fill_roll, struct store_sub_roll, ROLL_COLUMNS)
+FILL_FN(fill_number, struct store_customer_numbers, NUMBER_COLUMNS)
+
+static const char *const invoice_columns[] = {INVOICE_COLUMNS(COLUMN_NAME)};
+static const char *const line_columns[] = {LINE_COLUMNS(COLUMN_NAME)};
+static const char *const event_columns[] = {EVENT_COLUMNS(COLUMN_NAME)};
+static const char *const roll_columns[] = {ROLL_COLUMNS(COLUMN_NAME)};
+static const char *const number_columns[] = {NUMBER_COLUMNS(COLUMN_NAME)};
+#define COLUMNS(a) a, (int)(sizeof a / sizeof a[0])
+
+typedef void (*fill_fn)(const void *row, struct db_param *out);
+
+enum multi_shape {
+	SHAPE_INSERT, /* INSERT INTO table (columns) VALUES (row), (row) ... */
+	SHAPE_UPDATE, /* head (VALUES (row), ...) tail */
+	SHAPE_IN,     /* head ($1, $2, ...) tail: one id per row */
 };
 
+struct multi_def {
+	enum multi_shape shape;
+	const char *table; /* SHAPE_INSERT */
+	const char *const *columns;
+	int n_cols;           /* parameters per row */
+	fill_fn fill;         /* NULL for SHAPE_IN */
+	const char *row_cast; /* NULL: "$k" per column; else a cast around each */
+	const char *head, *tail;
+};
+
+/* PostgreSQL cannot infer the types of parameters in a VALUES list: the
+ * casts type them (both backends read CAST) */
+#define BIGINT_PARAM "CAST($%d AS BIGINT)"
+
 static const struct multi_def multi_defs[MULTI__COUNT] = {
-    [MULTI_INVOICES] = {"INSERT INTO invoices (id, customer_id, subscription_id, status, number, currency, "
-                        "billing_reason, collection_method, days_until_due, cycle_period_start, period_start, "
-                        "period_end, subtotal, total, amount_due, amount_paid, amount_remaining, due_date, past_due, "
-                        "paid_out_of_band, description, metadata, created, finalized_at, paid_at, voided_at, "
-                        "marked_uncollectible_at) VALUES ",
-                        27, NULL, ""},
-    [MULTI_LINES] = {"INSERT INTO invoice_lines (id, invoice_id, line_type, subscription_id, subscription_item_id, "
-                     "invoice_item_id, price_id, description, unit_amount, quantity, amount, currency, period_start, "
-                     "period_end, proration) VALUES ",
-                     15, NULL, ""},
-    [MULTI_EVENTS] = {"INSERT INTO events (id, type, object_type, object_id, customer_id, currency, mrr_before, "
-                      "mrr_after, data, created) VALUES ",
-                      10, NULL, ""},
-    /* VALUES columns are column1..column5 on both backends; the casts type
-     * the parameters for PostgreSQL, which cannot infer them in a VALUES list */
-    [MULTI_ROLLS] = {"UPDATE subscriptions SET current_period_start = v.column2, current_period_end = v.column3, "
+    [MULTI_INVOICES] = {SHAPE_INSERT, "invoices", COLUMNS(invoice_columns), fill_invoice, NULL, NULL, NULL},
+    [MULTI_LINES] = {SHAPE_INSERT, "invoice_lines", COLUMNS(line_columns), fill_line, NULL, NULL, NULL},
+    [MULTI_EVENTS] = {SHAPE_INSERT, "events", COLUMNS(event_columns), fill_event, NULL, NULL, NULL},
+    /* VALUES columns are column1..column5 on both backends */
+    [MULTI_ROLLS] = {SHAPE_UPDATE, NULL, COLUMNS(roll_columns), fill_roll, BIGINT_PARAM,
+                     "UPDATE subscriptions SET current_period_start = v.column2, current_period_end = v.column3, "
                      "next_billing_at = v.column4, latest_invoice_id = v.column5 FROM (VALUES ",
-                     5, "CAST($%d AS BIGINT)", ") AS v WHERE subscriptions.id = v.column1"},
-    /* IN lists: "(($1), ($2), ...)" */
-    [MULTI_ITEMS] = {"SELECT subscription_id, id, price_id, unit_amount, quantity, metadata, created "
+                     ") AS v WHERE subscriptions.id = v.column1"},
+    /* RETURNING may only name the updated table on SQLite: the caller
+     * knows how many it asked for, so first = returned - n */
+    [MULTI_NUMBERS] = {SHAPE_UPDATE, NULL, COLUMNS(number_columns), fill_number, BIGINT_PARAM,
+                       "UPDATE customers SET next_invoice_sequence = customers.next_invoice_sequence + v.column2 "
+                       "FROM (VALUES ",
+                       ") AS v WHERE customers.id = v.column1 RETURNING id, invoice_prefix, next_invoice_sequence"},
+    [MULTI_ITEMS] = {SHAPE_IN, NULL, NULL, 1, NULL, NULL,
+                     "SELECT subscription_id, id, price_id, unit_amount, quantity, metadata, created "
                      "FROM subscription_items WHERE deleted = 0 AND subscription_id IN (",
-                     1, NULL, ")"},
-    [MULTI_PRICES] = {"SELECT p.id, p.nickname, pr.name FROM prices p JOIN products pr ON pr.id = p.product_id "
+                     ")"},
+    [MULTI_PRICES] = {SHAPE_IN, NULL, NULL, 1, NULL, NULL,
+                      "SELECT p.id, p.nickname, pr.name FROM prices p JOIN products pr ON pr.id = p.product_id "
                       "WHERE p.id IN (",
-                      1, NULL, ")"},
+                      ")"},
 };
 
 static char *multi_sql[MULTI__COUNT][N_CHUNKS];
@@ -306,20 +431,31 @@ static pthread_once_t multi_once = PTHREAD_ONCE_INIT;
 
 static char *build_multi(const struct multi_def *d, int rows)
 {
-	size_t cap = strlen(d->head) + strlen(d->tail) + (size_t)rows * (size_t)d->n_cols * 32 + 16;
+	size_t cap = (d->head ? strlen(d->head) : 0) + (d->tail ? strlen(d->tail) : 0) +
+	             (size_t)rows * (size_t)d->n_cols * 32 + (size_t)d->n_cols * 32 + 64;
 	char *s = xmalloc(cap);
-	size_t n = (size_t)snprintf(s, cap, "%s", d->head);
+	size_t n = 0;
+	if (d->shape == SHAPE_INSERT) {
+		n += (size_t)snprintf(s + n, cap - n, "INSERT INTO %s (", d->table);
+		for (int c = 0; c < d->n_cols; c++)
+			n += (size_t)snprintf(s + n, cap - n, "%s%s", c ? ", " : "", d->columns[c]);
+		n += (size_t)snprintf(s + n, cap - n, ") VALUES ");
+	} else {
+		n += (size_t)snprintf(s + n, cap - n, "%s", d->head);
+	}
 	int k = 1;
 	for (int r = 0; r < rows; r++) {
-		n += (size_t)snprintf(s + n, cap - n, "%s(", r ? ", " : "");
+		const char *open = d->shape == SHAPE_IN ? "" : "(";
+		n += (size_t)snprintf(s + n, cap - n, "%s%s", r ? ", " : "", open);
 		for (int c = 0; c < d->n_cols; c++, k++) {
 			if (c)
 				n += (size_t)snprintf(s + n, cap - n, ", ");
 			n += (size_t)snprintf(s + n, cap - n, d->row_cast ? d->row_cast : "$%d", k);
 		}
-		n += (size_t)snprintf(s + n, cap - n, ")");
+		if (d->shape != SHAPE_IN)
+			n += (size_t)snprintf(s + n, cap - n, ")");
 	}
-	snprintf(s + n, cap - n, "%s", d->tail);
+	snprintf(s + n, cap - n, "%s", d->tail ? d->tail : "");
 	return s;
 }
 
@@ -332,11 +468,11 @@ static void build_all(void)
 			multi_sql[m][c] = build_multi(&multi_defs[m], chunk_sizes[c]);
 }
 
-typedef void (*fill_fn)(const void *row, struct db_param *out);
-
-/* Runs the statements that write rows[0..n-1] (elem_size bytes apart). */
+/* Runs the statements that write rows[0..n-1] (elem_size bytes apart);
+ * *changed counts the rows they changed. With row non-NULL, each statement's
+ * result rows go to it. */
 static enum db_rc multi_run(struct db_conn *db, enum multi_kind kind, const void *rows, size_t elem_size, int n,
-                            fill_fn fill, int64_t *changed)
+                            int64_t *changed, row_fn row, void *arg)
 {
 	pthread_once(&multi_once, build_all);
 	const struct multi_def *d = &multi_defs[kind];
@@ -350,10 +486,18 @@ static enum db_rc multi_run(struct db_conn *db, enum multi_kind kind, const void
 			c++;
 		int k = chunk_sizes[c];
 		for (int i = 0; i < k; i++)
-			fill((const char *)rows + elem_size * (size_t)(done + i), params + i * d->n_cols);
-		rc = db_exec(db, multi_sql[kind][c], params, k * d->n_cols, NULL);
+			d->fill((const char *)rows + elem_size * (size_t)(done + i), params + i * d->n_cols);
+		struct db_res *r = NULL;
+		rc = db_exec(db, multi_sql[kind][c], params, k * d->n_cols, row ? &r : NULL);
 		if (rc == DB_OK)
 			*changed += db_changes(db);
+		if (rc == DB_OK && row) {
+			while ((rc = db_next(r)) == DB_ROW && (rc = row(r, arg)) == DB_OK)
+				;
+			db_res_free(r);
+			if (rc == DB_DONE)
+				rc = DB_OK;
+		}
 		done += k;
 	}
 	free(params);
@@ -388,101 +532,10 @@ static enum db_rc multi_select(struct db_conn *db, enum multi_kind kind, const i
 	return rc;
 }
 
-static void fill_invoice(const void *row, struct db_param *p)
-{
-	const struct og_invoice *v = row;
-	/* the order of INV_PARAMS in invoices.c, after the id */
-	struct db_param params[] = {
-	    DB_INT(v->id),
-	    DB_INT(v->customer_id),
-	    DB_OPT(v->subscription_id),
-	    DB_TEXT(v->status),
-	    DB_TEXT(v->number),
-	    DB_TEXT(v->currency),
-	    DB_TEXT(v->billing_reason),
-	    DB_TEXT(v->collection_method),
-	    DB_INT_OR_NULL(v->has_days_until_due, v->days_until_due),
-	    DB_OPT(v->cycle_period_start),
-	    DB_INT(v->period_start),
-	    DB_INT(v->period_end),
-	    DB_INT(v->subtotal),
-	    DB_INT(v->total),
-	    DB_INT(v->amount_due),
-	    DB_INT(v->amount_paid),
-	    DB_INT(v->amount_remaining),
-	    DB_OPT(v->due_date),
-	    DB_INT(v->past_due),
-	    DB_INT(v->paid_out_of_band),
-	    DB_TEXT(v->description),
-	    DB_TEXT(v->metadata),
-	    DB_INT(v->created),
-	    DB_OPT(v->finalized_at),
-	    DB_OPT(v->paid_at),
-	    DB_OPT(v->voided_at),
-	    DB_OPT(v->marked_uncollectible_at),
-	};
-	memcpy(p, params, sizeof params);
-}
-
-static void fill_line(const void *row, struct db_param *p)
-{
-	const struct og_invoice_line *l = row;
-	struct db_param params[] = {
-	    DB_INT(l->id),
-	    DB_INT(l->invoice_id),
-	    DB_TEXT(l->line_type),
-	    DB_OPT(l->subscription_id),
-	    DB_OPT(l->subscription_item_id),
-	    DB_OPT(l->invoice_item_id),
-	    DB_OPT(l->price_id),
-	    DB_TEXT(l->description),
-	    DB_INT_OR_NULL(l->has_unit_amount, l->unit_amount),
-	    DB_INT(l->quantity),
-	    DB_INT(l->amount),
-	    DB_TEXT(l->currency),
-	    DB_INT(l->period_start),
-	    DB_INT(l->period_end),
-	    DB_INT(l->proration),
-	};
-	memcpy(p, params, sizeof params);
-}
-
-static void fill_event(const void *row, struct db_param *p)
-{
-	const struct og_event *e = row;
-	struct db_param params[] = {
-	    DB_INT(e->id),
-	    DB_TEXT(e->type),
-	    DB_TEXT(e->object_type),
-	    DB_INT(e->object_id),
-	    DB_OPT(e->customer_id),
-	    DB_TEXT(e->currency),
-	    DB_INT_OR_NULL(e->has_mrr, e->mrr_before),
-	    DB_INT_OR_NULL(e->has_mrr, e->mrr_after),
-	    DB_TEXT(e->data),
-	    DB_INT(e->created),
-	};
-	memcpy(p, params, sizeof params);
-}
-
-static void fill_roll(const void *row, struct db_param *p)
-{
-	const struct store_sub_roll *s = row;
-	struct db_param params[] = {
-	    DB_INT(s->id),
-	    DB_INT(s->current_period_start),
-	    DB_INT(s->current_period_end),
-	    DB_INT(s->next_billing_at),
-	    DB_INT(s->latest_invoice_id),
-	};
-	memcpy(p, params, sizeof params);
-}
-
-static enum db_rc insert_all(struct db_conn *db, enum multi_kind kind, const void *rows, size_t size, int n,
-                             fill_fn fill)
+static enum db_rc insert_all(struct db_conn *db, enum multi_kind kind, const void *rows, size_t size, int n)
 {
 	int64_t changed = 0;
-	enum db_rc rc = multi_run(db, kind, rows, size, n, fill, &changed);
+	enum db_rc rc = multi_run(db, kind, rows, size, n, &changed, NULL, NULL);
 	if (rc != DB_OK)
 		return rc;
 	return changed == n ? DB_OK : DB_ERROR;
@@ -490,26 +543,76 @@ static enum db_rc insert_all(struct db_conn *db, enum multi_kind kind, const voi
 
 enum db_rc store_billing_insert_invoices(struct db_conn *db, const struct og_invoice *rows, int n)
 {
-	return insert_all(db, MULTI_INVOICES, rows, sizeof *rows, n, fill_invoice);
+	return insert_all(db, MULTI_INVOICES, rows, sizeof *rows, n);
 }
 
 enum db_rc store_billing_insert_lines(struct db_conn *db, const struct og_invoice_line *rows, int n)
 {
-	return insert_all(db, MULTI_LINES, rows, sizeof *rows, n, fill_line);
+	return insert_all(db, MULTI_LINES, rows, sizeof *rows, n);
 }
 
 enum db_rc store_billing_insert_events(struct db_conn *db, const struct og_event *rows, int n)
 {
-	return insert_all(db, MULTI_EVENTS, rows, sizeof *rows, n, fill_event);
+	return insert_all(db, MULTI_EVENTS, rows, sizeof *rows, n);
 }
 
 enum db_rc store_billing_roll_subs(struct db_conn *db, const struct store_sub_roll *rows, int n)
 {
 	int64_t changed = 0;
-	enum db_rc rc = multi_run(db, MULTI_ROLLS, rows, sizeof *rows, n, fill_roll, &changed);
+	enum db_rc rc = multi_run(db, MULTI_ROLLS, rows, sizeof *rows, n, &changed, NULL, NULL);
 	if (rc != DB_OK)
 		return rc;
 	return changed == n ? DB_OK : DB_DONE;
+}
+
+/* ---- per-customer invoice numbers ---------------------------------------- */
+
+struct numbers_ctx {
+	struct store_customer_numbers *rows;
+	int n, n_seen;
+	struct og_arena *a;
+};
+
+static enum db_rc number_row(struct db_res *r, void *arg)
+{
+	struct numbers_ctx *c = arg;
+	int64_t id = db_int(r, 0);
+	int lo = 0, hi = c->n - 1; /* rows are sorted by customer_id */
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		struct store_customer_numbers *x = &c->rows[mid];
+		if (x->customer_id == id) {
+			if (x->prefix)
+				return DB_ERROR; /* twice */
+			if (db_isnull(r, 1))
+				return DB_OK; /* no prefix: not counted, so DB_DONE */
+			x->prefix = store__text(r, c->a, 1);
+			x->first = db_int(r, 2) - x->n;
+			c->n_seen++;
+			return DB_OK;
+		}
+		if (x->customer_id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return DB_ERROR;
+}
+
+enum db_rc store_billing_customer_numbers(struct db_conn *db, struct og_arena *a, struct store_customer_numbers *rows,
+                                          int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (i && rows[i].customer_id <= rows[i - 1].customer_id)
+			return DB_ERROR; /* the caller's contract: sorted, distinct */
+		rows[i].prefix = NULL;
+	}
+	struct numbers_ctx c = {.rows = rows, .n = n, .a = a};
+	int64_t changed = 0;
+	enum db_rc rc = multi_run(db, MULTI_NUMBERS, rows, sizeof *rows, n, &changed, number_row, &c);
+	if (rc != DB_OK)
+		return rc;
+	return c.n_seen == n ? DB_OK : DB_DONE;
 }
 
 /* ---- overdue invoices ---------------------------------------------------- */

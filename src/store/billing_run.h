@@ -1,8 +1,9 @@
 /* The billing engine's batch queries (billing_run.c): claiming a batch of
  * due subscriptions with their items in one statement, reserving row ids,
- * and writing many invoices, lines, events and period rolls with multi-row
- * statements. Everything else the engine writes goes through the ordinary
- * one-row functions of resources.h. Only src/billing/engine.c calls these.
+ * writing many invoices, lines, events and period rolls with multi-row
+ * statements, and taking many customers' invoice numbers at once.
+ * Everything else the engine writes goes through the ordinary one-row
+ * functions of resources.h. Only src/billing/engine.c calls these.
  *
  * Every function runs inside the caller's write transaction. The claim
  * locks what it returns on PostgreSQL (FOR UPDATE SKIP LOCKED, so two
@@ -62,6 +63,20 @@ struct store_sub_roll {
 };
 /* Writes n rolls; DB_DONE when a subscription was missing. */
 enum db_rc store_billing_roll_subs(struct db_conn *db, const struct store_sub_roll *rows, int n);
+
+/* Per-customer invoice numbering: n numbers from one customer's series. */
+struct store_customer_numbers {
+	int64_t customer_id, n; /* in */
+	const char *prefix;     /* out (arena): the customer's invoice_prefix */
+	int64_t first;          /* out: the first of the n sequences taken */
+};
+/* Takes rows[i].n numbers from each customer's next_invoice_sequence (which
+ * moves on by n), a few dozen customers per UPDATE ... RETURNING. rows must
+ * be sorted by customer_id without repeats (PostgreSQL locks the rows in
+ * that order, so two engines do not deadlock over shared customers).
+ * DB_DONE when a customer is missing or has no prefix. */
+enum db_rc store_billing_customer_numbers(struct db_conn *db, struct og_arena *a, struct store_customer_numbers *rows,
+                                          int n);
 
 /* Open send_invoice invoices past their due date and not yet marked, of
  * the customers on clock_id (0: real time), at most limit, in (due_date,

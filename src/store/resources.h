@@ -82,7 +82,9 @@ struct og_customer {
 	const char *currency;
 	const char *metadata;
 	int64_t created;
-	int64_t test_clock_id; /* 0 when on real time; set with store_customer_set_test_clock */
+	int64_t test_clock_id;         /* 0 when on real time; set with store_customer_set_test_clock */
+	const char *invoice_prefix;    /* 3-12 of A-Z 0-9, unique (migration 0004 gave old rows one) */
+	int64_t next_invoice_sequence; /* per-customer numbering: the next invoice's sequence */
 };
 
 /* list.c: the two parameters binding a created range (NULL -> 0 and
@@ -196,6 +198,17 @@ enum db_rc store_customer_delete(struct db_conn *db, int64_t id);
 /* The customer's row lock for the rest of the transaction (read-modify-write). */
 enum db_rc store_customer_lock(struct db_conn *db, int64_t id);
 enum db_rc store_customer_get_for_update(struct db_conn *db, struct og_arena *a, int64_t id, struct og_customer *out);
+/* The customer, deleted or not, whose invoice_prefix is prefix: DB_ROW with
+ * *id, or DB_DONE. */
+enum db_rc store_customer_find_prefix(struct db_conn *db, const char *prefix, int64_t *id);
+/* DB_ROW when an invoice carries number, DB_DONE when none does. */
+enum db_rc store_customer_number_issued(struct db_conn *db, const char *number);
+/* Per-customer numbering: takes the customer's next invoice sequence and
+ * moves it on by one (a row lock until commit, so numbers stay gap-free);
+ * *prefix (arena, NULL when the row has none) and *seq. DB_DONE: no such
+ * customer. */
+enum db_rc store_customer_number_take(struct db_conn *db, struct og_arena *a, int64_t id, const char **prefix,
+                                      int64_t *seq);
 /* email NULL = any */
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
                                const struct store_range *created, struct store_list *out);

@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* --invoice-numbering: one series for the account (INV-000001, the default)
+ * or one per customer (its invoice_prefix: K7Q2ZP1A-0001). */
+enum og_numbering { OG_NUMBERING_ACCOUNT = 0, OG_NUMBERING_CUSTOMER };
+
 struct og_config {
 	char listen_host[128];   /* default 127.0.0.1 */
 	int listen_port;         /* default 8080 */
@@ -17,6 +21,7 @@ struct og_config {
 	int idle_timeout;        /* seconds a keep-alive connection may idle; default 60 */
 	bool enable_test_clocks; /* default on with SQLite, off with PostgreSQL */
 	char invoice_prefix[16]; /* default "INV" */
+	int invoice_numbering;   /* enum og_numbering; default account */
 	int billing_interval;    /* seconds between billing worker runs; 0 = off; default 60 */
 	bool access_log;         /* default on */
 };

@@ -18,7 +18,9 @@
  * sending:
  *   {{product}} {{price}} {{customer}}            live fixtures (the product has
  *                                                  the price, an active one with
- *                                                  lookup_key "fixture_lookup_key")
+ *                                                  lookup_key "fixture_lookup_key";
+ *                                                  the customer has invoice_prefix
+ *                                                  FIXTURE1, the deleted one DELETED1)
  *   {{second_price}}                              another price of the product
  *   {{new_product}} {{new_customer}}              made for this case alone (before the
  *   {{new_api_key}}                                 fingerprint), so a case that wrongly
@@ -396,8 +398,9 @@ static int make_fixtures(void)
 	} steps[] = {
 	    {"product", "POST", "/v1/products", "name=Fixture+product", "id"},
 	    {"deleted_product", "POST", "/v1/products", "name=Deleted+product", "id"},
-	    {"customer", "POST", "/v1/customers", "email=fixture%40example.com&name=Fixture", "id"},
-	    {"deleted_customer", "POST", "/v1/customers", "name=Deleted", "id"},
+	    {"customer", "POST", "/v1/customers", "email=fixture%40example.com&name=Fixture&invoice_prefix=FIXTURE1",
+	     "id"},
+	    {"deleted_customer", "POST", "/v1/customers", "name=Deleted&invoice_prefix=DELETED1", "id"},
 	    {"revoked_api_key", "POST", "/v1/api_keys", "name=revoked", "id"},
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

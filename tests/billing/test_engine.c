@@ -9,7 +9,9 @@
  * test-clock subscriptions left alone, dry runs writing nothing, gap-free
  * numbers, a failing subscription skipped without stalling the rest, the
  * fast and general paths writing the same rows, the compact event text
- * matching render_invoice, overdue marking, the worker thread.
+ * matching render_invoice, overdue marking, the worker thread, and
+ * per-customer numbering (each customer's own gap-free PREFIX-0001 series
+ * on both paths, migration 0004 giving existing customers a prefix).
  *
  * The process-level tests (SIGKILL in the middle of `oneguard bill`, two
  * engines at once on PostgreSQL) are in test_engine_procs.c. */
@@ -31,6 +33,7 @@
 #include "store/billing_run.h"
 #include "store/resources.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -103,7 +106,10 @@ static int64_t count1(struct db_conn *db, const char *sql, int64_t p1)
 
 static int64_t new_customer(struct db_conn *db, int64_t clock_id)
 {
-	struct og_customer c = {.email = "c@example.com", .metadata = "{}", .created = 1};
+	static int n_prefixes;
+	char prefix[16];
+	snprintf(prefix, sizeof prefix, "T%05d", ++n_prefixes % 100000);
+	struct og_customer c = {.email = "c@example.com", .metadata = "{}", .created = 1, .invoice_prefix = prefix};
 	assert_int_equal(store_customer_insert(db, &c), DB_ROW);
 	if (clock_id)
 		assert_int_equal(store_customer_set_test_clock(db, c.id, clock_id), DB_ROW);
@@ -683,6 +689,177 @@ static void test_batches_limit_and_numbers(void **state)
 	assert_numbers_gap_free(f->db);
 }
 
+/* Per-customer numbering: each customer's invoices are numbered
+ * <its prefix>-0001 .. -<n> exactly once (from <start> for the customer
+ * start_id), in the order they were issued (a subscription's periods
+ * oldest first), whatever mix of fast and general path,
+ * batches and subscriptions per customer billed them; the customer's
+ * next_invoice_sequence follows the last, and the account's counter is
+ * never touched. */
+static void assert_customer_series_gap_free(struct db_conn *db, struct og_arena *a, int64_t start_id, int64_t start)
+{
+	assert_int_equal(count(db, "SELECT value FROM counters WHERE name = 'invoice_number'"), 0);
+	assert_int_equal(count(db, "SELECT count(*) FROM invoices WHERE number IS NULL"), 0);
+	struct db_res *r = NULL;
+	assert_int_equal(db_exec(db,
+	                         "SELECT c.id, c.invoice_prefix, c.next_invoice_sequence, count(i.id) FROM customers c "
+	                         "LEFT JOIN invoices i ON i.customer_id = c.id GROUP BY c.id, c.invoice_prefix, "
+	                         "c.next_invoice_sequence ORDER BY c.id",
+	                         NULL, 0, &r),
+	                 DB_OK);
+	int64_t ids[400], nexts[400], ns[400];
+	const char *prefixes[400];
+	int n_customers = 0;
+	while (db_next(r) == DB_ROW && n_customers < 400) {
+		ids[n_customers] = db_int(r, 0);
+		prefixes[n_customers] = arena_strdup(a, db_text(r, 1));
+		nexts[n_customers] = db_int(r, 2);
+		ns[n_customers++] = db_int(r, 3);
+	}
+	db_res_free(r);
+	for (int c = 0; c < n_customers; c++) {
+		int64_t first = ids[c] == start_id ? start : 1;
+		assert_int_equal(nexts[c], first + ns[c]);
+		struct db_param p[] = {DB_INT(ids[c])};
+		assert_int_equal(
+		    db_exec(db, "SELECT number FROM invoices WHERE customer_id = $1 ORDER BY id", p, 1, &r), DB_OK);
+		int64_t seq = first - 1;
+		while (db_next(r) == DB_ROW) {
+			char want[64];
+			snprintf(want, sizeof want, "%s-%04" PRId64, prefixes[c], ++seq);
+			assert_string_equal(db_text(r, 0), want);
+		}
+		db_res_free(r);
+		assert_int_equal(seq, first - 1 + ns[c]);
+	}
+}
+
+/* --invoice-numbering customer on the engine: fast and general paths,
+ * several subscriptions per customer, several periods behind, small
+ * batches, a customer starting at its own next_invoice_sequence, and a
+ * second run a month later continuing every series. */
+static void test_customer_numbering(void **state)
+{
+	struct testdb *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	int64_t cus[12];
+	for (int i = 0; i < 12; i++)
+		cus[i] = new_customer(f->db, 0);
+	for (int i = 0; i < 12; i++) {
+		/* two subscriptions for every third customer, one of them three periods behind */
+		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .customer_id = cus[i]});
+		if (i % 3 == 0)
+			add_sub(f->db, (struct sub_spec){.anchor = T(2024, 11, 1),
+			                                 .cps = T(2024, 10, 1),
+			                                 .cpe = T(2024, 11, 1),
+			                                 .customer_id = cus[i]});
+	}
+	add_pending_item(f->db, cus[4], 0, 700, "usd"); /* the general path */
+	int64_t ending = add_sub(
+	    f->db,
+	    (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .customer_id = cus[5], .cancel_at_period_end = true});
+	add_pending_item(f->db, cus[5], ending, 300, "usd"); /* a final invoice for the ending one */
+	struct db_param p[] = {DB_INT(cus[7])};
+	assert_int_equal(db_exec(f->db, "UPDATE customers SET next_invoice_sequence = 42 WHERE id = $1", p, 1, NULL),
+	                 DB_OK);
+
+	struct engine_stats st =
+	    run_opts(f->db, (struct engine_opts){.now = t1 + 1, .batch_size = 4, .per_customer_numbers = true});
+	assert_int_equal(st.skipped, 0);
+	/* 12 + 4 x 4 (three old periods and February) + 1 final invoice */
+	assert_int_equal(st.invoices, 12 + 16 + 1);
+	assert_customer_series_gap_free(f->db, a, cus[7], 42);
+	assert_int_equal(
+	    count1(f->db, "SELECT count(*) FROM invoices WHERE customer_id = $1 AND number LIKE '%-0042'", cus[7]), 1);
+
+	st = run_opts(f->db,
+	              (struct engine_opts){.now = T(2025, 3, 1) + 1, .batch_size = 5, .per_customer_numbers = true});
+	assert_int_equal(st.invoices, 12 + 4);
+	assert_int_equal(
+	    count1(f->db, "SELECT count(*) FROM invoices WHERE customer_id = $1 AND number LIKE '%-0043'", cus[7]), 1);
+	assert_customer_series_gap_free(f->db, a, cus[7], 42);
+	arena_free(a);
+}
+
+/* Account numbering stays as it was with customers that have prefixes, and
+ * a customer without a prefix (a row written by hand) cannot be billed per
+ * customer: it is skipped and reported, the others are billed, and no
+ * number is lost. */
+static void test_customer_numbering_needs_a_prefix(void **state)
+{
+	struct testdb *f = *state;
+	struct og_arena *a = arena_new();
+	int64_t t0 = T(2025, 1, 1), t1 = T(2025, 2, 1);
+	for (int i = 0; i < 3; i++)
+		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	int64_t bare = new_customer(f->db, 0);
+	struct db_param p[] = {DB_INT(bare)};
+	assert_int_equal(db_exec(f->db, "UPDATE customers SET invoice_prefix = NULL WHERE id = $1", p, 1, NULL), DB_OK);
+	int64_t bad = add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1, .customer_id = bare});
+	struct engine_stats st = run_opts(f->db, (struct engine_opts){.now = t1 + 1, .per_customer_numbers = true});
+	assert_int_equal(st.invoices, 3);
+	assert_int_equal(st.skipped, 1);
+	assert_int_equal(st.skipped_ids[0], bad);
+	assert_int_equal(db_exec(f->db,
+	                         "DELETE FROM subscription_items WHERE subscription_id IN "
+	                         "(SELECT id FROM subscriptions WHERE customer_id = $1)",
+	                         p, 1, NULL),
+	                 DB_OK);
+	assert_int_equal(db_exec(f->db, "DELETE FROM subscriptions WHERE customer_id = $1", p, 1, NULL), DB_OK);
+	assert_int_equal(db_exec(f->db, "DELETE FROM customers WHERE id = $1", p, 1, NULL), DB_OK);
+	assert_customer_series_gap_free(f->db, a, 0, 1);
+	/* account numbering afterwards: INV-000001.. as before, customers untouched */
+	for (int i = 0; i < 2; i++)
+		add_sub(f->db, (struct sub_spec){.anchor = t0, .cps = t0, .cpe = t1});
+	st = run_at(f->db, t1 + 2);
+	assert_int_equal(st.invoices, 2);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM invoices WHERE number LIKE 'INV-00000_'"), 2);
+	assert_int_equal(count(f->db, "SELECT value FROM counters WHERE name = 'invoice_number'"), 2);
+	assert_int_equal(count(f->db, "SELECT max(next_invoice_sequence) FROM customers"), 2);
+	arena_free(a);
+}
+
+/* Migration 0004 on a database that has customers: each gets an 8-character
+ * prefix of A-Z 0-9, all different, and next_invoice_sequence 1. */
+static void test_migration_gives_prefixes(void **state)
+{
+	struct testdb *f = *state;
+	/* a fresh schema up to 0003, customers, then the rest */
+	char err[512];
+	int applied = 0;
+	if (f->backend == DB_SQLITE) {
+		db_close(f->db);
+		testdb_remove_sqlite_files(f->url + strlen("sqlite:"));
+	} else {
+		assert_int_equal(db_exec_script(f->db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"), DB_OK);
+		db_close(f->db);
+	}
+	f->db = db_open(f->url, err, sizeof err);
+	assert_non_null(f->db);
+	struct migration before[8];
+	int n = 0;
+	for (const struct migration *m = migrations; m->version && m->version < 4 && n < 7; m++)
+		before[n++] = *m;
+	before[n] = (struct migration){0};
+	assert_int_equal(store__migrate_list(f->db, before, &applied, err, sizeof err), DB_OK);
+	static const char seed[] =
+	    "INSERT INTO customers (email, created) SELECT 'old', 1 FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM n WHERE i < 3000) SELECT i FROM n) x;";
+	assert_int_equal(db_exec_script(f->db, seed), DB_OK);
+	assert_int_equal(store_migrate(f->db, &applied, err, sizeof err), DB_OK);
+	assert_int_equal(count(f->db, "SELECT count(DISTINCT invoice_prefix) FROM customers"), 3000);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers WHERE length(invoice_prefix) = 8 "
+	                              "AND next_invoice_sequence = 1"),
+	                 3000);
+	struct db_res *r = NULL;
+	assert_int_equal(db_exec(f->db, "SELECT invoice_prefix FROM customers", NULL, 0, &r), DB_OK);
+	while (db_next(r) == DB_ROW)
+		assert_true(invoice_prefix_valid(db_text(r, 0)));
+	db_res_free(r);
+	assert_int_equal(db_exec_script(f->db, catalog_sql), DB_OK); /* for the teardown's next test */
+}
+
 static void count_progress(void *arg, const struct engine_stats *st)
 {
 	int *calls = arg;
@@ -1060,6 +1237,9 @@ static void test_worker(void **state)
 	    cmocka_unit_test_setup_teardown(test_fast_path_never_reuses_ids, setup, teardown),                         \
 	    cmocka_unit_test_setup_teardown(test_event_text_matches_render, setup, teardown),                          \
 	    cmocka_unit_test_setup_teardown(test_claim_reads_whole_rows, setup, teardown),                             \
+	    cmocka_unit_test_setup_teardown(test_customer_numbering, setup, teardown),                                 \
+	    cmocka_unit_test_setup_teardown(test_customer_numbering_needs_a_prefix, setup, teardown),                  \
+	    cmocka_unit_test_setup_teardown(test_migration_gives_prefixes, setup, teardown),                           \
 	    cmocka_unit_test_setup_teardown(test_worker, setup, teardown)
 
 int main(void)

@@ -6,8 +6,10 @@
  *     at all, numbers gap-free); a second run completes; then every due
  *     subscription has exactly one invoice per period and none is missing.
  *   - two engines at once over 20,000 due subscriptions, on PostgreSQL
- *     (FOR UPDATE SKIP LOCKED claims; when OG_TEST_PG_URL is set) and on
- *     SQLite (one writer at a time): no duplicate, no gap.
+ *     (FOR UPDATE SKIP LOCKED claims; when OG_TEST_PG_URL is set; with
+ *     account numbering and with per-customer numbering, customers shared
+ *     by both engines' batches) and on SQLite (one writer at a time): no
+ *     duplicate, no gap.
  *
  * Subscriptions are seeded with one INSERT ... SELECT per table over a
  * recursive CTE. One in seven is two periods behind (two invoices), one in
@@ -47,7 +49,8 @@ static const char seed_sql[] =
     "VALUES (1, 'gold', 3000, 'usd', 'month', 1, 1);"
     "INSERT INTO prices (product_id, nickname, unit_amount, currency, recurring_interval, interval_count, created) "
     "VALUES (2, 'silver', 1000, 'usd', 'month', 1, 1);"
-    "INSERT INTO customers (email, created) SELECT 'c' || CAST(i AS TEXT) || '@example.com', 1 FROM "
+    "INSERT INTO customers (email, created, invoice_prefix) SELECT 'c' || CAST(i AS TEXT) || '@example.com', 1, "
+    "'P' || CAST(i + 1000000 AS TEXT) FROM "
     "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) SELECT i FROM n) x;"
     "INSERT INTO subscriptions (customer_id, status, currency, recurring_interval, interval_count, "
     "collection_method, billing_cycle_anchor, current_period_start, current_period_end, next_billing_at, "
@@ -138,10 +141,28 @@ static int64_t expected_invoices(int n)
 	return n + n / 7;
 }
 
+/* Per-customer numbering: each customer's invoices carry its prefix and
+ * sequences 1..k exactly once, k + 1 is its next_invoice_sequence, and the
+ * account's counter was never used. */
+static void check_customer_series(struct db_conn *db)
+{
+	assert_int_equal(count(db, "SELECT value FROM counters WHERE name = 'invoice_number'"), 0);
+	assert_int_equal(count(db, "SELECT count(*) FROM customers c WHERE c.next_invoice_sequence <> 1 + "
+	                           "(SELECT count(*) FROM invoices i WHERE i.customer_id = c.id)"),
+	                 0);
+	assert_int_equal(
+	    count(db, "SELECT count(*) FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE "
+	              "substr(i.number, 1, length(c.invoice_prefix) + 1) <> c.invoice_prefix || '-' OR "
+	              "length(i.number) < length(c.invoice_prefix) + 5 OR CAST(substr(i.number, "
+	              "length(c.invoice_prefix) + 2) AS BIGINT) NOT BETWEEN 1 AND c.next_invoice_sequence - 1"),
+	    0);
+}
+
 /* What any committed prefix of a run leaves: each subscription billed for
  * all its due periods (and rolled) or for none (and not rolled); one line
- * per item, one event per invoice; numbers 1..count exactly once. */
-static void check_consistent(struct db_conn *db)
+ * per item, one event per invoice; numbers 1..count exactly once (with
+ * per_customer: per customer). */
+static void check_consistent(struct db_conn *db, bool per_customer)
 {
 	assert_int_equal(count(db,
 	                       "SELECT count(*) FROM subscriptions s WHERE (SELECT count(*) FROM invoices i WHERE "
@@ -160,6 +181,10 @@ static void check_consistent(struct db_conn *db)
 	                 count(db, "SELECT count(*) FROM invoices i JOIN subscription_items si ON si.subscription_id = "
 	                           "i.subscription_id"));
 	assert_int_equal(count(db, "SELECT count(DISTINCT number) FROM invoices"), n);
+	if (per_customer) {
+		check_customer_series(db);
+		return;
+	}
 	assert_int_equal(count(db, "SELECT value FROM counters WHERE name = 'invoice_number'"), n);
 	if (n) {
 		assert_int_equal(count(db, "SELECT min(CAST(substr(number, 5) AS BIGINT)) FROM invoices"), 1);
@@ -168,9 +193,9 @@ static void check_consistent(struct db_conn *db)
 }
 
 /* Everything due billed: every subscription has its periods, once. */
-static void check_complete(struct db_conn *db, int n)
+static void check_complete(struct db_conn *db, int n, bool per_customer)
 {
-	check_consistent(db);
+	check_consistent(db, per_customer);
 	assert_int_equal(count(db, "SELECT count(*) FROM invoices"), expected_invoices(n));
 	assert_int_equal(count(db, "SELECT count(*) FROM subscriptions WHERE current_period_end <> 1740787200"), 0);
 	assert_int_equal(count(db, "SELECT count(*) FROM subscriptions s WHERE NOT EXISTS (SELECT 1 FROM invoices i "
@@ -231,10 +256,10 @@ static void test_sigkill_mid_run(void **state)
 	printf("killed after %" PRId64 " of %" PRId64 " invoices\n", after_kill, expected_invoices(n));
 	assert_true(after_kill >= 15000);
 	assert_true(after_kill < expected_invoices(n));
-	check_consistent(db);
+	check_consistent(db, false);
 
 	assert_int_equal(run(bill), 0);
-	check_complete(db, n);
+	check_complete(db, n, false);
 	/* and a third run finds nothing to do */
 	assert_int_equal(run(bill), 0);
 	assert_int_equal(count(db, "SELECT count(*) FROM invoices"), expected_invoices(n));
@@ -242,15 +267,34 @@ static void test_sigkill_mid_run(void **state)
 	testdb_file_remove(&file);
 }
 
-static void two_engines(const char *url)
+/* Two `oneguard bill` at once; per_customer: --invoice-numbering customer,
+ * with every other customer holding two subscriptions (neighbours in the
+ * claim order, so batches of the two engines share customers). */
+static void two_engines(const char *url, bool per_customer)
 {
 	const int n = 20000;
 	prepare(url, n);
+	if (per_customer) {
+		struct db_conn *db = open_db(url);
+		assert_int_equal(db_exec_script(db, "UPDATE subscriptions SET customer_id = customer_id - 1 "
+		                                    "WHERE customer_id % 2 = 0"),
+		                 DB_OK);
+		db_close(db);
+	}
 	char out[2][64];
 	pid_t pids[2];
 	for (int i = 0; i < 2; i++) {
 		snprintf(out[i], sizeof out[i], "/tmp/og-test-two-%d-%d.out", (int)getpid(), i);
-		const char *bill[] = {"bill", "--db", url, "--until", UNTIL, "--batch", "250", NULL};
+		const char *bill[] = {"bill",
+		                      "--db",
+		                      url,
+		                      "--until",
+		                      UNTIL,
+		                      "--batch",
+		                      "250",
+		                      "--invoice-numbering",
+		                      per_customer ? "customer" : "account",
+		                      NULL};
 		pids[i] = spawn(bill, out[i]);
 	}
 	for (int i = 0; i < 2; i++)
@@ -261,7 +305,7 @@ static void two_engines(const char *url)
 	unlink(out[1]);
 	assert_int_equal(a + b, expected_invoices(n));
 	struct db_conn *db = open_db(url);
-	check_complete(db, n);
+	check_complete(db, n, per_customer);
 	db_close(db);
 }
 
@@ -273,7 +317,19 @@ static void test_two_engines_postgres(void **state)
 		skip();
 	char name[64], url[1024];
 	assert_int_equal(pg_testdb_create(base, "og_test_two", name, sizeof name, url, sizeof url), 0);
-	two_engines(url);
+	two_engines(url, false);
+	pg_testdb_drop(base, name);
+}
+
+static void test_two_engines_postgres_per_customer(void **state)
+{
+	(void)state;
+	const char *base = getenv("OG_TEST_PG_URL");
+	if (!base || !*base)
+		skip();
+	char name[64], url[1024];
+	assert_int_equal(pg_testdb_create(base, "og_test_two_cus", name, sizeof name, url, sizeof url), 0);
+	two_engines(url, true);
 	pg_testdb_drop(base, name);
 }
 
@@ -282,7 +338,7 @@ static void test_two_engines_sqlite(void **state)
 	(void)state;
 	struct testdb_file file;
 	assert_int_equal(testdb_file_create(&file, "og-test-two", "two.db"), 0);
-	two_engines(file.url);
+	two_engines(file.url, false);
 	testdb_file_remove(&file);
 }
 
@@ -299,6 +355,7 @@ int main(void)
 	    cmocka_unit_test(test_sigkill_mid_run),
 	    cmocka_unit_test(test_two_engines_sqlite),
 	    cmocka_unit_test(test_two_engines_postgres),
+	    cmocka_unit_test(test_two_engines_postgres_per_customer),
 	};
 	if (!getenv("OG_TEST_PG_URL"))
 		printf("NOTE: OG_TEST_PG_URL is not set: the PostgreSQL test of test_engine_procs was NOT run.\n");
