@@ -29,9 +29,12 @@ LIBSRC   := $(filter-out $(MAIN),$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 GEN      := $(BUILD)/gen/migrations_gen.c
 OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC)) $(BUILD)/obj/gen/migrations_gen.o
-# unit tests link only the pure core; store tests the core and the store
+# unit tests link only the pure parts (the core and the domain model); store
+# tests those and the store
 CORE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c))
-STORE_OBJ := $(CORE_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/store/*.c)) $(BUILD)/obj/gen/migrations_gen.o
+MODEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/model/*.c))
+PURE_OBJ := $(CORE_OBJ) $(MODEL_OBJ)
+STORE_OBJ := $(PURE_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/store/*.c)) $(BUILD)/obj/gen/migrations_gen.o
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/store/test_*.c))
 HTTP_TESTS  := $(patsubst tests/http/%.c,$(BUILD)/tests/%,$(wildcard tests/http/test_*.c))
@@ -60,9 +63,9 @@ $(GEN): $(MIGRATIONS) tools/embed_migrations.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed_migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CORE_OBJ) $(LDLIBS) $(TESTLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(PURE_OBJ) $(LDLIBS) $(TESTLIBS)
 
 $(BUILD)/tests/%: tests/store/%.c $(STORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -79,8 +82,8 @@ $(BUILD)/tests/%: tests/api/%.c $(STORE_OBJ) $(API_HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
-# billing engine tests: the whole library but main (the engine renders
-# events through src/api/render.c); some also run $(BUILD)/oneguard (OG_BIN)
+# billing engine tests: the whole library but main; some also run
+# $(BUILD)/oneguard (OG_BIN)
 $(BUILD)/tests/%: tests/billing/%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(OBJ) $(LDLIBS) $(TESTLIBS)

@@ -21,7 +21,6 @@
  * from one (quantity may change). */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/service.h"
 #include "core/invoice_calc.h"
 #include "core/money.h"
@@ -65,20 +64,23 @@ static enum og_ec load_draft_of(struct og_req *rq, const struct og_invoice_item 
 	if (rc != DB_ROW)
 		return rc == DB_DONE ? OG_BUG(&rq->err, "an invoice item names a missing invoice")
 		                     : api_db_error(rq, rc, "invoice", NULL);
-	if (strcmp(inv->status, "draft")) {
+	if (inv->status != INV_DRAFT) {
 		char item_id[ID_MAX_LEN], inv_id[ID_MAX_LEN];
 		return og_err(&rq->err, OG_EC_INVOICE_STATUS, NULL,
 		              "Cannot %s invoice item %s: it is on invoice %s, whose status is '%s'. Items can change "
 		              "only while pending or on a draft invoice.",
 		              action, ids_encode(ID_INVOICE_ITEM, it->id, item_id),
-		              ids_encode(ID_INVOICE, inv->id, inv_id), inv->status);
+		              ids_encode(ID_INVOICE, inv->id, inv_id), invoice_status_name(inv->status));
 	}
 	return OG_EC_NONE;
 }
 
 static enum og_ec item_event(struct billing_ctx *bc, const char *type, const struct og_invoice_item *it)
 {
-	return billing_event(bc, type, "invoiceitem", it->id, it->customer_id, render_invoice_item(it));
+	struct og_jsonw w;
+	jsonw_init(&w, bc->arena, 0);
+	model_invoice_item_render(&w, it);
+	return billing_event(bc, type, "invoiceitem", it->id, it->customer_id, jsonw_take(&w, NULL));
 }
 
 /* for_write: lock the row for a read-modify-write (PostgreSQL) */
@@ -176,11 +178,11 @@ static enum og_ec check_target_invoice(struct og_req *rq, struct item_input *in,
 	if (inv->customer_id != in->it.customer_id)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice", "The invoice '%s' belongs to another customer.",
 		              ids_encode(ID_INVOICE, inv->id, buf));
-	if (strcmp(inv->status, "draft"))
+	if (inv->status != INV_DRAFT)
 		return og_err(
 		    &rq->err, OG_EC_INVOICE_STATUS, "invoice",
 		    "Cannot add an item to invoice %s: its status is '%s'. Items can be added only to drafts.",
-		    ids_encode(ID_INVOICE, inv->id, buf), inv->status);
+		    ids_encode(ID_INVOICE, inv->id, buf), invoice_status_name(inv->status));
 	if (in->currency && strcmp(in->currency, inv->currency))
 		return currency_mismatch(rq, in->currency, "invoice", inv->currency);
 	in->currency = inv->currency;
@@ -209,7 +211,7 @@ static enum og_ec check_target_subscription(struct og_req *rq, struct item_input
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "subscription",
 		              "The subscription '%s' belongs to another customer.",
 		              ids_encode(ID_SUBSCRIPTION, sub.id, buf));
-	if (sub_status_parse(sub.status) == SUB_CANCELED)
+	if (sub.status == SUB_CANCELED)
 		return og_err(&rq->err, OG_EC_SUB_STATUS, "subscription",
 		              "The subscription '%s' is canceled: it will issue no further invoice.",
 		              ids_encode(ID_SUBSCRIPTION, sub.id, buf));
@@ -304,7 +306,7 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 		if ((ec = api_invoice_lines_changed(rq, &bc, &inv)))
 			return ec;
 	}
-	return api_reply(rq, render_invoice_item(it));
+	return api_reply_invoice_item(rq, it);
 }
 
 /* ---- reads ---- */
@@ -315,7 +317,7 @@ enum og_ec api_invoice_items_retrieve(struct og_req *rq)
 	enum og_ec ec = load_item(rq, &it, false);
 	if (ec)
 		return ec;
-	return api_reply(rq, render_invoice_item(&it));
+	return api_reply_invoice_item(rq, &it);
 }
 
 static bool item_exists(struct og_req *rq, int64_t id)
@@ -348,11 +350,11 @@ enum og_ec api_invoice_items_list(struct og_req *rq)
 	enum db_rc rc = store_invoice_item_list(rq->db, rq->arena, &sp, &f, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "invoice items", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_invoice_item((struct og_invoice_item *)list.rows + i));
-	api_reply_list(rq, data, list.has_more, "/v1/invoiceitems");
-	return OG_EC_NONE;
+		model_invoice_item_render(&w, (struct og_invoice_item *)list.rows + i);
+	return api_list_end(rq, &w, list.has_more, "/v1/invoiceitems");
 }
 
 /* ---- update and delete: while pending or on a draft ---- */
@@ -424,7 +426,7 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 		return ec;
 	bool any = has_amount || has_unit_amount || has_quantity || has_description || has_period || has_metadata;
 	if (!any) /* nothing to change: no write, no event */
-		return api_reply(rq, render_invoice_item(&it));
+		return api_reply_invoice_item(rq, &it);
 	struct og_invoice inv = {0};
 	if (it.invoice_id && (ec = load_draft_of(rq, &it, "update", &inv)))
 		return ec;
@@ -463,7 +465,7 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 		if ((ec = api_invoice_lines_changed(rq, &bc, &inv)))
 			return ec;
 	}
-	return api_reply(rq, render_invoice_item(&it));
+	return api_reply_invoice_item(rq, &it);
 }
 
 enum og_ec api_invoice_items_delete(struct og_req *rq)

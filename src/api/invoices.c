@@ -29,7 +29,6 @@
  * transition is a 409 invoice_status_invalid naming the current status. */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/service.h"
 #include "core/invoice_calc.h"
 #include "core/money.h"
@@ -40,8 +39,9 @@
 #define INVOICE_DAYS_UNTIL_DUE_MAX     365
 #define INVOICE_DAYS_UNTIL_DUE_DEFAULT 30
 
+/* in the order of enum collection_method */
 static const char *const collection_methods[] = {"charge_automatically", "send_invoice", NULL};
-enum { COLLECT_AUTOMATICALLY, COLLECT_SEND_INVOICE };
+enum { COLLECT_AUTOMATICALLY = COLLECTION_CHARGE_AUTOMATICALLY, COLLECT_SEND_INVOICE = COLLECTION_SEND_INVOICE };
 /* in the order of enum invoice_status */
 static const char *const statuses[] = {"draft", "open", "paid", "void", "uncollectible", NULL};
 static const char *const pending_behaviors[] = {"exclude", "include", NULL};
@@ -112,14 +112,14 @@ static enum og_ec begin_change(struct og_req *rq, struct inv_state *st)
 	return OG_EC_NONE;
 }
 
-static json_t *render_state(const struct inv_state *st)
+static enum og_ec reply_state(struct og_req *rq, const struct inv_state *st)
 {
-	return render_invoice(&st->inv, st->lines, st->n_lines, st->has_more);
+	return api_reply_invoice(rq, &st->inv, st->lines, st->n_lines, st->has_more);
 }
 
 static enum og_ec write_event(struct inv_state *st, const char *type)
 {
-	return billing_event(&st->bc, type, "invoice", st->inv.id, st->inv.customer_id, render_state(st));
+	return billing_invoice_event(&st->bc, type, &st->inv, st->lines, st->n_lines, st->has_more);
 }
 
 static enum og_ec write_invoice(struct og_req *rq, const struct og_invoice *inv)
@@ -160,7 +160,7 @@ static enum og_ec check_subtotal(struct og_req *rq, const struct inv_state *st)
 static enum og_ec refuse(struct og_req *rq, const struct og_invoice *inv, const char *action)
 {
 	const char *hint = "";
-	int from = invoice_status_parse(inv->status);
+	enum invoice_status from = inv->status;
 	if (from == INV_DRAFT)
 		hint = " A draft can be updated, finalized or deleted.";
 	else if (from == INV_PAID || from == INV_VOID)
@@ -169,18 +169,17 @@ static enum og_ec refuse(struct og_req *rq, const struct og_invoice *inv, const 
 		hint = " Only drafts can change; void the invoice instead.";
 	char id[ID_MAX_LEN];
 	return og_err(&rq->err, OG_EC_INVOICE_STATUS, NULL, "Cannot %s invoice %s: its status is '%s'.%s", action,
-	              ids_encode(ID_INVOICE, inv->id, id), inv->status, hint);
+	              ids_encode(ID_INVOICE, inv->id, id), invoice_status_name(inv->status), hint);
 }
 
 static enum og_ec transition(struct og_req *rq, struct og_invoice *inv, enum invoice_event ev)
 {
-	int from = invoice_status_parse(inv->status);
 	enum invoice_status to;
-	if (from < 0)
+	if (!invoice_status_name(inv->status))
 		return OG_BUG(&rq->err, "unknown invoice status in the database");
-	if (!invoice_fsm_next((enum invoice_status)from, ev, &to))
+	if (!invoice_fsm_next(inv->status, ev, &to))
 		return refuse(rq, inv, invoice_event_name(ev));
-	inv->status = invoice_status_name(to);
+	inv->status = to;
 	return OG_EC_NONE;
 }
 
@@ -192,7 +191,7 @@ enum og_ec api_invoices_retrieve(struct og_req *rq)
 	enum og_ec ec = load_invoice(rq, &st, false);
 	if (ec)
 		return ec;
-	return api_reply(rq, render_state(&st));
+	return reply_state(rq, &st);
 }
 
 static bool invoice_exists(struct og_req *rq, int64_t id)
@@ -217,8 +216,10 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
-	if (status >= 0)
-		f.status = statuses[status];
+	if (status >= 0) {
+		f.has_status = true;
+		f.status = (enum invoice_status)status;
+	}
 	/* the store takes an inclusive range with 0 meaning unbounded */
 	int64_t lo, hi;
 	if ((ec = api_created_range(rq, &lo, &hi)))
@@ -234,17 +235,15 @@ enum og_ec api_invoices_list(struct og_req *rq)
 		if (rc != DB_OK)
 			return api_db_error(rq, rc, "invoices", NULL);
 	}
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++) {
 		struct inv_state st = {.inv = ((struct og_invoice *)list.rows)[i]};
-		if ((ec = load_lines(rq, &st))) {
-			json_decref(data);
+		if ((ec = load_lines(rq, &st)))
 			return ec;
-		}
-		json_array_append_new(data, render_state(&st));
+		model_invoice_render(&w, &st.inv, st.lines, st.n_lines, st.has_more);
 	}
-	api_reply_list(rq, data, list.has_more, "/v1/invoices");
-	return OG_EC_NONE;
+	return api_list_end(rq, &w, list.has_more, "/v1/invoices");
 }
 
 /* The invoice of the current path, for the line cursor check. */
@@ -279,13 +278,13 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 	struct store_list list;
 	if ((rc = store_invoice_line_page(rq->db, rq->arena, id, &sp, &list)) != DB_OK)
 		return api_db_error(rq, rc, "invoice lines", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_invoice_line((struct og_invoice_line *)list.rows + i));
+		model_invoice_line_render(&w, (struct og_invoice_line *)list.rows + i);
 	char buf[ID_MAX_LEN];
-	api_reply_list(rq, data, list.has_more,
-	               arena_printf(rq->arena, "/v1/invoices/%s/lines", ids_encode(ID_INVOICE, id, buf)));
-	return OG_EC_NONE;
+	return api_list_end(rq, &w, list.has_more,
+	                    arena_printf(rq->arena, "/v1/invoices/%s/lines", ids_encode(ID_INVOICE, id, buf)));
 }
 
 /* ---- create: a draft for manual work ---- */
@@ -364,10 +363,10 @@ enum og_ec api_invoices_create(struct og_req *rq)
 	api_invoice_billing_ctx(rq, st.now, &st.bc);
 	st.inv = (struct og_invoice){
 	    .customer_id = customer_id,
-	    .status = "draft",
+	    .status = INV_DRAFT,
 	    .currency = currency,
-	    .billing_reason = "manual",
-	    .collection_method = collection_methods[method],
+	    .billing_reason = BILLING_REASON_MANUAL,
+	    .collection_method = (enum collection_method)method,
 	    .has_days_until_due = method == COLLECT_SEND_INVOICE,
 	    .days_until_due = has_days ? days : INVOICE_DAYS_UNTIL_DUE_DEFAULT,
 	    .period_start = st.now,
@@ -385,7 +384,7 @@ enum og_ec api_invoices_create(struct og_req *rq)
 		return ec;
 	if ((ec = write_event(&st, "invoice.created")))
 		return ec;
-	return api_reply(rq, render_state(&st));
+	return reply_state(rq, &st);
 }
 
 /* ---- update ---- */
@@ -411,7 +410,7 @@ enum og_ec api_invoices_update(struct og_req *rq)
 	};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
-	if (invoice_status_parse(inv->status) != INV_DRAFT) {
+	if (inv->status != INV_DRAFT) {
 		const char *param = method >= 0       ? "collection_method"
 		                    : has_days        ? "days_until_due"
 		                    : has_description ? "description"
@@ -421,12 +420,12 @@ enum og_ec api_invoices_update(struct og_req *rq)
 			return og_err(&rq->err, OG_EC_INVOICE_STATUS, param,
 			              "Cannot update %s of invoice %s: its status is '%s', and once an invoice is "
 			              "finalized only its metadata can change.",
-			              param, ids_encode(ID_INVOICE, inv->id, id), inv->status);
+			              param, ids_encode(ID_INVOICE, inv->id, id), invoice_status_name(inv->status));
 		}
 	} else {
 		if (method >= 0)
-			inv->collection_method = collection_methods[method];
-		bool send_invoice = !strcmp(inv->collection_method, "send_invoice");
+			inv->collection_method = (enum collection_method)method;
+		bool send_invoice = inv->collection_method == COLLECTION_SEND_INVOICE;
 		if (has_days && !send_invoice)
 			return og_err(&rq->err, OG_EC_PARAM_INVALID, "days_until_due",
 			              "days_until_due applies only to invoices with collection_method=send_invoice.");
@@ -447,7 +446,7 @@ enum og_ec api_invoices_update(struct og_req *rq)
 		    (ec = write_event(&st, "invoice.updated")))
 			return ec;
 	}
-	return api_reply(rq, render_state(&st));
+	return reply_state(rq, &st);
 }
 
 /* ---- transitions ---- */
@@ -468,7 +467,7 @@ enum og_ec api_invoices_finalize(struct og_req *rq)
 		return ec;
 	if ((ec = billing_invoice_finalize(&st.bc, &st.inv, st.lines, st.n_lines)))
 		return ec;
-	return api_reply(rq, render_state(&st));
+	return reply_state(rq, &st);
 }
 
 /* A paid invoice that was its subscription's latest brings a past_due or
@@ -483,7 +482,7 @@ static enum og_ec reactivate_subscription(struct og_req *rq, struct inv_state *s
 		return OG_EC_NONE;
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "subscription", NULL);
-	int status = sub_status_parse(sub.status);
+	enum sub_status status = sub.status;
 	if ((status != SUB_PAST_DUE && status != SUB_UNPAID) || sub.latest_invoice_id != st->inv.id)
 		return OG_EC_NONE;
 	struct og_sub_item *items = NULL;
@@ -530,7 +529,7 @@ enum og_ec api_invoices_pay(struct og_req *rq)
 		return ec;
 	if (inv->subscription_id && (ec = reactivate_subscription(rq, &st)))
 		return ec;
-	return api_reply(rq, render_state(&st));
+	return reply_state(rq, &st);
 }
 
 static enum og_ec close_invoice(struct og_req *rq, enum invoice_event ev, const char *event_type)
@@ -550,7 +549,7 @@ static enum og_ec close_invoice(struct og_req *rq, enum invoice_event ev, const 
 		st.inv.marked_uncollectible_at = st.now;
 	if ((ec = write_invoice(rq, &st.inv)) || (ec = write_event(&st, event_type)))
 		return ec;
-	return api_reply(rq, render_state(&st));
+	return reply_state(rq, &st);
 }
 
 enum og_ec api_invoices_void(struct og_req *rq)
@@ -571,7 +570,7 @@ enum og_ec api_invoices_delete(struct og_req *rq)
 	enum og_ec ec = load_invoice(rq, &st, true);
 	if (ec)
 		return ec;
-	if (invoice_status_parse(st.inv.status) != INV_DRAFT)
+	if (st.inv.status != INV_DRAFT)
 		return refuse(rq, &st.inv, "delete");
 	if ((ec = begin_change(rq, &st)))
 		return ec;

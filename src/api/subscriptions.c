@@ -12,7 +12,6 @@
  *   the current period; =now (the default) starts a new period and bills it. */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/service.h"
 #include "core/calendar.h"
 #include "core/invoice_calc.h"
@@ -80,8 +79,10 @@ static enum og_ec load_sub(struct og_req *rq, struct sub_state *st, bool for_wri
 /* The subscription as the API shows it, with full price objects. */
 static enum og_ec reply_sub(struct og_req *rq, struct sub_state *st)
 {
-	json_t *o = billing_render_subscription(&st->bc, &st->sub, st->items, st->n_items);
-	return o ? api_reply(rq, o) : rq->err.ec;
+	struct og_jsonw w;
+	api_jsonw_init(rq, &w);
+	enum og_ec ec = billing_subscription_write(&st->bc, &w, &st->sub, st->items, st->n_items);
+	return ec ? ec : api_reply_jsonw(rq, &w);
 }
 
 static enum og_ec write_sub(struct og_req *rq, struct sub_state *st)
@@ -105,18 +106,18 @@ static enum og_ec check_price(struct og_req *rq, const char *param, int64_t pric
 	if (!out->active)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, param, "The price '%s' is archived (active=false).",
 		              ids_encode(ID_PRICE, price_id, buf));
-	if (!out->interval)
+	if (out->type != PRICE_RECURRING)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, param,
 		              "The price '%s' is a one-time price; a subscription needs recurring prices.",
 		              ids_encode(ID_PRICE, price_id, buf));
-	if (sub && (strcmp(out->currency, sub->currency) || strcmp(out->interval, sub->interval) ||
+	if (sub && (strcmp(out->currency, sub->currency) || out->interval != sub->interval ||
 	            out->interval_count != sub->interval_count))
 		return og_err(&rq->err, OG_EC_CURRENCY_MISMATCH, param,
 		              "All items of a subscription must share currency and billing interval: this "
 		              "subscription bills %s every %lld %s, the price '%s' %s every %lld %s.",
-		              sub->currency, (long long)sub->interval_count, sub->interval,
+		              sub->currency, (long long)sub->interval_count, cal_interval_name(sub->interval),
 		              ids_encode(ID_PRICE, price_id, buf), out->currency, (long long)out->interval_count,
-		              out->interval);
+		              cal_interval_name(out->interval));
 	return OG_EC_NONE;
 }
 
@@ -143,8 +144,8 @@ static enum og_ec confirm(struct og_req *rq, struct sub_state *st)
 	enum og_ec ec = billing_sub_transition(&st->bc, s, trial_end ? SUB_EV_CONFIRM_TRIAL : SUB_EV_CONFIRM);
 	if (ec)
 		return ec;
-	enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
-	struct billing_invoice_spec spec = {.reason = "subscription_create",
+	enum cal_interval iv = s->interval;
+	struct billing_invoice_spec spec = {.reason = BILLING_REASON_SUBSCRIPTION_CREATE,
 	                                    .item_lines = true,
 	                                    .cycle = true,
 	                                    .include_pending = true,
@@ -303,7 +304,7 @@ enum og_ec api_subscriptions_create(struct og_req *rq)
 		              "The customer is billed in %s; this subscription's prices are in %s.", cus.currency,
 		              s->currency);
 	if (has_anchor) {
-		enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
+		enum cal_interval iv = s->interval;
 		int64_t limit = cal_boundary(st.now, iv, (int)s->interval_count, 1);
 		if (anchor <= st.now || anchor > limit)
 			return og_err(
@@ -313,9 +314,9 @@ enum og_ec api_subscriptions_create(struct og_req *rq)
 
 	s->customer_id = customer_id;
 	s->test_clock_id = clock_id;
-	s->status = "draft";
-	s->collection_method = collection_methods[collection];
-	s->has_days_until_due = collection == 1;
+	s->status = SUB_DRAFT;
+	s->collection_method = (enum collection_method)collection;
+	s->has_days_until_due = s->collection_method == COLLECTION_SEND_INVOICE;
 	s->days_until_due = has_days ? days_until_due : 30;
 	if (!s->has_days_until_due)
 		s->days_until_due = 0;
@@ -370,9 +371,10 @@ enum og_ec api_subscriptions_confirm(struct og_req *rq)
 	struct param_spec spec[] = {PARAM_END};
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
-	if (strcmp(st.sub.status, "draft"))
+	if (st.sub.status != SUB_DRAFT)
 		return og_err(&rq->err, OG_EC_SUB_STATUS, NULL,
-		              "Only a draft subscription can be confirmed; this one is '%s'.", st.sub.status);
+		              "Only a draft subscription can be confirmed; this one is '%s'.",
+		              sub_status_name(st.sub.status));
 	if ((ec = confirm(rq, &st)))
 		return ec;
 	return reply_sub(rq, &st);
@@ -391,7 +393,7 @@ static enum og_ec prorate_item(struct og_req *rq, struct sub_state *st, const st
 	 * interval too, or the credit would exceed what was paid for the time. */
 	int64_t period_start = s->current_period_start;
 	if (s->current_period_end == s->billing_cycle_anchor && s->current_period_start < s->billing_cycle_anchor) {
-		enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
+		enum cal_interval iv = s->interval;
 		int64_t full_end = cal_boundary(s->current_period_start, iv, (int)s->interval_count, 1);
 		if (full_end > s->current_period_end)
 			period_start = s->current_period_end - (full_end - s->current_period_start);
@@ -440,7 +442,7 @@ static enum og_ec prorate_item(struct og_req *rq, struct sub_state *st, const st
 static bool in_period(const struct sub_state *st)
 {
 	const struct og_subscription *s = &st->sub;
-	return (!strcmp(s->status, "active") || !strcmp(s->status, "past_due")) && s->current_period_start &&
+	return (s->status == SUB_ACTIVE || s->status == SUB_PAST_DUE) && s->current_period_start &&
 	       st->now >= s->current_period_start && st->now < s->current_period_end;
 }
 
@@ -518,17 +520,18 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 	if ((ec = params_parse(rq, rq->body, spec, NULL)))
 		return ec;
 	int64_t mrr_before = billing_mrr(s, st.items, st.n_items);
-	const char *status_before = s->status;
+	enum sub_status status_before = s->status;
 	if ((ec = billing_sub_transition(&st.bc, s, SUB_EV_UPDATE)))
 		return ec;
 	s->status = status_before;
 	if (collection >= 0) {
-		s->collection_method = collection_methods[collection];
-		s->has_days_until_due = collection == 1;
-		s->days_until_due = collection == 1 ? (s->days_until_due ? s->days_until_due : 30) : 0;
+		s->collection_method = (enum collection_method)collection;
+		bool send_invoice = s->collection_method == COLLECTION_SEND_INVOICE;
+		s->has_days_until_due = send_invoice;
+		s->days_until_due = send_invoice ? (s->days_until_due ? s->days_until_due : 30) : 0;
 	}
 	if (has_days) {
-		if (strcmp(s->collection_method, "send_invoice"))
+		if (s->collection_method != COLLECTION_SEND_INVOICE)
 			return og_err(&rq->err, OG_EC_PARAM_INVALID, "days_until_due",
 			              "days_until_due applies only with collection_method=send_invoice.");
 		s->days_until_due = days_until_due;
@@ -629,7 +632,7 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 	if (prorate && proration == PRORATE_ALWAYS_INVOICE && has_items) {
 		struct billing_invoice_spec spec_now = {.period_start = st.now,
 		                                        .period_end = s->current_period_end,
-		                                        .reason = "subscription_update",
+		                                        .reason = BILLING_REASON_SUBSCRIPTION_UPDATE,
 		                                        .include_pending = true};
 		struct store_list pending;
 		enum db_rc rc =
@@ -691,7 +694,7 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 		return ec;
 	int64_t mrr_before = billing_mrr(s, st.items, st.n_items);
 	bool was_billing = in_period(&st);
-	bool was_draft = !strcmp(s->status, "draft");
+	bool was_draft = s->status == SUB_DRAFT;
 	if ((ec = billing_sub_transition(&st.bc, s, SUB_EV_CANCEL)))
 		return ec;
 	if (prorate && was_billing) {
@@ -709,7 +712,7 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 			return api_db_error(rq, rc, "invoice items", NULL);
 		struct billing_invoice_spec final = {.period_start = st.now,
 		                                     .period_end = st.now,
-		                                     .reason = "subscription_update",
+		                                     .reason = BILLING_REASON_SUBSCRIPTION_UPDATE,
 		                                     .include_pending = true};
 		if (pending.n > 0 &&
 		    (ec = billing_subscription_invoice(&st.bc, s, st.items, st.n_items, &final, NULL, NULL, NULL)))
@@ -787,7 +790,7 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 		return ec;
 	if ((ec = billing_sub_transition(&st.bc, s, SUB_EV_RESUME)))
 		return ec;
-	enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
+	enum cal_interval iv = s->interval;
 	s->paused_at = 0;
 	if (s->trial_end > st.now) /* pausing ends a trial: billing starts on resume */
 		s->trial_end = st.now;
@@ -801,7 +804,7 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 		if (rc == DB_DONE) {
 			struct billing_invoice_spec cycle = {.period_start = s->current_period_start,
 			                                     .period_end = s->current_period_end,
-			                                     .reason = "subscription_cycle",
+			                                     .reason = BILLING_REASON_SUBSCRIPTION_CYCLE,
 			                                     .item_lines = true,
 			                                     .cycle = true,
 			                                     .include_pending = true};
@@ -859,8 +862,10 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
-	if (status >= 0)
-		f.status = status_names[status];
+	if (status >= 0) {
+		f.has_status = true;
+		f.status = (enum sub_status)status;
+	}
 	struct store_range created;
 	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
 		return ec;
@@ -871,25 +876,19 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 	enum db_rc rc = store_subscription_list(rq->db, rq->arena, &sp, &f, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "subscriptions", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++) {
 		struct og_subscription *s = (struct og_subscription *)list.rows + i;
 		struct og_sub_item *items;
 		int n;
-		if ((rc = store_sub_items_of(rq->db, rq->arena, s->id, BILLING_MAX_ITEMS, &items, &n)) != DB_OK) {
-			json_decref(data);
+		if ((rc = store_sub_items_of(rq->db, rq->arena, s->id, BILLING_MAX_ITEMS, &items, &n)) != DB_OK)
 			return api_db_error(rq, rc, "subscription items", NULL);
-		}
 		struct billing_ctx bc = {.db = rq->db, .arena = rq->arena, .err = &rq->err};
-		json_t *o = billing_render_subscription(&bc, s, items, n);
-		if (!o) {
-			json_decref(data);
-			return rq->err.ec;
-		}
-		json_array_append_new(data, o);
+		if ((ec = billing_subscription_write(&bc, &w, s, items, n)))
+			return ec;
 	}
-	api_reply_list(rq, data, list.has_more, "/v1/subscriptions");
-	return OG_EC_NONE;
+	return api_list_end(rq, &w, list.has_more, "/v1/subscriptions");
 }
 
 /* ---- GET /v1/invoices/upcoming ---- */
@@ -915,17 +914,17 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	if ((ec = load_items(rq, &st)) || (ec = api_clock_now(rq, s->test_clock_id, &st.now)))
 		return ec;
 	ctx_init(rq, &st);
-	enum cal_interval iv = (enum cal_interval)cal_interval_parse(s->interval);
+	enum cal_interval iv = s->interval;
 	int count = (int)s->interval_count;
 
 	/* what the next invoice bills, as the engine or confirm will issue it */
 	struct billing_invoice_spec next = {
-	    .reason = "subscription_cycle", .item_lines = true, .include_pending = true};
-	if (!strcmp(s->status, "canceled") || !strcmp(s->status, "paused"))
+	    .reason = BILLING_REASON_SUBSCRIPTION_CYCLE, .item_lines = true, .include_pending = true};
+	if (s->status == SUB_CANCELED || s->status == SUB_PAUSED)
 		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "subscription",
-		              "No upcoming invoice: the subscription is %s.", s->status);
-	if (!strcmp(s->status, "draft")) {
-		next.reason = "subscription_create";
+		              "No upcoming invoice: the subscription is %s.", sub_status_name(s->status));
+	if (s->status == SUB_DRAFT) {
+		next.reason = BILLING_REASON_SUBSCRIPTION_CREATE;
 		next.period_start = st.now;
 		int64_t trial_end = s->requested_trial_end > st.now ? s->requested_trial_end
 		                    : (s->has_trial_period_days && s->trial_period_days > 0)
@@ -963,10 +962,10 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "subscription",
 		              "No upcoming invoice: the subscription cancels at the end of its period.");
 	int64_t start = next.period_start, end = next.period_end;
-	const char *reason = next.reason;
+	enum billing_reason reason = next.reason;
 	struct og_invoice inv = {.customer_id = s->customer_id,
 	                         .subscription_id = s->id,
-	                         .status = "draft",
+	                         .status = INV_DRAFT,
 	                         .currency = s->currency,
 	                         .billing_reason = reason,
 	                         .collection_method = s->collection_method,
@@ -980,7 +979,8 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	                         .amount_remaining = t.amount_remaining,
 	                         .metadata = "{}",
 	                         .created = start};
-	json_t *o = render_invoice(&inv, lines, n_lines, false);
-	json_object_set_new(o, "next_payment_attempt", json_integer(start));
-	return api_reply(rq, o);
+	struct og_jsonw w;
+	api_jsonw_init(rq, &w);
+	model_upcoming_invoice_render(&w, &inv, lines, n_lines, start);
+	return api_reply_jsonw(rq, &w);
 }

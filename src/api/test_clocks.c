@@ -25,7 +25,6 @@
  *   first. Deleting a clock deletes nothing else. */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/engine.h"
 
 #define TEST_CLOCK_NAME_MAX 300
@@ -55,7 +54,7 @@ enum og_ec api_test_clocks_create(struct og_req *rq)
 	enum og_ec ec = check_enabled(rq);
 	if (ec)
 		return ec;
-	struct og_test_clock c = {.status = "ready", .created = rq->now};
+	struct og_test_clock c = {.status = TEST_CLOCK_READY, .created = rq->now};
 	json_t *metadata = NULL;
 	struct param_spec spec[] = {
 	    PARAM_TIMESTAMP("frozen_time", &c.frozen_time, NULL, P_REQUIRED),
@@ -75,14 +74,14 @@ enum og_ec api_test_clocks_create(struct og_req *rq)
 	enum db_rc rc = store_test_clock_insert(rq->db, &c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "test_clock", NULL);
-	return api_reply(rq, render_test_clock(&c));
+	return api_reply_test_clock(rq, &c);
 }
 
 enum og_ec api_test_clocks_retrieve(struct og_req *rq)
 {
 	struct og_test_clock c;
 	enum og_ec ec = load_clock(rq, &c);
-	return ec ? ec : api_reply(rq, render_test_clock(&c));
+	return ec ? ec : api_reply_test_clock(rq, &c);
 }
 
 static bool clock_exists(struct og_req *rq, int64_t id)
@@ -107,11 +106,11 @@ enum og_ec api_test_clocks_list(struct og_req *rq)
 	enum db_rc rc = store_test_clock_list(rq->db, rq->arena, &sp, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "test_clocks", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_test_clock((struct og_test_clock *)list.rows + i));
-	api_reply_list(rq, data, list.has_more, "/v1/test_helpers/test_clocks");
-	return OG_EC_NONE;
+		model_test_clock_render(&w, (struct og_test_clock *)list.rows + i);
+	return api_list_end(rq, &w, list.has_more, "/v1/test_helpers/test_clocks");
 }
 
 enum og_ec api_test_clocks_delete(struct og_req *rq)
@@ -150,7 +149,7 @@ enum og_ec api_test_clocks_advance(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_CLOCK_BACKWARDS, "frozen_time",
 		              "A test clock cannot move backwards: frozen_time %lld is before the clock's %lld.",
 		              (long long)frozen_time, (long long)c.frozen_time);
-	enum db_rc rc = store_test_clock_set(rq->db, c.id, frozen_time, "ready");
+	enum db_rc rc = store_test_clock_set(rq->db, c.id, frozen_time, TEST_CLOCK_READY);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "test_clock", NULL);
 	struct engine_opts opts = {
@@ -166,6 +165,6 @@ enum og_ec api_test_clocks_advance(struct og_req *rq)
 		              "%lld subscription%s on this clock could not be billed; the clock did not move.",
 		              (long long)stats.skipped, stats.skipped == 1 ? "" : "s");
 	c.frozen_time = frozen_time;
-	c.status = "ready";
-	return api_reply(rq, render_test_clock(&c));
+	c.status = TEST_CLOCK_READY;
+	return api_reply_test_clock(rq, &c);
 }
