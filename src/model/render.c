@@ -10,18 +10,39 @@
 
 /* ---- table and writer helpers -------------------------------------------- */
 
-#define N_OF(t) ((int)(sizeof(t) / sizeof((t)[0])))
+#define N_OF(t)                      ((int)(sizeof(t) / sizeof((t)[0])))
 #define OBJECT(var, nm, desc, table) const struct model_object var = {nm, desc, table, N_OF(table)}
 
-#define F_CONST(n, v)           {.name = n, .type = MT_CONST, .const_value = v, .description = "The object's kind."}
-#define F(n, t, fl, d)          {.name = n, .type = t, .flags = fl, .description = d}
-#define F_ID(n, k, fl, d)       {.name = n, .type = MT_ID, .flags = fl, .id_kind = k, .description = d}
-#define F_IDX(n, k, o, fl, d)   {.name = n, .type = MT_ID, .flags = (fl) | MF_EXPANDABLE, .id_kind = k, .object = &o, .description = d}
-#define F_ENUM(n, e, fl, d)     {.name = n, .type = MT_ENUM, .flags = fl, .enum_type = &e, .description = d}
-#define F_OBJ(n, o, fl, d)      {.name = n, .type = MT_OBJECT, .flags = fl, .object = &o, .description = d}
-#define F_LIST(n, o, d)         {.name = n, .type = MT_LIST, .object = &o, .description = d}
-#define F_LIVEMODE              F("livemode", MT_BOOLEAN, 0, "Always false: oneGuard has no live mode.")
-#define F_METADATA              F("metadata", MT_METADATA, 0, "Key-value pairs set by the caller.")
+#define F_CONST(n, v)                                                                                                  \
+	{                                                                                                              \
+		.name = n, .type = MT_CONST, .const_value = v, .description = "The object's kind."                     \
+	}
+#define F(n, t, fl, d)                                                                                                 \
+	{                                                                                                              \
+		.name = n, .type = t, .flags = fl, .description = d                                                    \
+	}
+#define F_ID(n, k, fl, d)                                                                                              \
+	{                                                                                                              \
+		.name = n, .type = MT_ID, .flags = fl, .id_kind = k, .description = d                                  \
+	}
+#define F_IDX(n, k, o, fl, d)                                                                                          \
+	{                                                                                                              \
+		.name = n, .type = MT_ID, .flags = (fl) | MF_EXPANDABLE, .id_kind = k, .object = &o, .description = d  \
+	}
+#define F_ENUM(n, e, fl, d)                                                                                            \
+	{                                                                                                              \
+		.name = n, .type = MT_ENUM, .flags = fl, .enum_type = &e, .description = d                             \
+	}
+#define F_OBJ(n, o, fl, d)                                                                                             \
+	{                                                                                                              \
+		.name = n, .type = MT_OBJECT, .flags = fl, .object = &o, .description = d                              \
+	}
+#define F_LIST(n, o, d)                                                                                                \
+	{                                                                                                              \
+		.name = n, .type = MT_LIST, .object = &o, .description = d                                             \
+	}
+#define F_LIVEMODE F("livemode", MT_BOOLEAN, 0, "Always false: oneGuard has no live mode.")
+#define F_METADATA F("metadata", MT_METADATA, 0, "Key-value pairs set by the caller.")
 
 static void w_id(struct og_jsonw *w, const char *key, enum id_kind kind, int64_t id)
 {
@@ -468,8 +489,7 @@ static const struct model_field transitions_fields[] = {
     F("paid_at", MT_TIMESTAMP, MF_NULLABLE, "When it was paid."),
     F("voided_at", MT_TIMESTAMP, MF_NULLABLE, "When it was voided."),
 };
-static OBJECT(model_transitions, "invoice.status_transitions", "When the invoice changed status.",
-              transitions_fields);
+static OBJECT(model_transitions, "invoice.status_transitions", "When the invoice changed status.", transitions_fields);
 
 static const struct model_field invoice_fields[] = {
     F_ID("id", ID_INVOICE, MF_NULLABLE, "Unique identifier (null for the upcoming invoice)."),
@@ -706,7 +726,7 @@ void model_list_end(struct og_jsonw *w, bool has_more, const char *url)
 }
 
 const struct model_object *const model_objects[] = {
-    &model_product,      &model_price,   &model_customer, &model_api_key,      &model_test_clock,
-    &model_sub_item,     &model_subscription, &model_invoice_line, &model_invoice, &model_invoice_item,
-    &model_event,        &model_deleted, &model_list,     NULL,
+    &model_product,  &model_price,        &model_customer,     &model_api_key, &model_test_clock,
+    &model_sub_item, &model_subscription, &model_invoice_line, &model_invoice, &model_invoice_item,
+    &model_event,    &model_deleted,      &model_list,         NULL,
 };

@@ -193,7 +193,7 @@ static json_t *ref_sub_item(const struct og_sub_item *it, const struct og_subscr
 }
 
 static json_t *ref_subscription(const struct og_subscription *s, const struct og_sub_item *items, int n_items,
-                            json_t **prices)
+                                json_t **prices)
 {
 	json_t *o = json_object();
 	api_set_id(o, "id", ID_SUBSCRIPTION, s->id);
@@ -267,7 +267,8 @@ static json_t *ref_invoice_line(const struct og_invoice_line *l)
 	return o;
 }
 
-static json_t *ref_invoice(const struct og_invoice *inv, const struct og_invoice_line *lines, int n_lines, bool has_more)
+static json_t *ref_invoice(const struct og_invoice *inv, const struct og_invoice_line *lines, int n_lines,
+                           bool has_more)
 {
 	json_t *o = json_object();
 	char buf[ID_MAX_LEN];
@@ -504,7 +505,7 @@ static void check_text(const char *text, const struct model_object *mo, json_t *
 		struct og_jsonw *w = &w_;                                                                              \
 		jsonw_init(w, NULL, 0);                                                                                \
 		call;                                                                                                  \
-		check_text(jsonw_text(w, NULL), (mo), (reference));                                                  \
+		check_text(jsonw_text(w, NULL), (mo), (reference));                                                    \
 		jsonw_free(w);                                                                                         \
 	} while (0)
 
@@ -643,17 +644,43 @@ static void test_subscriptions(void **state)
 {
 	(void)state;
 	struct og_sub_item items[2] = {
-	    {.id = 1, .subscription_id = 11, .price_id = 4, .unit_amount = 3000, .quantity = 2, .metadata = "{}", .created = 3},
+	    {.id = 1,
+	     .subscription_id = 11,
+	     .price_id = 4,
+	     .unit_amount = 3000,
+	     .quantity = 2,
+	     .metadata = "{}",
+	     .created = 3},
 	    {.id = 2, .subscription_id = 11, .price_id = 5, .unit_amount = 7, .quantity = 1, .created = 4},
 	};
 	struct og_price prices[2] = {
-	    {.id = 4, .product_id = 1, .currency = "usd", .type = PRICE_RECURRING, .interval = CAL_MONTH, .interval_count = 1, .unit_amount = 3000, .metadata = "{}", .active = true, .created = 1},
-	    {.id = 5, .product_id = 1, .currency = "usd", .type = PRICE_RECURRING, .interval = CAL_MONTH, .interval_count = 1, .has_trial_period_days = true, .trial_period_days = 7, .unit_amount = 7, .created = 1},
+	    {.id = 4,
+	     .product_id = 1,
+	     .currency = "usd",
+	     .type = PRICE_RECURRING,
+	     .interval = CAL_MONTH,
+	     .interval_count = 1,
+	     .unit_amount = 3000,
+	     .metadata = "{}",
+	     .active = true,
+	     .created = 1},
+	    {.id = 5,
+	     .product_id = 1,
+	     .currency = "usd",
+	     .type = PRICE_RECURRING,
+	     .interval = CAL_MONTH,
+	     .interval_count = 1,
+	     .has_trial_period_days = true,
+	     .trial_period_days = 7,
+	     .unit_amount = 7,
+	     .created = 1},
 	};
 	struct og_subscription s = a_subscription();
 	json_t *ref_prices[2] = {ref_price(&prices[0]), ref_price(&prices[1])};
-	RENDER(model_subscription_render(w, &s, items, 2, prices), &model_subscription, ref_subscription(&s, items, 2, ref_prices));
-	RENDER(model_subscription_render(w, &s, items, 2, NULL), &model_subscription, ref_subscription(&s, items, 2, NULL));
+	RENDER(model_subscription_render(w, &s, items, 2, prices), &model_subscription,
+	       ref_subscription(&s, items, 2, ref_prices));
+	RENDER(model_subscription_render(w, &s, items, 2, NULL), &model_subscription,
+	       ref_subscription(&s, items, 2, NULL));
 	/* paused, cancelling, send_invoice, on a clock, trialing dates */
 	s.paused_at = 1701000000;
 	s.status = SUB_PAUSED;
@@ -664,10 +691,13 @@ static void test_subscriptions(void **state)
 	s.test_clock_id = 3;
 	s.trial_start = 1;
 	s.trial_end = 2;
-	RENDER(model_subscription_render(w, &s, items, 1, NULL), &model_subscription, ref_subscription(&s, items, 1, NULL));
+	RENDER(model_subscription_render(w, &s, items, 1, NULL), &model_subscription,
+	       ref_subscription(&s, items, 1, NULL));
 	/* a new draft: no items, nothing set */
-	struct og_subscription bare = {.id = 12, .customer_id = 2, .status = SUB_DRAFT, .currency = "eur", .created = 1};
-	RENDER(model_subscription_render(w, &bare, NULL, 0, NULL), &model_subscription, ref_subscription(&bare, NULL, 0, NULL));
+	struct og_subscription bare = {
+	    .id = 12, .customer_id = 2, .status = SUB_DRAFT, .currency = "eur", .created = 1};
+	RENDER(model_subscription_render(w, &bare, NULL, 0, NULL), &model_subscription,
+	       ref_subscription(&bare, NULL, 0, NULL));
 	RENDER(model_sub_item_render(w, &items[0], &s, NULL), &model_sub_item, ref_sub_item(&items[0], &s, NULL));
 	/* a stored status oneGuard does not know renders as null: byte-compatible,
 	 * though no longer of the table's type */
@@ -688,8 +718,31 @@ static void test_invoices(void **state)
 {
 	(void)state;
 	struct og_invoice_line lines[3] = {
-	    {.id = 1, .invoice_id = 9, .line_type = LINE_SUBSCRIPTION, .subscription_id = 11, .subscription_item_id = 1, .price_id = 4, .description = "2 × Gold (at $30.00 / month)", .has_unit_amount = true, .unit_amount = 3000, .quantity = 2, .amount = 6000, .currency = "usd", .period_start = 1, .period_end = 2},
-	    {.id = 2, .invoice_id = 9, .line_type = LINE_INVOICEITEM, .invoice_item_id = 5, .description = odd_text, .quantity = 1, .amount = -100, .currency = "usd", .period_start = 1, .period_end = 1, .proration = true},
+	    {.id = 1,
+	     .invoice_id = 9,
+	     .line_type = LINE_SUBSCRIPTION,
+	     .subscription_id = 11,
+	     .subscription_item_id = 1,
+	     .price_id = 4,
+	     .description = "2 × Gold (at $30.00 / month)",
+	     .has_unit_amount = true,
+	     .unit_amount = 3000,
+	     .quantity = 2,
+	     .amount = 6000,
+	     .currency = "usd",
+	     .period_start = 1,
+	     .period_end = 2},
+	    {.id = 2,
+	     .invoice_id = 9,
+	     .line_type = LINE_INVOICEITEM,
+	     .invoice_item_id = 5,
+	     .description = odd_text,
+	     .quantity = 1,
+	     .amount = -100,
+	     .currency = "usd",
+	     .period_start = 1,
+	     .period_end = 1,
+	     .proration = true},
 	    {.id = 3, .invoice_id = 9, .line_type = LINE_INVOICEITEM, .quantity = 1, .currency = "usd"},
 	};
 	struct og_invoice inv = {.id = 9,
@@ -721,7 +774,12 @@ static void test_invoices(void **state)
 	inv.paid_out_of_band = true;
 	RENDER(model_invoice_render(w, &inv, NULL, 0, false), &model_invoice, ref_invoice(&inv, NULL, 0, false));
 	/* a manual draft: no number, no subscription, nothing due yet */
-	struct og_invoice draft = {.id = 10, .customer_id = 2, .status = INV_DRAFT, .currency = "eur", .billing_reason = BILLING_REASON_MANUAL, .created = 3};
+	struct og_invoice draft = {.id = 10,
+	                           .customer_id = 2,
+	                           .status = INV_DRAFT,
+	                           .currency = "eur",
+	                           .billing_reason = BILLING_REASON_MANUAL,
+	                           .created = 3};
 	RENDER(model_invoice_render(w, &draft, NULL, 0, false), &model_invoice, ref_invoice(&draft, NULL, 0, false));
 	/* the upcoming invoice: no id yet, next_payment_attempt at the end */
 	draft.id = 0;
@@ -731,7 +789,16 @@ static void test_invoices(void **state)
 	for (int i = 0; i < 3; i++)
 		RENDER(model_invoice_line_render(w, &lines[i]), &model_invoice_line, ref_invoice_line(&lines[i]));
 
-	struct og_invoice_item it = {.id = 5, .customer_id = 2, .description = odd_text, .quantity = 1, .amount = -100, .currency = "usd", .period_start = 1, .period_end = 1, .metadata = "{}", .created = 1};
+	struct og_invoice_item it = {.id = 5,
+	                             .customer_id = 2,
+	                             .description = odd_text,
+	                             .quantity = 1,
+	                             .amount = -100,
+	                             .currency = "usd",
+	                             .period_start = 1,
+	                             .period_end = 1,
+	                             .metadata = "{}",
+	                             .created = 1};
 	RENDER(model_invoice_item_render(w, &it), &model_invoice_item, ref_invoice_item(&it));
 	it.subscription_id = 11;
 	it.subscription_item_id = 1;
@@ -749,10 +816,10 @@ static void test_invoices(void **state)
 static void test_enums(void **state)
 {
 	(void)state;
-	const struct model_enum *all[] = {&model_enum_sub_status,        &model_enum_invoice_status,
-	                                  &model_enum_interval,          &model_enum_collection_method,
-	                                  &model_enum_billing_reason,    &model_enum_line_type,
-	                                  &model_enum_price_type,        &model_enum_test_clock_status};
+	const struct model_enum *all[] = {&model_enum_sub_status,     &model_enum_invoice_status,
+	                                  &model_enum_interval,       &model_enum_collection_method,
+	                                  &model_enum_billing_reason, &model_enum_line_type,
+	                                  &model_enum_price_type,     &model_enum_test_clock_status};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		const struct model_enum *e = all[i];
 		assert_true(e->n > 0);
@@ -853,14 +920,10 @@ static void test_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_customers),
-	    cmocka_unit_test(test_prices_and_products),
-	    cmocka_unit_test(test_keys_clocks_events),
-	    cmocka_unit_test(test_subscriptions),
-	    cmocka_unit_test(test_invoices),
-	    cmocka_unit_test(test_enums),
-	    cmocka_unit_test(test_tables_well_formed),
-	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_customers),          cmocka_unit_test(test_prices_and_products),
+	    cmocka_unit_test(test_keys_clocks_events), cmocka_unit_test(test_subscriptions),
+	    cmocka_unit_test(test_invoices),           cmocka_unit_test(test_enums),
+	    cmocka_unit_test(test_tables_well_formed), cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
