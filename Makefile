@@ -35,6 +35,7 @@ PURE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c src/model/*.
 SYS_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/sys/*.c))
 CORE_OBJ := $(PURE_OBJ) $(SYS_OBJ)
 STORE_OBJ := $(CORE_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/store/*.c)) $(BUILD)/obj/gen/migrations_gen.o
+MODEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/model/*.c))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/store/test_*.c))
 HTTP_TESTS  := $(patsubst tests/http/%.c,$(BUILD)/tests/%,$(wildcard tests/http/test_*.c))
@@ -63,9 +64,9 @@ $(GEN): $(MIGRATIONS) tools/embed_migrations.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed_migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CORE_OBJ) $(LDLIBS) $(TESTLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(PURE_OBJ) $(LDLIBS) $(TESTLIBS)
 
 $(BUILD)/tests/%: tests/store/%.c $(STORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -82,8 +83,8 @@ $(BUILD)/tests/%: tests/api/%.c $(STORE_OBJ) $(API_HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
-# billing engine tests: the whole library but main (the engine renders
-# events through src/api/render.c); some also run $(BUILD)/oneguard (OG_BIN)
+# billing engine tests: the whole library but main; some also run
+# $(BUILD)/oneguard (OG_BIN)
 $(BUILD)/tests/%: tests/billing/%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(OBJ) $(LDLIBS) $(TESTLIBS)

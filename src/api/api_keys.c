@@ -21,23 +21,6 @@ static const struct param_spec create_spec[] = {
 };
 static const struct param_spec list_spec[] = {PS_PAGE(struct key_in, page, ID_API_KEY), PS_END};
 
-static json_t *render_key(const struct og_api_key *k, const char *secret)
-{
-	json_t *o = json_object();
-	api_set_id(o, "id", ID_API_KEY, k->id);
-	json_object_set_new(o, "object", json_string("api_key"));
-	json_object_set_new(o, "created", json_integer(k->created));
-	json_object_set_new(o, "name", api_str(k->name));
-	char redacted[16];
-	snprintf(redacted, sizeof redacted, "sk_...%s", k->last4 ? k->last4 : "");
-	json_object_set_new(o, "redacted", json_string(redacted));
-	json_object_set_new(o, "revoked", json_boolean(k->revoked_at != 0));
-	json_object_set_new(o, "revoked_at", k->revoked_at ? json_integer(k->revoked_at) : json_null());
-	if (secret)
-		json_object_set_new(o, "secret", json_string(secret));
-	return o;
-}
-
 enum og_ec api_api_keys_create(struct og_req *rq)
 {
 	struct og_api_key k = {.created = rq->now};
@@ -54,10 +37,15 @@ enum og_ec api_api_keys_create(struct og_req *rq)
 		sodium_memzero(secret, sizeof secret);
 		return api_db_error(rq, rc, "api_key", NULL);
 	}
-	api_reply(rq, render_key(&k, secret));
-	rq->reply_secret = "secret";
+	/* the secret is shown once: the stored (replayable) copy goes without it */
+	struct og_jsonw w;
+	api_jsonw_init(rq, &w);
+	model_api_key_render(&w, &k, NULL);
+	rq->reply_stored_text = jsonw_take(&w, NULL);
+	api_jsonw_init(rq, &w);
+	model_api_key_render(&w, &k, secret);
 	sodium_memzero(secret, sizeof secret);
-	return OG_EC_NONE;
+	return api_reply_jsonw(rq, &w);
 }
 
 static bool key_exists(struct og_req *rq, int64_t id)
@@ -80,11 +68,11 @@ enum og_ec api_api_keys_list(struct og_req *rq)
 	enum db_rc rc = store_api_key_list(rq->db, rq->arena, &sp, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "api_keys", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_key((struct og_api_key *)list.rows + i, NULL));
-	api_reply_list(rq, data, list.has_more, "/v1/api_keys");
-	return OG_EC_NONE;
+		model_api_key_render(&w, (struct og_api_key *)list.rows + i, NULL);
+	return api_list_end(rq, &w, list.has_more, "/v1/api_keys");
 }
 
 enum og_ec api_api_keys_revoke(struct og_req *rq)
@@ -110,5 +98,8 @@ enum og_ec api_api_keys_revoke(struct og_req *rq)
 	if ((rc = store_api_key_revoke(rq->db, id, rq->now)) != DB_ROW)
 		return api_db_error(rq, rc, "api_key", NULL);
 	k.revoked_at = rq->now;
-	return api_reply(rq, render_key(&k, NULL));
+	struct og_jsonw w;
+	api_jsonw_init(rq, &w);
+	model_api_key_render(&w, &k, NULL);
+	return api_reply_jsonw(rq, &w);
 }

@@ -29,45 +29,10 @@ enum og_ec api_db_error(struct og_req *rq, enum db_rc rc, const char *what, cons
 	}
 }
 
-json_t *api_str(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-void api_set_id(json_t *obj, const char *key, enum id_kind kind, int64_t id)
-{
-	if (id <= 0) {
-		json_object_set_new(obj, key, json_null());
-		return;
-	}
-	char buf[ID_MAX_LEN];
-	json_object_set_new(obj, key, json_string(ids_encode(kind, id, buf)));
-}
-
-json_t *api_json_text(const char *text, bool null_when_empty)
-{
-	if (text && text[0] == '{' && text[1] == '}' && !text[2])
-		return json_object(); /* most metadata: skip the parser */
-	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-	if (v)
-		return v;
-	return null_when_empty ? json_null() : json_object();
-}
-
 enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *changes, const char **out)
 {
 	struct billing_ctx bc = {.db = rq->db, .arena = rq->arena, .now = rq->now, .err = &rq->err};
 	return billing_metadata_apply(&bc, stored, changes, out);
-}
-
-void api_reply_list(struct og_req *rq, json_t *data, bool has_more, const char *url)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "object", json_string("list"));
-	json_object_set_new(o, "data", data);
-	json_object_set_new(o, "has_more", json_boolean(has_more));
-	json_object_set_new(o, "url", json_string(url));
-	api_reply(rq, o);
 }
 
 /* Room for a page of ten customers without growing. */
@@ -92,40 +57,59 @@ enum og_ec api_reply_jsonw(struct og_req *rq, struct og_jsonw *w)
 void api_list_begin(struct og_req *rq, struct og_jsonw *w)
 {
 	api_jsonw_init(rq, w);
-	jsonw_object_begin(w);
-	jsonw_key_string(w, "object", "list");
-	jsonw_key(w, "data");
-	jsonw_array_begin(w);
+	model_list_begin(w);
 }
 
 enum og_ec api_list_end(struct og_req *rq, struct og_jsonw *w, bool has_more, const char *url)
 {
-	jsonw_array_end(w);
-	jsonw_key_bool(w, "has_more", has_more);
-	jsonw_key_string(w, "url", url);
-	jsonw_object_end(w);
+	model_list_end(w, has_more, url);
 	return api_reply_jsonw(rq, w);
 }
 
-void api_write_id(struct og_jsonw *w, const char *key, enum id_kind kind, int64_t id)
+/* The one-object replies: start a writer, render, reply. */
+#define REPLY_WITH(rq, render_call)                                                                                    \
+	do {                                                                                                           \
+		struct og_jsonw w_;                                                                                    \
+		api_jsonw_init((rq), &w_);                                                                             \
+		struct og_jsonw *w = &w_;                                                                              \
+		render_call;                                                                                           \
+		return api_reply_jsonw((rq), w);                                                                       \
+	} while (0)
+
+enum og_ec api_reply_product(struct og_req *rq, const struct og_product *p)
 {
-	if (id <= 0) {
-		jsonw_key_null(w, key);
-		return;
-	}
-	char buf[ID_MAX_LEN];
-	jsonw_key_string(w, key, ids_encode(kind, id, buf));
+	REPLY_WITH(rq, model_product_render(w, p));
 }
 
-void api_write_json_text(struct og_jsonw *w, const char *key, const char *text, bool null_when_empty)
+enum og_ec api_reply_price(struct og_req *rq, const struct og_price *p)
 {
-	size_t n = text ? strlen(text) : 0;
-	if (n >= 2 && ((text[0] == '{' && text[n - 1] == '}') || (text[0] == '[' && text[n - 1] == ']')))
-		jsonw_key_raw(w, key, text);
-	else if (null_when_empty)
-		jsonw_key_null(w, key);
-	else
-		jsonw_key_raw(w, key, "{}");
+	REPLY_WITH(rq, model_price_render(w, p));
+}
+
+enum og_ec api_reply_customer(struct og_req *rq, const struct og_customer *c)
+{
+	REPLY_WITH(rq, model_customer_render(w, c));
+}
+
+enum og_ec api_reply_test_clock(struct og_req *rq, const struct og_test_clock *c)
+{
+	REPLY_WITH(rq, model_test_clock_render(w, c));
+}
+
+enum og_ec api_reply_invoice_item(struct og_req *rq, const struct og_invoice_item *it)
+{
+	REPLY_WITH(rq, model_invoice_item_render(w, it));
+}
+
+enum og_ec api_reply_invoice(struct og_req *rq, const struct og_invoice *inv, const struct og_invoice_line *lines,
+                             int n_lines, bool has_more)
+{
+	REPLY_WITH(rq, model_invoice_render(w, inv, lines, n_lines, has_more));
+}
+
+enum og_ec api_reply_event(struct og_req *rq, const struct og_event *e)
+{
+	REPLY_WITH(rq, model_event_render(w, e));
 }
 
 enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn exists, struct store_page *out)
@@ -145,23 +129,9 @@ enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn e
 	return OG_EC_NONE;
 }
 
-enum og_ec api_reply(struct og_req *rq, json_t *obj)
-{
-	if (rq->reply)
-		json_decref(rq->reply);
-	rq->reply = obj;
-	if (!rq->status)
-		rq->status = 200;
-	return OG_EC_NONE;
-}
-
 enum og_ec api_reply_deleted(struct og_req *rq, enum id_kind kind, int64_t id, const char *object)
 {
-	json_t *o = json_object();
-	api_set_id(o, "id", kind, id);
-	json_object_set_new(o, "object", json_string(object));
-	json_object_set_new(o, "deleted", json_true());
-	return api_reply(rq, o);
+	REPLY_WITH(rq, model_deleted_render(w, kind, id, object));
 }
 
 enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now)
@@ -178,7 +148,9 @@ enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type
                     int64_t customer_id)
 {
 	struct billing_ctx bc = {.db = rq->db, .arena = rq->arena, .now = rq->now, .err = &rq->err};
-	return billing_event(&bc, type, object_type, object_id, customer_id, json_incref(rq->reply));
+	if (!rq->reply_text)
+		return OG_BUG(&rq->err, "an event without its rendered object");
+	return billing_event(&bc, type, object_type, object_id, customer_id, rq->reply_text);
 }
 
 struct created_in {

@@ -7,6 +7,7 @@
 #include "core/jsonw.h"
 #include "http/params.h"
 #include "http/req.h"
+#include "model/render.h"
 #include "store/resources.h"
 
 #include <jansson.h>
@@ -19,41 +20,34 @@ enum og_ec api_path_id(struct og_req *rq, enum id_kind kind, const char *what, i
  * what and id; DB_RETRY -> 503; anything else -> 500 (logged). */
 enum og_ec api_db_error(struct og_req *rq, enum db_rc rc, const char *what, const char *param);
 
-/* A JSON string or null. */
-json_t *api_str(const char *s);
-/* Sets key to the public id of row id (or null when id is 0). */
-void api_set_id(json_t *obj, const char *key, enum id_kind kind, int64_t id);
-/* Parses stored JSON text (NULL or bad -> empty object / null as asked). */
-json_t *api_json_text(const char *text, bool null_when_empty);
-
 /* Applies a metadata parameter (PT_METADATA output) to stored metadata text:
  * json null clears all, "" removes a key, other values set it. At most 50
  * keys afterwards. *out gets compact, key-sorted JSON text in the arena. */
 enum og_ec api_metadata_apply(struct og_req *rq, const char *stored, json_t *changes, const char **out);
 
-/* Renders {"object":"list","data":data,"has_more":..,"url":..} into
- * rq->reply (steals data). */
-void api_reply_list(struct og_req *rq, json_t *data, bool has_more, const char *url);
-
-/* Replies rendered as text with core/jsonw instead of a jansson tree (the
- * hot read paths): the text goes to rq->reply_text, rq->reply stays NULL,
- * and the content is exactly what the api_render_* tree would dump to.
+/* Every reply is text rendered by the domain model's renderers
+ * (model/render.h) with core/jsonw: no jansson tree is built to reply. The
+ * text goes to rq->reply_text (rq->reply stays NULL).
  * api_jsonw_init starts a writer in the request's arena; api_reply_jsonw
  * sets rq->reply_text to its finished document with status 200. */
 void api_jsonw_init(struct og_req *rq, struct og_jsonw *w);
 enum og_ec api_reply_jsonw(struct og_req *rq, struct og_jsonw *w);
-/* A list reply, as api_reply_list: api_list_begin writes
- * {"object":"list","data":[ ; write each element, then api_list_end closes
- * with has_more and url and replies. */
+/* A list reply: api_list_begin writes {"object":"list","data":[ ; render
+ * each element with its model renderer, then api_list_end closes with
+ * has_more and url and replies. */
 void api_list_begin(struct og_req *rq, struct og_jsonw *w);
 enum og_ec api_list_end(struct og_req *rq, struct og_jsonw *w, bool has_more, const char *url);
-/* Member key: the public id of row id, or null when id is 0 (api_set_id). */
-void api_write_id(struct og_jsonw *w, const char *key, enum id_kind kind, int64_t id);
-/* Member key: stored JSON text as is, as api_json_text would render it
- * (NULL, or not an object or array: null or {} as asked). The text is not
- * parsed: stored metadata and addresses are compact jansson output, made
- * from validated input when they were written. */
-void api_write_json_text(struct og_jsonw *w, const char *key, const char *text, bool null_when_empty);
+
+/* One object as the whole reply (status 200 unless set): a handler's render
+ * step is one call. */
+enum og_ec api_reply_product(struct og_req *rq, const struct og_product *p);
+enum og_ec api_reply_price(struct og_req *rq, const struct og_price *p);
+enum og_ec api_reply_customer(struct og_req *rq, const struct og_customer *c);
+enum og_ec api_reply_test_clock(struct og_req *rq, const struct og_test_clock *c);
+enum og_ec api_reply_invoice_item(struct og_req *rq, const struct og_invoice_item *it);
+enum og_ec api_reply_invoice(struct og_req *rq, const struct og_invoice *inv, const struct og_invoice_line *lines,
+                             int n_lines, bool has_more);
+enum og_ec api_reply_event(struct og_req *rq, const struct og_event *e);
 
 /* Converts parsed pagination into a store page; checks that cursors name
  * existing objects via exists(rq, id) (a missing one answers 400 naming the
@@ -71,31 +65,15 @@ enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn e
  * endpoint's own spec must accept the key: PARAM_IGNORE("created"). */
 enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte);
 
-/* prices.c: a price as JSON (used by subscriptions and invoices too), and
- * the same object written with jsonw (the read handlers). */
-json_t *api_render_price(const struct og_price *p);
-void api_write_price(struct og_jsonw *w, const struct og_price *p);
-
-/* customers.c: the same pair for a customer. */
-json_t *api_render_customer(const struct og_customer *c);
-void api_write_customer(struct og_jsonw *w, const struct og_customer *c);
-
-/* products.c: the same pair for a product. */
-json_t *api_render_product(const struct og_product *p);
-void api_write_product(struct og_jsonw *w, const struct og_product *p);
-
 /* "Now" for a customer: the frozen time of its test clock (test_clock_id >
  * 0), else rq->now. */
 enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now);
 
-/* Writes an event in the request's transaction with rq->reply (already
- * rendered) as the object snapshot. Returns the handler's result: use as
+/* Writes an event in the request's transaction with rq->reply_text (the
+ * object, already rendered) as its payload. Returns the handler's result: use as
  * `return api_emit(rq, "product.created", "product", p.id, 0);`. */
 enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type, int64_t object_id,
                     int64_t customer_id);
-
-/* Sets rq->reply to obj (stealing it) with status 200. */
-enum og_ec api_reply(struct og_req *rq, json_t *obj);
 
 /* A deleted-object reply: {"id":..,"object":..,"deleted":true}. */
 enum og_ec api_reply_deleted(struct og_req *rq, enum id_kind kind, int64_t id, const char *object);

@@ -35,49 +35,6 @@
 
 #define N_ADDRESS_FIELDS 6 /* city, country, line1, line2, postal_code, state */
 
-/* Two renderings of one object: the jansson tree for write replies and events,
- * and the jsonw text for reads. tests/billing/test_render_text.c holds them
- * equal; change both together. */
-json_t *api_render_customer(const struct og_customer *c)
-{
-	json_t *o = json_object();
-	api_set_id(o, "id", ID_CUSTOMER, c->id);
-	json_object_set_new(o, "object", json_string("customer"));
-	json_object_set_new(o, "address", api_json_text(c->address, true));
-	json_object_set_new(o, "created", json_integer(c->created));
-	json_object_set_new(o, "currency", api_str(c->currency));
-	json_object_set_new(o, "description", api_str(c->description));
-	json_object_set_new(o, "email", api_str(c->email));
-	json_object_set_new(o, "invoice_prefix", api_str(c->invoice_prefix));
-	json_object_set_new(o, "livemode", json_false());
-	json_object_set_new(o, "metadata", api_json_text(c->metadata, false));
-	json_object_set_new(o, "name", api_str(c->name));
-	json_object_set_new(o, "next_invoice_sequence", json_integer(c->next_invoice_sequence));
-	json_object_set_new(o, "phone", api_str(c->phone));
-	api_set_id(o, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
-	return o;
-}
-
-void api_write_customer(struct og_jsonw *w, const struct og_customer *c)
-{
-	jsonw_object_begin(w);
-	api_write_id(w, "id", ID_CUSTOMER, c->id);
-	jsonw_key_string(w, "object", "customer");
-	api_write_json_text(w, "address", c->address, true);
-	jsonw_key_int64(w, "created", c->created);
-	jsonw_key_string(w, "currency", c->currency);
-	jsonw_key_string(w, "description", c->description);
-	jsonw_key_string(w, "email", c->email);
-	jsonw_key_string(w, "invoice_prefix", c->invoice_prefix);
-	jsonw_key_bool(w, "livemode", false);
-	api_write_json_text(w, "metadata", c->metadata, false);
-	jsonw_key_string(w, "name", c->name);
-	jsonw_key_int64(w, "next_invoice_sequence", c->next_invoice_sequence);
-	jsonw_key_string(w, "phone", c->phone);
-	api_write_id(w, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
-	jsonw_object_end(w);
-}
-
 static bool email_valid(const char *s)
 {
 	const char *at = strchr(s, '@');
@@ -282,7 +239,7 @@ static enum og_ec apply_numbering(struct og_req *rq, struct customer_input *in)
 /* The customer as the API shows it, with its test clock (null when none). */
 static enum og_ec reply_customer(struct og_req *rq, const struct og_customer *c)
 {
-	return api_reply(rq, api_render_customer(c));
+	return api_reply_customer(rq, c);
 }
 
 /* The clock a new customer asks for: allowed, existing; created = its time. */
@@ -339,10 +296,7 @@ enum og_ec api_customers_retrieve(struct og_req *rq)
 	enum db_rc rc = store_customer_get(rq->db, rq->arena, id, &c);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
-	struct og_jsonw w;
-	api_jsonw_init(rq, &w);
-	api_write_customer(&w, &c);
-	return api_reply_jsonw(rq, &w);
+	return api_reply_customer(rq, &c);
 }
 
 enum og_ec api_customers_update(struct og_req *rq)
@@ -400,7 +354,7 @@ enum og_ec api_customers_list(struct og_req *rq)
 	struct og_jsonw w;
 	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		api_write_customer(&w, (struct og_customer *)list.rows + i);
+		model_customer_render(&w, (struct og_customer *)list.rows + i);
 	return api_list_end(rq, &w, list.has_more, "/v1/customers");
 }
 

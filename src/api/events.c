@@ -5,7 +5,6 @@
  * ("invoice.paid"); Stripe's wildcards ("invoice.*") are not supported yet. */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 
 #define EVENT_TYPE_MAX 100
 
@@ -32,7 +31,7 @@ enum og_ec api_events_retrieve(struct og_req *rq)
 	enum db_rc rc = store_event_get(rq->db, rq->arena, id, &e);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "event", NULL);
-	return api_reply(rq, render_event(&e));
+	return api_reply_event(rq, &e);
 }
 
 static bool event_exists(struct og_req *rq, int64_t id)
@@ -61,9 +60,9 @@ enum og_ec api_events_list(struct og_req *rq)
 	enum db_rc rc = store_event_list(rq->db, rq->arena, &sp, type, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "events", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_event((struct og_event *)list.rows + i));
-	api_reply_list(rq, data, list.has_more, "/v1/events");
-	return OG_EC_NONE;
+		model_event_render(&w, (struct og_event *)list.rows + i);
+	return api_list_end(rq, &w, list.has_more, "/v1/events");
 }

@@ -4,6 +4,7 @@
  * healthy answer means this thread can reach the database; /metrics renders
  * the counters of http/metrics.c. No other state is read here. */
 #include "api/api.h"
+#include "core/jsonw.h"
 #include "http/metrics.h"
 #include "store/store.h"
 
@@ -19,12 +20,13 @@ enum og_ec api_health_get(struct og_req *rq)
 	if (one != 1)
 		return og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "The database answered SELECT 1 with %lld.",
 		              (long long)one);
-	json_t *o = json_object();
-	json_object_set_new(o, "status", json_string("ok"));
-	json_object_set_new(o, "database", json_string("ok"));
-	if (rq->reply)
-		json_decref(rq->reply);
-	rq->reply = o;
+	struct og_jsonw w;
+	jsonw_init(&w, rq->arena, 64);
+	jsonw_object_begin(&w);
+	jsonw_key_string(&w, "status", "ok");
+	jsonw_key_string(&w, "database", "ok");
+	jsonw_object_end(&w);
+	rq->reply_text = jsonw_take(&w, NULL);
 	rq->status = 200;
 	return OG_EC_NONE;
 }

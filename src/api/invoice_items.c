@@ -7,7 +7,6 @@
  * no SQL, status test or money arithmetic here. */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/invoice_items.h"
 
 /* A signed amount: charges are positive, credits negative. */
@@ -47,7 +46,7 @@ enum og_ec api_invoice_items_create(struct og_req *rq)
 	struct og_invoice_item out;
 	if ((ec = billing_invoice_item_create(&bc, &in, &out)))
 		return ec;
-	return api_reply(rq, render_invoice_item(&out));
+	return api_reply_invoice_item(rq, &out);
 }
 
 /* ---- reads ---- */
@@ -63,7 +62,7 @@ enum og_ec api_invoice_items_retrieve(struct og_req *rq)
 	struct og_invoice_item out;
 	if ((ec = billing_invoice_item_get(&bc, id, &out)))
 		return ec;
-	return api_reply(rq, render_invoice_item(&out));
+	return api_reply_invoice_item(rq, &out);
 }
 
 static bool item_exists(struct og_req *rq, int64_t id)
@@ -103,11 +102,11 @@ enum og_ec api_invoice_items_list(struct og_req *rq)
 	enum db_rc rc = store_invoice_item_list(rq->db, rq->arena, &sp, &f, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "invoice items", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_invoice_item((struct og_invoice_item *)list.rows + i));
-	api_reply_list(rq, data, list.has_more, "/v1/invoiceitems");
-	return OG_EC_NONE;
+		model_invoice_item_render(&w, (struct og_invoice_item *)list.rows + i);
+	return api_list_end(rq, &w, list.has_more, "/v1/invoiceitems");
 }
 
 /* ---- update and delete ---- */
@@ -139,7 +138,7 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 	struct og_invoice_item out;
 	if ((ec = billing_invoice_item_update(&bc, &in, &out)))
 		return ec;
-	return api_reply(rq, render_invoice_item(&out));
+	return api_reply_invoice_item(rq, &out);
 }
 
 enum og_ec api_invoice_items_delete(struct og_req *rq)

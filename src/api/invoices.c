@@ -11,7 +11,6 @@
  * invoice_status_invalid naming the current status (the service's). */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/invoices.h"
 
 void api_invoice_billing_ctx(struct og_req *rq, struct billing_ctx *bc)
@@ -27,7 +26,7 @@ void api_invoice_billing_ctx(struct og_req *rq, struct billing_ctx *bc)
 
 static enum og_ec reply_invoice(struct og_req *rq, const struct billing_invoice *bi)
 {
-	return api_reply(rq, render_invoice(&bi->inv, bi->lines, bi->n_lines, bi->has_more));
+	return api_reply_invoice(rq, &bi->inv, bi->lines, bi->n_lines, bi->has_more);
 }
 
 /* ---- reads ---- */
@@ -76,7 +75,8 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	struct store_invoice_filter f = {
 	    .customer_id = in.customer_id,
 	    .subscription_id = in.subscription_id,
-	    .status = in.has_status ? billing_invoice_statuses[in.status] : NULL,
+	    .has_status = in.has_status,
+	    .status = (enum invoice_status)in.status, /* billing_invoice_statuses is in the enum's order */
 	};
 	/* the store takes an inclusive range with 0 meaning unbounded */
 	int64_t lo, hi;
@@ -96,12 +96,12 @@ enum og_ec api_invoices_list(struct og_req *rq)
 		if ((ec = billing_invoice_list(&bc, &sp, &f, &invoices, &n, &has_more)))
 			return ec;
 	}
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < n; i++)
-		json_array_append_new(data, render_invoice(&invoices[i].inv, invoices[i].lines, invoices[i].n_lines,
-		                                           invoices[i].has_more));
-	api_reply_list(rq, data, has_more, "/v1/invoices");
-	return OG_EC_NONE;
+		model_invoice_render(&w, &invoices[i].inv, invoices[i].lines, invoices[i].n_lines,
+		                     invoices[i].has_more);
+	return api_list_end(rq, &w, has_more, "/v1/invoices");
 }
 
 /* The invoice of the current path, for the line cursor check. */
@@ -136,13 +136,13 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 	struct store_list list;
 	if ((rc = store_invoice_line_page(rq->db, rq->arena, id, &sp, &list)) != DB_OK)
 		return api_db_error(rq, rc, "invoice lines", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_invoice_line((struct og_invoice_line *)list.rows + i));
+		model_invoice_line_render(&w, (struct og_invoice_line *)list.rows + i);
 	char buf[ID_MAX_LEN];
-	api_reply_list(rq, data, list.has_more,
-	               arena_printf(rq->arena, "/v1/invoices/%s/lines", ids_encode(ID_INVOICE, id, buf)));
-	return OG_EC_NONE;
+	return api_list_end(rq, &w, list.has_more,
+	                    arena_printf(rq->arena, "/v1/invoices/%s/lines", ids_encode(ID_INVOICE, id, buf)));
 }
 
 /* ---- writes: parse, one service call, render ---- */

@@ -89,80 +89,6 @@ static const struct param_spec list_spec[] = {
     PS_END,
 };
 
-/* Two renderings of one object: the jansson tree for write replies, events
- * and subscriptions, and the jsonw text for reads.
- * tests/billing/test_render_text.c holds them equal; change both together. */
-json_t *api_render_price(const struct og_price *p)
-{
-	json_t *o = json_object();
-	api_set_id(o, "id", ID_PRICE, p->id);
-	json_object_set_new(o, "object", json_string("price"));
-	json_object_set_new(o, "active", json_boolean(p->active));
-	json_object_set_new(o, "billing_scheme", json_string("per_unit"));
-	json_object_set_new(o, "created", json_integer(p->created));
-	json_object_set_new(o, "currency", api_str(p->currency));
-	json_object_set_new(o, "livemode", json_false());
-	json_object_set_new(o, "lookup_key", api_str(p->lookup_key));
-	json_object_set_new(o, "metadata", api_json_text(p->metadata, false));
-	json_object_set_new(o, "nickname", api_str(p->nickname));
-	api_set_id(o, "product", ID_PRODUCT, p->product_id);
-	if (p->interval) {
-		json_t *r = json_object();
-		json_object_set_new(r, "interval", json_string(p->interval));
-		json_object_set_new(r, "interval_count", json_integer(p->interval_count));
-		json_object_set_new(r, "trial_period_days",
-		                    p->has_trial_period_days ? json_integer(p->trial_period_days) : json_null());
-		json_object_set_new(r, "usage_type", json_string("licensed"));
-		json_object_set_new(o, "recurring", r);
-		json_object_set_new(o, "type", json_string("recurring"));
-	} else {
-		json_object_set_new(o, "recurring", json_null());
-		json_object_set_new(o, "type", json_string("one_time"));
-	}
-	json_object_set_new(o, "unit_amount", json_integer(p->unit_amount));
-	char dec[24];
-	snprintf(dec, sizeof dec, "%lld", (long long)p->unit_amount);
-	json_object_set_new(o, "unit_amount_decimal", json_string(dec));
-	return o;
-}
-
-void api_write_price(struct og_jsonw *w, const struct og_price *p)
-{
-	jsonw_object_begin(w);
-	api_write_id(w, "id", ID_PRICE, p->id);
-	jsonw_key_string(w, "object", "price");
-	jsonw_key_bool(w, "active", p->active);
-	jsonw_key_string(w, "billing_scheme", "per_unit");
-	jsonw_key_int64(w, "created", p->created);
-	jsonw_key_string(w, "currency", p->currency);
-	jsonw_key_bool(w, "livemode", false);
-	jsonw_key_string(w, "lookup_key", p->lookup_key);
-	api_write_json_text(w, "metadata", p->metadata, false);
-	jsonw_key_string(w, "nickname", p->nickname);
-	api_write_id(w, "product", ID_PRODUCT, p->product_id);
-	if (p->interval) {
-		jsonw_key(w, "recurring");
-		jsonw_object_begin(w);
-		jsonw_key_string(w, "interval", p->interval);
-		jsonw_key_int64(w, "interval_count", p->interval_count);
-		if (p->has_trial_period_days)
-			jsonw_key_int64(w, "trial_period_days", p->trial_period_days);
-		else
-			jsonw_key_null(w, "trial_period_days");
-		jsonw_key_string(w, "usage_type", "licensed");
-		jsonw_object_end(w);
-		jsonw_key_string(w, "type", "recurring");
-	} else {
-		jsonw_key_null(w, "recurring");
-		jsonw_key_string(w, "type", "one_time");
-	}
-	jsonw_key_int64(w, "unit_amount", p->unit_amount);
-	char dec[24];
-	snprintf(dec, sizeof dec, "%lld", (long long)p->unit_amount);
-	jsonw_key_string(w, "unit_amount_decimal", dec);
-	jsonw_object_end(w);
-}
-
 static enum og_ec check_lookup_key(struct og_req *rq, const char *lookup_key, int64_t self)
 {
 	if (!lookup_key)
@@ -188,12 +114,13 @@ enum og_ec api_prices_create(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "recurring[usage_type]",
 		              "Metered prices are not supported yet: recurring[usage_type] must be licensed.");
 	if (in.has_recurring) {
-		p.interval = interval_names[in.interval];
+		p.type = PRICE_RECURRING;
+		p.interval = (enum cal_interval)in.interval;
 		if (!cal_interval_count_valid((enum cal_interval)in.interval, p.interval_count))
 			return og_err(&rq->err, OG_EC_PARAM_INVALID, "recurring[interval_count]",
 			              "interval_count %lld is too long for interval '%s': a billing interval may be at "
 			              "most one year (365 days, 52 weeks, 12 months or 1 year).",
-			              (long long)p.interval_count, p.interval);
+			              (long long)p.interval_count, interval_names[in.interval]);
 	}
 	if (in.has_trial_top || in.has_trial_rec) {
 		if (!in.has_recurring)
@@ -220,7 +147,7 @@ enum og_ec api_prices_create(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_LOOKUP_KEY_TAKEN, "lookup_key", "That lookup_key is already in use.");
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
-	api_reply(rq, api_render_price(&p));
+	api_reply_price(rq, &p);
 	return api_emit(rq, "price.created", "price", p.id, 0);
 }
 
@@ -234,10 +161,7 @@ enum og_ec api_prices_retrieve(struct og_req *rq)
 	enum db_rc rc = store_price_get(rq->db, rq->arena, id, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
-	struct og_jsonw w;
-	api_jsonw_init(rq, &w);
-	api_write_price(&w, &p);
-	return api_reply_jsonw(rq, &w);
+	return api_reply_price(rq, &p);
 }
 
 enum og_ec api_prices_update(struct og_req *rq)
@@ -273,7 +197,7 @@ enum og_ec api_prices_update(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_LOOKUP_KEY_TAKEN, "lookup_key", "That lookup_key is already in use.");
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
-	api_reply(rq, api_render_price(&p));
+	api_reply_price(rq, &p);
 	return api_emit(rq, "price.updated", "price", p.id, 0);
 }
 
@@ -306,6 +230,6 @@ enum og_ec api_prices_list(struct og_req *rq)
 	struct og_jsonw w;
 	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		api_write_price(&w, (struct og_price *)list.rows + i);
+		model_price_render(&w, (struct og_price *)list.rows + i);
 	return api_list_end(rq, &w, list.has_more, "/v1/prices");
 }

@@ -7,39 +7,6 @@
 #define PRODUCT_NAME_MAX        250
 #define PRODUCT_DESCRIPTION_MAX 5000
 
-/* Two renderings of one object: the jansson tree for write replies and events,
- * and the jsonw text for reads. tests/billing/test_render_text.c holds them
- * equal; change both together. */
-json_t *api_render_product(const struct og_product *p)
-{
-	json_t *o = json_object();
-	api_set_id(o, "id", ID_PRODUCT, p->id);
-	json_object_set_new(o, "object", json_string("product"));
-	json_object_set_new(o, "active", json_boolean(p->active));
-	json_object_set_new(o, "created", json_integer(p->created));
-	json_object_set_new(o, "description", api_str(p->description));
-	json_object_set_new(o, "livemode", json_false());
-	json_object_set_new(o, "metadata", api_json_text(p->metadata, false));
-	json_object_set_new(o, "name", api_str(p->name));
-	json_object_set_new(o, "updated", json_integer(p->updated));
-	return o;
-}
-
-void api_write_product(struct og_jsonw *w, const struct og_product *p)
-{
-	jsonw_object_begin(w);
-	api_write_id(w, "id", ID_PRODUCT, p->id);
-	jsonw_key_string(w, "object", "product");
-	jsonw_key_bool(w, "active", p->active);
-	jsonw_key_int64(w, "created", p->created);
-	jsonw_key_string(w, "description", p->description);
-	jsonw_key_bool(w, "livemode", false);
-	api_write_json_text(w, "metadata", p->metadata, false);
-	jsonw_key_string(w, "name", p->name);
-	jsonw_key_int64(w, "updated", p->updated);
-	jsonw_object_end(w);
-}
-
 /* What the product endpoints read: the product's own fields parse straight
  * into it. */
 struct product_in {
@@ -84,7 +51,7 @@ enum og_ec api_products_create(struct og_req *rq)
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
 	p.updated = p.created;
-	api_reply(rq, api_render_product(&p));
+	api_reply_product(rq, &p);
 	return api_emit(rq, "product.created", "product", p.id, 0);
 }
 
@@ -98,10 +65,7 @@ enum og_ec api_products_retrieve(struct og_req *rq)
 	enum db_rc rc = store_product_get(rq->db, rq->arena, id, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
-	struct og_jsonw w;
-	api_jsonw_init(rq, &w);
-	api_write_product(&w, &p);
-	return api_reply_jsonw(rq, &w);
+	return api_reply_product(rq, &p);
 }
 
 enum og_ec api_products_update(struct og_req *rq)
@@ -129,7 +93,7 @@ enum og_ec api_products_update(struct og_req *rq)
 	rc = store_product_update(rq->db, &p);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
-	api_reply(rq, api_render_product(&p));
+	api_reply_product(rq, &p);
 	return api_emit(rq, "product.updated", "product", p.id, 0);
 }
 
@@ -160,7 +124,7 @@ enum og_ec api_products_list(struct og_req *rq)
 	struct og_jsonw w;
 	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		api_write_product(&w, (struct og_product *)list.rows + i);
+		model_product_render(&w, (struct og_product *)list.rows + i);
 	return api_list_end(rq, &w, list.has_more, "/v1/products");
 }
 

@@ -7,7 +7,6 @@
  * become static offset-based tables. */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/subscriptions.h"
 
 #include <string.h>
@@ -44,8 +43,10 @@ static void billing_ctx_of(struct og_req *rq, struct billing_ctx *bc)
 /* The subscription as the API shows it, with full price objects. */
 static enum og_ec reply_sub(struct og_req *rq, struct billing_ctx *bc, const struct billing_sub *bs)
 {
-	json_t *o = billing_render_subscription(bc, &bs->sub, bs->items, bs->n_items);
-	return o ? api_reply(rq, o) : rq->err.ec;
+	struct og_jsonw w;
+	api_jsonw_init(rq, &w);
+	enum og_ec ec = billing_subscription_write(bc, &w, &bs->sub, bs->items, bs->n_items);
+	return ec ? ec : api_reply_jsonw(rq, &w);
 }
 
 /* ---- items[] ---- */
@@ -282,8 +283,10 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
-	if (in.status >= 0)
-		in.filter.status = sub_status_name((enum sub_status)in.status);
+	if (in.status >= 0) {
+		in.filter.has_status = true;
+		in.filter.status = (enum sub_status)in.status;
+	}
 	struct store_range created;
 	if ((ec = api_created_range(rq, &created.gte, &created.lte)))
 		return ec;
@@ -297,17 +300,12 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 	bool has_more;
 	if ((ec = billing_sub_list(&bc, &sp, &in.filter, &created, &subs, &n, &has_more)))
 		return ec;
-	json_t *data = json_array();
-	for (int i = 0; i < n; i++) {
-		json_t *o = billing_render_subscription(&bc, &subs[i].sub, subs[i].items, subs[i].n_items);
-		if (!o) {
-			json_decref(data);
-			return rq->err.ec;
-		}
-		json_array_append_new(data, o);
-	}
-	api_reply_list(rq, data, has_more, "/v1/subscriptions");
-	return OG_EC_NONE;
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
+	for (int i = 0; i < n; i++)
+		if ((ec = billing_subscription_write(&bc, &w, &subs[i].sub, subs[i].items, subs[i].n_items)))
+			return ec;
+	return api_list_end(rq, &w, has_more, "/v1/subscriptions");
 }
 
 /* ---- GET /v1/invoices/upcoming ---- */
@@ -329,7 +327,8 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	int n_lines;
 	if ((ec = billing_sub_upcoming(&bc, sub_id, "subscription", &inv, &lines, &n_lines)))
 		return ec;
-	json_t *o = render_invoice(&inv, lines, n_lines, false);
-	json_object_set_new(o, "next_payment_attempt", json_integer(inv.period_start));
-	return api_reply(rq, o);
+	struct og_jsonw w;
+	api_jsonw_init(rq, &w);
+	model_upcoming_invoice_render(&w, &inv, lines, n_lines, inv.period_start);
+	return api_reply_jsonw(rq, &w);
 }

@@ -18,7 +18,6 @@
  * uses cannot be deleted (409). */
 #include "api/api.h"
 #include "api/common.h"
-#include "api/render.h"
 #include "billing/test_clocks.h"
 
 /* 403 unless the server allows test clocks. */
@@ -56,7 +55,7 @@ enum og_ec api_test_clocks_create(struct og_req *rq)
 	struct og_test_clock out;
 	if ((ec = billing_test_clock_create(&bc, &in, &out)))
 		return ec;
-	return api_reply(rq, render_test_clock(&out));
+	return api_reply_test_clock(rq, &out);
 }
 
 enum og_ec api_test_clocks_retrieve(struct og_req *rq)
@@ -70,7 +69,7 @@ enum og_ec api_test_clocks_retrieve(struct og_req *rq)
 	struct og_test_clock out;
 	if ((ec = billing_test_clock_get(&bc, id, &out)))
 		return ec;
-	return api_reply(rq, render_test_clock(&out));
+	return api_reply_test_clock(rq, &out);
 }
 
 static bool clock_exists(struct og_req *rq, int64_t id)
@@ -95,11 +94,11 @@ enum og_ec api_test_clocks_list(struct og_req *rq)
 	enum db_rc rc = store_test_clock_list(rq->db, rq->arena, &sp, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "test_clocks", NULL);
-	json_t *data = json_array();
+	struct og_jsonw w;
+	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
-		json_array_append_new(data, render_test_clock((struct og_test_clock *)list.rows + i));
-	api_reply_list(rq, data, list.has_more, "/v1/test_helpers/test_clocks");
-	return OG_EC_NONE;
+		model_test_clock_render(&w, (struct og_test_clock *)list.rows + i);
+	return api_list_end(rq, &w, list.has_more, "/v1/test_helpers/test_clocks");
 }
 
 enum og_ec api_test_clocks_delete(struct og_req *rq)
@@ -132,5 +131,5 @@ enum og_ec api_test_clocks_advance(struct og_req *rq)
 	struct og_test_clock out;
 	if ((ec = billing_test_clock_advance(&bc, &in, &out)))
 		return ec;
-	return api_reply(rq, render_test_clock(&out));
+	return api_reply_test_clock(rq, &out);
 }

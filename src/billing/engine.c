@@ -21,7 +21,9 @@
  *     through billing/service.c (the code the API uses).
  * Both take the period from period_after(), the line amounts and totals
  * from core/invoice_calc.h, the descriptions from billing_item_description
- * and the event text from event_json(); the tests compare their rows.
+ * and the invoice.finalized event's text from model_invoice_render (the
+ * whole invoice with its lines, as the API renders it); the tests compare
+ * their rows.
  *
  * Failure: a batch that hits an unexpected error is rolled back and run
  * again one subscription at a time, each in its own savepoint; one that
@@ -41,7 +43,6 @@
  * current). Nothing here calls time(): "now" is opts->now. */
 #include "billing/engine.h"
 
-#include "api/render.h"
 #include "billing/service.h"
 #include "core/calendar.h"
 #include "sys/clock.h"
@@ -51,6 +52,7 @@
 #include "core/mem.h"
 #include "core/money.h"
 #include "core/subscription_fsm.h"
+#include "model/render.h"
 #include "store/billing_run.h"
 
 #include <inttypes.h>
@@ -63,9 +65,9 @@
 
 #define ENGINE_DEFAULT_BATCH 1000
 #define ENGINE_MAX_BATCH     100000
-#define ENGINE_BUDGET_FACTOR 4    /* invoices per batch, at most, per subscription claimed */
-#define ENGINE_RETRIES       6    /* DB_RETRY: the batch again, after 2, 4 ... 64 ms */
-#define ENGINE_EVENT_MAX     1024 /* the compact event's JSON always fits */
+#define ENGINE_BUDGET_FACTOR 4     /* invoices per batch, at most, per subscription claimed */
+#define ENGINE_RETRIES       6     /* DB_RETRY: the batch again, after 2, 4 ... 64 ms */
+#define ENGINE_EVENT_CAP     16384 /* the event writer's first buffer: an invoice of 8 lines fits */
 #define SP_BATCH             "og_engine_batch"
 #define SP_SUB               "og_engine_sub"
 
@@ -81,6 +83,7 @@ struct run {
 	const char *prefix;
 	int64_t cursor_at, cursor_id;
 	struct desc_cache *descriptions; /* this batch's line descriptions */
+	struct og_jsonw event_w;         /* the fast path's event text, one after another (heap) */
 };
 
 /* ---- shared pieces of the two paths -------------------------------------- */
@@ -90,15 +93,16 @@ struct run {
  * cannot place it (no anchor, a bad interval, past year 9999). */
 static bool period_after(const struct og_subscription *s, int64_t start, int64_t *end)
 {
-	int iv = cal_interval_parse(s->interval);
-	if (iv < 0 || s->interval_count < 1 || s->interval_count > INT_MAX || s->billing_cycle_anchor <= 0)
+	enum cal_interval iv = s->interval;
+	if (!cal_interval_name(iv) || s->interval_count < 1 || s->interval_count > INT_MAX ||
+	    s->billing_cycle_anchor <= 0)
 		return false;
 	if (start < s->billing_cycle_anchor) {
 		*end = s->billing_cycle_anchor;
 		return true;
 	}
 	int64_t ps, pe, index;
-	cal_period_at(s->billing_cycle_anchor, (enum cal_interval)iv, (int)s->interval_count, start, &ps, &pe, &index);
+	cal_period_at(s->billing_cycle_anchor, iv, (int)s->interval_count, start, &ps, &pe, &index);
 	if (pe == CAL_TIME_INVALID || pe <= start)
 		return false;
 	*end = pe;
@@ -125,161 +129,6 @@ static int64_t periods_due(const struct og_subscription *s, int64_t now, int64_t
 	return n;
 }
 
-/* A bounded buffer for the event text; what does not fit is dropped (the
- * sizes below make that impossible, and event_json asserts it). */
-struct jbuf {
-	char *p, *end;
-	bool overflow;
-};
-
-static void put(struct jbuf *b, const char *s, size_t n)
-{
-	if ((size_t)(b->end - b->p) <= n) {
-		b->overflow = true;
-		return;
-	}
-	memcpy(b->p, s, n);
-	b->p += n;
-}
-
-#define PUT(b, literal) put((b), literal, sizeof literal - 1)
-
-static void put_int(struct jbuf *b, int64_t v)
-{
-	char tmp[24], *q = tmp + sizeof tmp;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		*--q = (char)('0' + u % 10);
-	while ((u /= 10));
-	if (v < 0)
-		*--q = '-';
-	put(b, q, (size_t)(tmp + sizeof tmp - q));
-}
-
-static void put_ts(struct jbuf *b, int64_t t)
-{
-	if (t)
-		put_int(b, t);
-	else
-		PUT(b, "null");
-}
-
-/* A JSON string, escaped as jansson writes it (UTF-8 passes through). */
-static void put_str(struct jbuf *b, const char *s)
-{
-	if (!s) {
-		PUT(b, "null");
-		return;
-	}
-	PUT(b, "\"");
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		char esc[8];
-		switch (ch) {
-		case '"':
-			PUT(b, "\\\"");
-			break;
-		case '\\':
-			PUT(b, "\\\\");
-			break;
-		case '\b':
-			PUT(b, "\\b");
-			break;
-		case '\f':
-			PUT(b, "\\f");
-			break;
-		case '\n':
-			PUT(b, "\\n");
-			break;
-		case '\r':
-			PUT(b, "\\r");
-			break;
-		case '\t':
-			PUT(b, "\\t");
-			break;
-		default:
-			if (ch < 0x20) {
-				snprintf(esc, sizeof esc, "\\u%04X", ch);
-				put(b, esc, 6);
-			} else {
-				put(b, (const char *)&ch, 1);
-			}
-		}
-	}
-	PUT(b, "\"");
-}
-
-static void put_id(struct jbuf *b, enum id_kind kind, int64_t id)
-{
-	char buf[ID_MAX_LEN];
-	if (id <= 0) {
-		PUT(b, "null");
-		return;
-	}
-	ids_encode(kind, id, buf);
-	PUT(b, "\"");
-	put(b, buf, strlen(buf));
-	PUT(b, "\"");
-}
-
-/* The one event of a cycle invoice: {"object": {...}} with the invoice's
- * identity, amounts, dates and status: a subset of render_invoice()'s
- * members, with the same names, values and order, and no lines (GET
- * /v1/invoices/{id} has them); see docs/internals/billing.md. Written by
- * hand, not with jansson: it runs once per invoice on the fast path, and
- * its text is what jansson's JSON_COMPACT would write (the tests check).
- * buf holds ENGINE_EVENT_MAX bytes; returns the length, or -1 when the
- * text does not fit (strings from a hand-edited row: the caller refuses
- * the invoice rather than write a cut text). */
-static int event_json(const struct og_invoice *inv, char *buf)
-{
-	struct jbuf b = {.p = buf, .end = buf + ENGINE_EVENT_MAX};
-	PUT(&b, "{\"object\":{\"id\":");
-	put_id(&b, ID_INVOICE, inv->id);
-	PUT(&b, ",\"object\":\"invoice\",\"amount_due\":");
-	put_int(&b, inv->amount_due);
-	PUT(&b, ",\"amount_paid\":");
-	put_int(&b, inv->amount_paid);
-	PUT(&b, ",\"amount_remaining\":");
-	put_int(&b, inv->amount_remaining);
-	PUT(&b, ",\"billing_reason\":");
-	put_str(&b, inv->billing_reason);
-	PUT(&b, ",\"collection_method\":");
-	put_str(&b, inv->collection_method);
-	PUT(&b, ",\"created\":");
-	put_int(&b, inv->created);
-	PUT(&b, ",\"currency\":");
-	put_str(&b, inv->currency);
-	PUT(&b, ",\"customer\":");
-	put_id(&b, ID_CUSTOMER, inv->customer_id);
-	PUT(&b, ",\"due_date\":");
-	put_ts(&b, inv->due_date);
-	PUT(&b, ",\"livemode\":false,\"number\":");
-	put_str(&b, inv->number);
-	PUT(&b, ",\"paid\":");
-	if (strcmp(inv->status, "paid"))
-		PUT(&b, "false");
-	else
-		PUT(&b, "true");
-	PUT(&b, ",\"period_start\":");
-	put_int(&b, inv->period_start);
-	PUT(&b, ",\"period_end\":");
-	put_int(&b, inv->period_end);
-	PUT(&b, ",\"status\":");
-	put_str(&b, inv->status);
-	PUT(&b, ",\"subscription\":");
-	put_id(&b, ID_SUBSCRIPTION, inv->subscription_id);
-	PUT(&b, ",\"subtotal\":");
-	put_int(&b, inv->subtotal);
-	PUT(&b, ",\"total\":");
-	put_int(&b, inv->total);
-	PUT(&b, "}}");
-	if (b.overflow)
-		return -1;
-	*b.p = 0;
-	return (int)(b.p - buf);
-}
-
 static void event_row(const struct og_invoice *inv, const char *data, struct og_event *ev)
 {
 	*ev = (struct og_event){.type = "invoice.finalized",
@@ -288,21 +137,6 @@ static void event_row(const struct og_invoice *inv, const char *data, struct og_
 	                        .customer_id = inv->customer_id,
 	                        .data = data,
 	                        .created = inv->created};
-}
-
-/* The general path's event: the same text through the service's hook. */
-static enum og_ec quiet_invoice_event(struct billing_ctx *bc, const struct og_invoice *inv,
-                                      const struct og_invoice_line *lines, int n_lines)
-{
-	(void)lines;
-	(void)n_lines;
-	char buf[ENGINE_EVENT_MAX];
-	if (event_json(inv, buf) < 0)
-		return og_err(bc->err, OG_EC_INTERNAL, NULL, "The invoice's event text is too long.");
-	struct og_event ev;
-	event_row(inv, buf, &ev);
-	enum db_rc rc = store_event_insert(bc->db, &ev);
-	return rc == DB_ROW ? OG_EC_NONE : billing_db_error(bc, rc, "event insert");
 }
 
 /* Hands a finalized invoice to payment collection. This is where the
@@ -365,8 +199,7 @@ static struct billing_ctx ctx_of(struct run *r)
 	                            .per_customer_numbers = r->opts->per_customer_numbers,
 	                            .now = r->opts->now,
 	                            .err = r->err,
-	                            .quiet_events = true,
-	                            .quiet_invoice_event = quiet_invoice_event};
+	                            .quiet_events = true};
 }
 
 static enum og_ec db_fail(struct run *r, enum db_rc rc, const char *what)
@@ -382,7 +215,8 @@ static enum og_ec db_fail(struct run *r, enum db_rc rc, const char *what)
 
 struct desc_entry {
 	int64_t price_id, unit_amount, quantity, interval_count;
-	const char *currency, *interval, *nickname, *product_name, *text;
+	enum cal_interval interval;
+	const char *currency, *nickname, *product_name, *text;
 };
 
 struct desc_cache {
@@ -402,7 +236,7 @@ static const char *describe(struct run *r, struct billing_ctx *bc, const struct 
 	struct desc_entry *e = &r->descriptions->slots[(h >> 40) % DESC_CACHE_SLOTS];
 	if (e->text && e->price_id == it->price_id && e->unit_amount == it->unit_amount &&
 	    e->quantity == it->quantity && e->interval_count == s->interval_count &&
-	    same_str(e->currency, s->currency) && same_str(e->interval, s->interval) &&
+	    same_str(e->currency, s->currency) && e->interval == s->interval &&
 	    same_str(e->nickname, it->price_nickname) && same_str(e->product_name, it->product_name))
 		return e->text;
 	*e = (struct desc_entry){.price_id = it->price_id,
@@ -421,7 +255,7 @@ static const char *describe(struct run *r, struct billing_ctx *bc, const struct 
 
 static bool is_status(const struct og_subscription *s, enum sub_status st)
 {
-	return sub_status_parse(s->status) == (int)st;
+	return s->status == st;
 }
 
 static enum og_ec cancel_at_period_end(struct run *r, struct billing_ctx *bc, struct store_due_sub *d,
@@ -441,7 +275,7 @@ static enum og_ec cancel_at_period_end(struct run *r, struct billing_ctx *bc, st
 		if (rc == DB_DONE) {
 			struct billing_invoice_spec spec = {.period_start = end,
 			                                    .period_end = end,
-			                                    .reason = "subscription_cycle",
+			                                    .reason = BILLING_REASON_SUBSCRIPTION_CYCLE,
 			                                    .cycle = true,
 			                                    .include_pending = true};
 			struct og_invoice inv;
@@ -505,7 +339,7 @@ static enum og_ec bill_general(struct run *r, struct store_due_sub *d, int64_t m
 		if (rc == DB_DONE) {
 			struct billing_invoice_spec spec = {.period_start = start,
 			                                    .period_end = end,
-			                                    .reason = "subscription_cycle",
+			                                    .reason = BILLING_REASON_SUBSCRIPTION_CYCLE,
 			                                    .item_lines = true,
 			                                    .cycle = true,
 			                                    .include_pending = true};
@@ -539,7 +373,7 @@ static enum og_ec bill_general(struct run *r, struct store_due_sub *d, int64_t m
 static bool is_fast(const struct store_due_sub *d)
 {
 	const struct og_subscription *s = &d->sub;
-	int st = sub_status_parse(s->status);
+	enum sub_status st = s->status;
 	return (st == SUB_ACTIVE || st == SUB_PAST_DUE || st == SUB_UNPAID) && !s->cancel_at_period_end &&
 	       !d->has_pending && d->n_items >= 1 && d->n_items <= BILLING_MAX_ITEMS;
 }
@@ -560,14 +394,14 @@ static enum og_ec finalize_fields(struct run *r, struct og_invoice *inv, const c
 	if (!invoice_fsm_next(INV_DRAFT, INV_EV_FINALIZE, &to))
 		return OG_BUG(r->err, "a draft cannot be finalized");
 	inv->number = number;
-	inv->status = invoice_status_name(to);
+	inv->status = to;
 	inv->finalized_at = r->opts->now;
-	if (!strcmp(inv->collection_method, "send_invoice")) {
+	if (inv->collection_method == COLLECTION_SEND_INVOICE) {
 		int64_t days = inv->has_days_until_due ? inv->days_until_due : 30;
 		inv->due_date = r->opts->now + days * 86400;
 	}
 	if (inv->amount_due == 0) {
-		inv->status = invoice_status_name(INV_PAID);
+		inv->status = INV_PAID;
 		inv->paid_at = r->opts->now;
 		inv->amount_remaining = 0;
 	}
@@ -688,9 +522,9 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 			    .id = inv_ids[k],
 			    .customer_id = s->customer_id,
 			    .subscription_id = s->id,
-			    .status = "draft",
+			    .status = INV_DRAFT,
 			    .currency = s->currency,
-			    .billing_reason = "subscription_cycle",
+			    .billing_reason = BILLING_REASON_SUBSCRIPTION_CYCLE,
 			    .collection_method = s->collection_method,
 			    .has_days_until_due = s->has_days_until_due,
 			    .days_until_due = s->days_until_due,
@@ -708,7 +542,7 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 				const struct og_sub_item *it = &d->items[j];
 				lines[kl] = (struct og_invoice_line){.id = line_ids[kl],
 				                                     .invoice_id = inv->id,
-				                                     .line_type = "subscription",
+				                                     .line_type = LINE_SUBSCRIPTION,
 				                                     .subscription_id = s->id,
 				                                     .subscription_item_id = it->id,
 				                                     .price_id = it->price_id,
@@ -741,15 +575,26 @@ static enum og_ec write_fast(struct run *r, struct store_due_sub *subs, const st
 	const char **numbers = arena_alloc(a, sizeof *numbers * (size_t)n_inv);
 	if ((ec = take_numbers(r, invs, n_inv, numbers)))
 		return ec;
+	int64_t first_line = 0;
 	for (int64_t i = 0; i < n_inv; i++) {
 		struct og_invoice *inv = &invs[i];
 		if ((ec = finalize_fields(r, inv, numbers[i])))
 			return ec;
-		char json[ENGINE_EVENT_MAX];
-		int len = event_json(inv, json);
-		if (len < 0)
-			return og_err(r->err, OG_EC_INTERNAL, NULL, "The invoice's event text is too long.");
-		event_row(inv, arena_strndup(a, json, (size_t)len), &events[i]);
+		/* the full invoice with its lines, as the API renders it: into the
+		 * run's reusable writer, then one copy into the batch arena */
+		const struct og_invoice_line *inv_lines = lines + first_line;
+		int n_inv_lines = 0;
+		while (first_line + n_inv_lines < n_lines && inv_lines[n_inv_lines].invoice_id == inv->id)
+			n_inv_lines++;
+		first_line += n_inv_lines;
+		jsonw_reset(&r->event_w);
+		jsonw_object_begin(&r->event_w);
+		jsonw_key(&r->event_w, "object");
+		model_invoice_render(&r->event_w, inv, inv_lines, n_inv_lines, false);
+		jsonw_object_end(&r->event_w);
+		size_t len;
+		const char *json = jsonw_text(&r->event_w, &len);
+		event_row(inv, arena_strndup(a, json, len), &events[i]);
 		events[i].id = event_ids[i];
 	}
 	if ((rc = store_billing_insert_invoices(r->db, invs, (int)n_inv)) != DB_OK)
@@ -1034,8 +879,7 @@ static enum og_ec run_overdue(struct run *r)
 				ec = db_fail(r, rc, "invoice past due");
 				break;
 			}
-			ec = billing_event(&bc, "invoice.overdue", "invoice", inv.id, inv.customer_id,
-			                   render_invoice(&inv, lines.rows, lines.n, lines.has_more));
+			ec = billing_invoice_event(&bc, "invoice.overdue", &inv, lines.rows, lines.n, lines.has_more);
 			t.marked_past_due++;
 			after_due = due[i];
 			after_id = ids[i];
@@ -1174,6 +1018,7 @@ static enum og_ec run(struct db_conn *db, const struct engine_opts *opts, struct
 		        db_backend(db) == DB_POSTGRES ? "postgres" : "sqlite");
 	r.arena = arena_new();
 	r.descriptions = xcalloc(1, sizeof *r.descriptions);
+	jsonw_init(&r.event_w, NULL, ENGINE_EVENT_CAP);
 	struct checkpointer *ckpt = in_txn || opts->dry_run ? NULL : checkpointer_start(db);
 	enum og_ec ec = run_subscriptions(&r);
 	if (!ec)
@@ -1181,6 +1026,7 @@ static enum og_ec run(struct db_conn *db, const struct engine_opts *opts, struct
 	checkpointer_stop(ckpt, db);
 	arena_free(r.arena);
 	free(r.descriptions);
+	jsonw_free(&r.event_w);
 	stats->elapsed_ns += clock_mono_ns() - started;
 	return ec;
 }

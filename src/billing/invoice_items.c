@@ -11,7 +11,7 @@
  * exclusive; an item's amount comes from its price for good once created
  * from one (quantity may change). */
 #include "billing/invoice_items.h"
-#include "api/render.h" /* the event snapshots, until the model renderers */
+#include "model/render.h"
 #include "core/invoice_calc.h"
 
 #include <string.h>
@@ -36,7 +36,7 @@ static enum og_ec compute_amount(struct billing_ctx *bc, const char *param, stru
 
 static bool is_draft(const struct og_invoice *inv)
 {
-	return invoice_status_parse(inv->status) == INV_DRAFT;
+	return inv->status == INV_DRAFT;
 }
 
 /* The draft an item lives on, for a change: 409 unless it is a draft. */
@@ -53,14 +53,19 @@ static enum og_ec load_draft_of(struct billing_ctx *bc, const struct og_invoice_
 		              "Cannot %s invoice item %s: it is on invoice %s, whose status is '%s'. Items can change "
 		              "only while pending or on a draft invoice.",
 		              action, ids_encode(ID_INVOICE_ITEM, it->id, item_id),
-		              ids_encode(ID_INVOICE, inv->id, inv_id), inv->status);
+		              ids_encode(ID_INVOICE, inv->id, inv_id), invoice_status_name(inv->status));
 	}
 	return OG_EC_NONE;
 }
 
 static enum og_ec item_event(struct billing_ctx *bc, const char *type, const struct og_invoice_item *it)
 {
-	return billing_event(bc, type, "invoiceitem", it->id, it->customer_id, render_invoice_item(it));
+	struct og_jsonw w;
+	jsonw_init(&w, bc->arena, 0);
+	model_invoice_item_render(&w, it);
+	size_t len;
+	const char *json = jsonw_text(&w, &len);
+	return billing_event(bc, type, "invoiceitem", it->id, it->customer_id, json);
 }
 
 /* for_write: lock the row for a read-modify-write (PostgreSQL) */
@@ -158,7 +163,7 @@ static enum og_ec check_target_invoice(struct billing_ctx *bc, int64_t invoice_i
 		return og_err(
 		    bc->err, OG_EC_INVOICE_STATUS, "invoice",
 		    "Cannot add an item to invoice %s: its status is '%s'. Items can be added only to drafts.",
-		    ids_encode(ID_INVOICE, inv->id, buf), inv->status);
+		    ids_encode(ID_INVOICE, inv->id, buf), invoice_status_name(inv->status));
 	if (*currency && strcmp(*currency, inv->currency))
 		return currency_mismatch(bc, *currency, "invoice", inv->currency);
 	*currency = inv->currency;
@@ -188,7 +193,7 @@ static enum og_ec check_target_subscription(struct billing_ctx *bc, int64_t subs
 		              "The subscription '%s' belongs to another customer.",
 		              ids_encode(ID_SUBSCRIPTION, sub.id, buf));
 	/* a canceled subscription issues no further invoice: no event leads anywhere from it */
-	if (sub_status_parse(sub.status) == SUB_CANCELED)
+	if (sub.status == SUB_CANCELED)
 		return og_err(bc->err, OG_EC_SUB_STATUS, "subscription",
 		              "The subscription '%s' is canceled: it will issue no further invoice.",
 		              ids_encode(ID_SUBSCRIPTION, sub.id, buf));

@@ -23,7 +23,7 @@
  * only payments made outside oneGuard (paid_out_of_band=true) until the
  * payments issue; once finalized only metadata may change. */
 #include "billing/invoices.h"
-#include "api/render.h" /* the event snapshots, until the model renderers */
+#include "model/render.h"
 #include "core/invoice_calc.h"
 
 #include <stdlib.h>
@@ -113,8 +113,7 @@ enum og_ec billing_invoice_list(struct billing_ctx *bc, const struct store_page 
 
 static enum og_ec write_event(struct billing_ctx *bc, const struct billing_invoice *bi, const char *type)
 {
-	return billing_event(bc, type, "invoice", bi->inv.id, bi->inv.customer_id,
-	                     render_invoice(&bi->inv, bi->lines, bi->n_lines, bi->has_more));
+	return billing_invoice_event(bc, type, &bi->inv, bi->lines, bi->n_lines, bi->has_more);
 }
 
 static enum og_ec write_invoice(struct billing_ctx *bc, const struct og_invoice *inv)
@@ -125,7 +124,7 @@ static enum og_ec write_invoice(struct billing_ctx *bc, const struct og_invoice 
 
 static bool is_draft(const struct og_invoice *inv)
 {
-	return invoice_status_parse(inv->status) == INV_DRAFT;
+	return inv->status == INV_DRAFT;
 }
 
 enum og_ec billing_invoice_lines_changed(struct billing_ctx *bc, struct og_invoice *inv)
@@ -160,7 +159,7 @@ static enum og_ec check_subtotal(struct billing_ctx *bc, const struct billing_in
 static enum og_ec refuse(struct billing_ctx *bc, const struct og_invoice *inv, const char *action)
 {
 	const char *hint = "";
-	int from = invoice_status_parse(inv->status);
+	int from = (int)inv->status;
 	if (from == INV_DRAFT)
 		hint = " A draft can be updated, finalized or deleted.";
 	else if (from == INV_PAID || from == INV_VOID)
@@ -169,14 +168,14 @@ static enum og_ec refuse(struct billing_ctx *bc, const struct og_invoice *inv, c
 		hint = " Only drafts can change; void the invoice instead.";
 	char id[ID_MAX_LEN];
 	return og_err(bc->err, OG_EC_INVOICE_STATUS, NULL, "Cannot %s invoice %s: its status is '%s'.%s", action,
-	              ids_encode(ID_INVOICE, inv->id, id), inv->status, hint);
+	              ids_encode(ID_INVOICE, inv->id, id), invoice_status_name(inv->status), hint);
 }
 
 /* The table's answer for ev from inv's status: *to, or the refusal. */
 static enum og_ec transition_to(struct billing_ctx *bc, const struct og_invoice *inv, enum invoice_event ev,
                                 enum invoice_status *to)
 {
-	int from = invoice_status_parse(inv->status);
+	int from = (int)inv->status;
 	if (from < 0)
 		return OG_BUG(bc->err, "unknown invoice status in the database");
 	if (!invoice_fsm_next((enum invoice_status)from, ev, to))
@@ -249,11 +248,10 @@ enum og_ec billing_invoice_create(struct billing_ctx *bc, const struct billing_i
 	struct og_invoice *inv = &out->inv;
 	*inv = (struct og_invoice){
 	    .customer_id = in->customer_id,
-	    .status = invoice_status_name(INV_DRAFT),
+	    .status = INV_DRAFT,
 	    .currency = currency,
-	    .billing_reason = "manual",
-	    .collection_method =
-	        billing_collection_methods[send_invoice ? BILLING_SEND_INVOICE : BILLING_CHARGE_AUTOMATICALLY],
+	    .billing_reason = BILLING_REASON_MANUAL,
+	    .collection_method = send_invoice ? COLLECTION_SEND_INVOICE : COLLECTION_CHARGE_AUTOMATICALLY,
 	    .has_days_until_due = send_invoice,
 	    .days_until_due = in->has_days_until_due ? in->days_until_due : BILLING_INVOICE_DAYS_UNTIL_DUE_DEFAULT,
 	    .period_start = cbc.now,
@@ -291,12 +289,12 @@ enum og_ec billing_invoice_update(struct billing_ctx *bc, const struct billing_i
 			return og_err(bc->err, OG_EC_INVOICE_STATUS, param,
 			              "Cannot update %s of invoice %s: its status is '%s', and once an invoice is "
 			              "finalized only its metadata can change.",
-			              param, ids_encode(ID_INVOICE, inv->id, id), inv->status);
+			              param, ids_encode(ID_INVOICE, inv->id, id), invoice_status_name(inv->status));
 		}
 	} else {
 		if (in->has_collection_method)
-			inv->collection_method = billing_collection_methods[in->collection_method];
-		bool send_invoice = !strcmp(inv->collection_method, billing_collection_methods[BILLING_SEND_INVOICE]);
+			inv->collection_method = (enum collection_method)in->collection_method;
+		bool send_invoice = inv->collection_method == COLLECTION_SEND_INVOICE;
 		if (in->has_days_until_due && !send_invoice)
 			return days_need_send_invoice(bc);
 		if (!send_invoice) {
@@ -351,7 +349,7 @@ static enum og_ec reactivate_subscription(struct billing_ctx *bc, const struct o
 		return OG_EC_NONE;
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "subscription");
-	int status = sub_status_parse(sub.status);
+	int status = (int)sub.status;
 	if ((status != SUB_PAST_DUE && status != SUB_UNPAID) || sub.latest_invoice_id != inv->id)
 		return OG_EC_NONE;
 	struct og_sub_item *items = NULL;
@@ -385,7 +383,7 @@ enum og_ec billing_invoice_pay(struct billing_ctx *bc, const struct billing_invo
 	struct billing_ctx cbc;
 	if ((ec = at_customer(bc, inv->customer_id, &cbc)))
 		return ec;
-	inv->status = invoice_status_name(to);
+	inv->status = to;
 	inv->amount_paid = inv->amount_due;
 	inv->amount_remaining = 0;
 	inv->paid_at = cbc.now;
@@ -408,7 +406,7 @@ static enum og_ec close_invoice(struct billing_ctx *bc, int64_t invoice_id, enum
 	struct billing_ctx cbc;
 	if ((ec = transition_to(bc, &out->inv, ev, &to)) || (ec = at_customer(bc, out->inv.customer_id, &cbc)))
 		return ec;
-	out->inv.status = invoice_status_name(to);
+	out->inv.status = to;
 	if (ev == INV_EV_VOID)
 		out->inv.voided_at = cbc.now;
 	else

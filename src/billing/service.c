@@ -2,10 +2,10 @@
  * checked arithmetic from core/money.h; an overflow is refused, never
  * wrapped. Events are written in the same transaction as their change. */
 #include "billing/service.h"
-#include "api/render.h"
 #include "core/calendar.h"
 #include "core/invoice_calc.h"
 #include "core/money.h"
+#include "model/render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,18 +32,20 @@ const char *billing_item_description(struct billing_ctx *bc, const struct og_sub
 {
 	char amount[48];
 	money_format(it->unit_amount, sub->currency, amount, sizeof amount);
+	const char *interval = cal_interval_name(sub->interval);
+	if (!interval)
+		interval = "period";
 	if (sub->interval_count == 1)
 		return arena_printf(bc->arena, "%lld × %s (at %s / %s)", (long long)it->quantity, billing_item_name(it),
-		                    amount, sub->interval);
+		                    amount, interval);
 	return arena_printf(bc->arena, "%lld × %s (at %s / every %lld %ss)", (long long)it->quantity,
-	                    billing_item_name(it), amount, (long long)sub->interval_count, sub->interval);
+	                    billing_item_name(it), amount, (long long)sub->interval_count, interval);
 }
 
 int64_t billing_mrr(const struct og_subscription *sub, const struct og_sub_item *items, int n_items)
 {
-	if (!strcmp(sub->status, "draft") || !strcmp(sub->status, "paused") || !strcmp(sub->status, "canceled") ||
-	    !strcmp(sub->status, "trialing"))
-		return 0;
+	if (sub->status != SUB_ACTIVE && sub->status != SUB_PAST_DUE && sub->status != SUB_UNPAID)
+		return 0; /* draft, trialing, paused, canceled (and unknown) bring nothing */
 	int64_t sum = 0;
 	for (int i = 0; i < n_items; i++) {
 		int64_t line;
@@ -52,7 +54,7 @@ int64_t billing_mrr(const struct og_subscription *sub, const struct og_sub_item 
 	}
 	/* normalise to a month: the amount per interval * months-per-interval^-1 */
 	int64_t num = 1, den = sub->interval_count > 0 ? sub->interval_count : 1;
-	int iv = cal_interval_parse(sub->interval);
+	enum cal_interval iv = sub->interval;
 	if (iv == CAL_YEAR)
 		den *= 12;
 	else if (iv == CAL_WEEK)
@@ -65,42 +67,52 @@ int64_t billing_mrr(const struct og_subscription *sub, const struct og_sub_item 
 	return mrr;
 }
 
-enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *object_type, int64_t object_id,
-                         int64_t customer_id, json_t *object)
+/* {"object": object_json} in the arena. */
+static const char *event_payload(struct billing_ctx *bc, const char *object_json)
 {
-	json_t *data = json_object();
-	json_object_set_new(data, "object", object);
-	char *text = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
+	struct og_jsonw w;
+	jsonw_init(&w, bc->arena, strlen(object_json) + 16);
+	model_event_data(&w, object_json);
+	return jsonw_take(&w, NULL);
+}
+
+enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *object_type, int64_t object_id,
+                         int64_t customer_id, const char *object_json)
+{
 	struct og_event ev = {.type = type,
 	                      .object_type = object_type,
 	                      .object_id = object_id,
 	                      .customer_id = customer_id,
-	                      .data = text,
+	                      .data = event_payload(bc, object_json),
 	                      .created = bc->now};
 	enum db_rc rc = store_event_insert(bc->db, &ev);
-	free(text);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "event insert");
 	return OG_EC_NONE;
 }
 
-json_t *billing_render_subscription(struct billing_ctx *bc, const struct og_subscription *sub,
-                                    const struct og_sub_item *items, int n_items)
+enum og_ec billing_invoice_event(struct billing_ctx *bc, const char *type, const struct og_invoice *inv,
+                                 const struct og_invoice_line *lines, int n_lines, bool has_more)
 {
-	json_t *prices[BILLING_MAX_ITEMS];
-	for (int i = 0; i < n_items && i < BILLING_MAX_ITEMS; i++) {
-		struct og_price p;
-		enum db_rc rc = store_price_get(bc->db, bc->arena, items[i].price_id, &p);
-		if (rc != DB_ROW) {
-			for (int j = 0; j < i; j++)
-				json_decref(prices[j]);
-			billing_db_error(bc, rc, "subscription item price");
-			return NULL;
-		}
-		prices[i] = api_render_price(&p);
+	struct og_jsonw w;
+	jsonw_init(&w, bc->arena, 0);
+	model_invoice_render(&w, inv, lines, n_lines, has_more);
+	return billing_event(bc, type, "invoice", inv->id, inv->customer_id, jsonw_take(&w, NULL));
+}
+
+enum og_ec billing_subscription_write(struct billing_ctx *bc, struct og_jsonw *w, const struct og_subscription *sub,
+                                      const struct og_sub_item *items, int n_items)
+{
+	if (n_items > BILLING_MAX_ITEMS)
+		n_items = BILLING_MAX_ITEMS;
+	struct og_price *prices = arena_alloc(bc->arena, sizeof *prices * (size_t)(n_items + 1));
+	for (int i = 0; i < n_items; i++) {
+		enum db_rc rc = store_price_get(bc->db, bc->arena, items[i].price_id, &prices[i]);
+		if (rc != DB_ROW)
+			return billing_db_error(bc, rc, "subscription item price");
 	}
-	return render_subscription(sub, items, n_items < BILLING_MAX_ITEMS ? n_items : BILLING_MAX_ITEMS, prices);
+	model_subscription_render(w, sub, items, n_items, prices);
+	return OG_EC_NONE;
 }
 
 enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const struct og_subscription *sub,
@@ -109,18 +121,19 @@ enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const str
 	/* every create and change of a subscription's items ends here, inside
 	 * its transaction: one that could bill over the cap is refused before
 	 * it commits (a canceled or paused one bills nothing more) */
-	if (strcmp(sub->status, "canceled") && strcmp(sub->status, "paused")) {
-		enum og_ec ec = billing_items_fit(bc, items, n_items);
-		if (ec)
-			return ec;
+	if (sub->status != SUB_CANCELED && sub->status != SUB_PAUSED) {
+		enum og_ec fit = billing_items_fit(bc, items, n_items);
+		if (fit)
+			return fit;
 	}
-	json_t *obj = billing_render_subscription(bc, sub, items, n_items);
-	if (!obj)
-		return bc->err ? bc->err->ec : OG_EC_INTERNAL;
-	json_t *data = json_object();
-	json_object_set_new(data, "object", obj);
-	char *text = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
+	struct og_jsonw w;
+	jsonw_init(&w, bc->arena, 0);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "object");
+	enum og_ec ec = billing_subscription_write(bc, &w, sub, items, n_items);
+	if (ec)
+		return ec;
+	jsonw_object_end(&w);
 	struct og_event ev = {.type = type,
 	                      .object_type = "subscription",
 	                      .object_id = sub->id,
@@ -129,10 +142,9 @@ enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const str
 	                      .has_mrr = true,
 	                      .mrr_before = mrr_before,
 	                      .mrr_after = billing_mrr(sub, items, n_items),
-	                      .data = text,
+	                      .data = jsonw_take(&w, NULL),
 	                      .created = bc->now};
 	enum db_rc rc = store_event_insert(bc->db, &ev);
-	free(text);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "event insert");
 	return OG_EC_NONE;
@@ -140,14 +152,13 @@ enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const str
 
 enum og_ec billing_sub_transition(struct billing_ctx *bc, struct og_subscription *sub, enum sub_event ev)
 {
-	int from = sub_status_parse(sub->status);
 	enum sub_status to;
-	if (from < 0)
+	if (!sub_status_name(sub->status))
 		return OG_BUG(bc->err, "unknown subscription status in the database");
-	if (!sub_fsm_next((enum sub_status)from, ev, &to))
+	if (!sub_fsm_next(sub->status, ev, &to))
 		return og_err(bc->err, OG_EC_SUB_STATUS, NULL, "Cannot %s a subscription whose status is '%s'.",
-		              sub_event_name(ev), sub->status);
-	sub->status = sub_status_name(to);
+		              sub_event_name(ev), sub_status_name(sub->status));
+	sub->status = to;
 	return OG_EC_NONE;
 }
 
@@ -210,36 +221,31 @@ static enum og_ec take_number(struct billing_ctx *bc, const struct og_invoice *i
 enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *inv, const struct og_invoice_line *lines,
                                     int n_lines)
 {
-	int from = invoice_status_parse(inv->status);
 	enum invoice_status to;
-	if (from < 0 || !invoice_fsm_next((enum invoice_status)from, INV_EV_FINALIZE, &to))
+	if (!invoice_fsm_next(inv->status, INV_EV_FINALIZE, &to))
 		return og_err(bc->err, OG_EC_INVOICE_STATUS, NULL, "Cannot finalize an invoice whose status is '%s'.",
-		              inv->status);
+		              invoice_status_name(inv->status) ? invoice_status_name(inv->status) : "unknown");
 	enum og_ec ec = take_number(bc, inv, &inv->number);
 	if (ec)
 		return ec;
-	inv->status = invoice_status_name(to);
+	inv->status = to;
 	inv->finalized_at = bc->now;
-	if (!strcmp(inv->collection_method, "send_invoice")) {
+	if (inv->collection_method == COLLECTION_SEND_INVOICE) {
 		int64_t days = inv->has_days_until_due ? inv->days_until_due : 30;
 		inv->due_date = bc->now + days * 86400;
 	}
 	bool paid_now = inv->amount_due == 0;
 	if (paid_now) { /* nothing to collect: paid at once, as Stripe does */
-		inv->status = invoice_status_name(INV_PAID);
+		inv->status = INV_PAID;
 		inv->paid_at = bc->now;
 		inv->amount_remaining = 0;
 	}
 	enum db_rc rc = store_invoice_update(bc->db, inv);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "invoice finalize");
-	if (bc->quiet_events)
-		return OG_EC_NONE;
-	ec = billing_event(bc, "invoice.finalized", "invoice", inv->id, inv->customer_id,
-	                   render_invoice(inv, lines, n_lines, false));
-	if (!ec && paid_now)
-		ec = billing_event(bc, "invoice.paid", "invoice", inv->id, inv->customer_id,
-		                   render_invoice(inv, lines, n_lines, false));
+	ec = billing_invoice_event(bc, "invoice.finalized", inv, lines, n_lines, false);
+	if (!ec && paid_now && !bc->quiet_events)
+		ec = billing_invoice_event(bc, "invoice.paid", inv, lines, n_lines, false);
 	return ec;
 }
 
@@ -267,7 +273,7 @@ void billing_line_from_item(const struct og_invoice_item *it, int64_t invoice_id
 {
 	*l = (struct og_invoice_line){
 	    .invoice_id = invoice_id,
-	    .line_type = "invoiceitem",
+	    .line_type = LINE_INVOICEITEM,
 	    .subscription_id = it->subscription_id,
 	    .subscription_item_id = it->subscription_item_id,
 	    .invoice_item_id = it->id,
@@ -311,7 +317,7 @@ enum og_ec billing_invoice_lines(struct billing_ctx *bc, const struct og_subscri
 	for (int i = 0; spec->item_lines && i < n_items; i++, k++) {
 		const struct og_sub_item *it = &items[i];
 		struct og_invoice_line *l = &lines[k];
-		l->line_type = "subscription";
+		l->line_type = LINE_SUBSCRIPTION;
 		l->subscription_id = sub->id;
 		l->subscription_item_id = it->id;
 		l->price_id = it->price_id;
@@ -365,7 +371,7 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 	struct og_invoice inv = {
 	    .customer_id = sub->customer_id,
 	    .subscription_id = sub->id,
-	    .status = "draft",
+	    .status = INV_DRAFT,
 	    .currency = sub->currency,
 	    .billing_reason = spec->reason,
 	    .collection_method = sub->collection_method,
@@ -395,16 +401,9 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 		    (rc = store_invoice_item_attach(bc->db, lines[i].invoice_item_id, inv.id)) != DB_ROW)
 			return billing_db_error(bc, rc, "invoice item attach");
 	}
-	if (!bc->quiet_events && (ec = billing_event(bc, "invoice.created", "invoice", inv.id, inv.customer_id,
-	                                             render_invoice(&inv, lines, n_lines, false))))
+	if (!bc->quiet_events && (ec = billing_invoice_event(bc, "invoice.created", &inv, lines, n_lines, false)))
 		return ec;
 	if ((ec = billing_invoice_finalize(bc, &inv, lines, n_lines)))
-		return ec;
-	if (bc->quiet_events && bc->quiet_invoice_event && (ec = bc->quiet_invoice_event(bc, &inv, lines, n_lines)))
-		return ec;
-	if (bc->quiet_events && !bc->quiet_invoice_event &&
-	    (ec = billing_event(bc, "invoice.finalized", "invoice", inv.id, inv.customer_id,
-	                        render_invoice(&inv, lines, n_lines, false))))
 		return ec;
 	sub->latest_invoice_id = inv.id;
 	if (out)
@@ -418,7 +417,9 @@ enum og_ec billing_subscription_invoice(struct billing_ctx *bc, struct og_subscr
 
 enum og_ec billing_metadata_apply(struct billing_ctx *bc, const char *stored, json_t *changes, const char **out)
 {
-	json_t *md = stored ? json_loads(stored, 0, NULL) : NULL;
+	json_t *md = NULL; /* most stored metadata is "{}": skip the parser */
+	if (stored && strcmp(stored, "{}"))
+		md = json_loads(stored, 0, NULL);
 	if (!json_is_object(md)) {
 		json_decref(md);
 		md = json_object();

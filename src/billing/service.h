@@ -8,6 +8,7 @@
 
 #include "core/og_error.h"
 #include "core/invoice_calc.h"
+#include "core/jsonw.h"
 #include "core/subscription_fsm.h"
 #include "store/resources.h"
 
@@ -20,12 +21,8 @@ struct billing_ctx {
 	bool per_customer_numbers;  /* else: the customer's invoice_prefix and next_invoice_sequence */
 	int64_t now;                /* the clock's now, or the test clock's frozen time */
 	struct og_error *err;       /* filled on failure */
-	bool quiet_events;          /* the engine's fast path: one event per cycle invoice */
-	/* With quiet_events: writes that one event in place of the default
-	 * invoice.finalized snapshot (the engine's compact event, so its general
-	 * and fast paths write the same rows; billing/engine.c). NULL: default. */
-	enum og_ec (*quiet_invoice_event)(struct billing_ctx *bc, const struct og_invoice *inv,
-	                                  const struct og_invoice_line *lines, int n_lines);
+	bool quiet_events;          /* the engine: one event per cycle invoice, invoice.finalized with the full
+	                             * invoice (its fast path writes the same row; billing/engine.c) */
 };
 
 #define BILLING_MAX_ITEMS 20
@@ -33,7 +30,7 @@ struct billing_ctx {
 
 struct billing_invoice_spec {
 	int64_t period_start, period_end;
-	const char *reason;   /* subscription_create, subscription_cycle, subscription_update, ... */
+	enum billing_reason reason;
 	bool item_lines;      /* bill each item for the period */
 	bool trial;           /* item lines are free trial lines */
 	bool cycle;           /* the period's one invoice: unique (subscription, period_start) */
@@ -84,15 +81,20 @@ enum og_ec billing_sub_transition(struct billing_ctx *bc, struct og_subscription
  * rounded half away from zero. 0 for draft, paused, canceled. */
 int64_t billing_mrr(const struct og_subscription *sub, const struct og_sub_item *items, int n_items);
 
-/* The subscription as the API shows it, each item with its full price
- * object (one price read per item). NULL with bc->err filled on a store
- * error. */
-json_t *billing_render_subscription(struct billing_ctx *bc, const struct og_subscription *sub,
-                                    const struct og_sub_item *items, int n_items);
+/* Renders the subscription as the API shows it into w (model renderer),
+ * each item with its full price object (one price read per item). On a
+ * store error bc->err is filled and w is left unbalanced (discard it). */
+enum og_ec billing_subscription_write(struct billing_ctx *bc, struct og_jsonw *w, const struct og_subscription *sub,
+                                      const struct og_sub_item *items, int n_items);
 
-/* Writes an event in the current transaction. object is stolen. */
+/* Writes an event in the current transaction: its payload is
+ * {"object": object_json}, object_json the object's text as its model
+ * renderer wrote it (borrowed). */
 enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *object_type, int64_t object_id,
-                         int64_t customer_id, json_t *object);
+                         int64_t customer_id, const char *object_json);
+/* billing_event with the invoice and its lines rendered by the model. */
+enum og_ec billing_invoice_event(struct billing_ctx *bc, const char *type, const struct og_invoice *inv,
+                                 const struct og_invoice_line *lines, int n_lines, bool has_more);
 /* A subscription event carrying MRR before and after. */
 enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const struct og_subscription *sub,
                              const struct og_sub_item *items, int n_items, int64_t mrr_before);

@@ -34,8 +34,7 @@
  * does not know (billing_sub_transition reports that as a bug). */
 static enum sub_status status_of(const struct og_subscription *s)
 {
-	int st = sub_status_parse(s->status);
-	return st < 0 ? SUB__COUNT : (enum sub_status)st;
+	return s->status;
 }
 
 /* Serving a paid period: changes are prorated, and an interval change or
@@ -54,7 +53,7 @@ static bool in_paid_period(const struct og_subscription *s, int64_t now)
 
 static enum cal_interval interval_of(const struct og_subscription *s)
 {
-	return (enum cal_interval)cal_interval_parse(s->interval);
+	return s->interval;
 }
 
 /* One interval from t on the subscription's calendar. */
@@ -124,20 +123,20 @@ static enum og_ec write_sub(struct billing_ctx *bc, const struct og_subscription
 	return rc == DB_ROW ? OG_EC_NONE : billing_db_error(bc, rc, "subscription");
 }
 
-static bool same_interval(const struct og_price *p, const char *interval, int64_t count)
+static bool same_interval(const struct og_price *p, enum cal_interval interval, int64_t count)
 {
-	return !strcmp(p->interval, interval) && p->interval_count == count;
+	return p->interval == interval && p->interval_count == count;
 }
 
 static enum og_ec mixed_intervals(struct billing_ctx *bc, const char *param, const struct og_price *p,
-                                  const char *interval, int64_t count)
+                                  enum cal_interval interval, int64_t count)
 {
 	char buf[ID_MAX_LEN];
 	return og_err(bc->err, OG_EC_PARAM_INVALID, param,
 	              "All items of a subscription must share one billing interval: the other items bill every "
 	              "%lld %s, the price '%s' every %lld %s.",
-	              (long long)count, interval, ids_encode(ID_PRICE, p->id, buf), (long long)p->interval_count,
-	              p->interval);
+	              (long long)count, cal_interval_name(interval), ids_encode(ID_PRICE, p->id, buf),
+	              (long long)p->interval_count, cal_interval_name(p->interval));
 }
 
 /* A price usable on a subscription: exists, active, recurring, and in
@@ -178,7 +177,7 @@ static const char *item_param(struct billing_ctx *bc, int i, const char *field)
 static enum og_ec first_period(struct billing_ctx *bc, const struct og_subscription *s, int64_t now,
                                struct billing_invoice_spec *spec, int64_t *trial_end, int64_t *anchor)
 {
-	*spec = (struct billing_invoice_spec){.reason = "subscription_create",
+	*spec = (struct billing_invoice_spec){.reason = BILLING_REASON_SUBSCRIPTION_CREATE,
 	                                      .item_lines = true,
 	                                      .cycle = true,
 	                                      .include_pending = true,
@@ -278,7 +277,7 @@ static enum og_ec invoice_now(struct billing_ctx *bc, struct billing_sub *bs, in
 	}
 	struct billing_invoice_spec spec = {.period_start = bc->now,
 	                                    .period_end = end,
-	                                    .reason = "subscription_update",
+	                                    .reason = BILLING_REASON_SUBSCRIPTION_UPDATE,
 	                                    .item_lines = item_lines,
 	                                    .include_pending = true};
 	return billing_subscription_invoice(bc, s, bs->items, bs->n_items, &spec, NULL, NULL, NULL);
@@ -394,10 +393,9 @@ enum og_ec billing_sub_create(struct billing_ctx *bc0, const struct billing_sub_
 
 	s->customer_id = in->customer;
 	s->test_clock_id = clock_id;
-	s->status = sub_status_name(SUB_DRAFT);
+	s->status = SUB_DRAFT;
 	bool send_invoice = in->collection_method == BILLING_COLLECT_SEND_INVOICE;
-	s->collection_method = billing_collection_methods[send_invoice ? BILLING_COLLECT_SEND_INVOICE
-	                                                               : BILLING_COLLECT_CHARGE_AUTOMATICALLY];
+	s->collection_method = send_invoice ? COLLECTION_SEND_INVOICE : COLLECTION_CHARGE_AUTOMATICALLY;
 	s->has_days_until_due = send_invoice;
 	s->days_until_due = !send_invoice ? 0 : in->has_days_until_due ? in->days_until_due : 30;
 	s->requested_anchor = in->has_billing_cycle_anchor ? in->billing_cycle_anchor : 0;
@@ -455,7 +453,8 @@ enum og_ec billing_sub_confirm(struct billing_ctx *bc, int64_t id, struct billin
 		return ec;
 	if (status_of(&out->sub) != SUB_DRAFT)
 		return og_err(bc->err, OG_EC_SUB_STATUS, NULL,
-		              "Only a draft subscription can be confirmed; this one is '%s'.", out->sub.status);
+		              "Only a draft subscription can be confirmed; this one is '%s'.",
+		              sub_status_name(out->sub.status));
 	return confirm(&at, out);
 }
 
@@ -539,7 +538,7 @@ struct item_change {
  * change (*interval, *count): the one of the items kept on their price,
  * else the one of the first new price; every new price must be on it. */
 static enum og_ec check_items(struct billing_ctx *bc, struct billing_sub *bs, const struct billing_sub_update_input *in,
-                              struct item_change *changes, const char **interval, int64_t *count)
+                              struct item_change *changes, enum cal_interval *interval, int64_t *count)
 {
 	const struct og_subscription *s = &bs->sub;
 	enum og_ec ec = check_item_changes(bc, bs, in);
@@ -582,24 +581,26 @@ static enum og_ec check_items(struct billing_ctx *bc, struct billing_sub *bs, co
 			n_live++;
 		}
 	}
-	*interval = NULL;
-	for (int j = 0; j < bs->n_items && !*interval; j++)
+	bool have = false; /* the interval the items share, once one is known */
+	for (int j = 0; j < bs->n_items && !have; j++)
 		if (!moved[j]) {
 			*interval = s->interval;
 			*count = s->interval_count;
+			have = true;
 		}
 	for (int i = 0; i < in->n_items; i++) {
 		const struct billing_sub_item_input *x = &in->items[i];
 		if (x->deleted || !x->has_price)
 			continue;
-		if (!*interval) {
+		if (!have) {
 			*interval = changes[i].price.interval;
 			*count = changes[i].price.interval_count;
+			have = true;
 		} else if (!same_interval(&changes[i].price, *interval, *count)) {
 			return mixed_intervals(bc, item_param(bc, i, "price"), &changes[i].price, *interval, *count);
 		}
 	}
-	if (!*interval) { /* nothing kept, nothing priced: cannot happen with one item kept */
+	if (!have) { /* nothing kept, nothing priced: cannot happen with one item kept */
 		*interval = s->interval;
 		*count = s->interval_count;
 	}
@@ -675,7 +676,7 @@ enum og_ec billing_sub_update(struct billing_ctx *bc0, int64_t id, const struct 
 		return ec;
 	struct og_subscription *s = &out->sub;
 	int64_t mrr_before = billing_mrr(s, out->items, out->n_items);
-	const char *status_before = s->status;
+	enum sub_status status_before = s->status;
 	if ((ec = billing_sub_transition(bc, s, SUB_EV_UPDATE)))
 		return ec;
 	s->status = status_before;
@@ -683,7 +684,7 @@ enum og_ec billing_sub_update(struct billing_ctx *bc0, int64_t id, const struct 
 		s->cancel_at_period_end = in->cancel_at_period_end;
 	if (in->has_collection_method) {
 		bool send_invoice = in->collection_method == BILLING_COLLECT_SEND_INVOICE;
-		s->collection_method = billing_collection_methods[in->collection_method];
+		s->collection_method = (enum collection_method)in->collection_method;
 		s->has_days_until_due = send_invoice;
 		s->days_until_due = send_invoice ? (s->days_until_due ? s->days_until_due : 30) : 0;
 	}
@@ -697,17 +698,17 @@ enum og_ec billing_sub_update(struct billing_ctx *bc0, int64_t id, const struct 
 		return ec;
 
 	struct item_change changes[BILLING_MAX_ITEMS];
-	const char *interval = NULL;
+	enum cal_interval interval = s->interval;
 	int64_t count = 0;
 	if ((ec = check_items(bc, out, in, changes, &interval, &count)))
 		return ec;
-	bool interval_change = strcmp(interval, s->interval) || count != s->interval_count;
+	bool interval_change = interval != s->interval || count != s->interval_count;
 	bool anchor_now = in->has_billing_cycle_anchor && in->billing_cycle_anchor == BILLING_ANCHOR_NOW;
 	if (anchor_now && !in_paid_status(s))
 		return og_err(bc->err, OG_EC_PARAM_INVALID, "billing_cycle_anchor",
 		              "billing_cycle_anchor=now starts a new period of an active subscription; this one "
 		              "is '%s'.",
-		              s->status);
+		              sub_status_name(s->status));
 	/* a new period from now: Stripe resets the anchor on an interval change */
 	bool reset = (interval_change || anchor_now) && in_paid_status(s);
 	bool prorate = in->proration_behavior != BILLING_PRORATE_NONE && in_paid_period(s, bc->now);
@@ -858,7 +859,7 @@ enum og_ec billing_sub_resume(struct billing_ctx *bc0, int64_t id, const struct 
 		if (rc == DB_DONE) {
 			struct billing_invoice_spec cycle = {.period_start = s->current_period_start,
 			                                     .period_end = s->current_period_end,
-			                                     .reason = "subscription_cycle",
+			                                     .reason = BILLING_REASON_SUBSCRIPTION_CYCLE,
 			                                     .item_lines = true,
 			                                     .cycle = true,
 			                                     .include_pending = true};
@@ -902,10 +903,10 @@ enum og_ec billing_sub_upcoming(struct billing_ctx *bc0, int64_t id, const char 
 	enum sub_status st = status_of(s);
 	if (st == SUB_CANCELED || st == SUB_PAUSED)
 		return og_err(bc->err, OG_EC_RESOURCE_MISSING, param, "No upcoming invoice: the subscription is %s.",
-		              s->status);
+		              sub_status_name(s->status));
 	/* what the next invoice bills, as the engine or confirm will issue it */
 	struct billing_invoice_spec next = {
-	    .reason = "subscription_cycle", .item_lines = true, .include_pending = true};
+	    .reason = BILLING_REASON_SUBSCRIPTION_CYCLE, .item_lines = true, .include_pending = true};
 	if (st == SUB_DRAFT) {
 		int64_t trial_end, anchor;
 		if ((ec = first_period(bc, s, bc->now, &next, &trial_end, &anchor)))
@@ -930,7 +931,7 @@ enum og_ec billing_sub_upcoming(struct billing_ctx *bc0, int64_t id, const char 
 		              "No upcoming invoice: the subscription cancels at the end of its period.");
 	*inv = (struct og_invoice){.customer_id = s->customer_id,
 	                           .subscription_id = s->id,
-	                           .status = "draft",
+	                           .status = INV_DRAFT,
 	                           .currency = s->currency,
 	                           .billing_reason = next.reason,
 	                           .collection_method = s->collection_method,

@@ -17,7 +17,7 @@ enum og_ec billing_test_clock_create(struct billing_ctx *bc, const struct billin
 	*out = (struct og_test_clock){
 	    .name = in->name && *in->name ? in->name : NULL,
 	    .frozen_time = in->frozen_time,
-	    .status = "ready",
+	    .status = TEST_CLOCK_READY,
 	    .created = bc->now,
 	};
 	enum og_ec ec = billing_metadata_apply(bc, NULL, in->metadata, &out->metadata);
@@ -45,7 +45,7 @@ enum og_ec billing_test_clock_advance(struct billing_ctx *bc, const struct billi
 		return og_err(bc->err, OG_EC_CLOCK_BACKWARDS, "frozen_time",
 		              "A test clock cannot move backwards: frozen_time %lld is before the clock's %lld.",
 		              (long long)in->frozen_time, (long long)out->frozen_time);
-	enum db_rc rc = store_test_clock_set(bc->db, out->id, in->frozen_time, "ready");
+	enum db_rc rc = store_test_clock_set(bc->db, out->id, in->frozen_time, TEST_CLOCK_READY);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "test_clock set");
 	struct engine_opts opts = {
@@ -62,7 +62,7 @@ enum og_ec billing_test_clock_advance(struct billing_ctx *bc, const struct billi
 		              "%lld subscription%s on this clock could not be billed; the clock did not move.",
 		              (long long)stats.skipped, stats.skipped == 1 ? "" : "s");
 	out->frozen_time = in->frozen_time;
-	out->status = "ready";
+	out->status = TEST_CLOCK_READY;
 	return OG_EC_NONE;
 }
 

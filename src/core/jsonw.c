@@ -41,6 +41,19 @@ void jsonw_free(struct og_jsonw *w)
 	w->len = w->cap = 0;
 }
 
+void jsonw_reset(struct og_jsonw *w)
+{
+	struct og_arena *arena = w->arena;
+	char *buf = w->buf;
+	size_t cap = w->cap;
+	memset(w, 0, sizeof *w);
+	w->arena = arena;
+	w->buf = buf;
+	w->cap = cap;
+	if (buf)
+		buf[0] = 0;
+}
+
 /* Room for n more bytes plus the final NUL. */
 static char *reserve(struct og_jsonw *w, size_t n)
 {
@@ -113,6 +126,39 @@ static void put_string(struct og_jsonw *w, const char *s, size_t n)
 	}
 	*out++ = '"';
 	w->len += (size_t)(out - start);
+}
+
+size_t jsonw_escape(char *out, size_t size, const char *s)
+{
+	size_t j = 0;
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		char e = escape_of[*p];
+		size_t need = e == 0 ? 1 : e == 'u' ? 6 : 2;
+		if (e == 0 && *p >= 0xC0) { /* a UTF-8 lead byte: the whole character fits or none of it */
+			size_t n = 1;
+			while ((p[n] & 0xC0) == 0x80)
+				n++;
+			need = n;
+		}
+		if (j + need >= size)
+			break;
+		if (e == 0) {
+			memcpy(out + j, p, need);
+			p += need - 1;
+		} else {
+			out[j] = '\\';
+			out[j + 1] = e;
+			if (e == 'u') {
+				out[j + 2] = '0';
+				out[j + 3] = '0';
+				out[j + 4] = hex_upper[*p >> 4];
+				out[j + 5] = hex_upper[*p & 15];
+			}
+		}
+		j += need;
+	}
+	out[j] = 0;
+	return j;
 }
 
 static void push(struct og_jsonw *w, bool is_object)

@@ -48,6 +48,10 @@ struct og_jsonw {
 void jsonw_init(struct og_jsonw *w, struct og_arena *arena, size_t initial_cap);
 /* Heap mode: frees the buffer (a no-op in arena mode and after jsonw_take). */
 void jsonw_free(struct og_jsonw *w);
+/* Empties the document and keeps the buffer, to write the next one in it
+ * (the billing engine renders one event after another this way). Text from
+ * jsonw_text is overwritten: copy it first. */
+void jsonw_reset(struct og_jsonw *w);
 
 void jsonw_object_begin(struct og_jsonw *w);
 void jsonw_object_end(struct og_jsonw *w);
@@ -71,6 +75,12 @@ void jsonw_key_int64(struct og_jsonw *w, const char *key, int64_t v);
 void jsonw_key_bool(struct og_jsonw *w, const char *key, bool v);
 void jsonw_key_null(struct og_jsonw *w, const char *key);
 void jsonw_key_raw(struct og_jsonw *w, const char *key, const char *text);
+
+/* Escapes s as the inside of a JSON string (no quotes), with the writer's
+ * escapes, into out[size] (size >= 1), NUL-terminated. What does not fit is
+ * left out whole: never half an escape nor half a UTF-8 character. Returns
+ * the length written. For text inside a hand-built JSON line (the logger). */
+size_t jsonw_escape(char *out, size_t size, const char *s);
 
 /* The NUL-terminated text so far (borrowed: valid until the next write or
  * jsonw_free); *len (may be NULL) gets its length. A complete document when

@@ -3,10 +3,9 @@
  * repeat must be byte-identical. Only 2xx responses are stored; a failed
  * request wrote nothing, so retrying it with the same key runs it again.
  * Keys are scoped to the API key that sent them and expire after 24 hours.
- * A member named by rq->reply_secret (a new API key's secret) is left out of
- * the stored copy: a replay answers without it. The stored text is the
- * jansson reply's dump, or rq->reply_text as the handler rendered it when
- * rq->reply is NULL. */
+ * The stored text is rq->reply_text as the handler rendered it, or
+ * rq->reply_stored_text when the handler gave one (a new API key's reply
+ * without its secret: a replay answers without it). */
 #include "http/idempotency.h"
 #include "store/resources.h"
 
@@ -77,27 +76,11 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	if (ec)
 		return ec;
 	int status = rq->status ? rq->status : 200;
-	char *text;
-	if (rq->reply) {
-		text = json_dumps(rq->reply, JSON_COMPACT);
-		rq->reply_text = arena_strdup(rq->arena, text ? text : "{}");
-		free(text);
-	} else if (rq->reply_secret) {
-		/* only a jansson reply can drop the secret from the stored copy */
-		return OG_BUG(&rq->err, "a reply with a secret rendered as text");
-	} else if (!rq->reply_text) {
+	if (rq->reply)
+		return OG_BUG(&rq->err, "a reply as a jansson tree (render it with the model)");
+	if (!rq->reply_text)
 		rq->reply_text = arena_strdup(rq->arena, "{}");
-	} /* else: a handler that rendered its reply as text (api_reply_jsonw) */
-	const char *stored = rq->reply_text;
-	if (rq->reply_secret && json_object_get(rq->reply, rq->reply_secret)) {
-		/* a secret is shown once: the stored (replayable) copy goes without it */
-		json_t *copy = json_copy(rq->reply);
-		json_object_del(copy, rq->reply_secret);
-		text = json_dumps(copy, JSON_COMPACT);
-		json_decref(copy);
-		stored = arena_strdup(rq->arena, text ? text : "{}");
-		free(text);
-	}
+	const char *stored = rq->reply_stored_text ? rq->reply_stored_text : rq->reply_text;
 	rc = store_idem_insert(rq->db, rq->actor.api_key_id, key, hash, status, stored, rq->now);
 	if (rc == DB_CONSTRAINT) /* the same key committed by a concurrent request (PostgreSQL pool) */
 		return og_err(&rq->err, OG_EC_IDEMPOTENCY_IN_PROGRESS, "Idempotency-Key",

@@ -53,14 +53,15 @@ struct og_req {
 	int64_t now;        /* clock_now() when the request arrived */
 
 	/* the response */
-	int status;               /* 200 unless the handler sets another */
-	json_t *reply;            /* owned; rendered once by the server */
-	struct og_error err;      /* filled when the handler returns an error */
-	bool is_stored_reply;     /* reply_text is a stored (idempotent) response */
-	const char *reply_secret; /* a reply member shown once and never stored (an API key's "secret") */
-	char *reply_text;         /* pre-rendered body (arena), used instead of reply when set */
-	const char *content_type; /* NULL: application/json; else the Content-Type of reply_text
-	                             (static or arena storage), e.g. /metrics' text format */
+	int status;                    /* 200 unless the handler sets another */
+	json_t *reply;                 /* owned; rendered once by the server */
+	struct og_error err;           /* filled when the handler returns an error */
+	bool is_stored_reply;          /* reply_text is a stored (idempotent) response */
+	const char *reply_stored_text; /* the idempotent copy when it differs from reply_text (a new API
+	                                * key's secret is shown once and never stored); NULL: reply_text */
+	char *reply_text;              /* pre-rendered body (arena), used instead of reply when set */
+	const char *content_type;      /* NULL: application/json; else the Content-Type of reply_text
+	                                  (static or arena storage), e.g. /metrics' text format */
 
 	void *priv; /* server's */
 };

@@ -422,6 +422,7 @@ static bool job_run(struct store_job *job, struct db_conn *db)
 	json_decref(rq->reply);
 	rq->reply = NULL;
 	rq->reply_text = NULL;
+	rq->reply_stored_text = NULL;
 	rq->content_type = NULL;
 	rq->status = 0;
 	rq->is_stored_reply = false;

@@ -288,11 +288,11 @@ static const int chunk_sizes[] = {64, 16, 4, 1};
 	X(id, DB_INT(v->id))                                                                                           \
 	X(customer_id, DB_INT(v->customer_id))                                                                         \
 	X(subscription_id, DB_OPT(v->subscription_id))                                                                 \
-	X(status, DB_TEXT(v->status))                                                                                  \
+	X(status, DB_TEXT(invoice_status_name(v->status)))                                                             \
 	X(number, DB_TEXT(v->number))                                                                                  \
 	X(currency, DB_TEXT(v->currency))                                                                              \
-	X(billing_reason, DB_TEXT(v->billing_reason))                                                                  \
-	X(collection_method, DB_TEXT(v->collection_method))                                                            \
+	X(billing_reason, DB_TEXT(billing_reason_name(v->billing_reason)))                                             \
+	X(collection_method, DB_TEXT(collection_method_name(v->collection_method)))                                    \
 	X(days_until_due, DB_INT_OR_NULL(v->has_days_until_due, v->days_until_due))                                    \
 	X(cycle_period_start, DB_OPT(v->cycle_period_start))                                                           \
 	X(period_start, DB_INT(v->period_start))                                                                       \
@@ -316,7 +316,7 @@ static const int chunk_sizes[] = {64, 16, 4, 1};
 #define LINE_COLUMNS(X)                                                                                                \
 	X(id, DB_INT(v->id))                                                                                           \
 	X(invoice_id, DB_INT(v->invoice_id))                                                                           \
-	X(line_type, DB_TEXT(v->line_type))                                                                            \
+	X(line_type, DB_TEXT(line_type_name(v->line_type)))                                                            \
 	X(subscription_id, DB_OPT(v->subscription_id))                                                                 \
 	X(subscription_item_id, DB_OPT(v->subscription_item_id))                                                       \
 	X(invoice_item_id, DB_OPT(v->invoice_item_id))                                                                 \

@@ -18,11 +18,11 @@ static void read_invoice(struct db_res *r, struct og_arena *a, void *row)
 	v->id = db_int(r, 0);
 	v->customer_id = db_int(r, 1);
 	v->subscription_id = db_int(r, 2);
-	v->status = store__text(r, a, 3);
+	v->status = (enum invoice_status)store__enum(r, 3, &model_enum_invoice_status);
 	v->number = store__text(r, a, 4);
 	v->currency = store__text(r, a, 5);
-	v->billing_reason = store__text(r, a, 6);
-	v->collection_method = store__text(r, a, 7);
+	v->billing_reason = (enum billing_reason)store__enum(r, 6, &model_enum_billing_reason);
+	v->collection_method = (enum collection_method)store__enum(r, 7, &model_enum_collection_method);
 	v->has_days_until_due = !db_isnull(r, 8);
 	v->days_until_due = db_int(r, 8);
 	v->cycle_period_start = db_int(r, 9);
@@ -46,8 +46,9 @@ static void read_invoice(struct db_res *r, struct og_arena *a, void *row)
 }
 
 #define INV_PARAMS(v)                                                                                                  \
-	DB_INT((v)->customer_id), DB_OPT((v)->subscription_id), DB_TEXT((v)->status), DB_TEXT((v)->number),            \
-	    DB_TEXT((v)->currency), DB_TEXT((v)->billing_reason), DB_TEXT((v)->collection_method),                     \
+	DB_INT((v)->customer_id), DB_OPT((v)->subscription_id), DB_TEXT(invoice_status_name((v)->status)),             \
+	    DB_TEXT((v)->number), DB_TEXT((v)->currency), DB_TEXT(billing_reason_name((v)->billing_reason)),           \
+	    DB_TEXT(collection_method_name((v)->collection_method)),                                                   \
 	    DB_INT_OR_NULL((v)->has_days_until_due, (v)->days_until_due), DB_OPT((v)->cycle_period_start),             \
 	    DB_INT((v)->period_start), DB_INT((v)->period_end), DB_INT((v)->subtotal), DB_INT((v)->total),             \
 	    DB_INT((v)->amount_due), DB_INT((v)->amount_paid), DB_INT((v)->amount_remaining), DB_OPT((v)->due_date),   \
@@ -108,7 +109,8 @@ enum db_rc store_invoice_list(struct db_conn *db, struct og_arena *a, const stru
 	static const char asc[] =
 	    "SELECT " INV_COLS " FROM invoices WHERE id > $1" INV_FILTERS " ORDER BY id ASC LIMIT $2";
 #undef INV_FILTERS
-	struct db_param params[] = {DB_INT(f->customer_id), DB_INT(f->subscription_id), DB_TEXT(f->status),
+	struct db_param params[] = {DB_INT(f->customer_id), DB_INT(f->subscription_id),
+	                            DB_TEXT(f->has_status ? invoice_status_name(f->status) : NULL),
 	                            DB_INT(f->created_gte), DB_INT(f->created_lte ? f->created_lte : INT64_MAX)};
 	return store__list(db, a, desc, asc, params, 5, page, sizeof(struct og_invoice), read_invoice, out);
 }
@@ -120,7 +122,7 @@ enum db_rc store_invoice_line_insert(struct db_conn *db, struct og_invoice_line 
 	    "price_id, description, unit_amount, quantity, amount, currency, period_start, period_end, proration) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id";
 	struct db_param params[] = {
-	    DB_INT(l->invoice_id),      DB_TEXT(l->line_type),
+	    DB_INT(l->invoice_id),      DB_TEXT(line_type_name(l->line_type)),
 	    DB_OPT(l->subscription_id), DB_OPT(l->subscription_item_id),
 	    DB_OPT(l->invoice_item_id), DB_OPT(l->price_id),
 	    DB_TEXT(l->description),    DB_INT_OR_NULL(l->has_unit_amount, l->unit_amount),
@@ -137,7 +139,7 @@ static void read_line(struct db_res *r, struct og_arena *a, void *row)
 	struct og_invoice_line *l = row;
 	l->id = db_int(r, 0);
 	l->invoice_id = db_int(r, 1);
-	l->line_type = store__text(r, a, 2);
+	l->line_type = (enum line_type)store__enum(r, 2, &model_enum_line_type);
 	l->subscription_id = db_int(r, 3);
 	l->subscription_item_id = db_int(r, 4);
 	l->invoice_item_id = db_int(r, 5);

@@ -14,6 +14,11 @@ const char *store__text(struct db_res *r, struct og_arena *a, int col)
 	return db_isnull(r, col) ? NULL : arena_strdup(a, db_text(r, col));
 }
 
+int store__enum(struct db_res *r, int col, const struct model_enum *e)
+{
+	return model_enum_parse(e, db_isnull(r, col) ? NULL : db_text(r, col));
+}
+
 enum db_rc store__get(struct db_conn *db, struct og_arena *a, const char *sql, const struct db_param *params,
                       int n_params, store_row_fn read_row, void *out)
 {

@@ -14,7 +14,8 @@ static void read_price(struct db_res *r, struct og_arena *a, void *row)
 	p->nickname = store__text(r, a, 2);
 	p->unit_amount = db_int(r, 3);
 	p->currency = store__text(r, a, 4);
-	p->interval = store__text(r, a, 5);
+	p->type = db_isnull(r, 5) ? PRICE_ONE_TIME : PRICE_RECURRING;
+	p->interval = (enum cal_interval)store__enum(r, 5, &model_enum_interval);
 	p->interval_count = db_int(r, 6);
 	p->has_trial_period_days = !db_isnull(r, 7);
 	p->trial_period_days = db_int(r, 7);
@@ -35,8 +36,8 @@ enum db_rc store_price_insert(struct db_conn *db, struct og_price *p)
 	    DB_TEXT(p->nickname),
 	    DB_INT(p->unit_amount),
 	    DB_TEXT(p->currency),
-	    DB_TEXT(p->interval),
-	    DB_INT_OR_NULL(p->interval != NULL, p->interval_count),
+	    DB_TEXT(p->type == PRICE_RECURRING ? cal_interval_name(p->interval) : NULL),
+	    DB_INT_OR_NULL(p->type == PRICE_RECURRING, p->interval_count),
 	    DB_INT_OR_NULL(p->has_trial_period_days, p->trial_period_days),
 	    DB_TEXT(p->lookup_key),
 	    DB_INT(p->active),

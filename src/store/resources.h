@@ -7,6 +7,7 @@
 #define OG_RESOURCES_H
 
 #include "core/arena.h"
+#include "model/objects.h"
 #include "store/db.h"
 #include "store/dialect.h"
 
@@ -36,55 +37,6 @@ struct store_list {
 	void *rows;
 	int n;
 	bool has_more;
-};
-
-struct og_api_key {
-	int64_t id;
-	const char *last4;
-	const char *name;
-	int64_t created;
-	int64_t revoked_at; /* 0 when active */
-};
-
-struct og_product {
-	int64_t id;
-	const char *name;
-	const char *description;
-	bool active;
-	const char *metadata; /* JSON object text */
-	int64_t created;
-	int64_t updated;
-};
-
-struct og_price {
-	int64_t id;
-	int64_t product_id;
-	const char *nickname;
-	int64_t unit_amount;
-	const char *currency;
-	const char *interval; /* NULL for a one-time price */
-	int64_t interval_count;
-	bool has_trial_period_days;
-	int64_t trial_period_days;
-	const char *lookup_key;
-	bool active;
-	const char *metadata;
-	int64_t created;
-};
-
-struct og_customer {
-	int64_t id;
-	const char *email;
-	const char *name;
-	const char *phone;
-	const char *description;
-	const char *address; /* JSON object text or NULL */
-	const char *currency;
-	const char *metadata;
-	int64_t created;
-	int64_t test_clock_id;         /* 0 when on real time; set with store_customer_set_test_clock */
-	const char *invoice_prefix;    /* 3-12 of A-Z 0-9, unique (migration 0004 gave old rows one) */
-	int64_t next_invoice_sequence; /* per-customer numbering: the next invoice's sequence */
 };
 
 /* list.c: the two parameters binding a created range (NULL -> 0 and
@@ -124,6 +76,9 @@ enum db_rc store__get_row(struct db_conn *db, struct og_arena *a, const struct s
 enum db_rc store__exec_changes(struct db_conn *db, const char *sql, const struct db_param *params, int n_params);
 /* Copies column col as text into the arena (NULL stays NULL). */
 const char *store__text(struct db_res *r, struct og_arena *a, int col);
+/* Reads column col, the text of a value of e, as that value; NULL or a text
+ * outside the table reads as e->n (the enum's X__COUNT, "unknown"). */
+int store__enum(struct db_res *r, int col, const struct model_enum *e);
 
 /* api_keys.c */
 enum db_rc store_api_key_insert(struct db_conn *db, const char *secret_hash, const char *last4, const char *name,
@@ -216,139 +171,12 @@ enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const str
 /* ---- billing: subscriptions, invoices, invoice items, events, counters ----
  * Timestamps that may be absent read as 0 (every real time is > 0). */
 
-struct og_test_clock {
-	int64_t id;
-	const char *name;
-	int64_t frozen_time;
-	const char *status; /* "ready" | "advancing" */
-	const char *metadata;
-	int64_t created;
-};
-
-struct og_subscription {
-	int64_t id;
-	int64_t customer_id;
-	int64_t test_clock_id;
-	const char *status;
-	const char *currency;
-	const char *interval;
-	int64_t interval_count;
-	const char *collection_method;
-	bool has_days_until_due;
-	int64_t days_until_due;
-	int64_t billing_cycle_anchor;
-	int64_t requested_anchor;
-	bool has_trial_period_days;
-	int64_t trial_period_days;
-	int64_t requested_trial_end;
-	int64_t current_period_start;
-	int64_t current_period_end;
-	int64_t next_billing_at;
-	int64_t trial_start;
-	int64_t trial_end;
-	bool cancel_at_period_end;
-	int64_t canceled_at;
-	int64_t ended_at;
-	int64_t paused_at;
-	int64_t start_date;
-	int64_t latest_invoice_id;
-	const char *metadata;
-	int64_t created;
-};
-
-struct og_sub_item {
-	int64_t id;
-	int64_t subscription_id;
-	int64_t price_id;
-	int64_t unit_amount;
-	int64_t quantity;
-	const char *metadata;
-	int64_t created;
-	/* read-only, joined from the price and product when listed */
-	const char *price_nickname;
-	const char *product_name;
-};
-
-struct og_invoice {
-	int64_t id;
-	int64_t customer_id;
-	int64_t subscription_id;
-	const char *status;
-	const char *number;
-	const char *currency;
-	const char *billing_reason;
-	const char *collection_method;
-	bool has_days_until_due;
-	int64_t days_until_due;
-	int64_t cycle_period_start; /* 0 = not a cycle invoice */
-	int64_t period_start;
-	int64_t period_end;
-	int64_t subtotal, total, amount_due, amount_paid, amount_remaining;
-	int64_t due_date;
-	bool past_due;
-	bool paid_out_of_band;
-	const char *description;
-	const char *metadata;
-	int64_t created;
-	int64_t finalized_at, paid_at, voided_at, marked_uncollectible_at;
-};
-
-struct og_invoice_line {
-	int64_t id;
-	int64_t invoice_id;
-	const char *line_type; /* "subscription" | "invoiceitem" */
-	int64_t subscription_id;
-	int64_t subscription_item_id;
-	int64_t invoice_item_id;
-	int64_t price_id;
-	const char *description;
-	bool has_unit_amount;
-	int64_t unit_amount;
-	int64_t quantity;
-	int64_t amount;
-	const char *currency;
-	int64_t period_start, period_end;
-	bool proration;
-};
-
-struct og_invoice_item {
-	int64_t id;
-	int64_t customer_id;
-	int64_t subscription_id;
-	int64_t subscription_item_id;
-	int64_t invoice_id;
-	int64_t price_id;
-	const char *description;
-	bool has_unit_amount;
-	int64_t unit_amount;
-	int64_t quantity;
-	int64_t amount;
-	const char *currency;
-	int64_t period_start, period_end;
-	bool proration;
-	const char *metadata;
-	int64_t created;
-};
-
-struct og_event {
-	int64_t id;
-	const char *type;
-	const char *object_type;
-	int64_t object_id;
-	int64_t customer_id;
-	const char *currency;
-	bool has_mrr;
-	int64_t mrr_before, mrr_after;
-	const char *data; /* JSON text: {"object": {...}} */
-	int64_t created;
-};
-
 /* test_clocks.c */
 enum db_rc store_test_clock_insert(struct db_conn *db, struct og_test_clock *c);
 enum db_rc store_test_clock_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_test_clock *out);
 /* The frozen time of a clock, deleted or not (its objects keep living at it). */
 enum db_rc store_test_clock_time(struct db_conn *db, int64_t id, int64_t *frozen_time);
-enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, const char *status);
+enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, enum test_clock_status status);
 enum db_rc store_test_clock_delete(struct db_conn *db, int64_t id);
 enum db_rc store_test_clock_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                                  struct store_list *out);
@@ -375,7 +203,8 @@ enum db_rc store_subscription_update(struct db_conn *db, const struct og_subscri
 struct store_subscription_filter {
 	int64_t customer_id; /* 0 = any */
 	int64_t price_id;    /* 0 = any */
-	const char *status;  /* NULL = any but canceled is included */
+	bool has_status;     /* false = any, canceled included */
+	enum sub_status status;
 };
 enum db_rc store_subscription_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                                    const struct store_subscription_filter *f, const struct store_range *created,
@@ -405,7 +234,8 @@ enum db_rc store_invoice_update(struct db_conn *db, const struct og_invoice *inv
 struct store_invoice_filter {
 	int64_t customer_id;
 	int64_t subscription_id;
-	const char *status;
+	bool has_status; /* false = any */
+	enum invoice_status status;
 	int64_t created_gte; /* 0 = none */
 	int64_t created_lte; /* 0 = none */
 };

@@ -14,11 +14,11 @@ void store__read_subscription(struct db_res *r, struct og_arena *a, void *row)
 	s->id = db_int(r, 0);
 	s->customer_id = db_int(r, 1);
 	s->test_clock_id = db_int(r, 2);
-	s->status = store__text(r, a, 3);
+	s->status = (enum sub_status)store__enum(r, 3, &model_enum_sub_status);
 	s->currency = store__text(r, a, 4);
-	s->interval = store__text(r, a, 5);
+	s->interval = (enum cal_interval)store__enum(r, 5, &model_enum_interval);
 	s->interval_count = db_int(r, 6);
-	s->collection_method = store__text(r, a, 7);
+	s->collection_method = (enum collection_method)store__enum(r, 7, &model_enum_collection_method);
 	s->has_days_until_due = !db_isnull(r, 8);
 	s->days_until_due = db_int(r, 8);
 	s->billing_cycle_anchor = db_int(r, 9);
@@ -43,8 +43,9 @@ void store__read_subscription(struct db_res *r, struct og_arena *a, void *row)
 
 /* $1.. in SUB_COLS order after id; shared by insert and update */
 #define SUB_PARAMS(s)                                                                                                  \
-	DB_INT((s)->customer_id), DB_OPT((s)->test_clock_id), DB_TEXT((s)->status), DB_TEXT((s)->currency),            \
-	    DB_TEXT((s)->interval), DB_INT((s)->interval_count), DB_TEXT((s)->collection_method),                      \
+	DB_INT((s)->customer_id), DB_OPT((s)->test_clock_id), DB_TEXT(sub_status_name((s)->status)),                   \
+	    DB_TEXT((s)->currency), DB_TEXT(cal_interval_name((s)->interval)), DB_INT((s)->interval_count),            \
+	    DB_TEXT(collection_method_name((s)->collection_method)),                                                   \
 	    DB_INT_OR_NULL((s)->has_days_until_due, (s)->days_until_due), DB_OPT((s)->billing_cycle_anchor),           \
 	    DB_OPT((s)->requested_anchor), DB_INT_OR_NULL((s)->has_trial_period_days, (s)->trial_period_days),         \
 	    DB_OPT((s)->requested_trial_end), DB_OPT((s)->current_period_start), DB_OPT((s)->current_period_end),      \
@@ -110,8 +111,8 @@ enum db_rc store_subscription_list(struct db_conn *db, struct og_arena *a, const
 	static const char asc[] =
 	    "SELECT " SUB_COLS " FROM subscriptions WHERE id > $1" SUB_FILTERS " ORDER BY id ASC LIMIT $2";
 #undef SUB_FILTERS
-	struct db_param params[] = {DB_INT(f->customer_id), DB_TEXT(f->status), DB_INT(f->price_id),
-	                            STORE_RANGE_PARAMS(created)};
+	struct db_param params[] = {DB_INT(f->customer_id), DB_TEXT(f->has_status ? sub_status_name(f->status) : NULL),
+	                            DB_INT(f->price_id), STORE_RANGE_PARAMS(created)};
 	return store__list(db, a, desc, asc, params, 5, page, sizeof(struct og_subscription), store__read_subscription,
 	                   out);
 }

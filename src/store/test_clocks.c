@@ -9,7 +9,7 @@ static void read_clock(struct db_res *r, struct og_arena *a, void *row)
 	c->id = db_int(r, 0);
 	c->name = store__text(r, a, 1);
 	c->frozen_time = db_int(r, 2);
-	c->status = store__text(r, a, 3);
+	c->status = (enum test_clock_status)store__enum(r, 3, &model_enum_test_clock_status);
 	c->metadata = store__text(r, a, 4);
 	c->created = db_int(r, 5);
 }
@@ -18,7 +18,8 @@ enum db_rc store_test_clock_insert(struct db_conn *db, struct og_test_clock *c)
 {
 	static const char sql[] = "INSERT INTO test_clocks (name, frozen_time, status, metadata, created) "
 	                          "VALUES ($1, $2, $3, $4, $5) RETURNING id";
-	struct db_param params[] = {DB_TEXT(c->name), DB_INT(c->frozen_time), DB_TEXT(c->status ? c->status : "ready"),
+	struct db_param params[] = {DB_TEXT(c->name), DB_INT(c->frozen_time),
+	                            DB_TEXT(test_clock_status_name(c->status)),
 	                            DB_TEXT(c->metadata ? c->metadata : "{}"), DB_INT(c->created)};
 	enum db_rc rc = db_query_int(db, sql, params, 5, &c->id);
 	return rc == DB_OK ? DB_ROW : rc;
@@ -39,10 +40,10 @@ enum db_rc store_test_clock_time(struct db_conn *db, int64_t id, int64_t *frozen
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
-enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, const char *status)
+enum db_rc store_test_clock_set(struct db_conn *db, int64_t id, int64_t frozen_time, enum test_clock_status status)
 {
 	static const char sql[] = "UPDATE test_clocks SET frozen_time = $2, status = $3 WHERE id = $1 AND deleted = 0";
-	struct db_param params[] = {DB_INT(id), DB_INT(frozen_time), DB_TEXT(status)};
+	struct db_param params[] = {DB_INT(id), DB_INT(frozen_time), DB_TEXT(test_clock_status_name(status))};
 	return store__exec_changes(db, sql, params, 3);
 }
 
