@@ -35,7 +35,6 @@ PURE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/core/*.c src/model/*.
 SYS_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/sys/*.c))
 CORE_OBJ := $(PURE_OBJ) $(SYS_OBJ)
 STORE_OBJ := $(CORE_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/store/*.c)) $(BUILD)/obj/gen/migrations_gen.o
-MODEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/model/*.c))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 STORE_TESTS := $(patsubst tests/store/%.c,$(BUILD)/tests/%,$(wildcard tests/store/test_*.c))
 HTTP_TESTS  := $(patsubst tests/http/%.c,$(BUILD)/tests/%,$(wildcard tests/http/test_*.c))
@@ -64,9 +63,9 @@ $(GEN): $(MIGRATIONS) tools/embed_migrations.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed_migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ) $(SYS_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(PURE_OBJ) $(LDLIBS) $(TESTLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(PURE_OBJ) $(SYS_OBJ) $(LDLIBS) $(TESTLIBS)
 
 $(BUILD)/tests/%: tests/store/%.c $(STORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -146,6 +145,7 @@ run: deps
 test: deps
 	@sh scripts/deps.sh --test
 	$(MAKE) check-style
+	$(MAKE) check-layers
 	$(MAKE) BUILD=build/san SAN=1 test-build
 	bash scripts/run-tests.sh build/san
 

@@ -3,6 +3,7 @@
  * the pure parts (core, model) their way to report bugs and fatal
  * conditions without doing I/O themselves. */
 #include "sys/log.h"
+#include "core/jsonw.h"
 #include "core/mem.h"
 #include "core/og_error.h"
 #include "sys/clock.h"
@@ -57,19 +58,8 @@ void log_msg(enum log_level level, const char *event, const char *fields_fmt, ..
 
 const char *log_json_escape(const char *s, char *buf, unsigned size)
 {
-	unsigned j = 0;
-	for (; s && *s && j + 7 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			buf[j++] = '\\';
-			buf[j++] = (char)c;
-		} else if (c < 0x20) {
-			j += (unsigned)snprintf(buf + j, size - j, "\\u%04x", c);
-		} else {
-			buf[j++] = (char)c;
-		}
-	}
-	buf[j] = 0;
+	/* the one JSON string escaper is core/jsonw's */
+	jsonw_escape(buf, size, s ? s : "");
 	return buf;
 }
 

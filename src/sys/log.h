@@ -18,7 +18,8 @@ void log_msg(enum log_level level, const char *event, const char *fields_fmt, ..
  * (core/mem.h) and our own bugs (OG_BUG, core/og_error.h). Call once at
  * start-up, before threads run. */
 void log_install_hooks(void);
-/* Escapes s for a JSON string into buf (always NUL-terminated, truncated). */
+/* Escapes s for a JSON string into buf (always NUL-terminated, truncated
+ * between characters): core/jsonw's escaper (jsonw_escape). */
 const char *log_json_escape(const char *s, char *buf, unsigned size);
 
 #endif
