@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const prefixes[ID__COUNT] = {
-    "prod", "price", "cus", "sub", "si", "in", "il", "ii", "evt", "key", "clock",
+    "prod", "price", "cus", "sub", "si", "in", "il", "ii", "evt", "key", "clock", "usr",
 };
 
 static const uint32_t round_keys[4] = {0x9e3779b9u, 0x7f4a7c15u, 0xf39cc060u, 0x5ced3a43u};
