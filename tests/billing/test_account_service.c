@@ -79,8 +79,8 @@ static void signup_creates_user_and_customer(void **state)
 	    {"d@x.io", "Password123", NULL, OG_EC_PASSWORD_WEAK, "password"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		assert_int_equal(accounts_signup_run(&e.c, e.pool, bad[i].email, bad[i].name, bad[i].password, &u, &cus),
-		                 bad[i].ec);
+		assert_int_equal(
+		    accounts_signup_run(&e.c, e.pool, bad[i].email, bad[i].name, bad[i].password, &u, &cus), bad[i].ec);
 		assert_string_equal(e.err.param, bad[i].param);
 	}
 	assert_int_equal(count(db, "SELECT COUNT(*) FROM customers"), 1);
@@ -106,7 +106,8 @@ static void login_sessions_and_csrf(void **state)
 	struct env e;
 	env_init(&e, db);
 	struct og_user staff;
-	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", "Ann", ROLE_ADMIN, PW, &staff), OG_EC_NONE);
+	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", "Ann", ROLE_ADMIN, PW, &staff),
+	                 OG_EC_NONE);
 	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "bob@x.io", NULL, ROLE_CUSTOMER, PW, &staff),
 	                 OG_EC_PARAM_INVALID);
 	struct acct_new_session s1, s2;
@@ -239,13 +240,14 @@ static void password_change_revokes_everything(void **state)
 	struct env e;
 	env_init(&e, db);
 	struct og_user staff;
-	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", NULL, ROLE_FINANCE, PW, &staff), OG_EC_NONE);
+	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", NULL, ROLE_FINANCE, PW, &staff),
+	                 OG_EC_NONE);
 	struct acct_new_session a1, a2, fresh;
 	assert_int_equal(accounts_login_run(&e.c, e.pool, "ann@x.io", PW, &a1), OG_EC_NONE);
 	assert_int_equal(accounts_login_run(&e.c, e.pool, "ann@x.io", PW, &a2), OG_EC_NONE);
-	assert_int_equal(accounts_password_change_run(&e.c, e.pool, staff.id, "not-the-password", "new-horse-battery",
-	                                              &fresh),
-	                 OG_EC_LOGIN_FAILED);
+	assert_int_equal(
+	    accounts_password_change_run(&e.c, e.pool, staff.id, "not-the-password", "new-horse-battery", &fresh),
+	    OG_EC_LOGIN_FAILED);
 	assert_string_equal(e.err.param, "current_password");
 	assert_int_equal(accounts_password_change_run(&e.c, e.pool, staff.id, PW, "qwertyuiop", &fresh),
 	                 OG_EC_PASSWORD_WEAK);
@@ -283,7 +285,8 @@ static void reset_by_mail_once(void **state)
 	struct env e;
 	env_init(&e, db);
 	struct og_user staff;
-	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", NULL, ROLE_SUPPORT, PW, &staff), OG_EC_NONE);
+	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", NULL, ROLE_SUPPORT, PW, &staff),
+	                 OG_EC_NONE);
 	const char *link = "https://billing.example/reset?token=";
 	/* an unknown address: the same answer, and nothing queued */
 	assert_int_equal(accounts_reset_request_run(&e.c, "zed@x.io", link), OG_EC_NONE);
@@ -349,13 +352,15 @@ static void rehash_when_limits_rise(void **state)
 	struct env e;
 	env_init(&e, db);
 	struct og_user staff;
-	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", NULL, ROLE_ANALYST, PW, &staff), OG_EC_NONE);
+	assert_int_equal(accounts_staff_create_run(&e.c, e.pool, "ann@x.io", NULL, ROLE_ANALYST, PW, &staff),
+	                 OG_EC_NONE);
 	assert_int_equal(count(db, "SELECT COUNT(*) FROM users WHERE password_hash LIKE '$argon2id$v=19$m=8,%'"), 1);
 	password_use_fast_limits(false);
 	struct acct_new_session s;
 	assert_int_equal(accounts_login_run(&e.c, e.pool, "ann@x.io", PW, &s), OG_EC_NONE);
 	password_use_fast_limits(true);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM users WHERE password_hash LIKE '$argon2id$v=19$m=65536,%'"), 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM users WHERE password_hash LIKE '$argon2id$v=19$m=65536,%'"),
+	                 1);
 	assert_int_equal(accounts_login_run(&e.c, e.pool, "ann@x.io", PW, &s), OG_EC_NONE);
 	env_free(&e);
 }
@@ -402,9 +407,7 @@ static void full_pool_is_503(void **state)
 }
 
 ACCT_DB_MAIN("billing_accounts",
-             ((const struct CMUnitTest[]){ACCT_TEST(signup_creates_user_and_customer),
-                                          ACCT_TEST(login_sessions_and_csrf),
-                                          ACCT_TEST(unknown_and_wrong_answer_alike_then_lock),
-                                          ACCT_TEST(password_change_revokes_everything),
-                                          ACCT_TEST(reset_by_mail_once), ACCT_TEST(rehash_when_limits_rise),
-                                          ACCT_TEST(full_pool_is_503)}))
+             ((const struct CMUnitTest[]){
+                 ACCT_TEST(signup_creates_user_and_customer), ACCT_TEST(login_sessions_and_csrf),
+                 ACCT_TEST(unknown_and_wrong_answer_alike_then_lock), ACCT_TEST(password_change_revokes_everything),
+                 ACCT_TEST(reset_by_mail_once), ACCT_TEST(rehash_when_limits_rise), ACCT_TEST(full_pool_is_503)}))
