@@ -107,8 +107,8 @@ static int free_port(void)
 static bool port_open(int port)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {
+	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	bool ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
 	close(s);
 	return ok;
@@ -131,7 +131,8 @@ static pid_t sink_start(int port, const char *maildir)
 	for (int i = 0; i < 200 && !port_open(port); i++) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid)
-			fail_msg("the SMTP sink did not start: is python3-aiosmtpd installed (scripts/deps.sh --test)?");
+			fail_msg(
+			    "the SMTP sink did not start: is python3-aiosmtpd installed (scripts/deps.sh --test)?");
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
@@ -188,7 +189,8 @@ static void reset_through_smtp(void **state)
 	struct og_workpool *pool = workpool_new(1, 4);
 	struct og_user u;
 	assert_int_equal(accounts_staff_create_run(&c, pool, "ann@x.io", NULL, ROLE_OWNER, PW, &u), OG_EC_NONE);
-	assert_int_equal(accounts_reset_request_run(&c, "ann@x.io", "https://billing.example/reset?token="), OG_EC_NONE);
+	assert_int_equal(accounts_reset_request_run(&c, "ann@x.io", "https://billing.example/reset?token="),
+	                 OG_EC_NONE);
 
 	/* the server is down: the mail stays queued, its body kept, retried later */
 	int sent = -1, failed = -1;
@@ -196,8 +198,9 @@ static void reset_through_smtp(void **state)
 	assert_int_equal(sent, 0);
 	assert_int_equal(failed, 1);
 	int64_t n = -1;
-	assert_int_equal(db_query_int(db, "SELECT attempts FROM mail_outbox WHERE sent_at IS NULL AND body IS NOT NULL "
-	                                  "AND last_error IS NOT NULL",
+	assert_int_equal(db_query_int(db,
+	                              "SELECT attempts FROM mail_outbox WHERE sent_at IS NULL AND body IS NOT NULL "
+	                              "AND last_error IS NOT NULL",
 	                              NULL, 0, &n),
 	                 DB_OK);
 	assert_int_equal(n, 1);
@@ -273,14 +276,16 @@ static void mailer_thread_writes_files(void **state)
 int main(void)
 {
 	mail_global_init();
-	const struct CMUnitTest plain[] = {cmocka_unit_test(format_and_injection), cmocka_unit_test(files_without_smtp)};
+	const struct CMUnitTest plain[] = {cmocka_unit_test(format_and_injection),
+	                                   cmocka_unit_test(files_without_smtp)};
 	int failed = cmocka_run_group_tests_name("mail", plain, NULL, NULL);
 	const struct CMUnitTest outbox[] = {ACCT_TEST(reset_through_smtp), ACCT_TEST(mailer_thread_writes_files)};
-	failed += cmocka_run_group_tests_name("mail_outbox_sqlite", outbox, acct_db_group_sqlite, acct_db_group_teardown);
+	failed +=
+	    cmocka_run_group_tests_name("mail_outbox_sqlite", outbox, acct_db_group_sqlite, acct_db_group_teardown);
 	const char *pg = getenv("OG_TEST_PG_URL");
 	if (pg && *pg)
-		failed +=
-		    cmocka_run_group_tests_name("mail_outbox_postgres", outbox, acct_db_group_pg, acct_db_group_teardown);
+		failed += cmocka_run_group_tests_name("mail_outbox_postgres", outbox, acct_db_group_pg,
+		                                      acct_db_group_teardown);
 	else
 		printf("NOTE: OG_TEST_PG_URL is not set: the PostgreSQL half of the outbox tests was NOT run\n");
 	return failed ? 1 : 0;
