@@ -63,6 +63,13 @@ $(GEN): $(MIGRATIONS) tools/embed_migrations.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed_migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
+# the common passwords refused by core/accounts.c (tools/make-common-passwords.sh)
+PWLIST := $(BUILD)/gen/common_passwords.inc
+$(PWLIST): data/common_passwords.txt tools/embed_wordlist.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed_wordlist.sh data/common_passwords.txt > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/src/core/accounts.o: $(PWLIST)
+
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ) $(SYS_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(PURE_OBJ) $(SYS_OBJ) $(LDLIBS) $(TESTLIBS)
@@ -114,12 +121,16 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC    ?= clang
 FUZZ_NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRC   := $(wildcard src/core/*.c src/model/*.c src/sys/*.c) src/http/params.c
-FUZZ_FLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Itests $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+FUZZ_FLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/fuzz/gen -Itests $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 fuzz-build: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_NAMES))
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(FUZZ_SRC)
+build/fuzz/gen/common_passwords.inc: data/common_passwords.txt tools/embed_wordlist.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed_wordlist.sh data/common_passwords.txt > $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(FUZZ_SRC) build/fuzz/gen/common_passwords.inc
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(LDLIBS)
 

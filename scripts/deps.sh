@@ -1,11 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages oneGuard needs, only those missing, and says
 # which. Idempotent. `deps.sh` for building and running; `deps.sh --test` adds
-# what the tests need (cmocka, PostgreSQL server, valgrind).
+# what the tests need (cmocka, PostgreSQL server, valgrind, an SMTP sink).
 set -eu
 need="gcc make pkg-config libevent-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libhpdf-dev"
 if [ "${1:-}" = "--test" ]; then
-	need="$need libcmocka-dev postgresql curl valgrind clang-format"
+	need="$need libcmocka-dev postgresql curl valgrind clang-format python3-aiosmtpd"
 fi
 if [ "${1:-}" = "--bench" ]; then
 	need="$need wrk nginx-light postgresql curl time sqlite3"

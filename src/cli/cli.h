@@ -12,6 +12,9 @@
  * (store_ids_key_load). NULL on failure. */
 struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema);
 
+/* `oneguard users create|list` (users.c). */
+int cli_users(struct og_config *cfg, int argc, char **argv);
+
 /* `oneguard bill` (bill.c). */
 int cli_bill(struct og_config *cfg, int argc, char **argv);
 

@@ -2,6 +2,7 @@
  * variables and help text. */
 #include "cli/config.h"
 #include "sys/log.h"
+#include "sys/password.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -49,6 +50,21 @@ static const struct opt opts[] = {
     {"--invoice-numbering", "ONEGUARD_INVOICE_NUMBERING", OPT_NUMBERING, CLI_OPTS_SERVE | CLI_OPTS_BILL,
      OFF(invoice_numbering), 0, 0, 0,
      "account (one series, INV-000001; default) or customer (each customer's invoice_prefix: ABC-0001)"},
+    {"--smtp-url", "ONEGUARD_SMTP_URL", OPT_STRING, CLI_OPTS_SERVE, OFF(smtp_url),
+     sizeof(((struct og_config *)0)->smtp_url), 0, 0,
+     "send mail through this SMTP server, smtp://[USER:PASS@]HOST:PORT or smtps://... (default: write .eml "
+     "files to --mail-dir)"},
+    {"--mail-from", "ONEGUARD_MAIL_FROM", OPT_STRING, CLI_OPTS_SERVE, OFF(mail_from),
+     sizeof(((struct og_config *)0)->mail_from), 0, 0, "the sender address of mail (default oneguard@localhost)"},
+    {"--mail-dir", "ONEGUARD_MAIL_DIR", OPT_STRING, CLI_OPTS_SERVE, OFF(mail_dir),
+     sizeof(((struct og_config *)0)->mail_dir), 0, 0, "folder for mail without SMTP (default ./mail)"},
+    {"--public-url", "ONEGUARD_PUBLIC_URL", OPT_STRING, CLI_OPTS_SERVE, OFF(public_url),
+     sizeof(((struct og_config *)0)->public_url), 0, 0,
+     "the URL users reach oneguard at, for links in mail (default http://127.0.0.1:8080)"},
+    {"--test-mode", NULL, OPT_BOOL_ON, CLI_OPTS_DB, OFF(test_mode), 0, 0, 0,
+     "test suites only: allows the test-only settings"},
+    {"--test-fast-passwords", "ONEGUARD_TEST_FAST_PASSWORDS", OPT_BOOL_ON, CLI_OPTS_DB, OFF(fast_passwords), 0, 0, 0,
+     "test suites only (needs --test-mode): hash passwords with the lowest argon2id limits"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -203,5 +219,14 @@ int cli_config_parse(struct og_config *cfg, unsigned opt_set, int argc, char **a
 			return rc;
 		}
 	}
+	/* weak password hashing only where a test suite asked for it in so many words */
+	if (cfg->fast_passwords && !cfg->test_mode) {
+		fprintf(stderr,
+		        "oneguard %s: ONEGUARD_TEST_FAST_PASSWORDS / --test-fast-passwords is for test suites: "
+		        "it needs --test-mode\n",
+		        argv[0]);
+		return 2;
+	}
+	password_use_fast_limits(cfg->fast_passwords);
 	return 0;
 }

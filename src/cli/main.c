@@ -3,6 +3,7 @@
  * cli/config.c and exits 0 on success, 1 on failure, 2 on bad usage. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "billing/mailer.h"
 #include "sys/clock.h"
 #include "sys/log.h"
 #include "http/auth.h"
@@ -24,6 +25,7 @@ static const char usage_main[] = "usage: oneguard COMMAND [OPTIONS]\n"
                                  "  serve         serve the HTTP API (and run the billing worker)\n"
                                  "  migrate       apply missing database migrations\n"
                                  "  keys create   create an API secret key and print it once\n"
+                                 "  users         create and list staff users (users create --role owner ...)\n"
                                  "  bill          bill every subscription that is due, then exit\n"
                                  "  version       print the version\n"
                                  "  help          this text\n"
@@ -215,7 +217,10 @@ static int cmd_serve(struct og_config *cfg, int argc, char **argv)
 	        db_url_backend(cfg->db_url) == DB_POSTGRES ? "postgres" : "sqlite", cfg->n_threads,
 	        cfg->enable_test_clocks ? "true" : "false");
 	struct cli_worker *worker = cli_worker_start(cfg, st);
+	struct mail_config mc = {.smtp_url = cfg->smtp_url, .from = cfg->mail_from, .dir = cfg->mail_dir};
+	struct og_mailer *mailer = mailer_start(cfg->db_url, &mc, 10);
 	rc = http_serve(cfg, st);
+	mailer_stop(mailer);
 	cli_worker_stop(worker);
 	store_close(st);
 	return rc;
@@ -228,6 +233,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_install_hooks();
+	mail_global_init();
 	struct og_config cfg;
 	config_defaults(&cfg);
 	if (argc < 2) {
@@ -259,6 +265,8 @@ int main(int argc, char **argv)
 		return cmd_keys(&cfg, argc - 1, argv + 1);
 	if (!strcmp(cmd, "bill"))
 		return cli_bill(&cfg, argc - 1, argv + 1);
+	if (!strcmp(cmd, "users"))
+		return cli_users(&cfg, argc - 1, argv + 1);
 	fprintf(stderr, "oneguard: unknown command '%s'\n\n%s", cmd, usage_main);
 	return 2;
 }

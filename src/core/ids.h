@@ -21,6 +21,7 @@ enum id_kind {
 	ID_EVENT,        /* evt_ */
 	ID_API_KEY,      /* key_ */
 	ID_TEST_CLOCK,   /* clock_ */
+	ID_USER,         /* usr_ */
 	ID__COUNT
 };
 

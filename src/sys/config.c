@@ -22,4 +22,7 @@ void config_defaults(struct og_config *cfg)
 	snprintf(cfg->invoice_prefix, sizeof cfg->invoice_prefix, "INV");
 	cfg->billing_interval = 60;
 	cfg->access_log = true;
+	snprintf(cfg->mail_from, sizeof cfg->mail_from, "oneguard@localhost");
+	snprintf(cfg->mail_dir, sizeof cfg->mail_dir, "mail");
+	snprintf(cfg->public_url, sizeof cfg->public_url, "http://127.0.0.1:8080");
 }

@@ -24,6 +24,13 @@ struct og_config {
 	int invoice_numbering;   /* enum og_numbering; default account */
 	int billing_interval;    /* seconds between billing worker runs; 0 = off; default 60 */
 	bool access_log;         /* default on */
+	/* accounts (issue 13) */
+	bool test_mode;       /* --test-mode: allows the test-only settings below */
+	bool fast_passwords;  /* test only: argon2id at libsodium's minimum limits */
+	char smtp_url[1024];  /* "" = write mail as .eml files into mail_dir */
+	char mail_from[256];  /* default oneguard@localhost */
+	char mail_dir[1024];  /* default ./mail */
+	char public_url[256]; /* where users reach oneguard; default http://127.0.0.1:8080 */
 };
 
 void config_defaults(struct og_config *cfg);
