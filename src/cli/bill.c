@@ -208,24 +208,6 @@ static void print_summary(FILE *f, const struct engine_stats *st, int64_t until,
 	}
 }
 
-/* cli_open_db (main.c) without main.c: what links into the test binaries
- * (every src/ object but main.o) must not need it. */
-static struct db_conn *open_db(const struct og_config *cfg)
-{
-	char err[512];
-	struct db_conn *db = db_open(cfg->db_url, err, sizeof err);
-	if (!db) {
-		fprintf(stderr, "oneguard bill: cannot open database %s: %s\n", cfg->db_url, err);
-		return NULL;
-	}
-	if (store_schema_check(db, err, sizeof err) != 0 || store_ids_key_load(db, err, sizeof err) != 0) {
-		fprintf(stderr, "oneguard bill: %s\n", err);
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
 static volatile int bill_stop;
 
 static void on_signal(int sig)
@@ -252,7 +234,7 @@ int cli_bill(struct og_config *cfg, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	log_set_level((enum log_level)cfg->log_level);
-	struct db_conn *db = open_db(cfg);
+	struct db_conn *db = cli_open_db(cfg, true);
 	if (!db)
 		return 1;
 

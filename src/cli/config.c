@@ -1,10 +1,13 @@
 /* Option table: one line per setting, shared by flags, environment
  * variables and help text. */
 #include "cli/config.h"
+#include "cli/cli.h"
+#include "store/store.h"
 #include "sys/log.h"
 #include "sys/password.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,4 +232,24 @@ int cli_config_parse(struct og_config *cfg, unsigned opt_set, int argc, char **a
 	}
 	password_use_fast_limits(cfg->fast_passwords);
 	return 0;
+}
+
+/* Here rather than in main.c, which the test binaries leave out: every
+ * subcommand that opens the database goes through it. check_schema: the
+ * schema must be current and the id key loaded. */
+struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema)
+{
+	char err[512];
+	struct db_conn *db = db_open(cfg->db_url, err, sizeof err);
+	if (!db) {
+		fprintf(stderr, "oneguard: cannot open database %s: %s\n", cfg->db_url, err);
+		return NULL;
+	}
+	if (check_schema &&
+	    (store_schema_check(db, err, sizeof err) != 0 || store_ids_key_load(db, err, sizeof err) != 0)) {
+		fprintf(stderr, "oneguard: %s\n", err);
+		db_close(db);
+		return NULL;
+	}
+	return db;
 }

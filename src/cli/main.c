@@ -40,23 +40,6 @@ static const char usage_keys[] = "usage: oneguard keys create [--name NAME] [OPT
                                  "  --name NAME\n      a label for the key\n";
 static const char usage_version[] = "usage: oneguard version\n";
 
-struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema)
-{
-	char err[512];
-	struct db_conn *db = db_open(cfg->db_url, err, sizeof err);
-	if (!db) {
-		fprintf(stderr, "oneguard: cannot open database %s: %s\n", cfg->db_url, err);
-		return NULL;
-	}
-	if (check_schema &&
-	    (store_schema_check(db, err, sizeof err) != 0 || store_ids_key_load(db, err, sizeof err) != 0)) {
-		fprintf(stderr, "oneguard: %s\n", err);
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
 static int cmd_migrate(struct og_config *cfg, int argc, char **argv)
 {
 	int n_rest;

@@ -82,23 +82,6 @@ static int read_password(char *pw, size_t size)
 	return 0;
 }
 
-/* cli_open_db lives in main.c, which test binaries leave out: the same here */
-static struct db_conn *open_db(const struct og_config *cfg)
-{
-	char err[512];
-	struct db_conn *db = db_open(cfg->db_url, err, sizeof err);
-	if (!db) {
-		fprintf(stderr, "oneguard: cannot open database %s: %s\n", cfg->db_url, err);
-		return NULL;
-	}
-	if (store_schema_check(db, err, sizeof err) != 0) {
-		fprintf(stderr, "oneguard: %s\n", err);
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
 static int users_create(struct og_config *cfg, const char *email, const char *role_name, const char *name)
 {
 	enum user_role role;
@@ -128,7 +111,7 @@ static int users_create(struct og_config *cfg, const char *email, const char *ro
 		fprintf(stderr, "oneguard users create: %s\n", acct_password_verdict_message(v));
 		return 2;
 	}
-	struct db_conn *db = open_db(cfg);
+	struct db_conn *db = cli_open_db(cfg, true);
 	struct og_workpool *pool = db ? workpool_new(1, 1) : NULL;
 	if (!pool) {
 		sodium_memzero(pw, sizeof pw);
@@ -155,7 +138,7 @@ static int users_create(struct og_config *cfg, const char *email, const char *ro
 
 static int users_list(struct og_config *cfg, bool all)
 {
-	struct db_conn *db = open_db(cfg);
+	struct db_conn *db = cli_open_db(cfg, true);
 	if (!db)
 		return 1;
 	struct og_arena *a = arena_new();
