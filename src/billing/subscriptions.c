@@ -154,7 +154,7 @@ static enum og_ec price_get(struct billing_ctx *bc, const char *param, int64_t p
 	if (!out->active)
 		return og_err(bc->err, OG_EC_PARAM_INVALID, param, "The price '%s' is archived (active=false).",
 		              ids_encode(ID_PRICE, price_id, buf));
-	if (!out->interval)
+	if (out->type != PRICE_RECURRING)
 		return og_err(bc->err, OG_EC_PARAM_INVALID, param,
 		              "The price '%s' is a one-time price; a subscription needs recurring prices.",
 		              ids_encode(ID_PRICE, price_id, buf));
