@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define BILLING_SUB_TRIAL_DAYS_MAX     730
@@ -50,7 +51,7 @@ struct billing_sub_item_input {
 struct billing_sub_create_input {
 	int64_t customer;
 	struct billing_sub_item_input items[BILLING_MAX_ITEMS];
-	int n_items;
+	size_t n_items; /* how many of items[] were given */
 	int64_t trial_period_days, trial_end, billing_cycle_anchor, days_until_due;
 	bool has_trial_period_days, has_trial_end, has_billing_cycle_anchor, has_days_until_due;
 	bool cancel_at_period_end, confirm;
@@ -60,7 +61,7 @@ struct billing_sub_create_input {
 
 struct billing_sub_update_input {
 	struct billing_sub_item_input items[BILLING_MAX_ITEMS];
-	int n_items;
+	size_t n_items; /* how many of items[] were given */
 	bool has_items;
 	enum billing_proration proration_behavior;
 	enum billing_anchor billing_cycle_anchor; /* with has_billing_cycle_anchor; unchanged by default */
