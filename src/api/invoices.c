@@ -62,7 +62,7 @@ static const struct param_spec list_spec[] = {
     PS_PAGE(struct invoice_list_in, page, ID_INVOICE),
     PS_ID("customer", ID_CUSTOMER, IN(customer_id), PARAM_NOWHERE, 0, "Only this customer's invoices."),
     PS_ID("subscription", ID_SUBSCRIPTION, IN(subscription_id), PARAM_NOWHERE, 0, "Only this subscription's invoices."),
-    PS_ENUM("status", IN(status), IN(has_status), billing_invoice_statuses, 0, "Only invoices in this status."),
+    PS_ENUM("status", IN(status), IN(has_status), invoice_status_names, 0, "Only invoices in this status."),
     PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
     PS_END,
 };
@@ -78,7 +78,7 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	    .customer_id = in.customer_id,
 	    .subscription_id = in.subscription_id,
 	    .has_status = in.has_status,
-	    .status = (enum invoice_status)in.status, /* billing_invoice_statuses is in the enum's order */
+	    .status = (enum invoice_status)in.status, /* invoice_status_names is in the enum's order */
 	};
 	/* the store takes an inclusive range with 0 meaning unbounded */
 	int64_t lo, hi;
@@ -156,7 +156,7 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 #define IN(m) PARAM_AT(struct billing_invoice_create_in, m)
 static const struct param_spec create_spec[] = {
     PS_ID("customer", ID_CUSTOMER, IN(customer_id), PARAM_NOWHERE, P_REQUIRED, "The customer to bill."),
-    PS_ENUM("collection_method", IN(collection_method), PARAM_NOWHERE, billing_collection_methods, 0,
+    PS_ENUM("collection_method", IN(collection_method), PARAM_NOWHERE, collection_method_names, 0,
             "charge_automatically (the default) or send_invoice."),
     PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_INVOICE_DAYS_UNTIL_DUE_MAX, 0,
              "Days to pay, only with send_invoice (default 30)."),
@@ -174,7 +174,7 @@ static const struct param_spec create_spec[] = {
 
 #define IN(m) PARAM_AT(struct billing_invoice_update_in, m)
 static const struct param_spec update_spec[] = {
-    PS_ENUM("collection_method", IN(collection_method), IN(has_collection_method), billing_collection_methods, 0,
+    PS_ENUM("collection_method", IN(collection_method), IN(has_collection_method), collection_method_names, 0,
             "charge_automatically or send_invoice (a draft only)."),
     PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_INVOICE_DAYS_UNTIL_DUE_MAX, 0,
              "Days to pay, only with send_invoice (a draft only)."),

@@ -27,8 +27,6 @@ static const char *const anchors[] = {
     [BILLING_ANCHOR_UNCHANGED] = "unchanged",
     NULL,
 };
-/* enum sub_status's order (core/subscription_fsm.h) */
-static const char *const statuses[] = {"draft", "trialing", "active", "past_due", "paused", "canceled", "unpaid", NULL};
 
 static void billing_ctx_of(struct og_req *rq, struct billing_ctx *bc)
 {
@@ -83,7 +81,7 @@ static const struct param_spec create_spec[] = {
                  "The time periods are counted from: in the future, within one interval (not with a trial)."),
     PS_BOOL("cancel_at_period_end", IN(cancel_at_period_end), PARAM_NOWHERE, 0,
             "Cancel at the end of the current period."),
-    PS_ENUM("collection_method", IN(collection_method), PARAM_NOWHERE, billing_collection_methods, 0,
+    PS_ENUM("collection_method", IN(collection_method), PARAM_NOWHERE, collection_method_names, 0,
             "charge_automatically (the default) or send_invoice."),
     PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_SUB_DAYS_UNTIL_DUE_MAX, 0,
              "Days to pay an invoice, only with send_invoice (default 30)."),
@@ -103,7 +101,7 @@ static const struct param_spec update_spec[] = {
             "unchanged (the default) or now: start a new period now."),
     PS_BOOL("cancel_at_period_end", IN(cancel_at_period_end), IN(has_cancel_at_period_end), 0,
             "Cancel at the end of the current period."),
-    PS_ENUM("collection_method", IN(collection_method), IN(has_collection_method), billing_collection_methods, 0,
+    PS_ENUM("collection_method", IN(collection_method), IN(has_collection_method), collection_method_names, 0,
             "charge_automatically or send_invoice."),
     PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_SUB_DAYS_UNTIL_DUE_MAX, 0,
              "Days to pay an invoice, only with send_invoice."),
@@ -282,7 +280,7 @@ static const struct param_spec list_spec[] = {
     PS_PAGE(struct list_input, page, ID_SUBSCRIPTION),
     PS_ID("customer", ID_CUSTOMER, IN(filter.customer_id), PARAM_NOWHERE, 0, "Only this customer's subscriptions."),
     PS_ID("price", ID_PRICE, IN(filter.price_id), PARAM_NOWHERE, 0, "Only subscriptions with an item of this price."),
-    PS_ENUM("status", IN(status), PARAM_NOWHERE, statuses, 0, "Only subscriptions in this status."),
+    PS_ENUM("status", IN(status), PARAM_NOWHERE, sub_status_names, 0, "Only subscriptions in this status."),
     PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
     PS_END,
 };

@@ -33,9 +33,10 @@ enum billing_collection { BILLING_COLLECT_CHARGE_AUTOMATICALLY, BILLING_COLLECT_
 enum billing_proration { BILLING_PRORATE_CREATE, BILLING_PRORATE_ALWAYS_INVOICE, BILLING_PRORATE_NONE };
 enum billing_anchor { BILLING_ANCHOR_NOW, BILLING_ANCHOR_UNCHANGED };
 
-/* "charge_automatically", "send_invoice", NULL: the stored spellings, in
- * enum billing_collection's order. */
-extern const char *const billing_collection_methods[];
+/* Its wire names are the model's collection_method_names. */
+_Static_assert(BILLING_COLLECT_CHARGE_AUTOMATICALLY == (int)COLLECTION_CHARGE_AUTOMATICALLY &&
+                   BILLING_COLLECT_SEND_INVOICE == (int)COLLECTION_SEND_INVOICE,
+               "collection_method_names indexes enum billing_collection");
 
 /* One element of items[]: on create price (required) and quantity; on
  * update id (an item to change, or to remove with deleted) or none (a new
