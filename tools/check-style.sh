@@ -12,6 +12,15 @@ if [ -n "$money_files" ] && grep -nE '\b(float|double)\b' $money_files; then
 	echo "check-style: floating point in money code above"
 	fail=1
 fi
+# parameter specs: every handler declares a static spec (PS_*, params_parse_into)
+# so documentation can be generated from it; the pointer form (PARAM_STRING,
+# PARAMS_PAGE, params_parse) is left for tests/http and tests/fuzz only
+pointer_form='\b(params_parse\s*\(|PARAMS?_[A-Z_]+\b)'
+if grep -rnE "$pointer_form" src --include='*.c' --include='*.h' | grep -vE '^src/http/params\.[ch]:' |
+	sed -E 's/\bPARAM_(AT|NOWHERE)\b/PS_/g' | grep -E "$pointer_form"; then
+	echo "check-style: pointer-form parameter spec above: use a static spec (PS_*, params_parse_into)"
+	fail=1
+fi
 # formatting: .clang-format at the root; `make format` applies it
 if command -v clang-format >/dev/null 2>&1; then
 	files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null)

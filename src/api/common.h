@@ -62,7 +62,7 @@ enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn e
  * range no time can fall in comes back with *gte > *lte. A bad value
  * answers 400 naming `created` or `created[gte]` etc.; an unknown key in
  * the object answers 400 (unknown parameter `created[foo]`). The list
- * endpoint's own spec must accept the key: PARAM_IGNORE("created"). */
+ * endpoint's own spec must accept the key: PS_IGNORE("created", ...). */
 enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte);
 
 /* "Now" for a customer: the frozen time of its test clock (test_clock_id >

@@ -1,6 +1,6 @@
 /* HTTP handlers for /v1/invoiceitems: one-off charges and credits that wait
  * (pending) for a customer's next invoice, or sit on a draft invoice as one
- * of its lines. Each write parses its parameters with a spec into the one
+ * of its lines. Each write parses its parameters with a static spec into the one
  * input struct of its service function (billing/invoice_items.h), calls it
  * and renders the item. What an item may be, its amount, its line on a
  * draft and the draft's totals are decided in src/billing/invoice_items.c;
@@ -10,35 +10,66 @@
 #include "billing/invoice_items.h"
 
 /* A signed amount: charges are positive, credits negative. */
-#define PARAM_SIGNED_AMOUNT(n, o, p)                                                                                   \
+#define PS_SIGNED_AMOUNT(n, o, p, d)                                                                                   \
 	{                                                                                                              \
-		.name = (n), .type = PT_AMOUNT, .out = (o), .present = (p), .min = -BILLING_ITEM_AMOUNT_MAX,           \
-		.max = BILLING_ITEM_AMOUNT_MAX                                                                         \
+		.name = (n), .type = PT_AMOUNT, .at = (o), .present_at = (p), .min = -BILLING_ITEM_AMOUNT_MAX,         \
+		.max = BILLING_ITEM_AMOUNT_MAX, .doc = (d)                                                             \
 	}
+
+#define IN(m) PARAM_AT(struct billing_item_create_in, m)
+static const struct param_spec create_period_spec[] = {
+    PS_TIMESTAMP("start", IN(period_start), PARAM_NOWHERE, P_REQUIRED, "The period's start, Unix seconds."),
+    PS_TIMESTAMP("end", IN(period_end), PARAM_NOWHERE, P_REQUIRED, "The period's end (>= start), Unix seconds."),
+    PS_END,
+};
+static const struct param_spec create_spec[] = {
+    PS_ID("customer", ID_CUSTOMER, IN(customer_id), PARAM_NOWHERE, P_REQUIRED, "The customer to bill."),
+    PS_SIGNED_AMOUNT("amount", IN(amount), IN(has_amount),
+                     "The whole amount in minor units (negative: a credit), without quantity."),
+    PS_CURRENCY("currency", IN(currency), IN(has_currency), 0,
+                "Three-letter ISO 4217 code (default: the invoice's, subscription's, price's or customer's)."),
+    PS_ID("price", ID_PRICE, IN(price_id), IN(has_price), 0, "An active price: unit_amount and currency come from it."),
+    PS_SIGNED_AMOUNT("unit_amount", IN(unit_amount), IN(has_unit_amount),
+                     "The amount of one unit in minor units (may be negative), with quantity."),
+    PS_INT64("quantity", IN(quantity), IN(has_quantity), 1, BILLING_ITEM_QUANTITY_MAX, 0,
+             "How many units, with price or unit_amount (default 1)."),
+    PS_STRING("description", IN(description), PARAM_NOWHERE, BILLING_ITEM_DESCRIPTION_MAX, P_NULLABLE,
+              "Shown on the invoice line (a price item: default the product's name)."),
+    PS_OBJECT("period", create_period_spec, PARAM_NOWHERE, IN(has_period), 0,
+              "The period the item covers (default now..now)."),
+    PS_ID("invoice", ID_INVOICE, IN(invoice_id), PARAM_NOWHERE, 0,
+          "A draft of the same customer to add the item to as a line."),
+    PS_ID("subscription", ID_SUBSCRIPTION, IN(subscription_id), PARAM_NOWHERE, 0,
+          "A subscription whose next invoice takes the item (not with invoice)."),
+    PS_METADATA("metadata", IN(metadata), PARAM_NOWHERE, "Your key-value pairs."),
+    PS_END,
+};
+#undef IN
+
+#define IN(m) PARAM_AT(struct billing_item_update_in, m)
+static const struct param_spec update_period_spec[] = {
+    PS_TIMESTAMP("start", IN(period_start), PARAM_NOWHERE, P_REQUIRED, "The period's start, Unix seconds."),
+    PS_TIMESTAMP("end", IN(period_end), PARAM_NOWHERE, P_REQUIRED, "The period's end (>= start), Unix seconds."),
+    PS_END,
+};
+static const struct param_spec update_spec[] = {
+    PS_SIGNED_AMOUNT("amount", IN(amount), IN(has_amount),
+                     "The whole amount in minor units (negative: a credit), without quantity."),
+    PS_SIGNED_AMOUNT("unit_amount", IN(unit_amount), IN(has_unit_amount),
+                     "The amount of one unit in minor units (may be negative)."),
+    PS_INT64("quantity", IN(quantity), IN(has_quantity), 1, BILLING_ITEM_QUANTITY_MAX, 0, "How many units."),
+    PS_STRING("description", IN(description), IN(has_description), BILLING_ITEM_DESCRIPTION_MAX, P_NULLABLE,
+              "Shown on the invoice line; \"\" or null clears it."),
+    PS_OBJECT("period", update_period_spec, PARAM_NOWHERE, IN(has_period), 0, "The period the item covers."),
+    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Changes to your key-value pairs."),
+    PS_END,
+};
+#undef IN
 
 enum og_ec api_invoice_items_create(struct og_req *rq)
 {
 	struct billing_item_create_in in = {0};
-	struct param_spec period[] = {
-	    PARAM_TIMESTAMP("start", &in.period_start, NULL, P_REQUIRED),
-	    PARAM_TIMESTAMP("end", &in.period_end, NULL, P_REQUIRED),
-	    PARAM_END,
-	};
-	struct param_spec spec[] = {
-	    PARAM_ID("customer", ID_CUSTOMER, &in.customer_id, NULL, P_REQUIRED),
-	    PARAM_SIGNED_AMOUNT("amount", &in.amount, &in.has_amount),
-	    PARAM_CURRENCY("currency", &in.currency, &in.has_currency, 0),
-	    PARAM_ID("price", ID_PRICE, &in.price_id, &in.has_price, 0),
-	    PARAM_SIGNED_AMOUNT("unit_amount", &in.unit_amount, &in.has_unit_amount),
-	    PARAM_INT64("quantity", &in.quantity, &in.has_quantity, 1, BILLING_ITEM_QUANTITY_MAX, 0),
-	    PARAM_STRING("description", &in.description, NULL, BILLING_ITEM_DESCRIPTION_MAX, P_NULLABLE),
-	    PARAM_OBJECT("period", period, &in.has_period, 0),
-	    PARAM_ID("invoice", ID_INVOICE, &in.invoice_id, NULL, 0),
-	    PARAM_ID("subscription", ID_SUBSCRIPTION, &in.subscription_id, NULL, 0),
-	    PARAM_METADATA("metadata", &in.metadata, NULL),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	enum og_ec ec = params_parse_into(rq, rq->body, create_spec, &in);
 	if (ec)
 		return ec;
 	struct billing_ctx bc;
@@ -76,18 +107,20 @@ struct item_list_in {
 	int64_t customer_id, invoice_id;
 	bool pending, has_pending;
 };
+#define IN(m) PARAM_AT(struct item_list_in, m)
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct item_list_in, page, ID_INVOICE_ITEM),
+    PS_ID("customer", ID_CUSTOMER, IN(customer_id), PARAM_NOWHERE, 0, "Only this customer's items."),
+    PS_ID("invoice", ID_INVOICE, IN(invoice_id), PARAM_NOWHERE, 0, "Only the items on this invoice."),
+    PS_BOOL("pending", IN(pending), IN(has_pending), 0, "Only pending (true) or invoiced (false) items."),
+    PS_END,
+};
+#undef IN
 
 enum og_ec api_invoice_items_list(struct og_req *rq)
 {
 	struct item_list_in in = {0};
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&in.page, ID_INVOICE_ITEM),
-	    PARAM_ID("customer", ID_CUSTOMER, &in.customer_id, NULL, 0),
-	    PARAM_ID("invoice", ID_INVOICE, &in.invoice_id, NULL, 0),
-	    PARAM_BOOL("pending", &in.pending, &in.has_pending, 0),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
 	struct store_invoice_item_filter f = {
@@ -117,21 +150,7 @@ enum og_ec api_invoice_items_update(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_INVOICE_ITEM, "invoice item", &in.item_id);
 	if (ec)
 		return ec;
-	struct param_spec period[] = {
-	    PARAM_TIMESTAMP("start", &in.period_start, NULL, P_REQUIRED),
-	    PARAM_TIMESTAMP("end", &in.period_end, NULL, P_REQUIRED),
-	    PARAM_END,
-	};
-	struct param_spec spec[] = {
-	    PARAM_SIGNED_AMOUNT("amount", &in.amount, &in.has_amount),
-	    PARAM_SIGNED_AMOUNT("unit_amount", &in.unit_amount, &in.has_unit_amount),
-	    PARAM_INT64("quantity", &in.quantity, &in.has_quantity, 1, BILLING_ITEM_QUANTITY_MAX, 0),
-	    PARAM_STRING("description", &in.description, &in.has_description, BILLING_ITEM_DESCRIPTION_MAX, P_NULLABLE),
-	    PARAM_OBJECT("period", period, &in.has_period, 0),
-	    PARAM_METADATA("metadata", &in.metadata, &in.has_metadata),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, update_spec, &in)))
 		return ec;
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);

@@ -1,6 +1,6 @@
 /* HTTP handlers for /v1/invoices (except GET /v1/invoices/upcoming, which
  * previews a subscription's next invoice: see subscriptions.c). Each one
- * parses its parameters with a spec into the one input struct of its
+ * parses its parameters with a static spec into the one input struct of its
  * service function (billing/invoices.h), calls that function and renders
  * the result. The lifecycle (drafts, transitions, events, "now" at the
  * customer's test clock) lives in src/billing/invoices.c; no SQL, status
@@ -57,26 +57,28 @@ struct invoice_list_in {
 	enum invoice_status status;
 	bool has_status;
 };
+#define IN(m) PARAM_AT(struct invoice_list_in, m)
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct invoice_list_in, page, ID_INVOICE),
+    PS_ID("customer", ID_CUSTOMER, IN(customer_id), PARAM_NOWHERE, 0, "Only this customer's invoices."),
+    PS_ID("subscription", ID_SUBSCRIPTION, IN(subscription_id), PARAM_NOWHERE, 0, "Only this subscription's invoices."),
+    PS_ENUM("status", IN(status), IN(has_status), invoice_status_names, 0, "Only invoices in this status."),
+    PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
+    PS_END,
+};
+#undef IN
 
 enum og_ec api_invoices_list(struct og_req *rq)
 {
 	struct invoice_list_in in = {0};
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&in.page, ID_INVOICE),
-	    PARAM_ID("customer", ID_CUSTOMER, &in.customer_id, NULL, 0),
-	    PARAM_ID("subscription", ID_SUBSCRIPTION, &in.subscription_id, NULL, 0),
-	    PARAM_ENUM("status", &in.status, &in.has_status, billing_invoice_statuses, 0),
-	    PARAM_IGNORE("created"), /* api_created_range */
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
 	struct store_invoice_filter f = {
 	    .customer_id = in.customer_id,
 	    .subscription_id = in.subscription_id,
 	    .has_status = in.has_status,
-	    .status = (enum invoice_status)in.status, /* billing_invoice_statuses is in the enum's order */
+	    .status = (enum invoice_status)in.status, /* invoice_status_names is in the enum's order */
 	};
 	/* the store takes an inclusive range with 0 meaning unbounded */
 	int64_t lo, hi;
@@ -113,6 +115,14 @@ static bool line_exists(struct og_req *rq, int64_t id)
 	       store_invoice_line_get(rq->db, rq->arena, id, &l) == DB_ROW && l.invoice_id == invoice_id;
 }
 
+struct lines_in {
+	struct og_page page;
+};
+static const struct param_spec lines_spec[] = {
+    PS_PAGE(struct lines_in, page, ID_INVOICE_LINE),
+    PS_END,
+};
+
 enum og_ec api_invoices_lines(struct og_req *rq)
 {
 	int64_t id;
@@ -123,15 +133,11 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 	enum db_rc rc = store_invoice_get(rq->db, rq->arena, id, &inv);
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "invoice", NULL);
-	struct og_page page = {0};
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&page, ID_INVOICE_LINE),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->query, spec, NULL)))
+	struct lines_in in = {0};
+	if ((ec = params_parse_into(rq, rq->query, lines_spec, &in)))
 		return ec;
 	struct store_page sp;
-	if ((ec = api_page(rq, &page, line_exists, &sp)))
+	if ((ec = api_page(rq, &in.page, line_exists, &sp)))
 		return ec;
 	struct store_list list;
 	if ((rc = store_invoice_line_page(rq->db, rq->arena, id, &sp, &list)) != DB_OK)
@@ -147,22 +153,51 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 
 /* ---- writes: parse, one service call, render ---- */
 
+#define IN(m) PARAM_AT(struct billing_invoice_create_in, m)
+static const struct param_spec create_spec[] = {
+    PS_ID("customer", ID_CUSTOMER, IN(customer_id), PARAM_NOWHERE, P_REQUIRED, "The customer to bill."),
+    PS_ENUM("collection_method", IN(collection_method), PARAM_NOWHERE, collection_method_names, 0,
+            "charge_automatically (the default) or send_invoice."),
+    PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_INVOICE_DAYS_UNTIL_DUE_MAX, 0,
+             "Days to pay, only with send_invoice (default 30)."),
+    PS_STRING("description", IN(description), PARAM_NOWHERE, BILLING_INVOICE_DESCRIPTION_MAX, P_NULLABLE,
+              "Shown on the invoice; \"\" or null for none."),
+    PS_CURRENCY("currency", IN(currency), PARAM_NOWHERE, 0,
+                "Three-letter ISO 4217 code (default: the customer's; required when it has none)."),
+    PS_ENUM("pending_invoice_items_behavior", IN(pending_invoice_items_behavior), PARAM_NOWHERE,
+            billing_pending_behaviors, 0,
+            "exclude (the default) or include: attach the customer's pending items of no subscription."),
+    PS_METADATA("metadata", IN(metadata), PARAM_NOWHERE, "Your key-value pairs."),
+    PS_END,
+};
+#undef IN
+
+#define IN(m) PARAM_AT(struct billing_invoice_update_in, m)
+static const struct param_spec update_spec[] = {
+    PS_ENUM("collection_method", IN(collection_method), IN(has_collection_method), collection_method_names, 0,
+            "charge_automatically or send_invoice (a draft only)."),
+    PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_INVOICE_DAYS_UNTIL_DUE_MAX, 0,
+             "Days to pay, only with send_invoice (a draft only)."),
+    PS_STRING("description", IN(description), IN(has_description), BILLING_INVOICE_DESCRIPTION_MAX, P_NULLABLE,
+              "Shown on the invoice; \"\" or null clears it (a draft only)."),
+    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Changes to your key-value pairs."),
+    PS_END,
+};
+#undef IN
+
+static const struct param_spec pay_spec[] = {
+    PS_BOOL("paid_out_of_band", PARAM_AT(struct billing_invoice_pay_in, paid_out_of_band),
+            PARAM_AT(struct billing_invoice_pay_in, has_paid_out_of_band), 0,
+            "true: the invoice was paid outside oneGuard (the only way to pay, for now)."),
+    PS_END,
+};
+
+static const struct param_spec no_params[] = {PS_END};
+
 enum og_ec api_invoices_create(struct og_req *rq)
 {
 	struct billing_invoice_create_in in = {0};
-	struct param_spec spec[] = {
-	    PARAM_ID("customer", ID_CUSTOMER, &in.customer_id, NULL, P_REQUIRED),
-	    PARAM_ENUM("collection_method", &in.collection_method, NULL, billing_collection_methods, 0),
-	    PARAM_INT64("days_until_due", &in.days_until_due, &in.has_days_until_due, 1,
-	                BILLING_INVOICE_DAYS_UNTIL_DUE_MAX, 0),
-	    PARAM_STRING("description", &in.description, NULL, BILLING_INVOICE_DESCRIPTION_MAX, P_NULLABLE),
-	    PARAM_CURRENCY("currency", &in.currency, NULL, 0),
-	    PARAM_ENUM("pending_invoice_items_behavior", &in.pending_invoice_items_behavior, NULL,
-	               billing_pending_behaviors, 0),
-	    PARAM_METADATA("metadata", &in.metadata, NULL),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	enum og_ec ec = params_parse_into(rq, rq->body, create_spec, &in);
 	if (ec)
 		return ec;
 	struct billing_ctx bc;
@@ -179,17 +214,7 @@ enum og_ec api_invoices_update(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_INVOICE, "invoice", &in.invoice_id);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = {
-	    PARAM_ENUM("collection_method", &in.collection_method, &in.has_collection_method,
-	               billing_collection_methods, 0),
-	    PARAM_INT64("days_until_due", &in.days_until_due, &in.has_days_until_due, 1,
-	                BILLING_INVOICE_DAYS_UNTIL_DUE_MAX, 0),
-	    PARAM_STRING("description", &in.description, &in.has_description, BILLING_INVOICE_DESCRIPTION_MAX,
-	                 P_NULLABLE),
-	    PARAM_METADATA("metadata", &in.metadata, &in.has_metadata),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, update_spec, &in)))
 		return ec;
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);
@@ -209,8 +234,7 @@ static enum og_ec invoice_action(struct og_req *rq, invoice_action_fn action)
 	enum og_ec ec = api_path_id(rq, ID_INVOICE, "invoice", &in.invoice_id);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = {PARAM_END};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, no_params, NULL)))
 		return ec;
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);
@@ -241,11 +265,7 @@ enum og_ec api_invoices_pay(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_INVOICE, "invoice", &in.invoice_id);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = {
-	    PARAM_BOOL("paid_out_of_band", &in.paid_out_of_band, &in.has_paid_out_of_band, 0),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, pay_spec, &in)))
 		return ec;
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);

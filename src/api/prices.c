@@ -12,7 +12,6 @@
 #define PRICE_LOOKUP_KEY_MAX 200
 #define PRICE_TRIAL_DAYS_MAX 730
 
-static const char *const interval_names[] = {"day", "week", "month", "year", NULL};
 enum usage_type { USAGE_LICENSED, USAGE_METERED };
 static const char *const usage_types[] = {"licensed", "metered", NULL};
 
@@ -38,7 +37,7 @@ struct price_in {
 #define IN(m) PARAM_AT(struct price_in, m)
 
 static const struct param_spec recurring_spec[] = {
-    PS_ENUM("interval", IN(interval), PARAM_NOWHERE, interval_names, P_REQUIRED, "The billing interval."),
+    PS_ENUM("interval", IN(interval), PARAM_NOWHERE, cal_interval_names, P_REQUIRED, "The billing interval."),
     PS_INT64("interval_count", IN(p.interval_count), PARAM_NOWHERE, 1, 365, 0,
              "Intervals between two bills (default 1; at most one year)."),
     PS_INT64("trial_period_days", IN(trial_rec), IN(has_trial_rec), 0, PRICE_TRIAL_DAYS_MAX, 0,
@@ -120,7 +119,7 @@ enum og_ec api_prices_create(struct og_req *rq)
 			return og_err(&rq->err, OG_EC_PARAM_INVALID, "recurring[interval_count]",
 			              "interval_count %lld is too long for interval '%s': a billing interval may be at "
 			              "most one year (365 days, 52 weeks, 12 months or 1 year).",
-			              (long long)p.interval_count, interval_names[in.interval]);
+			              (long long)p.interval_count, cal_interval_names[in.interval]);
 	}
 	if (in.has_trial_top || in.has_trial_rec) {
 		if (!in.has_recurring)

@@ -3,17 +3,17 @@
  * service operation, calls that one function of billing/subscriptions.c
  * (which decides everything: statuses, periods, prorations, invoices) and
  * renders the result. No SQL, no date math and no status tests here.
- * Every spec output is a field of the input struct, so the specs can
- * become static offset-based tables. */
+ * The specs are static tables (offsets into the input structs), readable
+ * without running a handler, for the reference documentation. */
 #include "api/api.h"
 #include "api/common.h"
 #include "billing/subscriptions.h"
 
 #include <string.h>
 
-_Static_assert(sizeof(enum billing_collection) == sizeof(int), "PARAM_ENUM writes an int");
-_Static_assert(sizeof(enum billing_proration) == sizeof(int), "PARAM_ENUM writes an int");
-_Static_assert(sizeof(enum billing_anchor) == sizeof(int), "PARAM_ENUM writes an int");
+_Static_assert(sizeof(enum billing_collection) == sizeof(int), "PS_ENUM writes an int");
+_Static_assert(sizeof(enum billing_proration) == sizeof(int), "PS_ENUM writes an int");
+_Static_assert(sizeof(enum billing_anchor) == sizeof(int), "PS_ENUM writes an int");
 
 /* The wire names, in the order of the service's enums. */
 static const char *const proration_behaviors[] = {
@@ -27,8 +27,6 @@ static const char *const anchors[] = {
     [BILLING_ANCHOR_UNCHANGED] = "unchanged",
     NULL,
 };
-/* enum sub_status's order (core/subscription_fsm.h) */
-static const char *const statuses[] = {"draft", "trialing", "active", "past_due", "paused", "canceled", "unpaid", NULL};
 
 static void billing_ctx_of(struct og_req *rq, struct billing_ctx *bc)
 {
@@ -49,63 +47,95 @@ static enum og_ec reply_sub(struct og_req *rq, struct billing_ctx *bc, const str
 	return ec ? ec : api_reply_jsonw(rq, &w);
 }
 
-/* ---- items[] ---- */
+/* ---- the specs ---- */
 
-struct items_ctx {
-	struct billing_sub_item_input *items;
-	int *n;
-	bool for_update;
+#define ITEM(m) PARAM_AT(struct billing_sub_item_input, m)
+static const struct param_spec item_create_spec[] = {
+    PS_ID("price", ID_PRICE, ITEM(price), ITEM(has_price), P_REQUIRED, "The recurring price of this item."),
+    PS_INT64("quantity", ITEM(quantity), ITEM(has_quantity), 1, BILLING_SUB_QUANTITY_MAX, 0,
+             "How many units (default 1)."),
+    PS_METADATA("metadata", ITEM(metadata), ITEM(has_metadata), "Your key-value pairs on the item."),
+    PS_END,
+};
+static const struct param_spec item_update_spec[] = {
+    PS_ID("id", ID_SUB_ITEM, ITEM(id), ITEM(has_id), 0, "The item to change; absent: a new item."),
+    PS_ID("price", ID_PRICE, ITEM(price), ITEM(has_price), 0, "The item's new price (required for a new item)."),
+    PS_INT64("quantity", ITEM(quantity), ITEM(has_quantity), 1, BILLING_SUB_QUANTITY_MAX, 0,
+             "How many units (a new item: default 1)."),
+    PS_BOOL("deleted", ITEM(deleted), PARAM_NOWHERE, 0, "true with id: the item leaves (one must stay)."),
+    PS_METADATA("metadata", ITEM(metadata), ITEM(has_metadata), "Changes to the item's key-value pairs."),
+    PS_END,
+};
+#undef ITEM
+
+#define IN(m) PARAM_AT(struct billing_sub_create_input, m)
+static const struct param_spec create_spec[] = {
+    PS_ID("customer", ID_CUSTOMER, IN(customer), PARAM_NOWHERE, P_REQUIRED, "The customer to bill."),
+    PS_ARRAY("items", struct billing_sub_create_input, items, n_items, item_create_spec, PARAM_NOWHERE, P_REQUIRED,
+             "The items, 1 to 20: active recurring prices of one currency and interval."),
+    PS_INT64("trial_period_days", IN(trial_period_days), IN(has_trial_period_days), 0, BILLING_SUB_TRIAL_DAYS_MAX, 0,
+             "Days of trial from now (not with trial_end)."),
+    PS_TIMESTAMP("trial_end", IN(trial_end), IN(has_trial_end), 0,
+                 "The trial's end, a Unix time in the future (not with trial_period_days)."),
+    PS_TIMESTAMP("billing_cycle_anchor", IN(billing_cycle_anchor), IN(has_billing_cycle_anchor), 0,
+                 "The time periods are counted from: in the future, within one interval (not with a trial)."),
+    PS_BOOL("cancel_at_period_end", IN(cancel_at_period_end), PARAM_NOWHERE, 0,
+            "Cancel at the end of the current period."),
+    PS_ENUM("collection_method", IN(collection_method), PARAM_NOWHERE, collection_method_names, 0,
+            "charge_automatically (the default) or send_invoice."),
+    PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_SUB_DAYS_UNTIL_DUE_MAX, 0,
+             "Days to pay an invoice, only with send_invoice (default 30)."),
+    PS_METADATA("metadata", IN(metadata), PARAM_NOWHERE, "Your key-value pairs."),
+    PS_BOOL("confirm", IN(confirm), PARAM_NOWHERE, 0, "true: create and confirm in one call."),
+    PS_END,
+};
+#undef IN
+
+#define IN(m) PARAM_AT(struct billing_sub_update_input, m)
+static const struct param_spec update_spec[] = {
+    PS_ARRAY("items", struct billing_sub_update_input, items, n_items, item_update_spec, IN(has_items), 0,
+             "Items to change (with id), remove (id and deleted) or add (without id)."),
+    PS_ENUM("proration_behavior", IN(proration_behavior), PARAM_NOWHERE, proration_behaviors, 0,
+            "create_prorations (the default), always_invoice or none."),
+    PS_ENUM("billing_cycle_anchor", IN(billing_cycle_anchor), IN(has_billing_cycle_anchor), anchors, 0,
+            "unchanged (the default) or now: start a new period now."),
+    PS_BOOL("cancel_at_period_end", IN(cancel_at_period_end), IN(has_cancel_at_period_end), 0,
+            "Cancel at the end of the current period."),
+    PS_ENUM("collection_method", IN(collection_method), IN(has_collection_method), collection_method_names, 0,
+            "charge_automatically or send_invoice."),
+    PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_SUB_DAYS_UNTIL_DUE_MAX, 0,
+             "Days to pay an invoice, only with send_invoice."),
+    PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Changes to your key-value pairs."),
+    PS_END,
+};
+#undef IN
+
+#define IN(m) PARAM_AT(struct billing_sub_cancel_input, m)
+static const struct param_spec cancel_spec[] = {
+    PS_BOOL("prorate", IN(prorate), PARAM_NOWHERE, 0, "Credit the unused time of each item."),
+    PS_BOOL("invoice_now", IN(invoice_now), PARAM_NOWHERE, 0, "Invoice the pending items now, in a final invoice."),
+    PS_IGNORE("cancellation_details", "Accepted for Stripe's clients, not stored."),
+    PS_END,
+};
+#undef IN
+
+static const struct param_spec resume_spec[] = {
+    PS_ENUM("billing_cycle_anchor", PARAM_AT(struct billing_sub_resume_input, billing_cycle_anchor), PARAM_NOWHERE,
+            anchors, 0, "now (the default: a new period starts now) or unchanged."),
+    PS_IGNORE("proration_behavior", "Accepted for Stripe's clients; resuming does not prorate."),
+    PS_END,
 };
 
-static enum og_ec parse_item(struct og_req *rq, json_t *elem, size_t index, const char *path, void *ctx)
-{
-	struct items_ctx *in = ctx;
-	(void)index;
-	struct billing_sub_item_input *it = &in->items[*in->n];
-	*it = (struct billing_sub_item_input){.quantity = 1};
-	struct param_spec spec[] = {
-	    PARAM_ID("price", ID_PRICE, &it->price, &it->has_price, P_REQUIRED),
-	    PARAM_INT64("quantity", &it->quantity, &it->has_quantity, 1, BILLING_SUB_QUANTITY_MAX, 0),
-	    PARAM_METADATA("metadata", &it->metadata, &it->has_metadata),
-	    PARAM_END,
-	};
-	struct param_spec spec_update[] = {
-	    PARAM_ID("id", ID_SUB_ITEM, &it->id, &it->has_id, 0),
-	    PARAM_ID("price", ID_PRICE, &it->price, &it->has_price, 0),
-	    PARAM_INT64("quantity", &it->quantity, &it->has_quantity, 1, BILLING_SUB_QUANTITY_MAX, 0),
-	    PARAM_BOOL("deleted", &it->deleted, NULL, 0),
-	    PARAM_METADATA("metadata", &it->metadata, &it->has_metadata),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, elem, in->for_update ? spec_update : spec, path);
-	if (ec)
-		return ec;
-	(*in->n)++;
-	return OG_EC_NONE;
-}
+static const struct param_spec no_params[] = {PS_END};
 
 /* ---- the endpoints ---- */
 
 enum og_ec api_subscriptions_create(struct og_req *rq)
 {
 	struct billing_sub_create_input in = {0};
-	struct items_ctx items = {.items = in.items, .n = &in.n_items};
-	struct param_spec spec[] = {
-	    PARAM_ID("customer", ID_CUSTOMER, &in.customer, NULL, P_REQUIRED),
-	    PARAM_ARRAY("items", parse_item, &items, NULL, BILLING_MAX_ITEMS, P_REQUIRED),
-	    PARAM_INT64("trial_period_days", &in.trial_period_days, &in.has_trial_period_days, 0,
-	                BILLING_SUB_TRIAL_DAYS_MAX, 0),
-	    PARAM_TIMESTAMP("trial_end", &in.trial_end, &in.has_trial_end, 0),
-	    PARAM_TIMESTAMP("billing_cycle_anchor", &in.billing_cycle_anchor, &in.has_billing_cycle_anchor, 0),
-	    PARAM_BOOL("cancel_at_period_end", &in.cancel_at_period_end, NULL, 0),
-	    PARAM_ENUM("collection_method", &in.collection_method, NULL, billing_collection_methods, 0),
-	    PARAM_INT64("days_until_due", &in.days_until_due, &in.has_days_until_due, 1, BILLING_SUB_DAYS_UNTIL_DUE_MAX,
-	                0),
-	    PARAM_METADATA("metadata", &in.metadata, NULL),
-	    PARAM_BOOL("confirm", &in.confirm, NULL, 0),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->body, spec, NULL);
+	for (size_t i = 0; i < BILLING_MAX_ITEMS; i++)
+		in.items[i].quantity = 1;
+	enum og_ec ec = params_parse_into(rq, rq->body, create_spec, &in);
 	if (ec)
 		return ec;
 	struct billing_ctx bc;
@@ -136,8 +166,7 @@ static enum og_ec parse_no_params(struct og_req *rq, int64_t *id)
 	enum og_ec ec = api_path_id(rq, ID_SUBSCRIPTION, "subscription", id);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = {PARAM_END};
-	return params_parse(rq, rq->body, spec, NULL);
+	return params_parse_into(rq, rq->body, no_params, NULL);
 }
 
 enum og_ec api_subscriptions_confirm(struct og_req *rq)
@@ -162,20 +191,9 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 		return ec;
 	struct billing_sub_update_input in = {.proration_behavior = BILLING_PRORATE_CREATE,
 	                                      .billing_cycle_anchor = BILLING_ANCHOR_UNCHANGED};
-	struct items_ctx items = {.items = in.items, .n = &in.n_items, .for_update = true};
-	struct param_spec spec[] = {
-	    PARAM_ARRAY("items", parse_item, &items, &in.has_items, BILLING_MAX_ITEMS, 0),
-	    PARAM_ENUM("proration_behavior", &in.proration_behavior, NULL, proration_behaviors, 0),
-	    PARAM_ENUM("billing_cycle_anchor", &in.billing_cycle_anchor, &in.has_billing_cycle_anchor, anchors, 0),
-	    PARAM_BOOL("cancel_at_period_end", &in.cancel_at_period_end, &in.has_cancel_at_period_end, 0),
-	    PARAM_ENUM("collection_method", &in.collection_method, &in.has_collection_method,
-	               billing_collection_methods, 0),
-	    PARAM_INT64("days_until_due", &in.days_until_due, &in.has_days_until_due, 1, BILLING_SUB_DAYS_UNTIL_DUE_MAX,
-	                0),
-	    PARAM_METADATA("metadata", &in.metadata, &in.has_metadata),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	for (size_t i = 0; i < BILLING_MAX_ITEMS; i++)
+		in.items[i].quantity = 1;
+	if ((ec = params_parse_into(rq, rq->body, update_spec, &in)))
 		return ec;
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
@@ -192,16 +210,10 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct billing_sub_cancel_input in = {0};
-	struct param_spec spec[] = {
-	    PARAM_BOOL("prorate", &in.prorate, NULL, 0),
-	    PARAM_BOOL("invoice_now", &in.invoice_now, NULL, 0),
-	    PARAM_IGNORE("cancellation_details"),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, cancel_spec, &in)))
 		return ec;
 	if (!json_object_size(rq->body) && json_object_size(rq->query) &&
-	    (ec = params_parse(rq, rq->query, spec, NULL))) /* DELETE parameters may come in the query */
+	    (ec = params_parse_into(rq, rq->query, cancel_spec, &in))) /* DELETE parameters may come in the query */
 		return ec;
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
@@ -239,12 +251,7 @@ enum og_ec api_subscriptions_resume(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct billing_sub_resume_input in = {.billing_cycle_anchor = BILLING_ANCHOR_NOW};
-	struct param_spec spec[] = {
-	    PARAM_ENUM("billing_cycle_anchor", &in.billing_cycle_anchor, NULL, anchors, 0),
-	    PARAM_IGNORE("proration_behavior"),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, resume_spec, &in)))
 		return ec;
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
@@ -268,19 +275,21 @@ struct list_input {
 	struct store_subscription_filter filter;
 	int status; /* enum sub_status, -1 = any */
 };
+#define IN(m) PARAM_AT(struct list_input, m)
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct list_input, page, ID_SUBSCRIPTION),
+    PS_ID("customer", ID_CUSTOMER, IN(filter.customer_id), PARAM_NOWHERE, 0, "Only this customer's subscriptions."),
+    PS_ID("price", ID_PRICE, IN(filter.price_id), PARAM_NOWHERE, 0, "Only subscriptions with an item of this price."),
+    PS_ENUM("status", IN(status), PARAM_NOWHERE, sub_status_names, 0, "Only subscriptions in this status."),
+    PS_IGNORE("created", "Creation time: a Unix time or an object of gt, gte, lt, lte."),
+    PS_END,
+};
+#undef IN
 
 enum og_ec api_subscriptions_list(struct og_req *rq)
 {
 	struct list_input in = {.status = -1};
-	struct param_spec spec[] = {
-	    PARAMS_PAGE(&in.page, ID_SUBSCRIPTION),
-	    PARAM_ID("customer", ID_CUSTOMER, &in.filter.customer_id, NULL, 0),
-	    PARAM_ID("price", ID_PRICE, &in.filter.price_id, NULL, 0),
-	    PARAM_ENUM("status", &in.status, NULL, statuses, 0),
-	    PARAM_IGNORE("created"), /* api_created_range */
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
 	if (in.status >= 0) {
@@ -310,14 +319,19 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 
 /* ---- GET /v1/invoices/upcoming ---- */
 
+struct upcoming_in {
+	int64_t subscription;
+};
+static const struct param_spec upcoming_spec[] = {
+    PS_ID("subscription", ID_SUBSCRIPTION, PARAM_AT(struct upcoming_in, subscription), PARAM_NOWHERE, P_REQUIRED,
+          "The subscription whose next invoice to preview."),
+    PS_END,
+};
+
 enum og_ec api_invoices_upcoming(struct og_req *rq)
 {
-	int64_t sub_id = 0;
-	struct param_spec spec[] = {
-	    PARAM_ID("subscription", ID_SUBSCRIPTION, &sub_id, NULL, P_REQUIRED),
-	    PARAM_END,
-	};
-	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
+	struct upcoming_in in = {0};
+	enum og_ec ec = params_parse_into(rq, rq->query, upcoming_spec, &in);
 	if (ec)
 		return ec;
 	struct billing_ctx bc;
@@ -325,7 +339,7 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	struct og_invoice inv;
 	struct og_invoice_line *lines;
 	int n_lines;
-	if ((ec = billing_sub_upcoming(&bc, sub_id, "subscription", &inv, &lines, &n_lines)))
+	if ((ec = billing_sub_upcoming(&bc, in.subscription, "subscription", &inv, &lines, &n_lines)))
 		return ec;
 	struct og_jsonw w;
 	api_jsonw_init(rq, &w);

@@ -20,6 +20,30 @@
 #include "api/common.h"
 #include "billing/test_clocks.h"
 
+#define IN(m) PARAM_AT(struct billing_test_clock_create_in, m)
+static const struct param_spec create_spec[] = {
+    PS_TIMESTAMP("frozen_time", IN(frozen_time), PARAM_NOWHERE, P_REQUIRED,
+                 "The clock's time, Unix seconds (at least 1)."),
+    PS_STRING("name", IN(name), PARAM_NOWHERE, BILLING_TEST_CLOCK_NAME_MAX, P_NULLABLE, "A name for you."),
+    PS_METADATA("metadata", IN(metadata), PARAM_NOWHERE, "Your key-value pairs."),
+    PS_END,
+};
+#undef IN
+
+struct list_in {
+	struct og_page page;
+};
+static const struct param_spec list_spec[] = {
+    PS_PAGE(struct list_in, page, ID_TEST_CLOCK),
+    PS_END,
+};
+
+static const struct param_spec advance_spec[] = {
+    PS_TIMESTAMP("frozen_time", PARAM_AT(struct billing_test_clock_advance_in, frozen_time), PARAM_NOWHERE, P_REQUIRED,
+                 "The time to move to (never backwards); what falls due until then is billed."),
+    PS_END,
+};
+
 /* 403 unless the server allows test clocks. */
 static enum og_ec check_enabled(struct og_req *rq)
 {
@@ -42,13 +66,7 @@ enum og_ec api_test_clocks_create(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct billing_test_clock_create_in in = {0};
-	struct param_spec spec[] = {
-	    PARAM_TIMESTAMP("frozen_time", &in.frozen_time, NULL, P_REQUIRED),
-	    PARAM_STRING("name", &in.name, NULL, BILLING_TEST_CLOCK_NAME_MAX, P_NULLABLE),
-	    PARAM_METADATA("metadata", &in.metadata, NULL),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, create_spec, &in)))
 		return ec;
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);
@@ -83,12 +101,11 @@ enum og_ec api_test_clocks_list(struct og_req *rq)
 	enum og_ec ec = check_enabled(rq);
 	if (ec)
 		return ec;
-	struct og_page page = {0};
-	struct param_spec spec[] = {PARAMS_PAGE(&page, ID_TEST_CLOCK), PARAM_END};
-	if ((ec = params_parse(rq, rq->query, spec, NULL)))
+	struct list_in in = {0};
+	if ((ec = params_parse_into(rq, rq->query, list_spec, &in)))
 		return ec;
 	struct store_page sp;
-	if ((ec = api_page(rq, &page, clock_exists, &sp)))
+	if ((ec = api_page(rq, &in.page, clock_exists, &sp)))
 		return ec;
 	struct store_list list;
 	enum db_rc rc = store_test_clock_list(rq->db, rq->arena, &sp, &list);
@@ -120,11 +137,7 @@ enum og_ec api_test_clocks_advance(struct og_req *rq)
 	enum og_ec ec = path_clock(rq, &in.clock_id);
 	if (ec)
 		return ec;
-	struct param_spec spec[] = {
-	    PARAM_TIMESTAMP("frozen_time", &in.frozen_time, NULL, P_REQUIRED),
-	    PARAM_END,
-	};
-	if ((ec = params_parse(rq, rq->body, spec, NULL)))
+	if ((ec = params_parse_into(rq, rq->body, advance_spec, &in)))
 		return ec;
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);

@@ -29,9 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const billing_collection_methods[] = {"charge_automatically", "send_invoice", NULL};
 const char *const billing_pending_behaviors[] = {"exclude", "include", NULL};
-const char *const billing_invoice_statuses[] = {"draft", "open", "paid", "void", "uncollectible", NULL};
 
 enum og_ec billing_not_found(struct billing_ctx *bc, enum id_kind kind, const char *what, int64_t id)
 {

@@ -23,13 +23,14 @@
 #define BILLING_INVOICE_DAYS_UNTIL_DUE_MAX     365
 #define BILLING_INVOICE_DAYS_UNTIL_DUE_DEFAULT 30
 
-/* In the order of billing_collection_methods (a parameter spec's choices). */
+/* In the order of the model's collection_method_names (a parameter spec's
+ * choices; the list filter's statuses are core's invoice_status_names). */
 enum billing_collection_method { BILLING_CHARGE_AUTOMATICALLY, BILLING_SEND_INVOICE };
-extern const char *const billing_collection_methods[]; /* NULL-terminated */
+_Static_assert(BILLING_CHARGE_AUTOMATICALLY == (int)COLLECTION_CHARGE_AUTOMATICALLY &&
+                   BILLING_SEND_INVOICE == (int)COLLECTION_SEND_INVOICE,
+               "collection_method_names indexes enum billing_collection_method");
 enum billing_pending_behavior { BILLING_PENDING_EXCLUDE, BILLING_PENDING_INCLUDE };
 extern const char *const billing_pending_behaviors[]; /* NULL-terminated */
-/* In the order of enum invoice_status, NULL-terminated (the list filter). */
-extern const char *const billing_invoice_statuses[];
 /* A parameter spec stores an enum choice as an int (PT_ENUM). */
 _Static_assert(sizeof(enum billing_collection_method) == sizeof(int), "enum stored as int");
 _Static_assert(sizeof(enum billing_pending_behavior) == sizeof(int), "enum stored as int");

@@ -362,7 +362,7 @@ enum og_ec billing_sub_create(struct billing_ctx *bc0, const struct billing_sub_
 		              "billing_cycle_anchor cannot be combined with a trial: the trial's end is the anchor.");
 
 	struct og_price prices[BILLING_MAX_ITEMS];
-	for (int i = 0; i < in->n_items; i++) {
+	for (int i = 0; i < (int)in->n_items; i++) {
 		const char *param = item_param(bc, i, "price");
 		/* the first price fixes currency and interval */
 		if ((ec = price_get(bc, param, in->items[i].price, i ? s->currency : NULL, &prices[i])))
@@ -415,7 +415,7 @@ enum og_ec billing_sub_create(struct billing_ctx *bc0, const struct billing_sub_
 		return ec;
 	if ((rc = store_subscription_insert(bc->db, s)) != DB_ROW)
 		return billing_db_error(bc, rc, "subscription");
-	for (int i = 0; i < in->n_items; i++) {
+	for (int i = 0; i < (int)in->n_items; i++) {
 		struct og_sub_item it = {.subscription_id = s->id,
 		                         .price_id = in->items[i].price,
 		                         .unit_amount = prices[i].unit_amount,
@@ -493,7 +493,7 @@ static enum og_ec check_item_changes(struct billing_ctx *bc, const struct billin
 		prices[n] = bs->items[j].price_id;
 		owners[n] = bs->items[j].id;
 	}
-	for (int i = 0; i < in->n_items; i++) {
+	for (int i = 0; i < (int)in->n_items; i++) {
 		const struct billing_sub_item_input *x = &in->items[i];
 		for (int k = 0; x->has_id && k < i; k++)
 			if (in->items[k].has_id && in->items[k].id == x->id)
@@ -546,7 +546,7 @@ static enum og_ec check_items(struct billing_ctx *bc, struct billing_sub *bs, co
 		return ec;
 	int n_live = bs->n_items;
 	bool moved[BILLING_MAX_ITEMS] = {0}; /* the current item leaves its price */
-	for (int i = 0; i < in->n_items; i++) {
+	for (int i = 0; i < (int)in->n_items; i++) {
 		const struct billing_sub_item_input *x = &in->items[i];
 		struct item_change *c = &changes[i];
 		c->cur = NULL;
@@ -588,7 +588,7 @@ static enum og_ec check_items(struct billing_ctx *bc, struct billing_sub *bs, co
 			*count = s->interval_count;
 			have = true;
 		}
-	for (int i = 0; i < in->n_items; i++) {
+	for (int i = 0; i < (int)in->n_items; i++) {
 		const struct billing_sub_item_input *x = &in->items[i];
 		if (x->deleted || !x->has_price)
 			continue;
@@ -615,7 +615,7 @@ static enum og_ec apply_items(struct billing_ctx *bc, struct billing_sub *bs, co
 	struct og_subscription *s = &bs->sub;
 	enum og_ec ec;
 	enum db_rc rc;
-	for (int i = 0; i < in->n_items; i++) {
+	for (int i = 0; i < (int)in->n_items; i++) {
 		const struct billing_sub_item_input *x = &in->items[i];
 		const struct item_change *c = &changes[i];
 		const char *product_name = NULL;

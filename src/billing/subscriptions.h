@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define BILLING_SUB_TRIAL_DAYS_MAX     730
@@ -32,9 +33,10 @@ enum billing_collection { BILLING_COLLECT_CHARGE_AUTOMATICALLY, BILLING_COLLECT_
 enum billing_proration { BILLING_PRORATE_CREATE, BILLING_PRORATE_ALWAYS_INVOICE, BILLING_PRORATE_NONE };
 enum billing_anchor { BILLING_ANCHOR_NOW, BILLING_ANCHOR_UNCHANGED };
 
-/* "charge_automatically", "send_invoice", NULL: the stored spellings, in
- * enum billing_collection's order. */
-extern const char *const billing_collection_methods[];
+/* Its wire names are the model's collection_method_names. */
+_Static_assert(BILLING_COLLECT_CHARGE_AUTOMATICALLY == (int)COLLECTION_CHARGE_AUTOMATICALLY &&
+                   BILLING_COLLECT_SEND_INVOICE == (int)COLLECTION_SEND_INVOICE,
+               "collection_method_names indexes enum billing_collection");
 
 /* One element of items[]: on create price (required) and quantity; on
  * update id (an item to change, or to remove with deleted) or none (a new
@@ -50,7 +52,7 @@ struct billing_sub_item_input {
 struct billing_sub_create_input {
 	int64_t customer;
 	struct billing_sub_item_input items[BILLING_MAX_ITEMS];
-	int n_items;
+	size_t n_items; /* how many of items[] were given */
 	int64_t trial_period_days, trial_end, billing_cycle_anchor, days_until_due;
 	bool has_trial_period_days, has_trial_end, has_billing_cycle_anchor, has_days_until_due;
 	bool cancel_at_period_end, confirm;
@@ -60,7 +62,7 @@ struct billing_sub_create_input {
 
 struct billing_sub_update_input {
 	struct billing_sub_item_input items[BILLING_MAX_ITEMS];
-	int n_items;
+	size_t n_items; /* how many of items[] were given */
 	bool has_items;
 	enum billing_proration proration_behavior;
 	enum billing_anchor billing_cycle_anchor; /* with has_billing_cycle_anchor; unchanged by default */

@@ -13,8 +13,8 @@
 
 #define CAL_YEAR_MAX 9999
 
-static const char *const interval_names[] = {"day", "week", "month", "year"};
-#define N_INTERVALS (sizeof interval_names / sizeof interval_names[0])
+const char *const cal_interval_names[] = {"day", "week", "month", "year", NULL};
+#define N_INTERVALS (sizeof cal_interval_names / sizeof cal_interval_names[0] - 1)
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -90,14 +90,14 @@ int cal_interval_parse(const char *s)
 	if (!s)
 		return -1;
 	for (size_t i = 0; i < N_INTERVALS; i++)
-		if (strcmp(s, interval_names[i]) == 0)
+		if (strcmp(s, cal_interval_names[i]) == 0)
 			return (int)i;
 	return -1;
 }
 
 const char *cal_interval_name(enum cal_interval iv)
 {
-	return (unsigned)iv < N_INTERVALS ? interval_names[iv] : NULL;
+	return (unsigned)iv < N_INTERVALS ? cal_interval_names[iv] : NULL;
 }
 
 bool cal_interval_count_valid(enum cal_interval iv, int64_t count)

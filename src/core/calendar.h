@@ -36,6 +36,9 @@ enum cal_interval { CAL_DAY, CAL_WEEK, CAL_MONTH, CAL_YEAR };
 int cal_interval_parse(const char *s);
 /* The name above; NULL for a value outside the enum (a bug of the caller's). */
 const char *cal_interval_name(enum cal_interval iv);
+/* The names in enum cal_interval's order, then NULL: the one table (a
+ * parameter spec's PS_ENUM choices read it too). */
+extern const char *const cal_interval_names[];
 /* Stripe's limit, at most one year: 1 <= count and day <= 365, week <= 52,
  * month <= 12, year == 1. */
 bool cal_interval_count_valid(enum cal_interval iv, int64_t count);

@@ -71,7 +71,8 @@ static const struct fsm_move moves[] = {
 };
 /* clang-format on */
 
-static const char *const status_names[INV__COUNT] = {
+/* NULL-terminated: a parameter spec's PS_ENUM choices read it too */
+const char *const invoice_status_names[INV__COUNT + 1] = {
     [INV_DRAFT] = "draft",
     [INV_OPEN] = "open",
     [INV_PAID] = "paid",
@@ -89,7 +90,7 @@ static const char *const event_names[INV_EV__COUNT] = {
 const struct fsm_table invoice_fsm = {
     .moves = moves,
     .n_moves = sizeof moves / sizeof moves[0],
-    .state_names = status_names,
+    .state_names = invoice_status_names,
     .n_states = INV__COUNT,
     .event_names = event_names,
     .n_events = INV_EV__COUNT,

@@ -46,6 +46,9 @@ bool invoice_fsm_next(enum invoice_status from, enum invoice_event ev, enum invo
 
 /* "draft", "open", "paid", "void", "uncollectible"; NULL outside the enum. */
 const char *invoice_status_name(enum invoice_status s);
+/* The INV__COUNT names in the enum's order, then NULL: the one table (a
+ * parameter spec's PS_ENUM choices read it too). */
+extern const char *const invoice_status_names[];
 /* The inverse of invoice_status_name: exact match, -1 for anything else. */
 int invoice_status_parse(const char *s);
 /* "finalize", "pay", "void", "mark_uncollectible" for error messages; NULL

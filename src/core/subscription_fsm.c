@@ -39,7 +39,8 @@ static const struct fsm_move moves[] = {
 };
 /* clang-format on */
 
-static const char *const status_names[SUB__COUNT] = {
+/* NULL-terminated: a parameter spec's PS_ENUM choices read it too */
+const char *const sub_status_names[SUB__COUNT + 1] = {
     [SUB_DRAFT] = "draft",   [SUB_TRIALING] = "trialing", [SUB_ACTIVE] = "active", [SUB_PAST_DUE] = "past_due",
     [SUB_PAUSED] = "paused", [SUB_CANCELED] = "canceled", [SUB_UNPAID] = "unpaid",
 };
@@ -60,7 +61,7 @@ static const char *const event_names[SUB_EV__COUNT] = {
 const struct fsm_table sub_fsm = {
     .moves = moves,
     .n_moves = sizeof moves / sizeof moves[0],
-    .state_names = status_names,
+    .state_names = sub_status_names,
     .n_states = SUB__COUNT,
     .event_names = event_names,
     .n_events = SUB_EV__COUNT,

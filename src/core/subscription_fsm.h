@@ -45,6 +45,9 @@ bool sub_fsm_next(enum sub_status from, enum sub_event ev, enum sub_status *to);
 /* "draft", "trialing", "active", "past_due", "paused", "canceled", "unpaid";
  * NULL for a value outside the enum (a bug of the caller's). */
 const char *sub_status_name(enum sub_status s);
+/* The SUB__COUNT names in the enum's order, then NULL: the one table (a
+ * parameter spec's PS_ENUM choices read it too). */
+extern const char *const sub_status_names[];
 /* The inverse of sub_status_name: exact match, -1 for anything else. */
 int sub_status_parse(const char *s);
 /* "confirm", "confirm_trial", "trial_end", "payment_failed",

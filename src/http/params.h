@@ -21,8 +21,10 @@
  *   struct product_in in = {0};
  *   ec = params_parse_into(rq, rq->body, spec, &in);
  *
- * The older pointer form (PARAM_STRING("name", &name, &has_name, ...) and
- * params_parse) stays only while handlers not yet converted use it; see
+ * Every handler uses the static form (tools/check-style.sh refuses the
+ * pointer form under src/). The older pointer form (PARAM_STRING("name",
+ * &name, &has_name, ...) and params_parse) remains only for tests/http and
+ * tests/fuzz, whose arrays of strings need its element callback; see
  * docs/internals/http.md. */
 #ifndef OG_PARAMS_H
 #define OG_PARAMS_H
@@ -90,7 +92,7 @@ struct param_spec {
 	size_t count_at;              /* PT_ARRAY (static): size_t, the number of elements given */
 	enum id_kind id_kind;         /* PT_ID */
 	const char *doc;              /* one line for the reference documentation */
-	/* the pointer form (params_parse), kept while handlers still use it */
+	/* the pointer form (params_parse): tests only, see the top of this file */
 	void *out;
 	bool *present;
 	bool *is_null;
@@ -186,7 +188,7 @@ int params_spec_walk(const struct param_spec *spec, param_walk_fn fn, void *cls)
 /* The type's name for documentation ("string", "integer", "boolean", ...). */
 const char *params_type_name(enum param_type type);
 
-/* ---- the pointer form (until every handler uses the static form) -------- */
+/* ---- the pointer form (tests and fuzz drivers only; not in src/) -------- */
 
 #define PARAM_STRING(n, o, p, maxlen, fl)                                                                              \
 	{                                                                                                              \
@@ -287,7 +289,7 @@ struct og_page {
 	          "A cursor: return the objects after this one (newest first)."),                                      \
 	    PS_ID("ending_before", kind, PARAM_AT(T, m.ending_before), PARAM_NOWHERE, 0,                               \
 	          "A cursor: return the objects before this one.")
-/* The pointer form of the same (writes into *page). */
+/* The pointer form of the same (writes into *page; tests only). */
 #define PARAMS_PAGE(page, kind)                                                                                        \
 	PARAM_INT64("limit", &(page)->limit, NULL, 1, 100, 0),                                                         \
 	    PARAM_ID("starting_after", kind, &(page)->starting_after, NULL, 0),                                        \

@@ -635,8 +635,9 @@ static void on_request(struct evhttp_request *req, void *arg)
 	if ((ec = read_body(cx)))
 		goto answer;
 	if (cx->route->flags & ROUTE_NO_PARAMS) {
-		static const struct param_spec none[] = {PARAM_END};
-		if ((ec = params_parse(rq, rq->query, none, NULL)) || (ec = params_parse(rq, rq->body, none, NULL)))
+		static const struct param_spec none[] = {PS_END};
+		if ((ec = params_parse_into(rq, rq->query, none, NULL)) ||
+		    (ec = params_parse_into(rq, rq->body, none, NULL)))
 			goto answer;
 	}
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-static const char *const collection_names[COLLECTION__COUNT] = {
+const char *const collection_method_names[COLLECTION__COUNT + 1] = {
     [COLLECTION_CHARGE_AUTOMATICALLY] = "charge_automatically",
     [COLLECTION_SEND_INVOICE] = "send_invoice",
 };
@@ -58,7 +58,7 @@ static const char *interval_of(int v)
 
 static const char *collection_of(int v)
 {
-	return name_in(collection_names, COLLECTION__COUNT, v);
+	return name_in(collection_method_names, COLLECTION__COUNT, v);
 }
 
 static const char *reason_of(int v)

@@ -62,6 +62,9 @@ int model_enum_parse(const struct model_enum *e, const char *s);
 /* Typed shorthands: the name of a value (NULL when unknown) and the value of
  * a name (X__COUNT when unknown). */
 const char *collection_method_name(enum collection_method v);
+/* The names in enum collection_method's order, then NULL (a parameter
+ * spec's PS_ENUM choices). */
+extern const char *const collection_method_names[];
 enum collection_method collection_method_parse(const char *s);
 const char *billing_reason_name(enum billing_reason v);
 enum billing_reason billing_reason_parse(const char *s);

@@ -551,10 +551,11 @@ static void test_choice_tables(void **state)
 {
 	(void)state;
 	for (int i = 0; i < INV__COUNT; i++)
-		assert_string_equal(billing_invoice_statuses[i], invoice_status_name((enum invoice_status)i));
-	assert_null(billing_invoice_statuses[INV__COUNT]);
-	assert_string_equal(billing_collection_methods[BILLING_SEND_INVOICE], "send_invoice");
-	assert_string_equal(billing_collection_methods[BILLING_CHARGE_AUTOMATICALLY], "charge_automatically");
+		assert_string_equal(invoice_status_names[i], invoice_status_name((enum invoice_status)i));
+	assert_null(invoice_status_names[INV__COUNT]);
+	assert_string_equal(collection_method_names[BILLING_SEND_INVOICE], "send_invoice");
+	assert_string_equal(collection_method_names[BILLING_CHARGE_AUTOMATICALLY], "charge_automatically");
+	assert_null(collection_method_names[COLLECTION__COUNT]);
 	assert_string_equal(billing_pending_behaviors[BILLING_PENDING_INCLUDE], "include");
 }
 
