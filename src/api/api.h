@@ -1,6 +1,7 @@
 /* HTTP handlers, one file per resource (products.c, prices.c, ...). Each
- * parses its parameters with a spec (http/params.h), calls src/core and
- * src/store, and renders rq->reply; on failure it fills rq->err and returns
+ * parses its parameters with a static spec (http/params.h), calls one
+ * service function (src/billing) or store query, and renders its result with
+ * the model (rq->reply_text); on failure it fills rq->err and returns
  * the code (the server renders every error once). Handlers run inside one
  * transaction (rq->db): reads inline, writes on the store's executor. */
 #ifndef OG_API_H

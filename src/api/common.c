@@ -46,8 +46,6 @@ void api_jsonw_init(struct og_req *rq, struct og_jsonw *w)
 enum og_ec api_reply_jsonw(struct og_req *rq, struct og_jsonw *w)
 {
 	assert(w->depth == 0 && w->arena == rq->arena);
-	json_decref(rq->reply); /* the text is the whole reply */
-	rq->reply = NULL;
 	rq->reply_text = jsonw_take(w, NULL);
 	if (!rq->status)
 		rq->status = 200;

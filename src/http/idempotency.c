@@ -76,8 +76,6 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	if (ec)
 		return ec;
 	int status = rq->status ? rq->status : 200;
-	if (rq->reply)
-		return OG_BUG(&rq->err, "a reply as a jansson tree (render it with the model)");
 	if (!rq->reply_text)
 		rq->reply_text = arena_strdup(rq->arena, "{}");
 	const char *stored = rq->reply_stored_text ? rq->reply_stored_text : rq->reply_text;

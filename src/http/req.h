@@ -54,7 +54,6 @@ struct og_req {
 
 	/* the response */
 	int status;                    /* 200 unless the handler sets another */
-	json_t *reply;                 /* owned; rendered once by the server */
 	struct og_error err;           /* filled when the handler returns an error */
 	bool is_stored_reply;          /* reply_text is a stored (idempotent) response */
 	const char *reply_stored_text; /* the idempotent copy when it differs from reply_text (a new API

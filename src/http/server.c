@@ -31,6 +31,8 @@
  *   - Every response body is JSON, except /metrics (text) and the pages
  *     evhttp itself sends for requests it cannot parse (see the docs). */
 #include "http/server.h"
+#include "core/jsonw.h"
+#include "model/render.h"
 #include "sys/clock.h"
 #include "sys/log.h"
 #include "core/mem.h"
@@ -199,23 +201,26 @@ static const char *printable(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-/* A JSON string for text that should be UTF-8 but may have been cut in the
- * middle of a character by a fixed-size buffer (struct og_error's fields). */
-static json_t *json_text(const char *s)
+/* Text that should be UTF-8 but may have been cut in the middle of a
+ * character by a fixed-size buffer (struct og_error's fields), made valid
+ * into buf: a cut character at the end is dropped; anything else invalid
+ * becomes '?'. */
+static const char *utf8_text(const char *s, char *buf, size_t size)
 {
 	size_t n = strlen(s);
-	json_t *v = json_stringn(s, n);
-	for (int cut = 1; !v && cut <= 3 && cut <= (int)n; cut++)
-		v = json_stringn(s, n - (size_t)cut);
-	if (!v) {
-		char *copy = xstrdup(s);
-		for (char *p = copy; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-		v = json_string(copy);
-		free(copy);
-	}
-	return v;
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	for (int cut = 0; cut <= 3 && (size_t)cut <= n; cut++)
+		if (params_utf8_valid(buf, n - (size_t)cut)) {
+			buf[n - (size_t)cut] = 0;
+			return buf;
+		}
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return buf;
 }
 
 /* Media type of a Content-Type header: 1 JSON, 2 form, 0 anything else.
@@ -272,15 +277,7 @@ static void ctx_free(struct http_ctx *cx)
 {
 	json_decref(cx->rq.query);
 	json_decref(cx->rq.body);
-	json_decref(cx->rq.reply);
 	arena_free(cx->rq.arena); /* cx lives in it: last */
-}
-
-static void free_cb(const void *data, size_t len, void *arg)
-{
-	(void)len;
-	(void)arg;
-	free((void *)data);
 }
 
 /* Answers the request: the error envelope when ec is set, else the reply.
@@ -298,12 +295,6 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 	if (ec == OG_EC_NONE) {
 		if (rq->reply_text) {
 			evbuffer_add(buf, rq->reply_text, strlen(rq->reply_text));
-		} else if (rq->reply) {
-			char *text = json_dumps(rq->reply, JSON_COMPACT);
-			if (text)
-				evbuffer_add_reference(buf, text, strlen(text), free_cb, NULL);
-			else
-				ec = OG_BUG(&rq->err, "reply could not be serialized");
 		} else {
 			ec = OG_BUG(&rq->err, "handler succeeded without a reply");
 		}
@@ -323,18 +314,15 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 			og_err(&rq->err, ec, was.param, "%s", was.message[0] ? was.message : og_ec_code(ec));
 		}
 		status = og_ec_status(ec);
-		json_t *e = json_object();
-		json_object_set_new(e, "type", json_string(og_ec_type(ec)));
-		json_object_set_new(e, "code", json_string(og_ec_code(ec)));
-		json_object_set_new(e, "message", json_text(rq->err.message));
-		if (rq->err.param[0])
-			json_object_set_new(e, "param", json_text(rq->err.param));
-		json_t *body = json_object();
-		json_object_set_new(body, "error", e);
-		char *text = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-		if (text)
-			evbuffer_add_reference(buf, text, strlen(text), free_cb, NULL);
+		char message[sizeof rq->err.message], param[sizeof rq->err.param];
+		struct og_jsonw w;
+		jsonw_init(&w, rq->arena, 512);
+		model_error_render(&w, og_ec_type(ec), og_ec_code(ec),
+		                   utf8_text(rq->err.message, message, sizeof message),
+		                   utf8_text(rq->err.param, param, sizeof param));
+		size_t len;
+		const char *text = jsonw_text(&w, &len);
+		evbuffer_add(buf, text, len);
 		if (ec == OG_EC_IDEMPOTENCY_IN_PROGRESS)
 			evhttp_add_header(headers, "Stripe-Should-Retry", "true");
 		else if (status == 409)
@@ -419,8 +407,6 @@ static bool job_run(struct store_job *job, struct db_conn *db)
 	struct og_req *rq = &cx->rq;
 	/* run() may be retried: start from a clean response every time */
 	og_error_clear(&rq->err);
-	json_decref(rq->reply);
-	rq->reply = NULL;
 	rq->reply_text = NULL;
 	rq->reply_stored_text = NULL;
 	rq->content_type = NULL;

@@ -62,6 +62,7 @@ extern const struct model_object model_invoice_item;
 extern const struct model_object model_event;
 extern const struct model_object model_deleted;
 extern const struct model_object model_list;
+extern const struct model_object model_error;
 
 /* Every top-level object above, NULL-terminated (for schema generators and
  * the test). */

@@ -729,8 +729,36 @@ void model_list_end(struct og_jsonw *w, bool has_more, const char *url)
 	jsonw_object_end(w);
 }
 
+/* ---- errors -------------------------------------------------------------- */
+
+static const struct model_field error_body_fields[] = {
+    F("type", MT_STRING, 0, "api_error, idempotency_error or invalid_request_error (Stripe's types)."),
+    F("code", MT_STRING, 0, "What went wrong, for programs (core/og_error.def lists them)."),
+    F("message", MT_STRING, 0, "What went wrong, for people."),
+    F("param", MT_STRING, MF_OPTIONAL, "The parameter at fault, when one is (absent otherwise)."),
+};
+static OBJECT(model_error_body, "error_body", "What went wrong.", error_body_fields);
+static const struct model_field error_fields[] = {
+    F_OBJ("error", model_error_body, 0, "What went wrong."),
+};
+OBJECT(model_error, "error", "Every 4xx and 5xx answer.", error_fields);
+
+void model_error_render(struct og_jsonw *w, const char *type, const char *code, const char *message, const char *param)
+{
+	jsonw_object_begin(w);
+	jsonw_key(w, "error");
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "type", type);
+	jsonw_key_string(w, "code", code);
+	jsonw_key_string(w, "message", message);
+	if (param && *param)
+		jsonw_key_string(w, "param", param);
+	jsonw_object_end(w);
+	jsonw_object_end(w);
+}
+
 const struct model_object *const model_objects[] = {
     &model_product,  &model_price,        &model_customer,     &model_api_key, &model_test_clock,
     &model_sub_item, &model_subscription, &model_invoice_line, &model_invoice, &model_invoice_item,
-    &model_event,    &model_deleted,      &model_list,         NULL,
+    &model_event,    &model_deleted,      &model_list,         &model_error,   NULL,
 };

@@ -41,6 +41,9 @@ void model_upcoming_invoice_render(struct og_jsonw *w, const struct og_invoice *
                                    const struct og_invoice_line *lines, int n_lines, int64_t next_payment_attempt);
 void model_invoice_item_render(struct og_jsonw *w, const struct og_invoice_item *it);
 void model_event_render(struct og_jsonw *w, const struct og_event *e);
+/* {"error":{"type","code","message"[,"param"]}}: every error answer; param
+ * NULL or "" leaves it out. The strings must be valid UTF-8. */
+void model_error_render(struct og_jsonw *w, const char *type, const char *code, const char *message, const char *param);
 /* {"id":..,"object":..,"deleted":true} */
 void model_deleted_render(struct og_jsonw *w, enum id_kind kind, int64_t id, const char *object);
 

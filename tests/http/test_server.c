@@ -151,6 +151,15 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 /* ---- the test routes ---------------------------------------------------- */
 
 /* Replies {"query":..,"body":..,"form":bool,"method":..,"actor":n,"db":bool,"params":[..]} */
+/* The test handlers build their replies with jansson; the server sends text. */
+static void reply_json(struct og_req *rq, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	rq->reply_text = arena_strdup(rq->arena, text);
+	free(text);
+	json_decref(o);
+}
+
 static enum og_ec echo(struct og_req *rq)
 {
 	json_t *o = json_object();
@@ -165,13 +174,13 @@ static enum og_ec echo(struct og_req *rq)
 	for (int i = 0; i < rq->n_path_params; i++)
 		json_array_append_new(params, json_string(req_path_param(rq, i)));
 	json_object_set_new(o, "params", params);
-	rq->reply = o;
+	reply_json(rq, o);
 	return OG_EC_NONE;
 }
 
 static enum og_ec created(struct og_req *rq)
 {
-	rq->reply = json_pack("{s:s}", "object", "thing");
+	reply_json(rq, json_pack("{s:s}", "object", "thing"));
 	rq->status = 201;
 	return OG_EC_NONE;
 }
@@ -215,7 +224,7 @@ static enum og_ec params_handler(struct og_req *rq)
 	enum og_ec ec = params_parse(rq, rq->query, spec, NULL);
 	if (ec)
 		return ec;
-	rq->reply = json_pack("{s:I}", "gte", (json_int_t)gte);
+	reply_json(rq, json_pack("{s:I}", "gte", (json_int_t)gte));
 	return OG_EC_NONE;
 }
 

@@ -623,6 +623,10 @@ static void test_keys_clocks_events(void **state)
 
 	RENDER(model_deleted_render(w, ID_PRODUCT, 12, "product"), &model_deleted, NULL);
 	RENDER((model_list_begin(w), model_list_end(w, true, "/v1/products")), &model_list, NULL);
+	/* the error envelope, with and without a parameter, quotes escaped */
+	RENDER(model_error_render(w, "invalid_request_error", "parameter_missing", "Missing \"name\".", "name"),
+	       &model_error, NULL);
+	RENDER(model_error_render(w, "api_error", "internal", "An internal error occurred.", ""), &model_error, NULL);
 }
 
 static struct og_subscription a_subscription(void)
@@ -879,7 +883,7 @@ static void test_tables_well_formed(void **state)
 				assert_non_null(f->const_value);
 		}
 	}
-	assert_int_equal(n_objects, 13);
+	assert_int_equal(n_objects, 14);
 }
 
 /* jsonw_escape, the escaper the logger uses. */
