@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "lib/cli_run.h"
 #include "store/db.h"
 #include "store/store_internal.h"
 
@@ -22,45 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *bin(void)
-{
-	const char *b = getenv("OG_BIN");
-	return b && *b ? b : "build/san/oneguard";
-}
-
 /* Runs `oneguard args...` with extra environment (NAME=VALUE or NULL);
  * returns the exit code and the combined stdout+stderr in out. */
+/* One environment entry (or none) for cli_run. */
 static int run(char *out, size_t out_size, const char *env, const char *const *args)
 {
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
-		if (env)
-			putenv((char *)env);
-		const char *argv[32] = {bin()};
-		int n = 1;
-		for (; args[n - 1] && n < 31; n++)
-			argv[n] = args[n - 1];
-		argv[n] = NULL;
-		execv(bin(), (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t got;
-	while ((got = read(fds[0], out + len, out_size - 1 - len)) > 0 && len < out_size - 1)
-		len += (size_t)got;
-	out[len] = 0;
-	close(fds[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	const char *const entries[] = {env, NULL};
+	return cli_run(out, out_size, env ? entries : NULL, args);
 }
 
 #define RUN(out, env, ...) run((out), sizeof(out), (env), (const char *const[]){__VA_ARGS__, NULL})
@@ -173,7 +142,7 @@ static int serve_until(char *out, size_t out_size, const char *url, const char *
 		dup2(fds[1], 2);
 		close(fds[0]);
 		close(fds[1]);
-		execl(bin(), bin(), "serve", "--db", url, "--listen", "127.0.0.1:0", (char *)NULL);
+		execl(cli_bin(), cli_bin(), "serve", "--db", url, "--listen", "127.0.0.1:0", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "lib/cli_run.h"
 #include "store/db.h"
 
 #include <fcntl.h>
@@ -21,56 +22,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *bin(void)
-{
-	const char *b = getenv("OG_BIN");
-	return b && *b ? b : "build/san/oneguard";
-}
-
 static char dir[] = "/tmp/og-users-XXXXXX";
 static char url[300];
 
 /* Runs `oneguard args...` with extra environment (NULL-terminated list of
  * NAME=VALUE), stdin from /dev/null and no controlling terminal; returns
  * the exit code and stdout+stderr in out. */
-static int run(char *out, size_t size, const char *const *env, const char *const *args)
-{
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		setsid();
-		int null = open("/dev/null", O_RDONLY);
-		dup2(null, 0);
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
-		for (int i = 0; env && env[i]; i++)
-			putenv((char *)env[i]);
-		const char *argv[32] = {bin()};
-		int n = 1;
-		for (; args[n - 1] && n < 31; n++)
-			argv[n] = args[n - 1];
-		argv[n] = NULL;
-		execv(bin(), (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t got;
-	while ((got = read(fds[0], out + len, size - 1 - len)) > 0 && len < size - 1)
-		len += (size_t)got;
-	out[len] = 0;
-	close(fds[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
 
 #define ENV(...)           ((const char *const[]){__VA_ARGS__, NULL})
-#define RUN(out, env, ...) run((out), sizeof(out), (env), (const char *const[]){__VA_ARGS__, NULL})
+#define RUN(out, env, ...) cli_run((out), sizeof(out), (env), (const char *const[]){__VA_ARGS__, NULL})
 
 static int setup(void **state)
 {
@@ -80,7 +40,7 @@ static int setup(void **state)
 	snprintf(url, sizeof url, "sqlite:%s/users.db", dir);
 	char out[4096];
 	const char *args[] = {"migrate", "--db", url, NULL};
-	return run(out, sizeof out, NULL, args) == 0 ? 0 : -1;
+	return cli_run(out, sizeof out, NULL, args) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -216,8 +176,8 @@ static void prompt_on_a_terminal(void **state)
 		dup2(slave, 2);
 		close(master);
 		putenv("ONEGUARD_PASSWORD=");
-		execl(bin(), bin(), "users", "create", "--test-mode", "--test-fast-passwords", "--db", url, "--email",
-		      "tty@shop.example", "--role", "support", (char *)NULL);
+		execl(cli_bin(), cli_bin(), "users", "create", "--test-mode", "--test-fast-passwords", "--db", url,
+		      "--email", "tty@shop.example", "--role", "support", (char *)NULL);
 		_exit(127);
 	}
 	char buf[8192];
