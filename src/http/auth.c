@@ -4,9 +4,12 @@
  * secrets are long random strings, so a fast hash is enough (argon2id is for
  * passwords, which are guessable). */
 #include "http/auth.h"
+#include "billing/accounts.h"
+#include "core/mem.h"
 #include "store/resources.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char base62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -62,11 +65,8 @@ static bool header_secret(const char *h, char *buf, size_t size)
 	return false;
 }
 
-enum og_ec auth_authenticate(struct og_req *rq, struct db_conn *db)
+static enum og_ec auth_key(struct og_req *rq, struct db_conn *db)
 {
-	if (!rq->authorization || !*rq->authorization)
-		return og_err(&rq->err, OG_EC_AUTH_MISSING, NULL,
-		              "You did not provide an API key. Send it as 'Authorization: Bearer sk_...'.");
 	char secret[256];
 	if (!header_secret(rq->authorization, secret, sizeof secret))
 		return og_err(&rq->err, OG_EC_AUTH_INVALID, NULL,
@@ -87,4 +87,96 @@ enum og_ec auth_authenticate(struct og_req *rq, struct db_conn *db)
 	rq->actor.api_key_id = id;
 	rq->actor.customer_id = 0;
 	return OG_EC_NONE;
+}
+
+/* The value of cookie name in a Cookie header ("a=1; og_session=..."), copied
+ * into buf; false when absent or too long. */
+static bool cookie_value(const char *header, const char *name, char *buf, size_t size)
+{
+	size_t nlen = strlen(name);
+	for (const char *p = header; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		size_t len = strcspn(p, ";");
+		if (len > nlen && memcmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			size_t vlen = len - nlen - 1;
+			while (vlen && p[nlen + 1 + vlen - 1] == ' ')
+				vlen--;
+			if (vlen >= size)
+				return false;
+			memcpy(buf, p + nlen + 1, vlen);
+			buf[vlen] = 0;
+			return true;
+		}
+		p += len;
+	}
+	return false;
+}
+
+/* A session's last_seen is written at most once a minute, off the loop: a
+ * job on the write executor that frees itself. Losing it (a crash) costs a
+ * minute of idle time, nothing else. */
+struct touch_job {
+	struct store_job job;
+	struct og_session session;
+	int64_t now;
+};
+
+static bool touch_run(struct store_job *job, struct db_conn *db)
+{
+	struct touch_job *t = job->arg;
+	struct og_error err;
+	og_error_clear(&err);
+	struct acct_ctx c = {.db = db, .now = t->now, .err = &err};
+	return accounts_session_touch(&c, &t->session) == OG_EC_NONE;
+}
+
+static void touch_complete(struct store_job *job, bool committed)
+{
+	(void)committed;
+	free(job->arg);
+}
+
+static enum og_ec auth_session(struct og_req *rq, struct db_conn *db, const char *token)
+{
+	struct acct_ctx c = {.db = db, .arena = rq->arena, .now = rq->now, .err = &rq->err};
+	struct og_session s;
+	struct og_user u;
+	bool needs_touch = false;
+	enum og_ec ec = accounts_session_authenticate(&c, token, &s, &u, &needs_touch);
+	if (ec)
+		return ec;
+	rq->actor.kind = ACTOR_USER;
+	rq->actor.user_id = u.id;
+	rq->actor.role = (int)u.role;
+	rq->actor.customer_id = u.role == ROLE_CUSTOMER ? u.customer_id : 0;
+	rq->actor.session_id = s.id;
+	rq->actor.csrf_token = s.csrf_token;
+	rq->actor.via_cookie = true;
+	if (needs_touch && rq->store) {
+		struct touch_job *t = xcalloc(1, sizeof *t);
+		t->session = s;
+		t->session.token_hash = NULL; /* arena strings die with the request */
+		t->session.csrf_token = NULL;
+		t->now = rq->now;
+		t->job.run = touch_run;
+		t->job.complete = touch_complete;
+		t->job.arg = t;
+		store_submit(rq->store, &t->job);
+	}
+	return OG_EC_NONE;
+}
+
+enum og_ec auth_authenticate(struct og_req *rq, struct db_conn *db)
+{
+	memset(&rq->actor, 0, sizeof rq->actor);
+	if (rq->authorization && *rq->authorization)
+		return auth_key(rq, db);
+	char token[128];
+	if (rq->cookie && cookie_value(rq->cookie, AUTH_SESSION_COOKIE, token, sizeof token)) {
+		enum og_ec ec = auth_session(rq, db, token);
+		sodium_memzero(token, sizeof token);
+		return ec;
+	}
+	return OG_EC_NONE; /* anonymous: the route table decides */
 }

@@ -1,4 +1,5 @@
-/* Authentication: turns the Authorization header into rq->actor.
+/* Authentication: turns the Authorization header or the session cookie into
+ * rq->actor.
  * Secret keys are "sk_" + 32 random base62 characters; only their SHA-256
  * hash is stored (api_keys.secret_hash), looked up by hash and compared in
  * constant time. Runs on the loop thread with its read connection. */
@@ -7,8 +8,12 @@
 
 #include "http/req.h"
 
-/* OG_EC_NONE and rq->actor set, or OG_EC_AUTH_MISSING / OG_EC_AUTH_INVALID
- * with rq->err filled. db is a read connection. */
+#define AUTH_SESSION_COOKIE "og_session"
+
+/* Fills rq->actor from the Authorization header (an API key) or, without
+ * one, the session cookie; neither leaves the actor anonymous (the route
+ * table decides: http/access.h). AUTH_INVALID / SESSION_INVALID (401) for
+ * credentials that are wrong, revoked or expired. db is a read connection. */
 enum og_ec auth_authenticate(struct og_req *rq, struct db_conn *db);
 
 #endif

@@ -38,6 +38,12 @@ static enum og_ec db_fail(struct og_req *rq, enum db_rc rc)
 	return OG_BUG(&rq->err, "idempotency key store");
 }
 
+/* Keys are per caller: an API key's id, or minus a user's id (sessions). */
+static int64_t idem_scope(const struct og_actor *a)
+{
+	return a->kind == ACTOR_USER ? -a->user_id : a->api_key_id;
+}
+
 enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 {
 	const char *key = rq->idempotency_key;
@@ -50,7 +56,7 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	char hash[65];
 	request_hash(rq, hash);
 	struct og_idem_row row;
-	enum db_rc rc = store_idem_get(rq->db, rq->arena, rq->actor.api_key_id, key, &row);
+	enum db_rc rc = store_idem_get(rq->db, rq->arena, idem_scope(&rq->actor), key, &row);
 	if (rc == DB_ROW && row.created <= rq->now - IDEM_TTL) {
 		if ((rc = store_idem_delete(rq->db, row.id)) != DB_OK)
 			return db_fail(rq, rc);
@@ -79,7 +85,7 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 	if (!rq->reply_text)
 		rq->reply_text = arena_strdup(rq->arena, "{}");
 	const char *stored = rq->reply_stored_text ? rq->reply_stored_text : rq->reply_text;
-	rc = store_idem_insert(rq->db, rq->actor.api_key_id, key, hash, status, stored, rq->now);
+	rc = store_idem_insert(rq->db, idem_scope(&rq->actor), key, hash, status, stored, rq->now);
 	if (rc == DB_CONSTRAINT) /* the same key committed by a concurrent request (PostgreSQL pool) */
 		return og_err(&rq->err, OG_EC_IDEMPOTENCY_IN_PROGRESS, "Idempotency-Key",
 		              "A request with this Idempotency-Key is being processed; retry it shortly.");

@@ -18,13 +18,21 @@
 
 enum http_method { HTTP_GET, HTTP_POST, HTTP_DELETE, HTTP_PUT, HTTP_PATCH, HTTP_HEAD, HTTP_OTHER };
 
-enum actor_kind { ACTOR_NONE, ACTOR_API_KEY /* later: ACTOR_STAFF_USER, ACTOR_CUSTOMER_USER */ };
+enum actor_kind { ACTOR_NONE, ACTOR_API_KEY, ACTOR_USER };
 
-/* Who is calling: read by handlers and, later, the audit log. */
+/* Who is calling (http/auth.c fills it): read by the access check
+ * (http/access.h), the handlers and the audit log. */
 struct og_actor {
 	enum actor_kind kind;
-	int64_t api_key_id;  /* ACTOR_API_KEY */
-	int64_t customer_id; /* > 0 when the actor may only see one customer's objects */
+	int64_t api_key_id;     /* ACTOR_API_KEY */
+	bool key_restricted;    /* an rk_ key: key_perms decides per resource */
+	const char *key_perms;  /* "customers=write,products=read" (arena), restricted keys */
+	int64_t user_id;        /* ACTOR_USER */
+	int role;               /* enum user_role (core/accounts.h), ACTOR_USER */
+	int64_t session_id;     /* ACTOR_USER */
+	const char *csrf_token; /* the session's, ACTOR_USER (arena) */
+	bool via_cookie;        /* authenticated by the session cookie (CSRF applies) */
+	int64_t customer_id;    /* > 0 when the actor may only see one customer's objects */
 };
 
 #define REQ_MAX_PATH_PARAMS 4
@@ -45,6 +53,9 @@ struct og_req {
 	size_t body_len;
 	const char *idempotency_key; /* NULL when absent */
 	const char *authorization;   /* the Authorization header, NULL when absent */
+	const char *cookie;          /* the Cookie header, NULL when absent */
+	const char *csrf_header;     /* the X-CSRF-Token header, NULL when absent */
+	char client_addr[64];        /* the peer's address, for limits and the audit log */
 	char request_id[40];
 	struct og_actor actor;
 	const struct og_config *cfg;
@@ -61,6 +72,8 @@ struct og_req {
 	char *reply_text;              /* pre-rendered body (arena), used instead of reply when set */
 	const char *content_type;      /* NULL: application/json; else the Content-Type of reply_text
 	                                  (static or arena storage), e.g. /metrics' text format */
+	const char *set_cookie;        /* a Set-Cookie header value (arena), or NULL */
+	int64_t retry_after;           /* seconds for a Retry-After header on 429/503; 0: none */
 
 	void *priv; /* server's */
 };

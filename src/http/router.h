@@ -5,12 +5,8 @@
 #ifndef OG_ROUTER_H
 #define OG_ROUTER_H
 
+#include "http/access.h"
 #include "http/req.h"
-
-enum route_auth {
-	AUTH_PUBLIC,     /* no credentials: /healthz, /metrics, static files */
-	AUTH_SECRET_KEY, /* an active API secret key (later also staff sessions) */
-};
 
 enum route_kind {
 	ROUTE_READ,  /* runs inline in a read transaction on the loop's connection */
@@ -19,14 +15,16 @@ enum route_kind {
 };
 
 enum route_flags {
-	ROUTE_NO_PARAMS = 1u << 0, /* takes no parameters: any in the query or body is refused (400) */
+	ROUTE_NO_PARAMS = 1u << 0,        /* takes no parameters: any in the query or body is refused (400) */
+	ROUTE_SUPPORT_METADATA = 1u << 1, /* support may call it with a body of metadata only (403 else) */
 };
 
 struct route {
 	const char *method;  /* "GET", "POST", "DELETE" */
 	const char *pattern; /* "/v1/customers/{id}" */
 	api_handler_fn fn;
-	enum route_auth auth;
+	const char *resource; /* what a restricted key's permission names: "customers" ... */
+	unsigned allow;       /* who may call it: AC_* of http/access.h; 0 denies everyone */
 	enum route_kind kind;
 	unsigned flags; /* enum route_flags */
 };

@@ -36,6 +36,7 @@
 #include "sys/clock.h"
 #include "sys/log.h"
 #include "core/mem.h"
+#include "http/access.h"
 #include "http/auth.h"
 #include "http/idempotency.h"
 #include "http/metrics.h"
@@ -337,6 +338,13 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 	}
 	evhttp_add_header(headers, "Content-Type", content_type);
 	evhttp_add_header(headers, "Request-Id", rq->request_id);
+	if (rq->set_cookie)
+		evhttp_add_header(headers, "Set-Cookie", rq->set_cookie);
+	if (rq->retry_after > 0 && (status == 429 || status == 503)) {
+		char ra[24];
+		snprintf(ra, sizeof ra, "%lld", (long long)rq->retry_after);
+		evhttp_add_header(headers, "Retry-After", ra);
+	}
 	if (lp->stopping)
 		evhttp_add_header(headers, "Connection", "close");
 	if (rq->method == HTTP_HEAD) {
@@ -409,6 +417,8 @@ static bool job_run(struct store_job *job, struct db_conn *db)
 	og_error_clear(&rq->err);
 	rq->reply_text = NULL;
 	rq->reply_stored_text = NULL;
+	rq->set_cookie = NULL;
+	rq->retry_after = 0;
 	rq->content_type = NULL;
 	rq->status = 0;
 	rq->is_stored_reply = false;
@@ -568,6 +578,16 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	rq->idempotency_key = arena_strdup(arena, evhttp_find_header(in, "Idempotency-Key"));
 	rq->authorization = arena_strdup(arena, evhttp_find_header(in, "Authorization"));
+	rq->cookie = arena_strdup(arena, evhttp_find_header(in, "Cookie"));
+	rq->csrf_header = arena_strdup(arena, evhttp_find_header(in, "X-CSRF-Token"));
+	{
+		char *peer = NULL;
+		ev_uint16_t peer_port = 0;
+		struct evhttp_connection *evc = evhttp_request_get_connection(req);
+		if (evc)
+			evhttp_connection_get_peer(evc, &peer, &peer_port);
+		snprintf(rq->client_addr, sizeof rq->client_addr, "%s", peer ? peer : "");
+	}
 
 	enum og_ec ec;
 	const struct evhttp_uri *parsed = evhttp_request_get_evhttp_uri(req);
@@ -595,7 +615,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		            "The request body is %zu bytes; the limit is %zu bytes.", body_len, srv->body_limit);
 		goto answer;
 	}
-	if (cx->route->kind != ROUTE_RAW || cx->route->auth == AUTH_SECRET_KEY) {
+	bool is_public = (cx->route->allow & AC_ANON) != 0;
+	if (cx->route->kind != ROUTE_RAW || !is_public) {
 		rq->db = store_thread_conn(srv->store);
 		if (!rq->db) {
 			ec = og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "The database is unavailable.");
@@ -606,7 +627,9 @@ static void on_request(struct evhttp_request *req, void *arg)
 		rq->db = NULL;
 		goto answer;
 	}
-	if (cx->route->auth == AUTH_SECRET_KEY && (ec = auth_authenticate(rq, rq->db)))
+	/* a public route ignores credentials; any other authenticates, then the
+	 * route table decides (deny by default) */
+	if (!is_public && ((ec = auth_authenticate(rq, rq->db)) || (ec = access_check(cx->route, rq))))
 		goto answer;
 	const char *query = parsed ? evhttp_uri_get_query(parsed) : NULL;
 	if (query && *query) {
@@ -619,6 +642,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		rq->query = q;
 	}
 	if ((ec = read_body(cx)))
+		goto answer;
+	if ((ec = access_check_body(cx->route, rq)))
 		goto answer;
 	if (cx->route->flags & ROUTE_NO_PARAMS) {
 		static const struct param_spec none[] = {PS_END};

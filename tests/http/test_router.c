@@ -18,17 +18,17 @@ static enum og_ec handler(struct og_req *rq)
 }
 
 const struct route routes[] = {
-    {"GET", "/healthz", handler, AUTH_PUBLIC, ROUTE_RAW, 0},
-    {"POST", "/v1/customers", handler, AUTH_SECRET_KEY, ROUTE_WRITE, 0},
-    {"GET", "/v1/customers", handler, AUTH_SECRET_KEY, ROUTE_READ, 0},
-    {"GET", "/v1/customers/search", handler, AUTH_SECRET_KEY, ROUTE_READ, 0},
-    {"GET", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_READ, 0},
-    {"POST", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_WRITE, 0},
-    {"DELETE", "/v1/customers/{id}", handler, AUTH_SECRET_KEY, ROUTE_WRITE, 0},
-    {"POST", "/v1/subscriptions/{id}/items/{item}", handler, AUTH_SECRET_KEY, ROUTE_WRITE, 0},
-    {"GET", "/v1/a/{p1}/{p2}/{p3}/{p4}", handler, AUTH_SECRET_KEY, ROUTE_READ, 0},
-    {"GET", "/v1/b/{p1}/{p2}/{p3}/{p4}/{p5}", handler, AUTH_SECRET_KEY, ROUTE_READ, 0},
-    {NULL, NULL, NULL, AUTH_PUBLIC, ROUTE_RAW, 0},
+    {"GET", "/healthz", handler, "", AC_ANON, ROUTE_RAW, 0},
+    {"POST", "/v1/customers", handler, "private", AC_SK, ROUTE_WRITE, 0},
+    {"GET", "/v1/customers", handler, "private", AC_SK, ROUTE_READ, 0},
+    {"GET", "/v1/customers/search", handler, "private", AC_SK, ROUTE_READ, 0},
+    {"GET", "/v1/customers/{id}", handler, "private", AC_SK, ROUTE_READ, 0},
+    {"POST", "/v1/customers/{id}", handler, "private", AC_SK, ROUTE_WRITE, 0},
+    {"DELETE", "/v1/customers/{id}", handler, "private", AC_SK, ROUTE_WRITE, 0},
+    {"POST", "/v1/subscriptions/{id}/items/{item}", handler, "private", AC_SK, ROUTE_WRITE, 0},
+    {"GET", "/v1/a/{p1}/{p2}/{p3}/{p4}", handler, "private", AC_SK, ROUTE_READ, 0},
+    {"GET", "/v1/b/{p1}/{p2}/{p3}/{p4}/{p5}", handler, "private", AC_SK, ROUTE_READ, 0},
+    {NULL, NULL, NULL, "", AC_ANON, ROUTE_RAW, 0},
 };
 
 struct fx {
