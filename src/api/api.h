@@ -17,6 +17,10 @@ enum og_ec api_metrics_get(struct og_req *rq);
 enum og_ec api_api_keys_create(struct og_req *rq);
 enum og_ec api_api_keys_list(struct og_req *rq);
 enum og_ec api_api_keys_revoke(struct og_req *rq);
+enum og_ec api_api_keys_roll(struct og_req *rq);
+
+/* audit_logs.c */
+enum og_ec api_audit_logs_list(struct og_req *rq);
 
 /* products.c */
 enum og_ec api_products_create(struct og_req *rq);
