@@ -171,7 +171,8 @@ static void restricted_key_bad_permissions(void **state)
 	struct at_fingerprint fp;
 	at_fingerprint(&fp);
 	at_step("an unknown resource, a bad level, permissions on a secret key: 400 naming the parameter");
-	struct at_resp *r = at_post_form("/v1/api_keys", "type=restricted&permissions[products]=read&permissions[foo]=read");
+	struct at_resp *r =
+	    at_post_form("/v1/api_keys", "type=restricted&permissions[products]=read&permissions[foo]=read");
 	AT_ERROR(r, 400, "invalid_request_error", "parameter_unknown", "permissions[foo]");
 	AT_UNCHANGED(&fp, r);
 	r = at_post_form("/v1/api_keys", "type=restricted&permissions[customers]=owner");
@@ -509,8 +510,8 @@ static void events_carry_their_request(void **state)
 	at_step("the billing engine's own events: request.id null");
 	AT_STATUS(bh_advance(clock, "2027-02-01T00:00:01Z"), 200);
 	r = at_get("/v1/events?type=invoice.finalized&limit=1");
-	if (!strcmp(at_str(r, "data[0].data.object.id"), at_str(at_get("/v1/events?type=invoice.finalized&limit=2"),
-	                                                           "data[1].data.object.id")))
+	if (!strcmp(at_str(r, "data[0].data.object.id"),
+	            at_str(at_get("/v1/events?type=invoice.finalized&limit=2"), "data[1].data.object.id")))
 		AT_FAIL(r, "the advance made no invoice");
 	AT_STR(r, "data[0].data.object.customer", cus);
 	AT_NULL(r, "data[0].request.id");
