@@ -73,12 +73,10 @@ static int perm_cmp(const void *a, const void *b)
 	return strcmp(((const struct perm *)a)->resource, ((const struct perm *)b)->resource);
 }
 
-/* permissions[RESOURCE]=none|read|write as the stored text
- * "customers=write,products=read": sorted, read and write entries only. */
-static enum og_ec parse_permissions(struct og_req *rq, json_t *v, const char **out)
+enum og_ec api_key_permissions(struct og_arena *arena, json_t *v, const char **out, struct og_error *err)
 {
 	if (!json_is_object(v))
-		return og_err(&rq->err, OG_EC_PARAM_INVALID, "permissions",
+		return og_err(err, OG_EC_PARAM_INVALID, "permissions",
 		              "permissions must be an object: permissions[RESOURCE]=none|read|write.");
 	const char *known[PERM_RESOURCE_MAX];
 	int n_known = key_resources(known, PERM_RESOURCE_MAX);
@@ -95,19 +93,19 @@ static enum og_ec parse_permissions(struct og_req *rq, json_t *v, const char **o
 		char param[64];
 		snprintf(param, sizeof param, "permissions[%.40s]", name);
 		if (k == n_known)
-			return og_err(&rq->err, OG_EC_PARAM_UNKNOWN, param,
+			return og_err(err, OG_EC_PARAM_UNKNOWN, param,
 			              "Received unknown parameter: %s (no such resource can be given to a key).",
 			              param);
 		const char *l = json_is_string(level) ? json_string_value(level) : "";
 		if (strcmp(l, "none") != 0 && strcmp(l, "read") != 0 && strcmp(l, "write") != 0)
-			return og_err(&rq->err, OG_EC_PARAM_INVALID, param, "%s must be none, read or write.", param);
+			return og_err(err, OG_EC_PARAM_INVALID, param, "%s must be none, read or write.", param);
 		if (strcmp(l, "none") == 0)
 			continue;
 		perms[n++] = (struct perm){known[k], l};
 		len += strlen(known[k]) + strlen(l) + 2;
 	}
 	qsort(perms, (size_t)n, sizeof perms[0], perm_cmp);
-	char *text = arena_alloc(rq->arena, len);
+	char *text = arena_alloc(arena, len);
 	size_t at = 0;
 	text[0] = 0;
 	for (int i = 0; i < n; i++)
@@ -116,17 +114,22 @@ static enum og_ec parse_permissions(struct og_req *rq, json_t *v, const char **o
 	return OG_EC_NONE;
 }
 
+void api_key_secret_new(bool restricted, char secret[AUTH_SECRET_LEN + 1], char hash[65], char last4[5])
+{
+	auth_key_generate(secret, hash, last4);
+	if (restricted) { /* the same random characters, another prefix: hash again */
+		memcpy(secret, "rk_", 3);
+		auth_secret_hash(secret, AUTH_SECRET_LEN, hash);
+	}
+}
+
 /* Writes k as a new key with a fresh secret (rk_ for a restricted key) and
  * replies with it: the secret is shown once, the stored (replayable) copy
  * goes without it. */
 static enum og_ec create_and_reply(struct og_req *rq, struct og_api_key *k)
 {
 	char secret[AUTH_SECRET_LEN + 1], hash[65], last4[5];
-	auth_key_generate(secret, hash, last4);
-	if (k->restricted) {
-		memcpy(secret, "rk_", 3);
-		auth_secret_hash(secret, AUTH_SECRET_LEN, hash);
-	}
+	api_key_secret_new(k->restricted, secret, hash, last4);
 	k->last4 = last4;
 	k->created = rq->now;
 	k->revoked_at = 0;
@@ -157,7 +160,7 @@ enum og_ec api_api_keys_create(struct og_req *rq)
 	if (perms && !k.restricted)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "permissions",
 		              "Only a restricted key has permissions: send type=restricted too.");
-	if (perms && (ec = parse_permissions(rq, perms, &k.permissions)))
+	if (perms && (ec = api_key_permissions(rq->arena, perms, &k.permissions, &rq->err)))
 		return ec;
 	return create_and_reply(rq, &k);
 }
