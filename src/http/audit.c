@@ -77,11 +77,7 @@ enum og_ec audit_write(struct og_req *rq, const struct route *route)
 {
 	if (rq->is_stored_reply || (rq->actor.kind != ACTOR_API_KEY && rq->actor.kind != ACTOR_USER))
 		return OG_EC_NONE;
-	size_t mlen = strlen(rq->method_name), plen = strlen(route->pattern);
-	char *action = arena_alloc(rq->arena, mlen + plen + 2);
-	memcpy(action, rq->method_name, mlen);
-	action[mlen] = ' ';
-	memcpy(action + mlen + 1, route->pattern, plen + 1);
+	const char *action = arena_printf(rq->arena, "%s %s", rq->method_name, route->pattern);
 
 	const char *object_type = NULL, *object_id = NULL;
 	if (strstr(route->pattern, "{id}") && rq->n_path_params > 0) {
