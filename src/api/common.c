@@ -145,7 +145,12 @@ enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now)
 enum og_ec api_emit(struct og_req *rq, const char *type, const char *object_type, int64_t object_id,
                     int64_t customer_id)
 {
-	struct billing_ctx bc = {.db = rq->db, .arena = rq->arena, .now = rq->now, .err = &rq->err};
+	struct billing_ctx bc = {.db = rq->db,
+	                         .arena = rq->arena,
+	                         .now = rq->now,
+	                         .err = &rq->err,
+	                         .request_id = rq->request_id,
+	                         .idempotency_key = rq->idempotency_key};
 	if (!rq->reply_text)
 		return OG_BUG(&rq->err, "an event without its rendered object");
 	return billing_event(&bc, type, object_type, object_id, customer_id, rq->reply_text);

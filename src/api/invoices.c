@@ -20,7 +20,9 @@ void api_invoice_billing_ctx(struct og_req *rq, struct billing_ctx *bc)
 	                           .invoice_prefix =
 	                               rq->cfg && rq->cfg->invoice_prefix[0] ? rq->cfg->invoice_prefix : "INV",
 	                           .now = rq->now,
-	                           .err = &rq->err};
+	                           .err = &rq->err,
+	                           .request_id = rq->request_id,
+	                           .idempotency_key = rq->idempotency_key};
 	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 

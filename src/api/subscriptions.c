@@ -34,7 +34,9 @@ static void billing_ctx_of(struct og_req *rq, struct billing_ctx *bc)
 	                           .arena = rq->arena,
 	                           .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
 	                           .now = rq->now,
-	                           .err = &rq->err};
+	                           .err = &rq->err,
+	                           .request_id = rq->request_id,
+	                           .idempotency_key = rq->idempotency_key};
 	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 

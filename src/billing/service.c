@@ -84,7 +84,9 @@ enum og_ec billing_event(struct billing_ctx *bc, const char *type, const char *o
 	                      .object_id = object_id,
 	                      .customer_id = customer_id,
 	                      .data = event_payload(bc, object_json),
-	                      .created = bc->now};
+	                      .created = bc->now,
+	                      .request_id = bc->request_id,
+	                      .idempotency_key = bc->idempotency_key};
 	enum db_rc rc = store_event_insert(bc->db, &ev);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "event insert");
@@ -143,7 +145,9 @@ enum og_ec billing_sub_event(struct billing_ctx *bc, const char *type, const str
 	                      .mrr_before = mrr_before,
 	                      .mrr_after = billing_mrr(sub, items, n_items),
 	                      .data = jsonw_take(&w, NULL),
-	                      .created = bc->now};
+	                      .created = bc->now,
+	                      .request_id = bc->request_id,
+	                      .idempotency_key = bc->idempotency_key};
 	enum db_rc rc = store_event_insert(bc->db, &ev);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "event insert");

@@ -15,14 +15,16 @@
 #include <jansson.h>
 
 struct billing_ctx {
-	struct db_conn *db;         /* inside the caller's transaction */
-	struct og_arena *arena;     /* rows and strings */
-	const char *invoice_prefix; /* account numbering: one series, <prefix>-000001 */
-	bool per_customer_numbers;  /* else: the customer's invoice_prefix and next_invoice_sequence */
-	int64_t now;                /* the clock's now, or the test clock's frozen time */
-	struct og_error *err;       /* filled on failure */
-	bool quiet_events;          /* the engine: one event per cycle invoice, invoice.finalized with the full
-	                             * invoice (its fast path writes the same row; billing/engine.c) */
+	struct db_conn *db;          /* inside the caller's transaction */
+	struct og_arena *arena;      /* rows and strings */
+	const char *invoice_prefix;  /* account numbering: one series, <prefix>-000001 */
+	bool per_customer_numbers;   /* else: the customer's invoice_prefix and next_invoice_sequence */
+	int64_t now;                 /* the clock's now, or the test clock's frozen time */
+	struct og_error *err;        /* filled on failure */
+	const char *request_id;      /* the API request writing, for its events' request; NULL: the engine */
+	const char *idempotency_key; /* that request's Idempotency-Key, or NULL */
+	bool quiet_events;           /* the engine: one event per cycle invoice, invoice.finalized with the full
+	                              * invoice (its fast path writes the same row; billing/engine.c) */
 };
 
 #define BILLING_MAX_ITEMS 20

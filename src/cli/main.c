@@ -6,6 +6,8 @@
 #include "billing/mailer.h"
 #include "sys/clock.h"
 #include "sys/log.h"
+#include "api/api.h"
+#include "core/arena.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "store/resources.h"
@@ -35,9 +37,14 @@ static const char usage_main[] = "usage: oneguard COMMAND [OPTIONS]\n"
 static const char usage_serve[] = "usage: oneguard serve [OPTIONS]\n\nServes the API (on a new empty database, creates "
                                   "the schema first). Options:\n";
 static const char usage_migrate[] = "usage: oneguard migrate [OPTIONS]\n\nApplies missing migrations. Options:\n";
-static const char usage_keys[] = "usage: oneguard keys create [--name NAME] [OPTIONS]\n\n"
-                                 "Creates an API secret key and prints it once. Options:\n"
-                                 "  --name NAME\n      a label for the key\n";
+static const char usage_keys[] =
+    "usage: oneguard keys create [--name NAME] [--restricted --permissions R=LEVEL,...] [OPTIONS]\n\n"
+    "Creates an API key and prints its secret once: a secret key (sk_), or with --restricted a\n"
+    "restricted key (rk_) that may only use the resources its permissions name. Options:\n"
+    "  --name NAME\n      a label for the key\n"
+    "  --restricted\n      a restricted key\n"
+    "  --permissions R=LEVEL,...\n      its permissions, e.g. products=read,customers=write (none, read,\n"
+    "      write; see docs/api/api_keys.md)\n";
 static const char usage_version[] = "usage: oneguard version\n";
 
 static int cmd_migrate(struct og_config *cfg, int argc, char **argv)
@@ -65,6 +72,8 @@ static int cmd_migrate(struct og_config *cfg, int argc, char **argv)
 
 struct key_create {
 	const char *name;
+	bool restricted;
+	const char *permissions; /* the stored text */
 	char secret[AUTH_SECRET_LEN + 1];
 	int64_t id;
 	enum db_rc rc;
@@ -74,15 +83,56 @@ static bool key_create_txn(struct db_conn *db, void *arg)
 {
 	struct key_create *kc = arg;
 	char hash[65], last4[5];
-	auth_key_generate(kc->secret, hash, last4);
-	kc->rc = store_api_key_insert(db, hash, last4, kc->name, clock_now(), &kc->id);
+	api_key_secret_new(kc->restricted, kc->secret, hash, last4);
+	struct og_api_key k = {.last4 = last4,
+	                       .name = kc->name,
+	                       .created = clock_now(),
+	                       .restricted = kc->restricted,
+	                       .permissions = kc->permissions};
+	kc->rc = store_api_key_create(db, hash, &k);
+	kc->id = k.id;
 	return kc->rc == DB_ROW;
+}
+
+/* "products=read,customers=write" as the stored permissions text, checked
+ * as the API checks permissions[...] (api_key_permissions); NULL with a
+ * message on stderr when it is not right. */
+static const char *cli_permissions(struct og_arena *a, const char *text)
+{
+	json_t *obj = json_object();
+	for (const char *p = text; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		if (!eq || eq == p) {
+			fprintf(stderr,
+			        "oneguard keys create: --permissions takes RESOURCE=LEVEL,... (e.g. products=read)\n");
+			json_decref(obj);
+			return NULL;
+		}
+		char *resource = arena_strndup(a, p, (size_t)(eq - p));
+		json_object_set_new(obj, resource, json_stringn(eq + 1, len - (size_t)(eq - p) - 1));
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	struct og_error err;
+	og_error_clear(&err);
+	const char *out = NULL;
+	if (api_key_permissions(a, obj, &out, &err) != OG_EC_NONE) {
+		fprintf(stderr, "oneguard keys create: --permissions: %s\n", err.message);
+		out = NULL;
+	}
+	json_decref(obj);
+	return out;
 }
 
 static int cmd_keys(struct og_config *cfg, int argc, char **argv)
 {
-	const char *name = NULL;
-	/* --name is this command's own option; take it out before the shared parser */
+	const char *name = NULL, *perm_text = NULL;
+	bool restricted = false;
+	/* --name, --restricted and --permissions are this command's own options;
+	 * take them out before the shared parser */
 	char *args[64];
 	int n = 0;
 	for (int i = 0; i < argc && n < 63; i++) {
@@ -92,6 +142,18 @@ static int cmd_keys(struct og_config *cfg, int argc, char **argv)
 		}
 		if (!strncmp(argv[i], "--name=", 7)) {
 			name = argv[i] + 7;
+			continue;
+		}
+		if (!strcmp(argv[i], "--restricted")) {
+			restricted = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--permissions") && i + 1 < argc) {
+			perm_text = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--permissions=", 14)) {
+			perm_text = argv[i] + 14;
 			continue;
 		}
 		args[n++] = argv[i];
@@ -109,13 +171,26 @@ static int cmd_keys(struct og_config *cfg, int argc, char **argv)
 		fprintf(stderr, "oneguard keys create: --name is at most 100 characters\n");
 		return 2;
 	}
+	if (perm_text && !restricted) {
+		fprintf(stderr, "oneguard keys create: --permissions needs --restricted\n");
+		return 2;
+	}
+	struct og_arena *arena = arena_new();
+	const char *perms = restricted ? cli_permissions(arena, perm_text ? perm_text : "") : "";
+	if (!perms) {
+		arena_free(arena);
+		return 2;
+	}
 	log_set_level((enum log_level)cfg->log_level);
 	struct db_conn *db = cli_open_db(cfg, true);
-	if (!db)
+	if (!db) {
+		arena_free(arena);
 		return 1;
-	struct key_create kc = {.name = name};
+	}
+	struct key_create kc = {.name = name, .restricted = restricted, .permissions = perms};
 	enum db_rc drc = store_run_txn(db, true, key_create_txn, &kc);
 	db_close(db);
+	arena_free(arena);
 	if (drc != DB_OK) {
 		fprintf(stderr, "oneguard keys create: could not store the key (%d)\n", (int)drc);
 		return 1;

@@ -22,6 +22,7 @@ enum id_kind {
 	ID_API_KEY,      /* key_ */
 	ID_TEST_CLOCK,   /* clock_ */
 	ID_USER,         /* usr_ */
+	ID_AUDIT_LOG,    /* audit_ */
 	ID__COUNT
 };
 

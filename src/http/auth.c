@@ -74,17 +74,21 @@ static enum og_ec auth_key(struct og_req *rq, struct db_conn *db)
 	char hash[65];
 	auth_secret_hash(secret, strlen(secret), hash);
 	sodium_memzero(secret, sizeof secret);
-	int64_t id = 0, revoked_at = 0;
-	enum db_rc rc = store_api_key_find_by_hash(db, hash, &id, &revoked_at);
+	struct og_api_key k;
+	enum db_rc rc = store_api_key_find_by_hash(db, rq->arena, hash, &k);
 	if (rc == DB_DONE)
 		return og_err(&rq->err, OG_EC_AUTH_INVALID, NULL, "Invalid API key provided.");
 	if (rc != DB_ROW)
 		return rc == DB_RETRY ? og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry.")
 		                      : OG_BUG(&rq->err, "api key lookup");
-	if (revoked_at)
+	if (k.revoked_at)
 		return og_err(&rq->err, OG_EC_AUTH_INVALID, NULL, "This API key has been revoked.");
+	if (k.expires_at && k.expires_at <= rq->now) /* rolled, and its grace period is over */
+		return og_err(&rq->err, OG_EC_AUTH_INVALID, NULL, "This API key has expired.");
 	rq->actor.kind = ACTOR_API_KEY;
-	rq->actor.api_key_id = id;
+	rq->actor.api_key_id = k.id;
+	rq->actor.key_restricted = k.restricted;
+	rq->actor.key_perms = k.restricted ? k.permissions : NULL;
 	rq->actor.customer_id = 0;
 	return OG_EC_NONE;
 }

@@ -15,6 +15,9 @@ const struct route routes[] = {
     {"GET", "/v1/api_keys", api_api_keys_list, "api_keys", AC_OWNER | AC_ADMIN | AC_SK, ROUTE_READ, 0},
     {"DELETE", "/v1/api_keys/{id}", api_api_keys_revoke, "api_keys", AC_OWNER | AC_ADMIN | AC_SK, ROUTE_WRITE,
      ROUTE_NO_PARAMS},
+    {"POST", "/v1/api_keys/{id}/roll", api_api_keys_roll, "api_keys", AC_OWNER | AC_ADMIN | AC_SK, ROUTE_WRITE, 0},
+
+    {"GET", "/v1/audit_logs", api_audit_logs_list, "audit_logs", AC_OWNER | AC_ADMIN | AC_SK, ROUTE_READ, 0},
 
     {"POST", "/v1/products", api_products_create, "products", AC_MANAGERS, ROUTE_WRITE, 0},
     {"GET", "/v1/products", api_products_list, "products", AC_READERS | AC_CUSTOMER, ROUTE_READ, 0},

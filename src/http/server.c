@@ -37,6 +37,7 @@
 #include "sys/log.h"
 #include "core/mem.h"
 #include "http/access.h"
+#include "http/audit.h"
 #include "http/auth.h"
 #include "http/idempotency.h"
 #include "http/metrics.h"
@@ -424,6 +425,8 @@ static bool job_run(struct store_job *job, struct db_conn *db)
 	rq->is_stored_reply = false;
 	rq->db = db;
 	cx->ec = idem_run(rq, cx->route->fn);
+	if (cx->ec == OG_EC_NONE) /* the audit row commits with the write, or neither does */
+		cx->ec = audit_write(rq, cx->route);
 	rq->db = NULL;
 	return cx->ec == OG_EC_NONE;
 }

@@ -63,6 +63,7 @@ extern const struct model_object model_event;
 extern const struct model_object model_deleted;
 extern const struct model_object model_list;
 extern const struct model_object model_error;
+extern const struct model_object model_audit_log;
 
 /* Every top-level object above, NULL-terminated (for schema generators and
  * the test). */

@@ -19,7 +19,10 @@ struct og_api_key {
 	const char *last4;
 	const char *name;
 	int64_t created;
-	int64_t revoked_at; /* 0 when active */
+	int64_t revoked_at;      /* 0 when active */
+	bool restricted;         /* an rk_ key: permissions decides per resource */
+	const char *permissions; /* "customers=write,products=read" (sorted; "" for secret keys) */
+	int64_t expires_at;      /* 0: never (set by a roll with a grace period) */
 };
 
 struct og_product {
@@ -189,6 +192,23 @@ struct og_event {
 	int64_t mrr_before, mrr_after;
 	const char *data; /* JSON text: {"object": {...}} */
 	int64_t created;
+	const char *request_id;      /* the API request that caused it (NULL: the billing engine) */
+	const char *idempotency_key; /* that request's Idempotency-Key, or NULL */
+};
+
+/* One successful write by a user or an API key (the audit log). */
+struct og_audit_log {
+	int64_t id;
+	int64_t created;
+	bool actor_is_user; /* else an API key */
+	int64_t actor_id;   /* users.id or api_keys.id */
+	const char *role;   /* the user's role, or secret_key / restricted_key */
+	const char *action; /* "POST /v1/customers/{id}": the method and the route's pattern */
+	const char *object_type;
+	const char *object_id; /* the public id */
+	const char *client_addr;
+	const char *request_id;
+	const char *idempotency_key;
 };
 
 #endif

@@ -262,13 +262,40 @@ static const struct model_field api_key_fields[] = {
     F_ID("id", ID_API_KEY, 0, "Unique identifier."),
     F_CONST("object", "api_key"),
     F("created", MT_TIMESTAMP, 0, "Time of creation."),
+    F("expires_at", MT_TIMESTAMP, MF_NULLABLE, "When a rolled key stops working; null: never."),
+    F("last4", MT_STRING, 0, "The secret's last four characters."),
     F("name", MT_STRING, MF_NULLABLE, "A name for the key."),
+    F("permissions", MT_JSON, MF_NULLABLE,
+      "A restricted key's permissions, resource to read or write; null for a secret key (everything)."),
     F("redacted", MT_STRING, 0, "The key with all but its last four characters hidden."),
     F("revoked", MT_BOOLEAN, 0, "Whether the key was revoked."),
     F("revoked_at", MT_TIMESTAMP, MF_NULLABLE, "When the key was revoked."),
     F("secret", MT_STRING, MF_OPTIONAL, "The secret key; only in the reply that creates it."),
+    F("type", MT_STRING, 0, "secret (sk_: every resource) or restricted (rk_: its permissions)."),
 };
-OBJECT(model_api_key, "api_key", "A secret key for programs.", api_key_fields);
+OBJECT(model_api_key, "api_key", "A key for programs: secret or restricted.", api_key_fields);
+
+/* "customers=write,products=read" as {"customers":"write","products":"read"}. */
+static void w_permissions(struct og_jsonw *w, const char *perms)
+{
+	jsonw_object_begin(w);
+	for (const char *p = perms ? perms : ""; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		if (eq && eq > p && (size_t)(eq - p) < 64) {
+			char name[64];
+			memcpy(name, p, (size_t)(eq - p));
+			name[eq - p] = 0;
+			jsonw_key(w, name);
+			jsonw_stringn(w, eq + 1, len - (size_t)(eq - p) - 1);
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	jsonw_object_end(w);
+}
 
 void model_api_key_render(struct og_jsonw *w, const struct og_api_key *k, const char *secret)
 {
@@ -276,14 +303,23 @@ void model_api_key_render(struct og_jsonw *w, const struct og_api_key *k, const 
 	w_id(w, "id", ID_API_KEY, k->id);
 	jsonw_key_string(w, "object", "api_key");
 	jsonw_key_int64(w, "created", k->created);
+	w_ts(w, "expires_at", k->expires_at);
+	jsonw_key_string(w, "last4", k->last4 ? k->last4 : "");
 	jsonw_key_string(w, "name", k->name);
+	if (k->restricted) {
+		jsonw_key(w, "permissions");
+		w_permissions(w, k->permissions);
+	} else {
+		jsonw_key_null(w, "permissions");
+	}
 	char redacted[16];
-	snprintf(redacted, sizeof redacted, "sk_...%s", k->last4 ? k->last4 : "");
+	snprintf(redacted, sizeof redacted, "%s_...%s", k->restricted ? "rk" : "sk", k->last4 ? k->last4 : "");
 	jsonw_key_string(w, "redacted", redacted);
 	jsonw_key_bool(w, "revoked", k->revoked_at != 0);
 	w_ts(w, "revoked_at", k->revoked_at);
 	if (secret)
 		jsonw_key_string(w, "secret", secret);
+	jsonw_key_string(w, "type", k->restricted ? "restricted" : "secret");
 	jsonw_object_end(w);
 }
 
@@ -654,6 +690,12 @@ static const struct model_field event_data_fields[] = {
 };
 static OBJECT(model_event_payload, "event.data", "What an event carries.", event_data_fields);
 
+static const struct model_field event_request_fields[] = {
+    F("id", MT_STRING, MF_NULLABLE, "The Request-Id of the API request that caused the event; null: oneGuard's own."),
+    F("idempotency_key", MT_STRING, MF_NULLABLE, "That request's Idempotency-Key, or null."),
+};
+static OBJECT(model_event_request, "event.request", "The API request behind an event.", event_request_fields);
+
 static const struct model_field event_fields[] = {
     F_ID("id", ID_EVENT, 0, "Unique identifier."),
     F_CONST("object", "event"),
@@ -662,6 +704,7 @@ static const struct model_field event_fields[] = {
     F_OBJ("data", model_event_payload, 0, "The object the event is about, whole."),
     F_LIVEMODE,
     F("pending_webhooks", MT_INTEGER, 0, "Webhooks still to deliver."),
+    F_OBJ("request", model_event_request, 0, "The API request that caused the event (Stripe's)."),
     F("type", MT_STRING, 0, "What happened: customer.created, invoice.finalized, ..."),
 };
 OBJECT(model_event, "event", "A change to an object, with the object.", event_fields);
@@ -676,6 +719,11 @@ void model_event_render(struct og_jsonw *w, const struct og_event *e)
 	w_json_text(w, "data", e->data, false);
 	jsonw_key_bool(w, "livemode", false);
 	jsonw_key_int64(w, "pending_webhooks", 0);
+	jsonw_key(w, "request");
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "id", e->request_id);
+	jsonw_key_string(w, "idempotency_key", e->idempotency_key);
+	jsonw_object_end(w);
 	jsonw_key_string(w, "type", e->type);
 	jsonw_object_end(w);
 }
@@ -684,6 +732,61 @@ void model_event_data(struct og_jsonw *w, const char *object_json)
 {
 	jsonw_object_begin(w);
 	jsonw_key_raw(w, "object", object_json);
+	jsonw_object_end(w);
+}
+
+/* ---- audit log ----------------------------------------------------------- */
+
+static const struct model_field audit_actor_fields[] = {
+    F("type", MT_STRING, 0, "api_key or user."),
+    F("id", MT_STRING, 0, "The key's (key_) or the user's (usr_) id."),
+};
+static OBJECT(model_audit_actor, "audit_log.actor", "Who made a change.", audit_actor_fields);
+
+static const struct model_field audit_object_fields[] = {
+    F("type", MT_STRING, MF_NULLABLE, "The object's kind: customer, api_key, ..."),
+    F("id", MT_STRING, MF_NULLABLE, "The object's id."),
+};
+static OBJECT(model_audit_object, "audit_log.object", "What a change was made to.", audit_object_fields);
+
+static const struct model_field audit_log_fields[] = {
+    F_ID("id", ID_AUDIT_LOG, 0, "Unique identifier."),
+    F_CONST("object", "audit_log"),
+    F("action", MT_STRING, 0, "The method and the route: \"POST /v1/customers/{id}\"."),
+    F_OBJ("actor", model_audit_actor, 0, "Who made the change."),
+    F("client_addr", MT_STRING, MF_NULLABLE, "The address the request came from."),
+    F("created", MT_TIMESTAMP, 0, "Time of the change."),
+    F("idempotency_key", MT_STRING, MF_NULLABLE, "The request's Idempotency-Key, or null."),
+    F("request_id", MT_STRING, MF_NULLABLE, "The request's Request-Id."),
+    F("role", MT_STRING, 0, "The user's role, or secret_key / restricted_key."),
+    F_OBJ("target", model_audit_object, 0, "The object changed."),
+};
+OBJECT(model_audit_log, "audit_log", "One change made through the API, by whom.", audit_log_fields);
+
+void model_audit_log_render(struct og_jsonw *w, const struct og_audit_log *l)
+{
+	jsonw_object_begin(w);
+	w_id(w, "id", ID_AUDIT_LOG, l->id);
+	jsonw_key_string(w, "object", "audit_log");
+	jsonw_key_string(w, "action", l->action);
+	jsonw_key(w, "actor");
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "type", l->actor_is_user ? "user" : "api_key");
+	char buf[ID_MAX_LEN] = "";
+	if (l->actor_id > 0)
+		ids_encode(l->actor_is_user ? ID_USER : ID_API_KEY, l->actor_id, buf);
+	jsonw_key_string(w, "id", buf);
+	jsonw_object_end(w);
+	jsonw_key_string(w, "client_addr", l->client_addr);
+	jsonw_key_int64(w, "created", l->created);
+	jsonw_key_string(w, "idempotency_key", l->idempotency_key);
+	jsonw_key_string(w, "request_id", l->request_id);
+	jsonw_key_string(w, "role", l->role ? l->role : "");
+	jsonw_key(w, "target");
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "type", l->object_type);
+	jsonw_key_string(w, "id", l->object_id);
+	jsonw_object_end(w);
 	jsonw_object_end(w);
 }
 
@@ -758,7 +861,8 @@ void model_error_render(struct og_jsonw *w, const char *type, const char *code, 
 }
 
 const struct model_object *const model_objects[] = {
-    &model_product,  &model_price,        &model_customer,     &model_api_key, &model_test_clock,
-    &model_sub_item, &model_subscription, &model_invoice_line, &model_invoice, &model_invoice_item,
-    &model_event,    &model_deleted,      &model_list,         &model_error,   NULL,
+    &model_product,    &model_price,        &model_customer,     &model_api_key,
+    &model_test_clock, &model_sub_item,     &model_subscription, &model_invoice_line,
+    &model_invoice,    &model_invoice_item, &model_event,        &model_deleted,
+    &model_list,       &model_error,        &model_audit_log,    NULL,
 };

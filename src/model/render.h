@@ -41,6 +41,7 @@ void model_upcoming_invoice_render(struct og_jsonw *w, const struct og_invoice *
                                    const struct og_invoice_line *lines, int n_lines, int64_t next_payment_attempt);
 void model_invoice_item_render(struct og_jsonw *w, const struct og_invoice_item *it);
 void model_event_render(struct og_jsonw *w, const struct og_event *e);
+void model_audit_log_render(struct og_jsonw *w, const struct og_audit_log *l);
 /* {"error":{"type","code","message"[,"param"]}}: every error answer; param
  * NULL or "" leaves it out. The strings must be valid UTF-8. */
 void model_error_render(struct og_jsonw *w, const char *type, const char *code, const char *message, const char *param);

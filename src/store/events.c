@@ -2,7 +2,9 @@
  * own transaction; read by GET /v1/events and, later, webhooks and reports. */
 #include "store/resources.h"
 
-#define EV_COLS "id, type, object_type, object_id, customer_id, currency, mrr_before, mrr_after, data, created"
+#define EV_COLS                                                                                                        \
+	"id, type, object_type, object_id, customer_id, currency, mrr_before, mrr_after, data, created, request_id, "  \
+	"idempotency_key"
 
 static void read_event(struct db_res *r, struct og_arena *a, void *row)
 {
@@ -18,13 +20,16 @@ static void read_event(struct db_res *r, struct og_arena *a, void *row)
 	e->mrr_after = db_int(r, 7);
 	e->data = store__text(r, a, 8);
 	e->created = db_int(r, 9);
+	e->request_id = store__text(r, a, 10);
+	e->idempotency_key = store__text(r, a, 11);
 }
 
 enum db_rc store_event_insert(struct db_conn *db, struct og_event *ev)
 {
 	static const char sql[] =
 	    "INSERT INTO events (type, object_type, object_id, customer_id, currency, mrr_before, "
-	    "mrr_after, data, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+	    "mrr_after, data, created, request_id, idempotency_key) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
 	struct db_param params[] = {DB_TEXT(ev->type),
 	                            DB_TEXT(ev->object_type),
 	                            DB_INT(ev->object_id),
@@ -33,8 +38,10 @@ enum db_rc store_event_insert(struct db_conn *db, struct og_event *ev)
 	                            DB_INT_OR_NULL(ev->has_mrr, ev->mrr_before),
 	                            DB_INT_OR_NULL(ev->has_mrr, ev->mrr_after),
 	                            DB_TEXT(ev->data),
-	                            DB_INT(ev->created)};
-	enum db_rc rc = db_query_int(db, sql, params, 9, &ev->id);
+	                            DB_INT(ev->created),
+	                            DB_TEXT(ev->request_id),
+	                            DB_TEXT(ev->idempotency_key)};
+	enum db_rc rc = db_query_int(db, sql, params, 11, &ev->id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
 

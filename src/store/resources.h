@@ -81,17 +81,37 @@ const char *store__text(struct db_res *r, struct og_arena *a, int col);
 int store__enum(struct db_res *r, int col, const struct model_enum *e);
 
 /* api_keys.c */
+/* Writes k (last4, name, created, restricted, permissions); sets k->id. */
+enum db_rc store_api_key_create(struct db_conn *db, const char *secret_hash, struct og_api_key *k);
+/* A secret key (the command line's). */
 enum db_rc store_api_key_insert(struct db_conn *db, const char *secret_hash, const char *last4, const char *name,
                                 int64_t now, int64_t *id);
-enum db_rc store_api_key_find_by_hash(struct db_conn *db, const char *secret_hash, int64_t *id, int64_t *revoked_at);
+enum db_rc store_api_key_find_by_hash(struct db_conn *db, struct og_arena *a, const char *secret_hash,
+                                      struct og_api_key *out);
 enum db_rc store_api_key_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_api_key *out);
 enum db_rc store_api_key_revoke(struct db_conn *db, int64_t id, int64_t now);
-enum db_rc store_api_key_count_active(struct db_conn *db, int64_t *n);
-/* Locks every active key's row (PostgreSQL), so two revocations cannot both
- * see "another key is still active" and lock every caller out. */
+/* Sets when an active key stops working (a roll's grace period). */
+enum db_rc store_api_key_expire(struct db_conn *db, int64_t id, int64_t at);
+/* Secret keys other than except_id that keep working: not revoked, no
+ * expiry (restricted keys do not count: they cannot manage keys). */
+enum db_rc store_api_key_count_active(struct db_conn *db, int64_t except_id, int64_t *n);
+/* Locks those keys' rows (PostgreSQL), so two revocations cannot both see
+ * "another key is still active" and lock every caller out. */
 enum db_rc store_api_key_lock_active(struct db_conn *db);
 enum db_rc store_api_key_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                               struct store_list *out);
+
+/* audit_logs.c */
+enum db_rc store_audit_insert(struct db_conn *db, struct og_audit_log *l); /* sets l->id */
+struct store_audit_filter {
+	int actor_kind;        /* 0: any; 1: an API key; 2: a user */
+	int64_t actor_id;      /* with actor_kind */
+	const char *object_id; /* a public id, or NULL */
+};
+enum db_rc store_audit_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
+                            const struct store_audit_filter *f, const struct store_range *created,
+                            struct store_list *out);
+enum db_rc store_audit_get(struct db_conn *db, struct og_arena *a, int64_t id, struct og_audit_log *out);
 
 /* idempotency.c */
 struct og_idem_row {

@@ -481,6 +481,7 @@ static void every_endpoint_has_cases(void **state)
 	    {"POST", "/v1/api_keys"},
 	    {"GET", "/v1/api_keys"},
 	    {"DELETE", "/v1/api_keys/*"},
+	    {"GET", "/v1/audit_logs"},
 	    {"POST", "/v1/products"},
 	    {"GET", "/v1/products"},
 	    {"GET", "/v1/products/*"},

@@ -722,6 +722,8 @@ static void form_and_json_give_the_same_result(void **state)
 	json_object_del(j->json, "redacted");
 	json_object_del(f->json, "secret");
 	json_object_del(f->json, "redacted");
+	json_object_del(j->json, "last4");
+	json_object_del(f->json, "last4");
 	expect_same_object(j, f);
 }
 
@@ -845,7 +847,7 @@ static void api_keys_create_list_revoke(void **state)
 	if (at_json_path(r->json, "data[0].secret") || strstr(r->body, secret))
 		AT_FAIL(r, "a listed key shows its secret");
 	r = at_get("/v1/api_keys?limit=100");
-	if (strstr(r->body, "\"secret\""))
+	if (strstr(r->body, "\"secret\":")) /* the member; "type":"secret" is the key type */
 		AT_FAIL(r, "a listed key shows its secret");
 
 	at_step("revoke it with the harness key");

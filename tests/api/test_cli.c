@@ -117,6 +117,23 @@ static void migrate_keys_and_schema_check(void **state)
 	assert_int_equal(db_query_int(c, "SELECT COUNT(*) FROM api_keys WHERE name = 'ci'", NULL, 0, &n), DB_OK);
 	assert_int_equal(n, 1);
 
+	/* a restricted key: rk_, its permissions stored sorted; bad ones exit 2 writing nothing */
+	assert_int_equal(
+	    RUN(out, env, "keys", "create", "--restricted", "--permissions", "products=read,customers=write"), 0);
+	assert_int_equal(strncmp(out, "rk_", 3), 0);
+	assert_int_equal(db_query_int(c,
+	                              "SELECT COUNT(*) FROM api_keys WHERE type = 'restricted' "
+	                              "AND permissions = 'customers=write,products=read'",
+	                              NULL, 0, &n),
+	                 DB_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(RUN(out, env, "keys", "create", "--restricted", "--permissions", "foo=read"), 2);
+	assert_non_null(strstr(out, "permissions[foo]"));
+	assert_int_equal(RUN(out, env, "keys", "create", "--restricted", "--permissions", "products=all"), 2);
+	assert_int_equal(RUN(out, env, "keys", "create", "--permissions", "products=read"), 2);
+	assert_int_equal(db_query_int(c, "SELECT COUNT(*) FROM api_keys", NULL, 0, &n), DB_OK);
+	assert_int_equal(n, 2);
+
 	/* a database newer than this binary: serve refuses to start */
 	assert_int_equal(db_exec(c,
 	                         "INSERT INTO schema_migrations (version, name, checksum, applied_at) "

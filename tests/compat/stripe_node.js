@@ -105,7 +105,10 @@ test('subscription update with prorations, cancel; invoice pay and void', async 
     return true;
   });
   const events = await stripe.events.list({ type: 'invoice.paid', limit: 3 });
-  assert.ok(events.data.some((e) => e.data.object.id === update.id));
+  const paidEvent = events.data.find((e) => e.data.object.id === update.id);
+  assert.ok(paidEvent);
+  // the request that caused it, as Stripe's clients read it
+  assert.equal(paidEvent.request.id, paid.lastResponse.requestId);
 });
 
 test('test clocks: a customer on a clock is billed when it advances', async () => {

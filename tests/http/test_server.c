@@ -35,6 +35,8 @@ static atomic_bool health_fails;
 static atomic_bool next_commit_fails;
 static atomic_int slow_ms;
 static atomic_int jobs_run;
+static atomic_int audits;            /* audit_write calls */
+static atomic_bool next_audit_fails; /* the next audit_write answers 503 */
 
 struct db_conn *store_thread_conn(struct og_store *st)
 {
@@ -155,6 +157,18 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 		return OG_EC_NONE;
 	}
 	return fn(rq);
+}
+
+/* audit.c's hook, counted: the server calls it once after a write handler
+ * succeeded, and its failure fails the write (nothing commits) */
+enum og_ec audit_write(struct og_req *rq, const struct route *route)
+{
+	(void)route;
+	assert_non_null(rq->db); /* inside the write's transaction */
+	atomic_fetch_add(&audits, 1);
+	if (atomic_exchange(&next_audit_fails, false))
+		return og_err(&rq->err, OG_EC_DB_BUSY, NULL, "The database is busy; retry the request.");
+	return OG_EC_NONE;
 }
 
 /* ---- the test routes ---------------------------------------------------- */
@@ -700,13 +714,21 @@ static void test_auth_and_errors(void **state)
 	assert_int_equal(json_integer_value(json_object_get(r.json, "actor")), 7);
 	resp_free(&r);
 
+	int audited = atomic_load(&audits);
 	request(NULL, "POST", "/things", NULL, 0, NULL, &r);
 	assert_int_equal(r.status, 201);
 	assert_string_equal(r.body, "{\"object\":\"thing\"}");
+	assert_int_equal(atomic_load(&audits), audited + 1);
 	resp_free(&r);
 	request(NULL, "POST", "/conflict", NULL, 0, NULL, &r);
 	check_error(&r, 409, "resource_state_conflict", "status");
 	assert_true(has_header(&r, "Stripe-Should-Retry: false"));
+	assert_int_equal(atomic_load(&audits), audited + 1); /* a failed write is not audited */
+	resp_free(&r);
+	/* the audit row cannot be written: the write fails with it */
+	atomic_store(&next_audit_fails, true);
+	request(NULL, "POST", "/things", NULL, 0, NULL, &r);
+	check_error(&r, 503, "database_busy", NULL);
 	resp_free(&r);
 	request(NULL, "GET", "/unfilled", NULL, 0, NULL, &r);
 	check_error(&r, 403, "forbidden", NULL);

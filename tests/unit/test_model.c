@@ -159,14 +159,51 @@ static json_t *ref_key(const struct og_api_key *k, const char *secret)
 	api_set_id(o, "id", ID_API_KEY, k->id);
 	json_object_set_new(o, "object", json_string("api_key"));
 	json_object_set_new(o, "created", json_integer(k->created));
+	json_object_set_new(o, "expires_at", k->expires_at ? json_integer(k->expires_at) : json_null());
+	json_object_set_new(o, "last4", json_string(k->last4 ? k->last4 : ""));
 	json_object_set_new(o, "name", api_str(k->name));
+	json_t *perms = json_null();
+	if (k->restricted) { /* the reference parses the text its own way */
+		perms = json_object();
+		char buf[256];
+		snprintf(buf, sizeof buf, "%s", k->permissions ? k->permissions : "");
+		for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(tok, '=');
+			*eq = 0;
+			json_object_set_new(perms, tok, json_string(eq + 1));
+		}
+	}
+	json_object_set_new(o, "permissions", perms);
 	char redacted[16];
-	snprintf(redacted, sizeof redacted, "sk_...%s", k->last4 ? k->last4 : "");
+	snprintf(redacted, sizeof redacted, "%s_...%s", k->restricted ? "rk" : "sk", k->last4 ? k->last4 : "");
 	json_object_set_new(o, "redacted", json_string(redacted));
 	json_object_set_new(o, "revoked", json_boolean(k->revoked_at != 0));
 	json_object_set_new(o, "revoked_at", k->revoked_at ? json_integer(k->revoked_at) : json_null());
 	if (secret)
 		json_object_set_new(o, "secret", json_string(secret));
+	json_object_set_new(o, "type", json_string(k->restricted ? "restricted" : "secret"));
+	return o;
+}
+
+static json_t *ref_audit_log(const struct og_audit_log *l)
+{
+	json_t *o = json_object();
+	api_set_id(o, "id", ID_AUDIT_LOG, l->id);
+	json_object_set_new(o, "object", json_string("audit_log"));
+	json_object_set_new(o, "action", api_str(l->action));
+	json_t *actor = json_object();
+	json_object_set_new(actor, "type", json_string(l->actor_is_user ? "user" : "api_key"));
+	api_set_id(actor, "id", l->actor_is_user ? ID_USER : ID_API_KEY, l->actor_id);
+	json_object_set_new(o, "actor", actor);
+	json_object_set_new(o, "client_addr", api_str(l->client_addr));
+	json_object_set_new(o, "created", json_integer(l->created));
+	json_object_set_new(o, "idempotency_key", api_str(l->idempotency_key));
+	json_object_set_new(o, "request_id", api_str(l->request_id));
+	json_object_set_new(o, "role", api_str(l->role));
+	json_t *target = json_object();
+	json_object_set_new(target, "type", api_str(l->object_type));
+	json_object_set_new(target, "id", api_str(l->object_id));
+	json_object_set_new(o, "target", target);
 	return o;
 }
 
@@ -363,6 +400,10 @@ static json_t *ref_event(const struct og_event *e)
 	json_object_set_new(o, "data", data);
 	json_object_set_new(o, "livemode", json_false());
 	json_object_set_new(o, "pending_webhooks", json_integer(0));
+	json_t *req = json_object();
+	json_object_set_new(req, "id", api_str(e->request_id));
+	json_object_set_new(req, "idempotency_key", api_str(e->idempotency_key));
+	json_object_set_new(o, "request", req);
 	json_object_set_new(o, "type", api_str(e->type));
 	return o;
 }
@@ -606,6 +647,30 @@ static void test_keys_clocks_events(void **state)
 	key.name = NULL;
 	key.last4 = NULL;
 	RENDER(model_api_key_render(w, &key, NULL), &model_api_key, ref_key(&key, NULL));
+	/* a restricted key on its way out (rolled with a grace period) */
+	key.restricted = true;
+	key.permissions = "customers=write,products=read";
+	key.expires_at = 12;
+	key.last4 = "wxyz";
+	RENDER(model_api_key_render(w, &key, "rk_secret"), &model_api_key, ref_key(&key, "rk_secret"));
+	key.permissions = ""; /* every permission none */
+	RENDER(model_api_key_render(w, &key, NULL), &model_api_key, ref_key(&key, NULL));
+
+	struct og_audit_log al = {.id = 7,
+	                          .created = 3,
+	                          .actor_id = 2,
+	                          .role = "secret_key",
+	                          .action = "POST /v1/customers/{id}",
+	                          .object_type = "customer",
+	                          .object_id = "cus_x",
+	                          .client_addr = "127.0.0.1",
+	                          .request_id = "req_abc",
+	                          .idempotency_key = odd_text};
+	RENDER(model_audit_log_render(w, &al), &model_audit_log, ref_audit_log(&al));
+	al.actor_is_user = true;
+	al.role = "owner";
+	al.object_type = al.object_id = al.client_addr = al.idempotency_key = NULL;
+	RENDER(model_audit_log_render(w, &al), &model_audit_log, ref_audit_log(&al));
 
 	struct og_test_clock clock = {.id = 3, .name = "Q1", .frozen_time = 1700000000, .metadata = "{}", .created = 1};
 	RENDER(model_test_clock_render(w, &clock), &model_test_clock, ref_test_clock(&clock));
@@ -617,6 +682,9 @@ static void test_keys_clocks_events(void **state)
 	                      .type = "customer.created",
 	                      .data = "{\"object\":{\"id\":\"cus_x\",\"object\":\"customer\"}}",
 	                      .created = 8};
+	RENDER(model_event_render(w, &ev), &model_event, ref_event(&ev));
+	ev.request_id = "req_abc"; /* caused by an API request */
+	ev.idempotency_key = odd_text;
 	RENDER(model_event_render(w, &ev), &model_event, ref_event(&ev));
 	ev.data = NULL; /* a corrupt row: data {} as before */
 	RENDER(model_event_render(w, &ev), NULL, ref_event(&ev));
@@ -883,7 +951,7 @@ static void test_tables_well_formed(void **state)
 				assert_non_null(f->const_value);
 		}
 	}
-	assert_int_equal(n_objects, 14);
+	assert_int_equal(n_objects, 15);
 }
 
 /* jsonw_escape, the escaper the logger uses. */

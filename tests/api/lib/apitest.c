@@ -1401,6 +1401,42 @@ void at__expect_unchanged(const char *file, int line, const struct at_fingerprin
 		         before->summary, now.summary);
 }
 
+/* The summary's "table:rows:hash" entry of table, copied into out ("" when absent). */
+static void fp_entry(const char *summary, const char *table, char *out, size_t size)
+{
+	size_t n = strlen(table);
+	out[0] = 0;
+	for (const char *p = summary; p && *p; p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL)
+		if (strncmp(p, table, n) == 0 && p[n] == ':') {
+			size_t len = strcspn(p, " ");
+			snprintf(out, size, "%.*s", (int)(len < size ? len : size - 1), p);
+			return;
+		}
+}
+
+void at__expect_only_audited(const char *file, int line, const struct at_fingerprint *before, const struct at_resp *r)
+{
+	struct at_fingerprint now;
+	at__fingerprint(file, line, &now);
+	/* every other table as before: the summaries without audit_logs' entry */
+	char was[sizeof before->summary], is[sizeof now.summary], e_was[128], e_is[128];
+	fp_entry(before->summary, "audit_logs", e_was, sizeof e_was);
+	fp_entry(now.summary, "audit_logs", e_is, sizeof e_is);
+	snprintf(was, sizeof was, "%s", before->summary);
+	snprintf(is, sizeof is, "%s", now.summary);
+	char *w = strstr(was, e_was), *i = strstr(is, e_is);
+	if (!e_was[0] || !e_is[0] || !w || !i)
+		at__fail(file, line, r, "no audit_logs table in the fingerprint: %s", now.summary);
+	memmove(w, w + strlen(e_was), strlen(w + strlen(e_was)) + 1);
+	memmove(i, i + strlen(e_is), strlen(i + strlen(e_is)) + 1);
+	if (strcmp(was, is) != 0)
+		at__fail(file, line, r, "the request wrote more than its audit row:\n    before: %s\n    after:  %s",
+		         before->summary, now.summary);
+	long n_was = strtol(strchr(e_was, ':') + 1, NULL, 10), n_is = strtol(strchr(e_is, ':') + 1, NULL, 10);
+	if (n_is != n_was + 1)
+		at__fail(file, line, r, "audit_logs went from %ld to %ld rows, want one more", n_was, n_is);
+}
+
 void at__expect_changed(const char *file, int line, const struct at_fingerprint *before, const struct at_resp *r)
 {
 	struct at_fingerprint now;

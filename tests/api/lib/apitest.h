@@ -191,6 +191,10 @@ const char *at__db_find(const char *file, int line, const char *text);
 /* Fails unless the database is exactly as `before` (nothing was written). */
 void at__expect_unchanged(const char *file, int line, const struct at_fingerprint *before, const struct at_resp *r);
 #define AT_UNCHANGED(before, r) at__expect_unchanged(__FILE__, __LINE__, (before), (r))
+/* Fails unless the only change since `before` is one more audit_logs row: a
+ * successful request that changed nothing is still audited. */
+void at__expect_only_audited(const char *file, int line, const struct at_fingerprint *before, const struct at_resp *r);
+#define AT_ONLY_AUDITED(before, r) at__expect_only_audited(__FILE__, __LINE__, (before), (r))
 /* Fails when the database is still as `before` (something should have been written). */
 void at__expect_changed(const char *file, int line, const struct at_fingerprint *before, const struct at_resp *r);
 #define AT_CHANGED(before, r) at__expect_changed(__FILE__, __LINE__, (before), (r))
