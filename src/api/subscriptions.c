@@ -34,7 +34,8 @@ static void billing_ctx_of(struct og_req *rq, struct billing_ctx *bc)
 	                           .arena = rq->arena,
 	                           .invoice_prefix = rq->cfg ? rq->cfg->invoice_prefix : "INV",
 	                           .now = rq->now,
-	                           .err = &rq->err};
+	                           .err = &rq->err,
+	                           .customer_scope = rq->actor.customer_id};
 	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 
@@ -215,6 +216,10 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 	if (!json_object_size(rq->body) && json_object_size(rq->query) &&
 	    (ec = params_parse_into(rq, rq->query, cancel_spec, &in))) /* DELETE parameters may come in the query */
 		return ec;
+	/* a customer user cancels; credits and a final invoice are the merchant's call */
+	if (rq->actor.customer_id > 0 && (in.prorate || in.invoice_now))
+		return api_customer_forbidden(rq, in.prorate ? "prorate" : "invoice_now",
+		                              "proration and a final invoice are set by the merchant.");
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
 	struct billing_sub bs;
