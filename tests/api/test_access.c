@@ -35,7 +35,9 @@
 /* Restricted keys (rk_, POST /v1/api_keys type=restricted) are another
  * helper's work: set to 1 when they are on main, and the rk column is
  * walked like the others (a key with read permission on every resource). */
+#ifndef RK_ENABLED
 #define RK_ENABLED 0
+#endif
 
 #define DOC_PATH "docs/api/access.md"
 
@@ -295,7 +297,6 @@ static int fixtures(void)
 		                                 "events]=read&permissions[test_clocks]=read");
 		if (r->status != 200 || !at_str(r, "secret"))
 			return -1;
-		snprintf(who[W_RK].cookie, 1, "%s", "");
 		static char auth[160];
 		snprintf(auth, sizeof auth, "Bearer %s", at_str(r, "secret"));
 		who[W_RK].auth = auth;
@@ -674,6 +675,10 @@ static void customer_lists_hold_their_own(void **state)
 	AT_LIST(as(W_CUS_B, "GET", "/v1/customers?limit=100", NULL), "/v1/customers", 1, false);
 	AT_STR(as(W_CUS_B, "GET", "/v1/customers?limit=100", NULL), "data[0].id", fx.cus_b);
 	/* the staff see them all */
+	r = as(W_OWNER, "GET", "/v1/subscriptions?limit=100", NULL);
+	if (!strstr(r->body, fx.sub_a) || !strstr(r->body, fx.sub_b))
+		AT_FAIL(r, "the owner does not see both customers' subscriptions");
+	AT_STR(as(W_SUPPORT, "GET", at_fmt("/v1/invoices/%s", fx.inv_b), NULL), "customer", fx.cus_b);
 	if (json_array_size(at_json_path(as(W_ANALYST, "GET", "/v1/customers?limit=100", NULL)->json, "data")) < 2)
 		AT_FAIL(NULL, "the analyst sees fewer than the two customers");
 
@@ -767,6 +772,21 @@ static void customer_writes_are_limited(void **state)
 	r = as(W_CUS_A, "DELETE", at_fmt("/v1/subscriptions/%s", fx.sub_a), "prorate=true");
 	AT_ERROR(r, 403, "permission_error", "forbidden", "prorate");
 	AT_UNCHANGED(&fp, r);
+	at_step("an Idempotency-Key is the user's own: B cannot replay A's answer");
+	const char *key = at_fmt("access-%ld", (long)time(NULL));
+	const char *hdr_a[] = {who[W_CUS_A].cookie, who[W_CUS_A].csrf, NULL};
+	const char *hdr_b[] = {who[W_CUS_B].cookie, who[W_CUS_B].csrf, NULL};
+	struct at_req ra = {.method = "POST",
+	                    .path = at_fmt("/v1/customers/%s", fx.cus_a),
+	                    .ctype = AT_FORM,
+	                    .body = "phone=555",
+	                    .auth = "",
+	                    .idempotency_key = key,
+	                    .headers = hdr_a};
+	AT_STR(at_send(&ra), "phone", "555");
+	struct at_req rb = ra;
+	rb.headers = hdr_b;
+	AT_ERROR(at_send(&rb), 404, "invalid_request_error", "resource_missing", "id");
 	/* the merchant may */
 	AT_STR(as(W_FINANCE, "POST", at_fmt("/v1/invoices/%s/pay", fx.inv_b), "paid_out_of_band=true"), "status",
 	       "paid");
