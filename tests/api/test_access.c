@@ -46,11 +46,11 @@
 struct who {
 	const char *label;
 	enum principal pr;
-	const char *auth;          /* at_req.auth: NULL the sk, "" none, else the header */
-	char cookie[160];          /* "Cookie: og_session=..." or "" */
-	char csrf[160];            /* "X-CSRF-Token: ..." or "" */
-	int64_t customer_id;       /* customers */
-	bool enabled;              /* rk only while restricted keys are missing */
+	const char *auth;    /* at_req.auth: NULL the sk, "" none, else the header */
+	char cookie[160];    /* "Cookie: og_session=..." or "" */
+	char csrf[160];      /* "X-CSRF-Token: ..." or "" */
+	int64_t customer_id; /* customers */
+	bool enabled;        /* rk only while restricted keys are missing */
 };
 
 enum { W_ANON, W_CUS_A, W_CUS_B, W_OWNER, W_ADMIN, W_FINANCE, W_SUPPORT, W_ANALYST, W_SK, W_RK, W__COUNT };
@@ -272,11 +272,12 @@ static int fixtures(void)
 	COPY(fx.cus_b, ids_encode(ID_CUSTOMER, who[W_CUS_B].customer_id, buf));
 
 	COPY(fx.product, post_ok("/v1/products", "name=Gold"));
-	COPY(fx.price, post_ok("/v1/prices", at_fmt("product=%s&unit_amount=1000&currency=usd&recurring[interval]=month",
-	                                            fx.product)));
+	COPY(fx.price,
+	     post_ok("/v1/prices",
+	             at_fmt("product=%s&unit_amount=1000&currency=usd&recurring[interval]=month", fx.product)));
 	COPY(fx.product_off, post_ok("/v1/products", "name=Retired&active=false"));
-	COPY(fx.price_off, post_ok("/v1/prices", at_fmt("product=%s&unit_amount=500&currency=usd&active=false",
-	                                                fx.product)));
+	COPY(fx.price_off,
+	     post_ok("/v1/prices", at_fmt("product=%s&unit_amount=500&currency=usd&active=false", fx.product)));
 	const char *sub_form = "customer=%s&items[0][price]=%s&confirm=true";
 	COPY(fx.sub_a, post_ok("/v1/subscriptions", at_fmt(sub_form, fx.cus_a, fx.price)));
 	COPY(fx.sub_a2, post_ok("/v1/subscriptions", at_fmt(sub_form, fx.cus_a, fx.price)));
@@ -290,11 +291,11 @@ static int fixtures(void)
 	COPY(fx.event, at_str(ev, "data[0].id"));
 #if RK_ENABLED
 	{
-		struct at_resp *r = at_post_form("/v1/api_keys",
-		                                 "name=reader&type=restricted&permissions[products]=read&permissions[prices]="
-		                                 "read&permissions[customers]=read&permissions[subscriptions]=read&"
-		                                 "permissions[invoices]=read&permissions[invoiceitems]=read&permissions["
-		                                 "events]=read&permissions[test_clocks]=read");
+		struct at_resp *r = at_post_form(
+		    "/v1/api_keys", "name=reader&type=restricted&permissions[products]=read&permissions[prices]="
+		                    "read&permissions[customers]=read&permissions[subscriptions]=read&"
+		                    "permissions[invoices]=read&permissions[invoiceitems]=read&permissions["
+		                    "events]=read&permissions[test_clocks]=read");
 		if (r->status != 200 || !at_str(r, "secret"))
 			return -1;
 		static char auth[160];
@@ -304,9 +305,9 @@ static int fixtures(void)
 #else
 	who[W_RK].auth = "";
 #endif
-	const char *all[] = {fx.cus_a,  fx.cus_b, fx.product, fx.price,  fx.product_off, fx.price_off,
-	                     fx.sub_a,  fx.sub_a2, fx.sub_b,  fx.inv_a,  fx.inv_b,       fx.item_a,
-	                     fx.event,  fx.clock, fx.probe_key};
+	const char *all[] = {fx.cus_a,     fx.cus_b,  fx.product, fx.price, fx.product_off,
+	                     fx.price_off, fx.sub_a,  fx.sub_a2,  fx.sub_b, fx.inv_a,
+	                     fx.inv_b,     fx.item_a, fx.event,   fx.clock, fx.probe_key};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		if (!all[i][0]) {
 			fprintf(stderr, "test_access fixture: object %zu was not made\n", i);
@@ -324,14 +325,10 @@ static const char *id_for_kind(const char *pattern, enum id_kind *kind)
 		const char *id;
 		enum id_kind kind;
 	} by_prefix[] = {
-	    {"/v1/products/", fx.product, ID_PRODUCT},
-	    {"/v1/prices/", fx.price, ID_PRICE},
-	    {"/v1/customers/", fx.cus_a, ID_CUSTOMER},
-	    {"/v1/subscriptions/", fx.sub_a, ID_SUBSCRIPTION},
-	    {"/v1/invoices/", fx.inv_a, ID_INVOICE},
-	    {"/v1/invoiceitems/", fx.item_a, ID_INVOICE_ITEM},
-	    {"/v1/events/", fx.event, ID_EVENT},
-	    {"/v1/test_helpers/test_clocks/", fx.clock, ID_TEST_CLOCK},
+	    {"/v1/products/", fx.product, ID_PRODUCT},   {"/v1/prices/", fx.price, ID_PRICE},
+	    {"/v1/customers/", fx.cus_a, ID_CUSTOMER},   {"/v1/subscriptions/", fx.sub_a, ID_SUBSCRIPTION},
+	    {"/v1/invoices/", fx.inv_a, ID_INVOICE},     {"/v1/invoiceitems/", fx.item_a, ID_INVOICE_ITEM},
+	    {"/v1/events/", fx.event, ID_EVENT},         {"/v1/test_helpers/test_clocks/", fx.clock, ID_TEST_CLOCK},
 	    {"/v1/api_keys/", fx.probe_key, ID_API_KEY},
 	};
 	for (size_t i = 0; i < sizeof by_prefix / sizeof *by_prefix; i++)
@@ -372,9 +369,9 @@ static const struct {
 	const char *column;
 	enum principal pr;
 } doc_columns[] = {
-    {"anonymous", PR_ANON},   {"customer", PR_CUSTOMER}, {"owner", PR_OWNER},         {"admin", PR_ADMIN},
-    {"finance", PR_FINANCE},  {"support", PR_SUPPORT},   {"analyst", PR_ANALYST},     {"sk", PR_SECRET_KEY},
-    {"rk", PR_RESTRICTED},
+    {"anonymous", PR_ANON},  {"customer", PR_CUSTOMER}, {"owner", PR_OWNER},
+    {"admin", PR_ADMIN},     {"finance", PR_FINANCE},   {"support", PR_SUPPORT},
+    {"analyst", PR_ANALYST}, {"sk", PR_SECRET_KEY},     {"rk", PR_RESTRICTED},
 };
 #define N_DOC_COLUMNS (sizeof doc_columns / sizeof *doc_columns)
 
@@ -429,7 +426,8 @@ static struct doc_row *read_doc(int *n_rows)
 					for (int c = 2; c < nc; c++)
 						found |= col_of[c] == (int)doc_columns[d].pr;
 					if (!found)
-						AT_FAIL(NULL, "%s: the table has no column '%s'", DOC_PATH, doc_columns[d].column);
+						AT_FAIL(NULL, "%s: the table has no column '%s'", DOC_PATH,
+						        doc_columns[d].column);
 				}
 				if (!fgets(line, sizeof line, f)) /* the |---| line */
 					break;
@@ -610,7 +608,8 @@ static void customer_objects_are_theirs_only(void **state)
 		enum id_kind kind;
 		const char *a_id = id_for_kind(rt->pattern, &kind);
 		if (!a_id)
-			AT_FAIL(NULL, "%s %s: no object for its {id}: add one to id_for_kind()", rt->method, rt->pattern);
+			AT_FAIL(NULL, "%s %s: no object for its {id}: add one to id_for_kind()", rt->method,
+			        rt->pattern);
 		const char *gone = missing_id(kind);
 		bool is_get = !strcmp(rt->method, "GET");
 		const char *body = is_get ? NULL : own_write_body(rt);
@@ -705,8 +704,8 @@ static void customer_lists_hold_their_own(void **state)
 	AT_LIST(as(W_CUS_A, "GET", at_fmt("/v1/invoices?subscription=%s", fx.sub_b), NULL), "/v1/invoices", 0, false);
 
 	at_step("a cursor on B's object reads as a missing one");
-	struct at_resp *miss = as(W_CUS_A, "GET",
-	                          at_fmt("/v1/subscriptions?starting_after=%s", missing_id(ID_SUBSCRIPTION)), NULL);
+	struct at_resp *miss =
+	    as(W_CUS_A, "GET", at_fmt("/v1/subscriptions?starting_after=%s", missing_id(ID_SUBSCRIPTION)), NULL);
 	AT_ERROR(miss, 400, "invalid_request_error", "resource_missing", "starting_after");
 	struct at_resp *other = as(W_CUS_A, "GET", at_fmt("/v1/subscriptions?starting_after=%s", fx.sub_b), NULL);
 	expect_as_missing(other, fx.sub_b, miss, missing_id(ID_SUBSCRIPTION));
