@@ -7,9 +7,9 @@
 #include <string.h>
 
 static const char *const principal_names[PR__COUNT] = {
-    [PR_ANON] = "anonymous",     [PR_SECRET_KEY] = "secret_key", [PR_RESTRICTED] = "restricted_key",
-    [PR_OWNER] = "owner",        [PR_ADMIN] = "admin",           [PR_FINANCE] = "finance",
-    [PR_SUPPORT] = "support",    [PR_ANALYST] = "analyst",       [PR_CUSTOMER] = "customer",
+    [PR_ANON] = "anonymous",  [PR_SECRET_KEY] = "secret_key", [PR_RESTRICTED] = "restricted_key",
+    [PR_OWNER] = "owner",     [PR_ADMIN] = "admin",           [PR_FINANCE] = "finance",
+    [PR_SUPPORT] = "support", [PR_ANALYST] = "analyst",       [PR_CUSTOMER] = "customer",
 };
 
 const char *access_principal_name(enum principal p)

@@ -46,7 +46,7 @@ enum principal {
 #define AC_MANAGERS (AC_OWNER | AC_ADMIN | AC_KEYS)              /* catalog, subscriptions, clocks */
 #define AC_MONEY    (AC_OWNER | AC_ADMIN | AC_FINANCE | AC_KEYS) /* invoices, payments, refunds */
 #define AC_CARE     (AC_OWNER | AC_ADMIN | AC_SUPPORT | AC_KEYS) /* customers, cancel, pause */
-#define AC_SESSIONS (AC_STAFF | AC_CUSTOMER)                      /* any signed-in user */
+#define AC_SESSIONS (AC_STAFF | AC_CUSTOMER)                     /* any signed-in user */
 
 /* A restricted key's permission on a resource. */
 enum key_perm { KEY_PERM_NONE, KEY_PERM_READ, KEY_PERM_WRITE };
