@@ -89,6 +89,12 @@ $(BUILD)/tests/%: tests/api/%.c $(STORE_OBJ) $(API_HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
+# the access matrix links the live route table (and so every handler) and
+# the account service, which make its users and sessions
+$(BUILD)/tests/test_access: tests/api/test_access.c $(OBJ) $(API_HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(OBJ) $(LDLIBS) $(TESTLIBS)
+
 # billing engine tests: the whole library but main; some also run
 # $(BUILD)/oneguard (OG_BIN)
 $(BUILD)/tests/%: tests/billing/%.c $(OBJ)

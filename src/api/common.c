@@ -16,6 +16,21 @@ enum og_ec api_path_id(struct og_req *rq, enum id_kind kind, const char *what, i
 	return OG_EC_NONE;
 }
 
+bool api_owns(const struct og_req *rq, int64_t customer_id)
+{
+	return billing_owns(rq->actor.customer_id, customer_id);
+}
+
+bool api_catalog_visible(const struct og_req *rq, bool active)
+{
+	return active || rq->actor.customer_id <= 0;
+}
+
+enum og_ec api_customer_forbidden(struct og_req *rq, const char *param, const char *why)
+{
+	return og_err(&rq->err, OG_EC_FORBIDDEN, param, "A customer user may not send '%s': %s", param, why);
+}
+
 enum og_ec api_db_error(struct og_req *rq, enum db_rc rc, const char *what, const char *param)
 {
 	switch (rc) {

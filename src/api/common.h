@@ -16,6 +16,22 @@
  * a missing one ("No such <what>: '<value>'"). */
 enum og_ec api_path_id(struct og_req *rq, enum id_kind kind, const char *what, int64_t *id);
 
+/* Scoping (issue 13): a customer user (rq->actor.customer_id > 0) passes
+ * the route table only where the handler scopes the answer to its own
+ * customer. api_owns is the one decision "is this object of customer_id the
+ * caller's?" (billing_owns; always true for keys and staff, a comparison
+ * without a query); a handler answers an object that is not the caller's
+ * exactly as a missing one (the same call that answers the missing one).
+ * The services do the same for subscriptions and invoices through
+ * billing_ctx.customer_scope (see the api_*billing_ctx helpers). */
+bool api_owns(const struct og_req *rq, int64_t customer_id);
+/* Whether the caller sees a catalog object (product, price) that is active
+ * or not: a customer user sees the active catalog only. */
+bool api_catalog_visible(const struct og_req *rq, bool active);
+/* A customer user may not send param on this route: 403 naming it (a field
+ * that is the merchant's to set). */
+enum og_ec api_customer_forbidden(struct og_req *rq, const char *param, const char *why);
+
 /* The error for a store result that is not a success: DB_DONE -> 404 naming
  * what and id; DB_RETRY -> 503; anything else -> 500 (logged). */
 enum og_ec api_db_error(struct og_req *rq, enum db_rc rc, const char *what, const char *param);

@@ -14,7 +14,14 @@
  * customer's series has issued a number, neither can change: a lower
  * sequence would reuse numbers, a higher one would leave a gap, and a new
  * prefix would free the old one for another customer (400 naming the
- * parameter; sending the current value is accepted). */
+ * parameter; sending the current value is accepted).
+ *
+ * A customer user (portal) sees only its own customer: another id answers
+ * 404 exactly like a missing one, and the list holds its own customer
+ * alone. On itself it may change name, email, phone and address (what a
+ * person keeps up to date); description, currency, metadata,
+ * invoice_prefix and next_invoice_sequence are the merchant's (403 naming
+ * the parameter). */
 #include "api/api.h"
 #include "api/common.h"
 #include "core/invoice_calc.h"
@@ -293,10 +300,28 @@ enum og_ec api_customers_retrieve(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct og_customer c;
-	enum db_rc rc = store_customer_get(rq->db, rq->arena, id, &c);
+	enum db_rc rc = api_owns(rq, id) ? store_customer_get(rq->db, rq->arena, id, &c) : DB_DONE;
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	return api_reply_customer(rq, &c);
+}
+
+/* What a customer user may change on itself (see the file comment). */
+static enum og_ec self_service_fields(struct og_req *rq)
+{
+	static const char *const allowed[] = {"name", "email", "phone", "address"};
+	const char *key;
+	json_t *v;
+	json_object_foreach(rq->body, key, v)
+	{
+		(void)v;
+		bool ok = false;
+		for (size_t i = 0; i < sizeof allowed / sizeof *allowed && !ok; i++)
+			ok = !strcmp(key, allowed[i]);
+		if (!ok)
+			return api_customer_forbidden(rq, key, "it may change only name, email, phone and address.");
+	}
+	return OG_EC_NONE;
 }
 
 enum og_ec api_customers_update(struct og_req *rq)
@@ -307,10 +332,12 @@ enum og_ec api_customers_update(struct og_req *rq)
 		return ec;
 	struct customer_input in = {0};
 	/* read-modify-write: no lost update */
-	enum db_rc rc = store_customer_get_for_update(rq->db, rq->arena, id, &in.c);
+	enum db_rc rc = api_owns(rq, id) ? store_customer_get_for_update(rq->db, rq->arena, id, &in.c) : DB_DONE;
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	if ((ec = parse_customer(rq, &in)))
+		return ec;
+	if (rq->actor.customer_id > 0 && (ec = self_service_fields(rq)))
 		return ec;
 	if (in.has_metadata && (ec = api_metadata_apply(rq, in.c.metadata, in.metadata, &in.c.metadata)))
 		return ec;
@@ -330,7 +357,7 @@ enum og_ec api_customers_update(struct og_req *rq)
 static bool customer_exists(struct og_req *rq, int64_t id)
 {
 	struct og_customer c;
-	return store_customer_get(rq->db, rq->arena, id, &c) == DB_ROW;
+	return api_owns(rq, id) && store_customer_get(rq->db, rq->arena, id, &c) == DB_ROW;
 }
 
 enum og_ec api_customers_list(struct og_req *rq)
@@ -348,7 +375,11 @@ enum og_ec api_customers_list(struct og_req *rq)
 	if ((ec = api_page(rq, &page, customer_exists, &sp)))
 		return ec;
 	struct store_list list;
-	enum db_rc rc = store_customer_list(rq->db, rq->arena, &sp, email, &created, &list);
+	/* a customer user's list is its own customer (same filters); keys and
+	 * staff keep the unscoped query */
+	enum db_rc rc = rq->actor.customer_id > 0 ? store_customer_list_one(rq->db, rq->arena, rq->actor.customer_id,
+	                                                                    &sp, email, &created, &list)
+	                                          : store_customer_list(rq->db, rq->arena, &sp, email, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "customers", NULL);
 	struct og_jsonw w;

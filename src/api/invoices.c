@@ -22,7 +22,8 @@ void api_invoice_billing_ctx(struct og_req *rq, struct billing_ctx *bc)
 	                           .now = rq->now,
 	                           .err = &rq->err,
 	                           .request_id = rq->request_id,
-	                           .idempotency_key = rq->idempotency_key};
+	                           .idempotency_key = rq->idempotency_key,
+	                           .customer_scope = rq->actor.customer_id};
 	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 
@@ -50,7 +51,7 @@ enum og_ec api_invoices_retrieve(struct og_req *rq)
 static bool invoice_exists(struct og_req *rq, int64_t id)
 {
 	struct og_invoice inv;
-	return store_invoice_get(rq->db, rq->arena, id, &inv) == DB_ROW;
+	return store_invoice_get(rq->db, rq->arena, id, &inv) == DB_ROW && api_owns(rq, inv.customer_id);
 }
 
 struct invoice_list_in {
@@ -133,6 +134,8 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 		return ec;
 	struct og_invoice inv;
 	enum db_rc rc = store_invoice_get(rq->db, rq->arena, id, &inv);
+	if (rc == DB_ROW && !api_owns(rq, inv.customer_id))
+		rc = DB_DONE; /* another customer's: as missing */
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "invoice", NULL);
 	struct lines_in in = {0};
@@ -269,6 +272,10 @@ enum og_ec api_invoices_pay(struct og_req *rq)
 		return ec;
 	if ((ec = params_parse_into(rq, rq->body, pay_spec, &in)))
 		return ec;
+	/* recording money received elsewhere is the merchant's word, not the payer's */
+	if (rq->actor.customer_id > 0 && in.has_paid_out_of_band)
+		return api_customer_forbidden(rq, "paid_out_of_band",
+		                              "only the merchant records a payment made outside oneGuard.");
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);
 	struct billing_invoice out;

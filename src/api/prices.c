@@ -3,7 +3,9 @@
  * Stripe: to change them, create a new price and archive the old one.
  * Limits: nickname up to 250 bytes, lookup_key up to 200, unit_amount
  * 0..99999999999 minor units, trial_period_days 0..730, interval_count up to
- * one year (365 days, 52 weeks, 12 months, 1 year). */
+ * one year (365 days, 52 weeks, 12 months, 1 year).
+ * A customer user sees active prices only: an archived one answers 404 like
+ * a missing one and lists hold active prices alone. */
 #include "api/api.h"
 #include "api/common.h"
 #include "core/calendar.h"
@@ -158,6 +160,8 @@ enum og_ec api_prices_retrieve(struct og_req *rq)
 		return ec;
 	struct og_price p;
 	enum db_rc rc = store_price_get(rq->db, rq->arena, id, &p);
+	if (rc == DB_ROW && !api_catalog_visible(rq, p.active))
+		rc = DB_DONE; /* archived, to a customer: as missing */
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "price", NULL);
 	return api_reply_price(rq, &p);
@@ -203,7 +207,7 @@ enum og_ec api_prices_update(struct og_req *rq)
 static bool price_exists(struct og_req *rq, int64_t id)
 {
 	struct og_price p;
-	return store_price_get(rq->db, rq->arena, id, &p) == DB_ROW;
+	return store_price_get(rq->db, rq->arena, id, &p) == DB_ROW && api_catalog_visible(rq, p.active);
 }
 
 enum og_ec api_prices_list(struct og_req *rq)
@@ -222,8 +226,13 @@ enum og_ec api_prices_list(struct og_req *rq)
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, price_exists, &sp)))
 		return ec;
-	struct store_list list;
-	enum db_rc rc = store_price_list(rq->db, rq->arena, &sp, &f, &created, &list);
+	struct store_list list = {0};
+	bool none = false;
+	if (!api_catalog_visible(rq, false)) { /* a customer: active only; active=false finds nothing */
+		none = f.active == 0;
+		f.active = 1;
+	}
+	enum db_rc rc = none ? DB_OK : store_price_list(rq->db, rq->arena, &sp, &f, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "prices", NULL);
 	struct og_jsonw w;

@@ -1,6 +1,8 @@
 /* HTTP handlers for /v1/products. No SQL here: see store/products.c.
  * Limits: name 1..250 bytes, description up to 5000. A product with active
- * prices cannot be deleted (409); archive it with active=false instead. */
+ * prices cannot be deleted (409); archive it with active=false instead.
+ * A customer user sees the active catalog only: an archived product
+ * answers 404 like a missing one and lists hold active products alone. */
 #include "api/api.h"
 #include "api/common.h"
 
@@ -63,6 +65,8 @@ enum og_ec api_products_retrieve(struct og_req *rq)
 		return ec;
 	struct og_product p;
 	enum db_rc rc = store_product_get(rq->db, rq->arena, id, &p);
+	if (rc == DB_ROW && !api_catalog_visible(rq, p.active))
+		rc = DB_DONE; /* archived, to a customer: as missing */
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "product", NULL);
 	return api_reply_product(rq, &p);
@@ -100,7 +104,7 @@ enum og_ec api_products_update(struct og_req *rq)
 static bool product_exists(struct og_req *rq, int64_t id)
 {
 	struct og_product p;
-	return store_product_get(rq->db, rq->arena, id, &p) == DB_ROW;
+	return store_product_get(rq->db, rq->arena, id, &p) == DB_ROW && api_catalog_visible(rq, p.active);
 }
 
 enum og_ec api_products_list(struct og_req *rq)
@@ -117,8 +121,11 @@ enum og_ec api_products_list(struct og_req *rq)
 	struct store_page sp;
 	if ((ec = api_page(rq, &page, product_exists, &sp)))
 		return ec;
-	struct store_list list;
-	enum db_rc rc = store_product_list(rq->db, rq->arena, &sp, has_active ? active : -1, &created, &list);
+	struct store_list list = {0};
+	int want = has_active ? active : -1;
+	if (!api_catalog_visible(rq, false)) /* a customer: active only; active=false finds nothing */
+		want = has_active && !active ? -2 : 1;
+	enum db_rc rc = want == -2 ? DB_OK : store_product_list(rq->db, rq->arena, &sp, want, &created, &list);
 	if (rc != DB_OK)
 		return api_db_error(rq, rc, "products", NULL);
 	struct og_jsonw w;

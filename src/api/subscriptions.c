@@ -36,7 +36,8 @@ static void billing_ctx_of(struct og_req *rq, struct billing_ctx *bc)
 	                           .now = rq->now,
 	                           .err = &rq->err,
 	                           .request_id = rq->request_id,
-	                           .idempotency_key = rq->idempotency_key};
+	                           .idempotency_key = rq->idempotency_key,
+	                           .customer_scope = rq->actor.customer_id};
 	bc->per_customer_numbers = rq->cfg && rq->cfg->invoice_numbering == OG_NUMBERING_CUSTOMER;
 }
 
@@ -217,6 +218,10 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 	if (!json_object_size(rq->body) && json_object_size(rq->query) &&
 	    (ec = params_parse_into(rq, rq->query, cancel_spec, &in))) /* DELETE parameters may come in the query */
 		return ec;
+	/* a customer user cancels; credits and a final invoice are the merchant's call */
+	if (rq->actor.customer_id > 0 && (in.prorate || in.invoice_now))
+		return api_customer_forbidden(rq, in.prorate ? "prorate" : "invoice_now",
+		                              "proration and a final invoice are set by the merchant.");
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
 	struct billing_sub bs;

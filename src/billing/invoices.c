@@ -76,7 +76,7 @@ static enum og_ec load(struct billing_ctx *bc, int64_t id, bool for_write, struc
 	*out = (struct billing_invoice){0};
 	enum db_rc rc = for_write ? store_invoice_get_for_update(bc->db, bc->arena, id, &out->inv)
 	                          : store_invoice_get(bc->db, bc->arena, id, &out->inv);
-	if (rc == DB_DONE)
+	if (rc == DB_DONE || (rc == DB_ROW && !billing_owns(bc->customer_scope, out->inv.customer_id)))
 		return billing_not_found(bc, ID_INVOICE, "invoice", id);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "invoice");
@@ -92,10 +92,13 @@ enum og_ec billing_invoice_list(struct billing_ctx *bc, const struct store_page 
                                 const struct store_invoice_filter *filter, struct billing_invoice **out, int *n,
                                 bool *has_more)
 {
-	struct store_list list;
-	enum db_rc rc = store_invoice_list(bc->db, bc->arena, page, filter, &list);
-	if (rc != DB_OK)
-		return billing_db_error(bc, rc, "invoices");
+	struct store_invoice_filter f = *filter;
+	struct store_list list = {0};
+	if (billing_scope_filter(bc->customer_scope, &f.customer_id)) {
+		enum db_rc rc = store_invoice_list(bc->db, bc->arena, page, &f, &list);
+		if (rc != DB_OK)
+			return billing_db_error(bc, rc, "invoices");
+	}
 	struct billing_invoice *all = arena_alloc(bc->arena, sizeof *all * (size_t)(list.n + 1));
 	for (int i = 0; i < list.n; i++) {
 		all[i] = (struct billing_invoice){.inv = ((struct og_invoice *)list.rows)[i]};

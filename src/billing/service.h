@@ -25,7 +25,32 @@ struct billing_ctx {
 	const char *idempotency_key; /* that request's Idempotency-Key, or NULL */
 	bool quiet_events;           /* the engine: one event per cycle invoice, invoice.finalized with the full
 	                              * invoice (its fast path writes the same row; billing/engine.c) */
+	int64_t customer_scope;      /* > 0: the caller is that customer's user: another customer's
+	                              * subscription or invoice answers exactly like a missing one, and
+	                              * lists hold only its own (billing_owns) */
 };
+
+/* Whether a caller limited to customer `scope` (> 0; 0: not limited, keys
+ * and staff) may see or change an object of customer_id: the one decision
+ * "is this object the caller's?" (api_owns and the services' loads ask it;
+ * a comparison, no query). */
+static inline bool billing_owns(int64_t scope, int64_t customer_id)
+{
+	return scope <= 0 || scope == customer_id;
+}
+
+/* A list's customer filter under the caller's scope: a scoped caller's list
+ * is always its own; false when the filter names another customer (the
+ * list is then empty, never the other's). */
+static inline bool billing_scope_filter(int64_t scope, int64_t *customer_id)
+{
+	if (scope <= 0)
+		return true;
+	if (*customer_id && *customer_id != scope)
+		return false;
+	*customer_id = scope;
+	return true;
+}
 
 #define BILLING_MAX_ITEMS 20
 #define BILLING_MAX_LINES 1000 /* lines on one invoice */

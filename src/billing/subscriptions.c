@@ -106,7 +106,7 @@ static enum og_ec load(struct billing_ctx *bc, int64_t id, bool for_write, const
 	enum db_rc rc = for_write ? store_subscription_lock(bc->db, id) : DB_ROW;
 	if (rc == DB_ROW)
 		rc = store_subscription_get(bc->db, bc->arena, id, &bs->sub);
-	if (rc == DB_DONE)
+	if (rc == DB_DONE || (rc == DB_ROW && !billing_owns(bc->customer_scope, bs->sub.customer_id)))
 		return not_found(bc, id, param);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "subscription");
@@ -442,7 +442,8 @@ enum og_ec billing_sub_retrieve(struct billing_ctx *bc, int64_t id, struct billi
 bool billing_sub_exists(struct billing_ctx *bc, int64_t id)
 {
 	struct og_subscription s;
-	return store_subscription_get(bc->db, bc->arena, id, &s) == DB_ROW;
+	return store_subscription_get(bc->db, bc->arena, id, &s) == DB_ROW &&
+	       billing_owns(bc->customer_scope, s.customer_id);
 }
 
 enum og_ec billing_sub_confirm(struct billing_ctx *bc, int64_t id, struct billing_sub *out)
@@ -462,10 +463,13 @@ enum og_ec billing_sub_list(struct billing_ctx *bc, const struct store_page *pag
                             const struct store_subscription_filter *filter, const struct store_range *created,
                             struct billing_sub **out, int *n, bool *has_more)
 {
-	struct store_list list;
-	enum db_rc rc = store_subscription_list(bc->db, bc->arena, page, filter, created, &list);
-	if (rc != DB_OK)
-		return billing_db_error(bc, rc, "subscriptions");
+	struct store_subscription_filter f = *filter;
+	struct store_list list = {0};
+	if (billing_scope_filter(bc->customer_scope, &f.customer_id)) {
+		enum db_rc rc = store_subscription_list(bc->db, bc->arena, page, &f, created, &list);
+		if (rc != DB_OK)
+			return billing_db_error(bc, rc, "subscriptions");
+	}
 	struct billing_sub *subs = arena_alloc(bc->arena, sizeof *subs * (size_t)(list.n + 1));
 	for (int i = 0; i < list.n; i++) {
 		subs[i] = (struct billing_sub){.sub = ((struct og_subscription *)list.rows)[i]};

@@ -50,7 +50,8 @@ const struct route routes[] = {
      0},
     {"POST", "/v1/subscriptions/{id}/confirm", api_subscriptions_confirm, "subscriptions", AC_MANAGERS, ROUTE_WRITE, 0},
     {"POST", "/v1/subscriptions/{id}/pause", api_subscriptions_pause, "subscriptions", AC_CARE, ROUTE_WRITE, 0},
-    {"POST", "/v1/subscriptions/{id}/resume", api_subscriptions_resume, "subscriptions", AC_CARE, ROUTE_WRITE, 0},
+    /* resuming bills a new period: not support's (it cancels and pauses) */
+    {"POST", "/v1/subscriptions/{id}/resume", api_subscriptions_resume, "subscriptions", AC_MANAGERS, ROUTE_WRITE, 0},
     {"GET", "/v1/invoices/upcoming", api_invoices_upcoming, "invoices", AC_READERS | AC_CUSTOMER, ROUTE_READ, 0},
 
     {"POST", "/v1/invoices", api_invoices_create, "invoices", AC_MONEY, ROUTE_WRITE, 0},

@@ -145,3 +145,17 @@ enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const str
 	struct db_param f[] = {DB_TEXT(email), STORE_RANGE_PARAMS(created)};
 	return store__list(db, a, desc_email, asc_email, f, 3, page, sizeof(struct og_customer), read_customer, out);
 }
+
+enum db_rc store_customer_list_one(struct db_conn *db, struct og_arena *a, int64_t id, const struct store_page *page,
+                                   const char *email, const struct store_range *created, struct store_list *out)
+{
+#define ONE_FILTERS                                                                                                    \
+	" FROM customers WHERE id = $3 AND (CAST($4 AS TEXT) IS NULL OR email = $4) AND deleted = 0 AND created >= "   \
+	"$5 "                                                                                                          \
+	"AND created <= $6"
+	static const char desc[] = "SELECT " CUSTOMER_COLS ONE_FILTERS " AND id < $1 ORDER BY id DESC LIMIT $2";
+	static const char asc[] = "SELECT " CUSTOMER_COLS ONE_FILTERS " AND id > $1 ORDER BY id ASC LIMIT $2";
+#undef ONE_FILTERS
+	struct db_param f[] = {DB_INT(id), DB_TEXT(email), STORE_RANGE_PARAMS(created)};
+	return store__list(db, a, desc, asc, f, 4, page, sizeof(struct og_customer), read_customer, out);
+}

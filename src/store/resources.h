@@ -187,6 +187,10 @@ enum db_rc store_customer_number_take(struct db_conn *db, struct og_arena *a, in
 /* email NULL = any */
 enum db_rc store_customer_list(struct db_conn *db, struct og_arena *a, const struct store_page *page, const char *email,
                                const struct store_range *created, struct store_list *out);
+/* As store_customer_list, limited to the one customer id (a customer
+ * user's list: the filter is in the query). */
+enum db_rc store_customer_list_one(struct db_conn *db, struct og_arena *a, int64_t id, const struct store_page *page,
+                                   const char *email, const struct store_range *created, struct store_list *out);
 
 /* ---- billing: subscriptions, invoices, invoice items, events, counters ----
  * Timestamps that may be absent read as 0 (every real time is > 0). */
