@@ -21,8 +21,8 @@ enum og_ec api_api_keys_roll(struct og_req *rq);
 /* permissions[RESOURCE]=none|read|write (a JSON object) as the stored text
  * "customers=write,products=read" (sorted, read and write entries only, in
  * arena). The resources are those of routes restricted keys may call.
- * PARAM_UNKNOWN naming permissions[foo] for another resource,
- * PARAM_INVALID for a bad level or a value that is not an object. */
+ * OG_EC_PARAM_UNKNOWN naming permissions[foo] for another resource,
+ * OG_EC_PARAM_INVALID for a bad level or a value that is not an object. */
 enum og_ec api_key_permissions(struct og_arena *arena, json_t *v, const char **out, struct og_error *err);
 /* A new secret: sk_ or, restricted, rk_ + 32 base62; its SHA-256 (hex) and
  * last four characters (http/auth.h's AUTH_SECRET_LEN). */
