@@ -12,6 +12,7 @@ enum route_kind {
 	ROUTE_READ,  /* runs inline in a read transaction on the loop's connection */
 	ROUTE_WRITE, /* runs on the write executor in one transaction; Idempotency-Key honoured */
 	ROUTE_RAW,   /* runs inline with no database transaction (healthz, metrics) */
+	ROUTE_FLOW,  /* runs inline with no transaction and chains steps (req_then_txn/work: sign-in) */
 };
 
 enum route_flags {

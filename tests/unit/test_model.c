@@ -883,7 +883,7 @@ static void test_tables_well_formed(void **state)
 				assert_non_null(f->const_value);
 		}
 	}
-	assert_int_equal(n_objects, 14);
+	assert_int_equal(n_objects, 20);
 }
 
 /* jsonw_escape, the escaper the logger uses. */
