@@ -44,8 +44,7 @@ static const struct param_spec login_spec[] = {
     PS_END,
 };
 static const struct param_spec password_spec[] = {
-    PS_STRING("old_password", IN(old_password), PARAM_NOWHERE, AUTH_PASSWORD_MAX, P_REQUIRED,
-              "The current password."),
+    PS_STRING("old_password", IN(old_password), PARAM_NOWHERE, AUTH_PASSWORD_MAX, P_REQUIRED, "The current password."),
     PS_STRING("new_password", IN(new_password), PARAM_NOWHERE, AUTH_PASSWORD_MAX, P_REQUIRED,
               "The new password: at least 10 characters, not a common password."),
     PS_END,
@@ -118,8 +117,9 @@ static enum og_ec read_user(struct og_req *rq, int64_t id, struct og_user *u)
 {
 	enum db_rc rc = store_user_get(rq->db, rq->arena, id, u);
 	if (rc != DB_ROW)
-		return rc == DB_DONE ? og_err(&rq->err, OG_EC_SESSION_INVALID, NULL, "The session is not valid: sign in again.")
-		                     : api_db_error(rq, rc, "user", NULL);
+		return rc == DB_DONE
+		           ? og_err(&rq->err, OG_EC_SESSION_INVALID, NULL, "The session is not valid: sign in again.")
+		           : api_db_error(rq, rc, "user", NULL);
 	return OG_EC_NONE;
 }
 

@@ -58,8 +58,7 @@ enum og_ec accounts_invite(struct acct_ctx *c, const struct og_user *u, const ch
 	return OG_EC_NONE;
 }
 
-enum og_ec accounts_customer_user(struct acct_ctx *c, const struct og_customer *cus, struct og_user *out,
-                                  bool *created)
+enum og_ec accounts_customer_user(struct acct_ctx *c, const struct og_customer *cus, struct og_user *out, bool *created)
 {
 	*created = false;
 	enum db_rc rc = store_user_find_customer(c->db, c->arena, cus->id, out);
@@ -70,11 +69,8 @@ enum og_ec accounts_customer_user(struct acct_ctx *c, const struct og_customer *
 	if (!cus->email || !acct_email_valid(cus->email))
 		return og_err(c->err, OG_EC_PARAM_INVALID, "customer",
 		              "The customer has no valid email address to sign in with: set its email first.");
-	*out = (struct og_user){.email = cus->email,
-	                        .name = cus->name,
-	                        .role = ROLE_CUSTOMER,
-	                        .customer_id = cus->id,
-	                        .created = c->now};
+	*out = (struct og_user){
+	    .email = cus->email, .name = cus->name, .role = ROLE_CUSTOMER, .customer_id = cus->id, .created = c->now};
 	rc = store_user_insert(c->db, out);
 	if (rc == DB_CONSTRAINT)
 		return og_err(c->err, OG_EC_STATE_CONFLICT, "customer",
@@ -161,7 +157,8 @@ enum og_ec accounts_staff_update(struct acct_ctx *c, struct og_user *u, const st
 		if ((rc = store_user_count_role(c->db, ROLE_OWNER, &n)) != DB_ROW)
 			return link_db_failed(c, rc, "store_user_count_role");
 		if (n <= 1)
-			return og_err(c->err, OG_EC_STATE_CONFLICT, ch->has_disabled && u->disabled ? "disabled" : "role",
+			return og_err(c->err, OG_EC_STATE_CONFLICT,
+			              ch->has_disabled && u->disabled ? "disabled" : "role",
 			              "This is the last enabled owner: make another user owner first.");
 	}
 	u->updated = c->now;
