@@ -38,7 +38,8 @@ enum og_ec api_billing_portal_sessions_create(struct og_req *rq)
 	struct og_customer cus;
 	enum db_rc rc = store_customer_get(rq->db, rq->arena, in.customer, &cus);
 	if (rc == DB_DONE)
-		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "customer", "No such customer.");
+		return og_err(&rq->err, OG_EC_PARAM_ID, "customer", "No such customer: '%s'",
+		              json_string_value(json_object_get(rq->body, "customer")));
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "customer", "customer");
 	/* the link makes the customer's user when it has none: it needs an address */
@@ -97,6 +98,8 @@ static enum og_ec redeem_done(struct og_req *rq, enum og_ec ec)
 
 enum og_ec api_billing_portal_redeem(struct og_req *rq)
 {
+	if (rq->method == HTTP_HEAD) /* a link checker's HEAD must not spend the link */
+		return og_err(&rq->err, OG_EC_METHOD_NOT_ALLOWED, NULL, "A portal link is opened with GET only.");
 	struct redeem_flow *f = arena_alloc(rq->arena, sizeof *f);
 	memset(f, 0, sizeof *f);
 	rq->flow = f;

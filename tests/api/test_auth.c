@@ -10,6 +10,7 @@
  * because it spends the login limit on purpose. A second suite runs a
  * server with --signup off and an https --public-url. */
 #include "api/lib/apitest.h"
+#include "core/ids.h"
 #include "lib/cli_run.h"
 #include "store/db.h"
 
@@ -64,8 +65,8 @@ static struct sess *sess_of(const struct at_resp *r)
 
 /* A request with the session cookie (no API key); csrf: send the session's
  * X-CSRF-Token; csrf_value overrides it when not NULL. */
-static struct at_resp *as_csrf(const struct sess *s, const char *method, const char *path, const char *json,
-                               bool csrf, const char *csrf_value)
+static struct at_resp *as_csrf(const struct sess *s, const char *method, const char *path, const char *json, bool csrf,
+                               const char *csrf_value)
 {
 	const char **h = at_keep(calloc(3, sizeof *h));
 	h[0] = at_fmt("Cookie: og_session=%s", s->token);
@@ -97,9 +98,8 @@ static struct at_resp *login(const char *mail, const char *password)
 
 static struct sess *signup(const char *mail)
 {
-	struct at_resp *r = post_anon("/v1/auth/signup", at_fmt("{\"email\":\"%s\",\"password\":\"" PW
-	                                                        "\",\"name\":\"Jenny\"}",
-	                                                        mail));
+	struct at_resp *r =
+	    post_anon("/v1/auth/signup", at_fmt("{\"email\":\"%s\",\"password\":\"" PW "\",\"name\":\"Jenny\"}", mail));
 	AT_STATUS(r, 200);
 	return sess_of(r);
 }
@@ -109,8 +109,9 @@ static const char *staff(const char *mail, const char *role)
 {
 	char out[4096];
 	const char *const env[] = {"ONEGUARD_PASSWORD=" STAFF_PW, NULL};
-	const char *const args[] = {"users", "create", "--test-mode", "--test-fast-passwords", "--db", at_db_url(),
-	                            "--email", mail, "--role", role, NULL};
+	const char *const args[] = {"users",  "create",    "--test-mode", "--test-fast-passwords",
+	                            "--db",   at_db_url(), "--email",     mail,
+	                            "--role", role,        NULL};
 	int rc = cli_run(out, sizeof out, env, args);
 	if (rc != 0)
 		AT_FAIL(NULL, "users create exited %d: %s", rc, out);
@@ -204,9 +205,8 @@ static void signup_starts_a_session(void **state)
 	(void)state;
 	const char *mail = email("signup");
 	at_step("sign up");
-	struct at_resp *r = post_anon("/v1/auth/signup", at_fmt("{\"email\":\"%s\",\"password\":\"" PW
-	                                                        "\",\"name\":\"Jenny\"}",
-	                                                        mail));
+	struct at_resp *r =
+	    post_anon("/v1/auth/signup", at_fmt("{\"email\":\"%s\",\"password\":\"" PW "\",\"name\":\"Jenny\"}", mail));
 	AT_STATUS(r, 200);
 	AT_STR(r, "object", "auth_session");
 	AT_STR(r, "user.object", "user");
@@ -346,7 +346,8 @@ static void password_change_revokes_sessions(void **state)
 	struct sess *b = sess_of(r);
 
 	at_step("a wrong old password");
-	r = as(b, "POST", "/v1/auth/password", "{\"old_password\":\"Not-The-Password-1\",\"new_password\":\"" PW2 "\"}");
+	r = as(b, "POST", "/v1/auth/password",
+	       "{\"old_password\":\"Not-The-Password-1\",\"new_password\":\"" PW2 "\"}");
 	AT_ERROR(r, 400, "invalid_request_error", NULL, "old_password");
 	at_step("a weak new password writes nothing");
 	struct at_fingerprint fp;
@@ -470,9 +471,9 @@ static void users_are_for_owners(void **state)
 	AT_STR(as_csrf(owner, "GET", at_fmt("/v1/users/%s", id), NULL, false, NULL), "email", mail);
 	at_step("the invitation sets the password");
 	const char *token = mail_token(mail);
-	AT_STATUS(post_anon("/v1/auth/password_reset/confirm",
-	                    at_fmt("{\"token\":\"%s\",\"password\":\"" PW "\"}", token)),
-	          200);
+	AT_STATUS(
+	    post_anon("/v1/auth/password_reset/confirm", at_fmt("{\"token\":\"%s\",\"password\":\"" PW "\"}", token)),
+	    200);
 	r = login(mail, PW);
 	AT_STATUS(r, 200);
 	struct sess *support = sess_of(r);
@@ -567,7 +568,12 @@ static void portal_sessions_single_use(void **state)
 	AT_ERROR(r, 400, "invalid_request_error", NULL, "customer");
 	AT_UNCHANGED(&fp, r);
 	r = at_post_json("/v1/billing_portal/sessions", "{}");
-	AT_ERROR(r, 400, "invalid_request_error", NULL, "customer");
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_missing", "customer");
+	AT_UNCHANGED(&fp, r);
+	char missing[ID_MAX_LEN];
+	r = at_post_json("/v1/billing_portal/sessions", "{\"customer\":\"%s\"}",
+	                 ids_encode(ID_CUSTOMER, 987654321, missing));
+	AT_ERROR(r, 400, "invalid_request_error", "resource_missing", "customer");
 	AT_UNCHANGED(&fp, r);
 	r = at_post_json("/v1/billing_portal/sessions", "{\"customer\":\"%s\",\"return_url\":\"javascript:x\"}", cus);
 	AT_ERROR(r, 400, "invalid_request_error", NULL, "return_url");
@@ -591,9 +597,9 @@ static void customer_invite_mails_a_link(void **state)
 	AT_STR(r, "email", mail);
 	AT_PREFIX(r, "user", "usr_");
 	const char *token = mail_token(mail);
-	AT_STATUS(post_anon("/v1/auth/password_reset/confirm",
-	                    at_fmt("{\"token\":\"%s\",\"password\":\"" PW "\"}", token)),
-	          200);
+	AT_STATUS(
+	    post_anon("/v1/auth/password_reset/confirm", at_fmt("{\"token\":\"%s\",\"password\":\"" PW "\"}", token)),
+	    200);
 	r = login(mail, PW);
 	AT_STATUS(r, 200);
 	AT_STR(r, "user.customer", cus);
@@ -637,8 +643,8 @@ static void signup_off_and_secure_cookie(void **state)
 	struct at_fingerprint fp;
 	at_fingerprint(&fp);
 	at_step("sign-up is off");
-	struct at_resp *r = post_anon("/v1/auth/signup", at_fmt("{\"email\":\"%s\",\"password\":\"" PW "\"}",
-	                                                        email("off")));
+	struct at_resp *r =
+	    post_anon("/v1/auth/signup", at_fmt("{\"email\":\"%s\",\"password\":\"" PW "\"}", email("off")));
 	AT_ERROR(r, 403, "permission_error", "signup_disabled", NULL);
 	AT_UNCHANGED(&fp, r);
 	at_step("an https public url makes the cookie Secure");
@@ -675,8 +681,9 @@ int main(void)
 	int failed = at_run("test_auth", tests, sizeof tests / sizeof tests[0], NULL);
 
 	const struct CMUnitTest tests2[] = {cmocka_unit_test(signup_off_and_secure_cookie)};
-	const char *const args2[] = {"--test-mode", "--test-fast-passwords", "--mail-dir", mail_dir, "--signup", "off",
-	                             "--public-url", "https://billing.shop.example", NULL};
+	const char *const args2[] = {
+	    "--test-mode",  "--test-fast-passwords",        "--mail-dir", mail_dir, "--signup", "off",
+	    "--public-url", "https://billing.shop.example", NULL};
 	at_serve_args(args2);
 	failed += at_run("test_auth_signup_off", tests2, 1, NULL);
 	char cmd[128];
