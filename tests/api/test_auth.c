@@ -584,6 +584,74 @@ static void portal_sessions_single_use(void **state)
 	AT_UNCHANGED(&fp, r);
 }
 
+/* Two opens of one link at once: exactly one signs in. A replayed create
+ * (Idempotency-Key) answers the same session without its url. */
+static void portal_link_race_and_replay(void **state)
+{
+	(void)state;
+	const char *cus = customer_with(email("race"));
+	const char *key = at_fmt("bps-%d-%d", (int)getpid(), ++n_unique);
+	struct at_req create = {.method = "POST",
+	                        .path = "/v1/billing_portal/sessions",
+	                        .ctype = AT_JSON,
+	                        .body = at_fmt("{\"customer\":\"%s\"}", cus),
+	                        .idempotency_key = key};
+	struct at_resp *first = at_send(&create);
+	AT_STATUS(first, 200);
+	const char *url = at_str(first, "url");
+	if (!url)
+		AT_FAIL(first, "no url");
+	at_step("the replay has no url");
+	struct at_resp *again = at_send(&create);
+	AT_STATUS(again, 200);
+	AT_HEADER(again, "Idempotent-Replayed", "true");
+	AT_STR(again, "id", at_str(first, "id"));
+	AT_NULL(again, "url");
+
+	at_step("two opens at once");
+	const char *path = strstr(url, "/portal/session/");
+	struct at_req open[2] = {{.method = "GET", .path = path, .auth = ""},
+	                         {.method = "GET", .path = path, .auth = ""}};
+	struct at_resp *out[2];
+	at_send_parallel(open, 2, out);
+	int won = (out[0]->status == 303) + (out[1]->status == 303);
+	int lost = (out[0]->status == 404) + (out[1]->status == 404);
+	if (won != 1 || lost != 1)
+		AT_FAIL(out[1], "expected one 303 and one 404, got %ld and %ld", out[0]->status, out[1]->status);
+}
+
+/* POST /v1/users under an Idempotency-Key: a replay answers the stored
+ * user and mails nothing. */
+static void users_create_replay(void **state)
+{
+	(void)state;
+	struct sess *owner = staff_session("owner");
+	const char *mail = email("replay");
+	const char **h = at_keep(calloc(4, sizeof *h));
+	h[0] = at_fmt("Cookie: og_session=%s", owner->token);
+	h[1] = at_fmt("X-CSRF-Token: %s", owner->csrf);
+	struct at_req rq = {.method = "POST",
+	                    .path = "/v1/users",
+	                    .ctype = AT_JSON,
+	                    .body = at_fmt("{\"email\":\"%s\",\"role\":\"finance\"}", mail),
+	                    .auth = "",
+	                    .idempotency_key = at_fmt("usr-%d-%d", (int)getpid(), ++n_unique),
+	                    .headers = (const char *const *)h};
+	struct at_resp *first = at_send(&rq);
+	AT_STATUS(first, 200);
+	mail_token(mail);
+	struct at_fingerprint fp;
+	at_fingerprint(&fp);
+	struct at_resp *again = at_send(&rq);
+	AT_STATUS(again, 200);
+	AT_HEADER(again, "Idempotent-Replayed", "true");
+	AT_STR(again, "id", at_str(first, "id"));
+	AT_UNCHANGED(&fp, again);
+	usleep(300 * 1000);
+	if (mail_waiting_for(mail))
+		AT_FAIL(again, "the replay mailed again");
+}
+
 static void customer_invite_mails_a_link(void **state)
 {
 	(void)state;
@@ -659,6 +727,36 @@ static void signup_off_and_secure_cookie(void **state)
 	AT_NULL(r, "user.customer");
 }
 
+/* ---- the third server: real argon2id limits, the pool's queue fills ---- */
+
+static void busy_pool_answers_503(void **state)
+{
+	(void)state;
+	enum { N = 24 };
+	struct at_req rqs[N];
+	struct at_resp *out[N];
+	for (int i = 0; i < N; i++)
+		rqs[i] = (struct at_req){.method = "POST",
+		                         .path = "/v1/auth/login",
+		                         .ctype = AT_JSON,
+		                         .body = at_fmt("{\"email\":\"%s\",\"password\":\"" PW "\"}", email("busy")),
+		                         .auth = ""};
+	at_send_parallel(rqs, N, out);
+	int busy = 0;
+	for (int i = 0; i < N; i++) {
+		if (out[i]->status == 503) {
+			AT_ERROR(out[i], 503, "api_error", "service_unavailable", NULL);
+			AT_HEADER(out[i], "Retry-After", "1");
+			busy++;
+		} else {
+			AT_ERROR(out[i], 401, "authentication_error", "invalid_credentials", NULL);
+		}
+	}
+	if (busy == 0)
+		AT_FAIL(out[0], "%d sign-ins at once on %ld cores never filled the pool's queue", N,
+		        sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 int main(void)
 {
 	if (!mkdtemp(mail_dir))
@@ -673,6 +771,8 @@ int main(void)
 	    cmocka_unit_test(password_reset_single_use),
 	    cmocka_unit_test(users_are_for_owners),
 	    cmocka_unit_test(portal_sessions_single_use),
+	    cmocka_unit_test(portal_link_race_and_replay),
+	    cmocka_unit_test(users_create_replay),
 	    cmocka_unit_test(customer_invite_mails_a_link),
 	    cmocka_unit_test(limits_answer_429), /* last: it spends the sign-in limit */
 	};
@@ -686,6 +786,11 @@ int main(void)
 	    "--public-url", "https://billing.shop.example", NULL};
 	at_serve_args(args2);
 	failed += at_run("test_auth_signup_off", tests2, 1, NULL);
+
+	const struct CMUnitTest tests3[] = {cmocka_unit_test(busy_pool_answers_503)};
+	const char *const args3[] = {"--mail-dir", mail_dir, NULL};
+	at_serve_args(args3);
+	failed += at_run("test_auth_busy_pool", tests3, 1, NULL);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", mail_dir);
 	if (system(cmd) != 0)
