@@ -346,8 +346,10 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 	}
 	evhttp_add_header(headers, "Content-Type", content_type);
 	evhttp_add_header(headers, "Request-Id", rq->request_id);
-	if (rq->set_cookie)
+	if (rq->set_cookie) { /* a session's answer: no cache may keep it */
 		evhttp_add_header(headers, "Set-Cookie", rq->set_cookie);
+		evhttp_add_header(headers, "Cache-Control", "no-store");
+	}
 	if (rq->location)
 		evhttp_add_header(headers, "Location", rq->location);
 	if (rq->retry_after > 0 && (status == 429 || status == 503)) {
@@ -556,14 +558,17 @@ enum og_ec req_then_work(struct og_req *rq, api_handler_fn step, req_next_fn nex
 	cx->job.arg = cx;
 	cx->work.run = flow_work_run;
 	cx->work.arg = cx;
+	/* before the submit: from then on the request is the pool thread's */
+	struct db_conn *db = rq->db;
+	rq->db = NULL;
+	flow_pending(cx);
 	if (!pool || workpool_submit(pool, &cx->work) != WORKPOOL_OK) {
+		cx->loop->n_inflight--;
 		cx->flow_next = NULL;
+		rq->db = db;
 		rq->retry_after = 1;
 		return og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "Too many sign-ins at once; retry in a second.");
 	}
-	/* the pool cannot hand it back before this loop thread returns to on_wake */
-	flow_pending(cx);
-	rq->db = NULL;
 	return REQ_PENDING;
 }
 

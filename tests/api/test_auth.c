@@ -217,6 +217,7 @@ static void signup_starts_a_session(void **state)
 	const char *cookie = at_header(r, "Set-Cookie");
 	if (!cookie || !strstr(cookie, "; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200") || strstr(cookie, "Secure"))
 		AT_FAIL(r, "cookie attributes: %s", cookie ? cookie : "(none)");
+	AT_HEADER(r, "Cache-Control", "no-store");
 	struct sess *s = sess_of(r);
 	if (!s->csrf || strlen(s->csrf) != 64)
 		AT_FAIL(r, "csrf_token");
