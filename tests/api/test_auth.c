@@ -8,7 +8,11 @@
  * a backend): the tests together stay under the login limit (30 per 5
  * minutes) and the sign-up limit (10 per hour); limits_answer_429 runs last
  * because it spends the login limit on purpose. A second suite runs a
- * server with --signup off and an https --public-url. */
+ * server with --signup off and an https --public-url; a third one with the
+ * real argon2id limits, where 24 sign-ins at once fill the password pool's
+ * queue (503 + Retry-After: 1). Expiry (reset 1 hour, portal 15 minutes)
+ * is tested by moving the stored expires into the past: the server's clock
+ * cannot be moved. */
 #include "api/lib/apitest.h"
 #include "core/ids.h"
 #include "lib/cli_run.h"
