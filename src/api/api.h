@@ -100,4 +100,29 @@ enum og_ec api_test_clocks_list(struct og_req *rq);
 enum og_ec api_test_clocks_delete(struct og_req *rq);
 enum og_ec api_test_clocks_advance(struct og_req *rq);
 
+/* auth.c: sign-up, sign-in, sessions, passwords (issue 13; flows: req_then_*) */
+enum og_ec api_auth_signup(struct og_req *rq);
+enum og_ec api_auth_login(struct og_req *rq);
+enum og_ec api_auth_logout(struct og_req *rq);
+enum og_ec api_auth_password(struct og_req *rq);
+enum og_ec api_auth_password_reset(struct og_req *rq);
+enum og_ec api_auth_password_reset_confirm(struct og_req *rq);
+enum og_ec api_auth_session(struct og_req *rq);
+/* The Set-Cookie value of the session cookie: token for max_age seconds
+ * (NULL and 0: clears it); Secure when public_url is https. Arena text. */
+const char *api_session_cookie(struct og_arena *a, const char *public_url, const char *token, int64_t max_age);
+
+/* users.c: staff users, owners only */
+enum og_ec api_users_list(struct og_req *rq);
+enum og_ec api_users_create(struct og_req *rq);
+enum og_ec api_users_retrieve(struct og_req *rq);
+enum og_ec api_users_update(struct og_req *rq);
+
+/* customer_invite.c: POST /v1/customers/{id}/invite */
+enum og_ec api_customers_invite(struct og_req *rq);
+
+/* billing_portal.c */
+enum og_ec api_billing_portal_sessions_create(struct og_req *rq);
+enum og_ec api_billing_portal_redeem(struct og_req *rq);
+
 #endif

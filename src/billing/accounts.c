@@ -427,7 +427,7 @@ enum og_ec accounts_reset_check(struct acct_ctx *c, const char *token)
 	return reset_find(c, token, &r);
 }
 
-enum og_ec accounts_reset_commit(struct acct_ctx *c, const char *token, const char *new_hash)
+enum og_ec accounts_reset_commit(struct acct_ctx *c, const char *token, const char *new_hash, struct og_user *user)
 {
 	struct og_password_reset r;
 	enum og_ec ec = reset_find(c, token, &r);
@@ -455,6 +455,10 @@ enum og_ec accounts_reset_commit(struct acct_ctx *c, const char *token, const ch
 	}
 	if ((rc = store_user_clear_lockout(c->db, r.user_id)) != DB_ROW)
 		return db_failed(c, rc, "store_user_clear_lockout");
+	if (user) {
+		*user = u;
+		user->password_hash = NULL;
+	}
 	return OG_EC_NONE;
 }
 
@@ -637,7 +641,7 @@ enum og_ec accounts_reset_request_run(struct acct_ctx *c, const char *email, con
 
 static enum og_ec st_reset_commit(struct step *s)
 {
-	return accounts_reset_commit(s->c, s->in[0], s->in[1]);
+	return accounts_reset_commit(s->c, s->in[0], s->in[1], NULL);
 }
 
 enum og_ec accounts_reset_confirm_run(struct acct_ctx *c, struct og_workpool *pool, const char *token,

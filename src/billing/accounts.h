@@ -147,7 +147,8 @@ enum og_ec accounts_reset_check(struct acct_ctx *c, const char *token);
 /* Reset confirm, commit step: uses the token (once: a second confirm gets
  * RESET_TOKEN_INVALID), stores the hash, revokes every session and other
  * reset token of the user, and clears the lockout. */
-enum og_ec accounts_reset_commit(struct acct_ctx *c, const char *token, const char *new_hash);
+enum og_ec accounts_reset_commit(struct acct_ctx *c, const char *token, const char *new_hash,
+                                 struct og_user *user); /* user: NULL or the user whose password it set */
 
 /* ---- the steps chained, for the CLI and tests ---- */
 
@@ -165,5 +166,41 @@ enum og_ec accounts_password_change_run(struct acct_ctx *c, struct og_workpool *
 enum og_ec accounts_reset_request_run(struct acct_ctx *c, const char *email, const char *link_base);
 enum og_ec accounts_reset_confirm_run(struct acct_ctx *c, struct og_workpool *pool, const char *token,
                                       const char *new_password);
+
+/* ---- links: invitations and billing portal sessions (account_links.c) ---- */
+
+#define ACCT_INVITE_TTL (7 * 86400) /* an invitation link: 7 days */
+#define ACCT_PORTAL_TTL (15 * 60)   /* a billing portal link: 15 minutes */
+
+/* Mails u a link link_base + token that sets its password (a reset token
+ * valid ACCT_INVITE_TTL: POST /v1/auth/password_reset/confirm takes it);
+ * older links of u die. *expires: when this one does. */
+enum og_ec accounts_invite(struct acct_ctx *c, const struct og_user *u, const char *link_base, int64_t *expires);
+/* The customer's user, created without a password when missing (*created).
+ * OG_EC_PARAM_INVALID naming "customer" when the customer has no valid email;
+ * STATE_CONFLICT when another user holds that email. */
+enum og_ec accounts_customer_user(struct acct_ctx *c, const struct og_customer *cus, struct og_user *out,
+                                  bool *created);
+/* A billing portal session for the customer: a single-use token valid
+ * ACCT_PORTAL_TTL, stored hashed; out->url = link_base/portal/session/<token>. */
+enum og_ec accounts_portal_create(struct acct_ctx *c, int64_t customer_id, const char *return_url,
+                                  const char *link_base, struct og_portal_session *out);
+/* Redeems a portal token: marks it used (one conditional UPDATE), makes the
+ * customer's user when missing and starts a session. PORTAL_LINK_INVALID,
+ * the same for a used, expired or unknown token. */
+enum og_ec accounts_portal_redeem(struct acct_ctx *c, const char *token, struct og_user *user,
+                                  struct acct_new_session *out);
+
+/* A staff user's change (POST /v1/users/{id}): only the has_* members apply. */
+struct acct_user_change {
+	bool has_role, has_name, has_disabled;
+	enum user_role role;
+	const char *name;
+	bool disabled;
+};
+/* Applies ch to u (a staff user, read in this transaction) and stores it:
+ * STATE_CONFLICT when it would leave no enabled owner; disabling revokes
+ * the user's sessions. */
+enum og_ec accounts_staff_update(struct acct_ctx *c, struct og_user *u, const struct acct_user_change *ch);
 
 #endif

@@ -12,7 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_LISTEN, OPT_STRING, OPT_INT, OPT_BOOL_ON, OPT_BOOL_OFF, OPT_LOG_LEVEL, OPT_SIZE, OPT_NUMBERING };
+enum opt_kind {
+	OPT_LISTEN,
+	OPT_STRING,
+	OPT_INT,
+	OPT_BOOL_ON,
+	OPT_BOOL_OFF,
+	OPT_LOG_LEVEL,
+	OPT_SIZE,
+	OPT_NUMBERING,
+	OPT_ONOFF
+};
 
 struct opt {
 	const char *flag;
@@ -64,6 +74,8 @@ static const struct opt opts[] = {
     {"--public-url", "ONEGUARD_PUBLIC_URL", OPT_STRING, CLI_OPTS_SERVE, OFF(public_url),
      sizeof(((struct og_config *)0)->public_url), 0, 0,
      "the URL users reach oneguard at, for links in mail (default http://127.0.0.1:8080)"},
+    {"--signup", "ONEGUARD_SIGNUP", OPT_ONOFF, CLI_OPTS_SERVE, OFF(signup), 0, 0, 0,
+     "on or off: whether anyone may create a customer account with POST /v1/auth/signup (default on)"},
     {"--test-mode", NULL, OPT_BOOL_ON, CLI_OPTS_DB, OFF(test_mode), 0, 0, 0,
      "test suites only: allows the test-only settings"},
     {"--test-fast-passwords", "ONEGUARD_TEST_FAST_PASSWORDS", OPT_BOOL_ON, CLI_OPTS_DB, OFF(fast_passwords), 0, 0, 0,
@@ -117,6 +129,7 @@ static int apply(struct og_config *cfg, const struct opt *o, const char *value, 
 		return 0;
 	case OPT_BOOL_ON:
 	case OPT_BOOL_OFF:
+	case OPT_ONOFF: /* takes a value: --signup off */
 		if (!value) {
 			*(bool *)field = o->kind == OPT_BOOL_ON;
 		} else if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "on")) {

@@ -10,19 +10,20 @@
 #include <stdint.h>
 
 enum id_kind {
-	ID_PRODUCT,      /* prod_ */
-	ID_PRICE,        /* price_ */
-	ID_CUSTOMER,     /* cus_ */
-	ID_SUBSCRIPTION, /* sub_ */
-	ID_SUB_ITEM,     /* si_ */
-	ID_INVOICE,      /* in_ */
-	ID_INVOICE_LINE, /* il_ */
-	ID_INVOICE_ITEM, /* ii_ */
-	ID_EVENT,        /* evt_ */
-	ID_API_KEY,      /* key_ */
-	ID_TEST_CLOCK,   /* clock_ */
-	ID_USER,         /* usr_ */
-	ID_AUDIT_LOG,    /* audit_ */
+	ID_PRODUCT,        /* prod_ */
+	ID_PRICE,          /* price_ */
+	ID_CUSTOMER,       /* cus_ */
+	ID_SUBSCRIPTION,   /* sub_ */
+	ID_SUB_ITEM,       /* si_ */
+	ID_INVOICE,        /* in_ */
+	ID_INVOICE_LINE,   /* il_ */
+	ID_INVOICE_ITEM,   /* ii_ */
+	ID_EVENT,          /* evt_ */
+	ID_API_KEY,        /* key_ */
+	ID_TEST_CLOCK,     /* clock_ */
+	ID_USER,           /* usr_ */
+	ID_AUDIT_LOG,      /* audit_ */
+	ID_PORTAL_SESSION, /* bps_ */
 	ID__COUNT
 };
 

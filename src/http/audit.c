@@ -73,14 +73,14 @@ enum og_ec audit_record(struct og_req *rq, struct db_conn *db, const char *actio
 	return OG_BUG(&rq->err, "audit log insert");
 }
 
-enum og_ec audit_write(struct og_req *rq, const struct route *route)
+static enum og_ec audit_of(struct og_req *rq, const char *pattern)
 {
 	if (rq->is_stored_reply || (rq->actor.kind != ACTOR_API_KEY && rq->actor.kind != ACTOR_USER))
 		return OG_EC_NONE;
-	const char *action = arena_printf(rq->arena, "%s %s", rq->method_name, route->pattern);
+	const char *action = arena_printf(rq->arena, "%s %s", rq->method_name, pattern);
 
 	const char *object_type = NULL, *object_id = NULL;
-	if (strstr(route->pattern, "{id}") && rq->n_path_params > 0) {
+	if (strstr(pattern, "{id}") && rq->n_path_params > 0) {
 		object_id = req_path_param(rq, 0);
 		object_type = audit_object_type_of(object_id);
 	} else if (rq->reply_text) {
@@ -92,4 +92,27 @@ enum og_ec audit_write(struct og_req *rq, const struct route *route)
 			object_id = NULL;
 	}
 	return audit_record(rq, rq->db, action, object_type, object_id);
+}
+
+enum og_ec audit_write(struct og_req *rq, const struct route *route)
+{
+	return audit_of(rq, route->pattern);
+}
+
+enum og_ec audit_flow(struct og_req *rq)
+{
+	return audit_of(rq, rq->route ? rq->route : "");
+}
+
+enum og_ec audit_flow_as(struct og_req *rq, int64_t user_id, int role, int64_t customer_id, const char *object_id)
+{
+	struct og_actor saved = rq->actor;
+	rq->actor.kind = ACTOR_USER;
+	rq->actor.user_id = user_id;
+	rq->actor.role = role;
+	rq->actor.customer_id = customer_id;
+	enum og_ec ec = audit_record(rq, rq->db, arena_printf(rq->arena, "%s %s", rq->method_name, rq->route),
+	                             audit_object_type_of(object_id), object_id);
+	rq->actor = saved;
+	return ec;
 }

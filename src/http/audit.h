@@ -23,6 +23,16 @@ struct route;
  * transaction. */
 enum og_ec audit_write(struct og_req *rq, const struct route *route);
 
+/* The same for a flow's write step (ROUTE_FLOW: the hook does not see
+ * them) by an authenticated caller: users create, a customer's invite, a
+ * password change. */
+enum og_ec audit_flow(struct og_req *rq);
+
+/* A flow's write by the user it concerns, for callers not yet signed in
+ * (sign-up, sign-in, a reset, a portal link): recorded as that user, with
+ * object_id (a public id) as its object. */
+enum og_ec audit_flow_as(struct og_req *rq, int64_t user_id, int role, int64_t customer_id, const char *object_id);
+
 /* Records one action by rq->actor in db's transaction, for flows the hook
  * does not see (sign-up, sign-in: fill rq->actor with the user first; an
  * anonymous actor is a bug). action: e.g. "POST /v1/auth/login";

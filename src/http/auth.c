@@ -156,6 +156,7 @@ static enum og_ec auth_session(struct og_req *rq, struct db_conn *db, const char
 	rq->actor.customer_id = u.role == ROLE_CUSTOMER ? u.customer_id : 0;
 	rq->actor.session_id = s.id;
 	rq->actor.csrf_token = s.csrf_token;
+	rq->actor.session_expires = s.times.expires;
 	rq->actor.via_cookie = true;
 	if (needs_touch && rq->store) {
 		struct touch_job *t = xcalloc(1, sizeof *t);

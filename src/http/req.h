@@ -24,15 +24,16 @@ enum actor_kind { ACTOR_NONE, ACTOR_API_KEY, ACTOR_USER };
  * (http/access.h), the handlers and the audit log. */
 struct og_actor {
 	enum actor_kind kind;
-	int64_t api_key_id;     /* ACTOR_API_KEY */
-	bool key_restricted;    /* an rk_ key: key_perms decides per resource */
-	const char *key_perms;  /* "customers=write,products=read" (arena), restricted keys */
-	int64_t user_id;        /* ACTOR_USER */
-	int role;               /* enum user_role (core/accounts.h), ACTOR_USER */
-	int64_t session_id;     /* ACTOR_USER */
-	const char *csrf_token; /* the session's, ACTOR_USER (arena) */
-	bool via_cookie;        /* authenticated by the session cookie (CSRF applies) */
-	int64_t customer_id;    /* > 0 when the actor may only see one customer's objects */
+	int64_t api_key_id;      /* ACTOR_API_KEY */
+	bool key_restricted;     /* an rk_ key: key_perms decides per resource */
+	const char *key_perms;   /* "customers=write,products=read" (arena), restricted keys */
+	int64_t user_id;         /* ACTOR_USER */
+	int role;                /* enum user_role (core/accounts.h), ACTOR_USER */
+	int64_t session_id;      /* ACTOR_USER */
+	const char *csrf_token;  /* the session's, ACTOR_USER (arena) */
+	int64_t session_expires; /* the session's absolute end, ACTOR_USER */
+	bool via_cookie;         /* authenticated by the session cookie (CSRF applies) */
+	int64_t customer_id;     /* > 0 when the actor may only see one customer's objects */
 };
 
 #define REQ_MAX_PATH_PARAMS 4
@@ -74,6 +75,9 @@ struct og_req {
 	                                  (static or arena storage), e.g. /metrics' text format */
 	const char *set_cookie;        /* a Set-Cookie header value (arena), or NULL */
 	int64_t retry_after;           /* seconds for a Retry-After header on 429/503; 0: none */
+	const char *location;          /* a Location header (a 303), or NULL */
+
+	void *flow; /* a ROUTE_FLOW handler's own state between its steps (arena) */
 
 	void *priv; /* server's */
 };
@@ -82,5 +86,25 @@ typedef enum og_ec (*api_handler_fn)(struct og_req *rq);
 
 /* Path parameter i, or "" */
 const char *req_path_param(const struct og_req *rq, int i);
+
+/* ---- asynchronous flows (ROUTE_FLOW, see docs/internals/http.md) ----
+ * A flow's handler runs on the loop thread outside any transaction (rq->db
+ * is the loop's read connection, autocommit) and chains steps: each
+ * req_then_* queues one step and returns REQ_PENDING, which the handler (or
+ * the `next` that queued it) returns as is. When the step is done, next
+ * runs on the loop thread with the step's result; it answers (returns an
+ * og_ec, OG_EC_NONE with rq->reply_text) or queues another step. State
+ * between steps lives in rq->flow (arena). */
+#define REQ_PENDING ((enum og_ec)(OG_EC__COUNT + 1))
+typedef enum og_ec (*req_next_fn)(struct og_req *rq, enum og_ec ec);
+/* step runs on the store's executor inside a write transaction (rq->db; it
+ * may run more than once when the transaction is retried). It commits when
+ * step returns OG_EC_NONE, or always with keep_on_error (a failed sign-in
+ * that must count). */
+enum og_ec req_then_txn(struct og_req *rq, api_handler_fn step, bool keep_on_error, req_next_fn next);
+/* step runs on the server's bounded worker pool (no database: rq->db is
+ * NULL): password hashing. A full queue answers at once OG_EC_UNAVAILABLE
+ * (503) with rq->retry_after = 1, and nothing is queued. */
+enum og_ec req_then_work(struct og_req *rq, api_handler_fn step, req_next_fn next);
 
 #endif

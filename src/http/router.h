@@ -12,11 +12,13 @@ enum route_kind {
 	ROUTE_READ,  /* runs inline in a read transaction on the loop's connection */
 	ROUTE_WRITE, /* runs on the write executor in one transaction; Idempotency-Key honoured */
 	ROUTE_RAW,   /* runs inline with no database transaction (healthz, metrics) */
+	ROUTE_FLOW,  /* runs inline with no transaction and chains steps (req_then_txn/work: sign-in) */
 };
 
 enum route_flags {
 	ROUTE_NO_PARAMS = 1u << 0,        /* takes no parameters: any in the query or body is refused (400) */
 	ROUTE_SUPPORT_METADATA = 1u << 1, /* support may call it with a body of metadata only (403 else) */
+	ROUTE_SECRET_PATH = 1u << 2,      /* the path holds a secret (a portal link's token): logged as the pattern */
 };
 
 struct route {

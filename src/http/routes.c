@@ -11,6 +11,23 @@ const struct route routes[] = {
     {"GET", "/healthz", api_health_get, "", AC_ANON, ROUTE_RAW, 0},
     {"GET", "/metrics", api_metrics_get, "", AC_ANON, ROUTE_RAW, 0},
 
+    /* sign-in (issue 13): flows chain the account service's steps (http/req.h) */
+    {"POST", "/v1/auth/signup", api_auth_signup, "auth", AC_ANON, ROUTE_FLOW, 0},
+    {"POST", "/v1/auth/login", api_auth_login, "auth", AC_ANON, ROUTE_FLOW, 0},
+    {"POST", "/v1/auth/logout", api_auth_logout, "auth", AC_SESSIONS, ROUTE_WRITE, ROUTE_NO_PARAMS},
+    {"GET", "/v1/auth/session", api_auth_session, "auth", AC_SESSIONS, ROUTE_READ, ROUTE_NO_PARAMS},
+    {"POST", "/v1/auth/password", api_auth_password, "auth", AC_SESSIONS, ROUTE_FLOW, 0},
+    {"POST", "/v1/auth/password_reset", api_auth_password_reset, "auth", AC_ANON, ROUTE_FLOW, 0},
+    {"POST", "/v1/auth/password_reset/confirm", api_auth_password_reset_confirm, "auth", AC_ANON, ROUTE_FLOW, 0},
+    {"GET", "/v1/users", api_users_list, "users", AC_OWNER, ROUTE_READ, 0},
+    {"POST", "/v1/users", api_users_create, "users", AC_OWNER, ROUTE_FLOW, 0},
+    {"GET", "/v1/users/{id}", api_users_retrieve, "users", AC_OWNER, ROUTE_READ, ROUTE_NO_PARAMS},
+    {"POST", "/v1/users/{id}", api_users_update, "users", AC_OWNER, ROUTE_WRITE, 0},
+    {"POST", "/v1/billing_portal/sessions", api_billing_portal_sessions_create, "billing_portal", AC_CARE, ROUTE_WRITE,
+     0},
+    {"GET", "/portal/session/{token}", api_billing_portal_redeem, "billing_portal", AC_ANON, ROUTE_FLOW,
+     ROUTE_NO_PARAMS | ROUTE_SECRET_PATH},
+
     {"POST", "/v1/api_keys", api_api_keys_create, "api_keys", AC_OWNER | AC_ADMIN | AC_SK, ROUTE_WRITE, 0},
     {"GET", "/v1/api_keys", api_api_keys_list, "api_keys", AC_OWNER | AC_ADMIN | AC_SK, ROUTE_READ, 0},
     {"DELETE", "/v1/api_keys/{id}", api_api_keys_revoke, "api_keys", AC_OWNER | AC_ADMIN | AC_SK, ROUTE_WRITE,
@@ -39,6 +56,7 @@ const struct route routes[] = {
      ROUTE_NO_PARAMS},
     {"POST", "/v1/customers/{id}", api_customers_update, "customers", AC_CARE | AC_CUSTOMER, ROUTE_WRITE, 0},
     {"DELETE", "/v1/customers/{id}", api_customers_delete, "customers", AC_CARE, ROUTE_WRITE, ROUTE_NO_PARAMS},
+    {"POST", "/v1/customers/{id}/invite", api_customers_invite, "customers", AC_CARE, ROUTE_FLOW, ROUTE_NO_PARAMS},
 
     {"POST", "/v1/subscriptions", api_subscriptions_create, "subscriptions", AC_MANAGERS, ROUTE_WRITE, 0},
     {"GET", "/v1/subscriptions", api_subscriptions_list, "subscriptions", AC_READERS | AC_CUSTOMER, ROUTE_READ, 0},

@@ -43,6 +43,7 @@
 #include "http/metrics.h"
 #include "http/params.h"
 #include "http/router.h"
+#include "sys/workpool.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -89,6 +90,12 @@ struct http_ctx {
 	bool committed;   /* the write job's commit succeeded */
 	bool client_gone; /* the connection closed while the job ran */
 	struct http_ctx *next_done;
+	/* a ROUTE_FLOW step in flight (req_then_txn / req_then_work) */
+	api_handler_fn flow_step;
+	req_next_fn flow_next; /* NULL: no step in flight */
+	bool flow_keep;        /* commit the step's writes even when it fails */
+	bool closecb_set;      /* on_client_close is registered */
+	struct workpool_job work;
 };
 
 struct server;
@@ -115,6 +122,7 @@ struct server {
 	struct og_store *store;
 	struct loop *loops;
 	int n_loops;
+	struct og_workpool *pool; /* password hashing for flows: threads = cores */
 	size_t body_limit;
 	atomic_int n_finished; /* loop threads that have returned */
 };
@@ -339,8 +347,12 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 	}
 	evhttp_add_header(headers, "Content-Type", content_type);
 	evhttp_add_header(headers, "Request-Id", rq->request_id);
-	if (rq->set_cookie)
+	if (rq->set_cookie) { /* a session's answer: no cache may keep it */
 		evhttp_add_header(headers, "Set-Cookie", rq->set_cookie);
+		evhttp_add_header(headers, "Cache-Control", "no-store");
+	}
+	if (rq->location)
+		evhttp_add_header(headers, "Location", rq->location);
 	if (rq->retry_after > 0 && (status == 429 || status == 503)) {
 		char ra[24];
 		snprintf(ra, sizeof ra, "%lld", (long long)rq->retry_after);
@@ -363,12 +375,15 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 	metrics_observe(lp->index, route_index, rq->method, status, us);
 	if (lp->srv->cfg->access_log) {
 		char path[512];
-		log_msg(LOG_INFO, "http_request",
-		        "\"method\":\"%s\",\"route\":\"%s\",\"path\":\"%s\",\"status\":%d,\"duration_ms\":%" PRId64
-		        ".%03" PRId64 ",\"request_id\":\"%s\"%s%s%s%s",
-		        rq->method_name, rq->route ? rq->route : "-", log_json_escape(rq->path, path, sizeof path),
-		        status, us / 1000, us % 1000, rq->request_id, ec ? ",\"error\":\"" : "",
-		        ec ? og_ec_code(ec) : "", ec ? "\"" : "", cx->client_gone ? ",\"client_gone\":true" : "");
+		log_msg(
+		    LOG_INFO, "http_request",
+		    "\"method\":\"%s\",\"route\":\"%s\",\"path\":\"%s\",\"status\":%d,\"duration_ms\":%" PRId64
+		    ".%03" PRId64 ",\"request_id\":\"%s\"%s%s%s%s",
+		    rq->method_name, rq->route ? rq->route : "-",
+		    log_json_escape(cx->route && (cx->route->flags & ROUTE_SECRET_PATH) ? cx->route->pattern : rq->path,
+		                    path, sizeof path),
+		    status, us / 1000, us % 1000, rq->request_id, ec ? ",\"error\":\"" : "", ec ? og_ec_code(ec) : "",
+		    ec ? "\"" : "", cx->client_gone ? ",\"client_gone\":true" : "");
 	}
 	ctx_free(cx);
 }
@@ -456,6 +471,8 @@ static void on_client_close(struct evhttp_connection *evcon, void *arg)
 	cx->client_gone = true;
 }
 
+static enum og_ec flow_continue(struct http_ctx *cx, enum og_ec ec);
+
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -468,16 +485,119 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (cx) {
 		struct http_ctx *next = cx->next_done;
 		lp->n_inflight--;
-		struct evhttp_connection *evcon = evhttp_request_get_connection(cx->req);
-		if (evcon && !cx->client_gone)
-			evhttp_connection_set_closecb(evcon, NULL, NULL);
 		enum og_ec ec = cx->ec;
 		if (ec == OG_EC_NONE && !cx->committed)
 			ec = OG_BUG(&cx->rq.err, "write job's transaction did not commit");
+		if (cx->flow_next && (ec = flow_continue(cx, ec)) == REQ_PENDING) {
+			cx = next; /* its next step is in flight (the client may be gone: steps still run) */
+			continue;
+		}
+		struct evhttp_connection *evcon = evhttp_request_get_connection(cx->req);
+		if (evcon && !cx->client_gone)
+			evhttp_connection_set_closecb(evcon, NULL, NULL);
 		finish(cx, ec);
 		cx = next;
 	}
 	maybe_finish(lp);
+}
+
+/* ---- flows ------------------------------------------------------------ */
+
+/* A flow's step was queued (loop thread): the loop stays alive for it, and
+ * a client that leaves is noted (the steps still run to their end: a failed
+ * sign-in must count). */
+static void flow_pending(struct http_ctx *cx)
+{
+	cx->loop->n_inflight++;
+	if (!cx->closecb_set) {
+		struct evhttp_connection *evcon = evhttp_request_get_connection(cx->req);
+		if (evcon)
+			evhttp_connection_set_closecb(evcon, on_client_close, cx);
+		cx->closecb_set = true;
+	}
+}
+
+static bool flow_txn_run(struct store_job *job, struct db_conn *db)
+{
+	struct http_ctx *cx = job->arg;
+	struct og_req *rq = &cx->rq;
+	/* run() may be retried: start from a clean answer every time */
+	og_error_clear(&rq->err);
+	rq->reply_text = NULL;
+	rq->reply_stored_text = NULL;
+	rq->is_stored_reply = false;
+	rq->db = db;
+	cx->ec = cx->flow_step(rq);
+	rq->db = NULL;
+	return cx->ec == OG_EC_NONE || cx->flow_keep;
+}
+
+/* Pool thread: run the step, then hand the request back like a write job. */
+static void flow_work_run(struct workpool_job *job)
+{
+	struct http_ctx *cx = job->arg;
+	cx->ec = cx->flow_step(&cx->rq);
+	job_complete(&cx->job, true);
+}
+
+enum og_ec req_then_txn(struct og_req *rq, api_handler_fn step, bool keep_on_error, req_next_fn next)
+{
+	struct http_ctx *cx = rq->priv;
+	cx->flow_step = step;
+	cx->flow_next = next;
+	cx->flow_keep = keep_on_error;
+	cx->job.run = flow_txn_run;
+	cx->job.complete = job_complete;
+	cx->job.arg = cx;
+	flow_pending(cx);
+	rq->db = NULL;
+	store_submit(rq->store, &cx->job);
+	return REQ_PENDING;
+}
+
+enum og_ec req_then_work(struct og_req *rq, api_handler_fn step, req_next_fn next)
+{
+	struct http_ctx *cx = rq->priv;
+	struct og_workpool *pool = cx->loop->srv->pool;
+	cx->flow_step = step;
+	cx->flow_next = next;
+	cx->job.arg = cx;
+	cx->work.run = flow_work_run;
+	cx->work.arg = cx;
+	/* before the submit: from then on the request is the pool thread's */
+	struct db_conn *db = rq->db;
+	rq->db = NULL;
+	flow_pending(cx);
+	if (!pool || workpool_submit(pool, &cx->work) != WORKPOOL_OK) {
+		cx->loop->n_inflight--;
+		cx->flow_next = NULL;
+		rq->db = db;
+		rq->retry_after = 1;
+		return og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "Too many sign-ins at once; retry in a second.");
+	}
+	return REQ_PENDING;
+}
+
+/* A flow's step is done (loop thread): its next runs with the loop's read
+ * connection and answers or queues another step (REQ_PENDING). */
+static enum og_ec flow_continue(struct http_ctx *cx, enum og_ec ec)
+{
+	struct og_req *rq = &cx->rq;
+	req_next_fn next = cx->flow_next;
+	cx->flow_next = NULL;
+	rq->db = store_thread_conn(rq->store);
+	if (!rq->db)
+		ec = og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "The database is unavailable.");
+	else if (ec != OG_EC_NONE && rq->err.ec != ec) /* the step's error text stays as it filled it */
+		og_err(&rq->err, ec, NULL, "%s", og_ec_code(ec));
+	if (rq->db)
+		ec = next(rq, ec);
+	if (ec != REQ_PENDING) {
+		if (rq->db && db_in_txn(rq->db))
+			db_rollback(rq->db);
+		rq->db = NULL;
+	}
+	return ec;
 }
 
 /* ---- a request -------------------------------------------------------- */
@@ -676,6 +796,16 @@ static void on_request(struct evhttp_request *req, void *arg)
 		store_submit(srv->store, &cx->job);
 		return; /* answered by on_wake */
 	}
+	case ROUTE_FLOW:
+		ec = cx->route->fn(rq); /* on this thread, no transaction: it chains its steps */
+		if (ec == REQ_PENDING)
+			return; /* answered by on_wake after its last step */
+		if (cx->closecb_set) {
+			struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+			if (evcon && !cx->client_gone)
+				evhttp_connection_set_closecb(evcon, NULL, NULL);
+		}
+		break;
 	default:
 		ec = OG_BUG(&rq->err, "route with an unknown kind");
 		break;
@@ -893,6 +1023,17 @@ int http_serve(const struct og_config *cfg, struct og_store *st)
 	sigaction(SIGPIPE, &sa, &old_pipe);
 	handlers_set = true;
 
+	{
+		/* password hashing for the sign-in flows: one thread per core, a short
+		 * queue (each argon2id hash holds 64 MiB); beyond it, 503 + Retry-After */
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		int n = cores > 0 ? (int)cores : 1;
+		srv.pool = workpool_new(n, 4 * n);
+		if (!srv.pool) {
+			snprintf(why, sizeof why, "could not start the password worker pool");
+			goto out;
+		}
+	}
 	metrics_start(srv.n_loops);
 	for (int i = 0; i < srv.n_loops; i++) {
 		if (pthread_create(&srv.loops[i].thread, NULL, loop_main, &srv.loops[i]) != 0) {
@@ -942,6 +1083,7 @@ out:
 	}
 	for (int i = 0; i < n_ready; i++)
 		loop_free(&srv.loops[i]);
+	workpool_free(srv.pool); /* every job completed: the loops waited for them */
 	free(srv.loops);
 	metrics_stop();
 	if (handlers_set) {

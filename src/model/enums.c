@@ -1,6 +1,7 @@
 /* The name tables of the model's enums (see enums.h) and the descriptors of
  * the core ones. Pure: no I/O. */
 #include "model/enums.h"
+#include "core/accounts.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -89,6 +90,12 @@ const struct model_enum model_enum_billing_reason = {"billing_reason", BILLING_R
 const struct model_enum model_enum_line_type = {"line_item_type", LINE__COUNT, line_type_of};
 const struct model_enum model_enum_price_type = {"price_type", PRICE__COUNT, price_type_of};
 const struct model_enum model_enum_test_clock_status = {"test_clock_status", TEST_CLOCK__COUNT, clock_status_of};
+
+static const char *user_role_of(int v)
+{
+	return acct_role_name((enum user_role)v);
+}
+const struct model_enum model_enum_user_role = {"user_role", ROLE__COUNT, user_role_of};
 
 const char *model_enum_name(const struct model_enum *e, int v)
 {

@@ -53,6 +53,7 @@ extern const struct model_enum model_enum_billing_reason;
 extern const struct model_enum model_enum_line_type;
 extern const struct model_enum model_enum_price_type;
 extern const struct model_enum model_enum_test_clock_status;
+extern const struct model_enum model_enum_user_role; /* enum user_role (core/accounts.h) */
 
 /* The name of value v; NULL outside 0..n-1 (the "unknown" X__COUNT). */
 const char *model_enum_name(const struct model_enum *e, int v);

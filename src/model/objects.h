@@ -9,10 +9,39 @@
 #ifndef OG_MODEL_OBJECTS_H
 #define OG_MODEL_OBJECTS_H
 
+#include "core/accounts.h"
 #include "model/enums.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* A user: staff (owner ... analyst) or a customer's (role customer). */
+struct og_user {
+	int64_t id;
+	const char *email;
+	const char *name;
+	enum user_role role;
+	int64_t customer_id;       /* customers only; 0 for staff */
+	const char *password_hash; /* argon2id string; NULL: no password set yet (invited) */
+	bool disabled;
+	int64_t failed_logins;
+	int64_t locked_until; /* 0 when not locked */
+	int64_t last_login;   /* 0 when never */
+	int64_t created;
+	int64_t updated;
+};
+
+/* A billing portal session: a single-use sign-in link for a customer,
+ * valid 15 minutes; the store keeps the token's SHA-256 only. */
+struct og_portal_session {
+	int64_t id;
+	int64_t customer_id;
+	const char *return_url;
+	const char *url; /* with the token: only in the create reply */
+	int64_t created;
+	int64_t expires;
+	int64_t used_at; /* 0 while unused */
+};
 
 struct og_api_key {
 	int64_t id;

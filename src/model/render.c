@@ -323,6 +323,137 @@ void model_api_key_render(struct og_jsonw *w, const struct og_api_key *k, const 
 	jsonw_object_end(w);
 }
 
+/* ---- users and sign-in ---------------------------------------------------- */
+
+static const struct model_field user_fields[] = {
+    F_ID("id", ID_USER, 0, "Unique identifier."),
+    F_CONST("object", "user"),
+    F("created", MT_TIMESTAMP, 0, "Time of creation."),
+    F_ID("customer", ID_CUSTOMER, MF_NULLABLE, "The customer a customer user belongs to; null for staff."),
+    F("disabled", MT_BOOLEAN, 0, "A disabled user cannot sign in; its sessions end at once."),
+    F("email", MT_STRING, 0, "The address the user signs in with."),
+    F("last_login", MT_TIMESTAMP, MF_NULLABLE, "The last successful sign-in."),
+    F_LIVEMODE,
+    F("name", MT_STRING, MF_NULLABLE, "The user's name."),
+    F_ENUM("role", model_enum_user_role, 0, "owner, admin, finance, support, analyst or customer."),
+    F("updated", MT_TIMESTAMP, MF_NULLABLE, "Time of the last update."),
+};
+OBJECT(model_user, "user", "Someone who signs in: staff or a customer.", user_fields);
+
+void model_user_render(struct og_jsonw *w, const struct og_user *u)
+{
+	jsonw_object_begin(w);
+	w_id(w, "id", ID_USER, u->id);
+	jsonw_key_string(w, "object", "user");
+	jsonw_key_int64(w, "created", u->created);
+	w_id(w, "customer", ID_CUSTOMER, u->customer_id);
+	jsonw_key_bool(w, "disabled", u->disabled);
+	jsonw_key_string(w, "email", u->email);
+	w_ts(w, "last_login", u->last_login);
+	jsonw_key_bool(w, "livemode", false);
+	jsonw_key_string(w, "name", u->name);
+	w_enum(w, "role", &model_enum_user_role, (int)u->role);
+	w_ts(w, "updated", u->updated);
+	jsonw_object_end(w);
+}
+
+static const struct model_field auth_session_fields[] = {
+    F_CONST("object", "auth_session"),
+    F("csrf_token", MT_STRING, 0, "Send it as X-CSRF-Token with every unsafe request made with the cookie."),
+    F("expires_at", MT_TIMESTAMP, 0, "When the session ends at the latest (it also ends after 30 idle minutes)."),
+    F("livemode", MT_BOOLEAN, 0, "Always false: oneGuard has no live mode."),
+    F_OBJ("user", model_user, 0, "The signed-in user."),
+};
+OBJECT(model_auth_session, "auth_session", "A signed-in session (the token is only in the cookie).",
+       auth_session_fields);
+
+void model_auth_session_render(struct og_jsonw *w, const struct og_user *u, const char *csrf_token, int64_t expires_at)
+{
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "object", "auth_session");
+	jsonw_key_string(w, "csrf_token", csrf_token);
+	jsonw_key_int64(w, "expires_at", expires_at);
+	jsonw_key_bool(w, "livemode", false);
+	jsonw_key(w, "user");
+	model_user_render(w, u);
+	jsonw_object_end(w);
+}
+
+static const struct model_field password_reset_fields[] = {
+    F_CONST("object", "password_reset"),
+    F("status", MT_STRING, 0, "requested (a mail went out if the address is known) or completed."),
+};
+OBJECT(model_password_reset, "password_reset", "The answer of the password reset routes.", password_reset_fields);
+
+void model_password_reset_render(struct og_jsonw *w, const char *status)
+{
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "object", "password_reset");
+	jsonw_key_string(w, "status", status);
+	jsonw_object_end(w);
+}
+
+static const struct model_field auth_logout_fields[] = {
+    F_CONST("object", "auth_logout"),
+    F("signed_out", MT_BOOLEAN, 0, "Always true: the session is revoked and the cookie cleared."),
+};
+OBJECT(model_auth_logout, "auth_logout", "The answer of POST /v1/auth/logout.", auth_logout_fields);
+
+void model_auth_logout_render(struct og_jsonw *w)
+{
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "object", "auth_logout");
+	jsonw_key_bool(w, "signed_out", true);
+	jsonw_object_end(w);
+}
+
+static const struct model_field invitation_fields[] = {
+    F_CONST("object", "invitation"),
+    F_ID("customer", ID_CUSTOMER, MF_NULLABLE, "The customer invited; null for staff."),
+    F("email", MT_STRING, 0, "Where the link was mailed."),
+    F("expires_at", MT_TIMESTAMP, 0, "When the link stops working."),
+    F_ID("user", ID_USER, 0, "The user the link sets a password for."),
+};
+OBJECT(model_invitation, "invitation", "A mailed link to set a first password.", invitation_fields);
+
+void model_invitation_render(struct og_jsonw *w, const struct og_user *u, int64_t expires_at)
+{
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "object", "invitation");
+	w_id(w, "customer", ID_CUSTOMER, u->customer_id);
+	jsonw_key_string(w, "email", u->email);
+	jsonw_key_int64(w, "expires_at", expires_at);
+	w_id(w, "user", ID_USER, u->id);
+	jsonw_object_end(w);
+}
+
+static const struct model_field portal_session_fields[] = {
+    F_ID("id", ID_PORTAL_SESSION, 0, "Unique identifier."),
+    F_CONST("object", "billing_portal.session"),
+    F("created", MT_TIMESTAMP, 0, "Time of creation."),
+    F_ID("customer", ID_CUSTOMER, 0, "The customer the link signs in."),
+    F("expires_at", MT_TIMESTAMP, 0, "When the link stops working (15 minutes after creation)."),
+    F_LIVEMODE,
+    F("return_url", MT_STRING, MF_NULLABLE, "Where the portal sends the customer back to."),
+    F("url", MT_STRING, MF_NULLABLE, "The single-use link; only in the reply that creates it."),
+};
+OBJECT(model_portal_session, "billing_portal.session", "A single-use sign-in link to the customer portal.",
+       portal_session_fields);
+
+void model_portal_session_render(struct og_jsonw *w, const struct og_portal_session *s)
+{
+	jsonw_object_begin(w);
+	w_id(w, "id", ID_PORTAL_SESSION, s->id);
+	jsonw_key_string(w, "object", "billing_portal.session");
+	jsonw_key_int64(w, "created", s->created);
+	w_id(w, "customer", ID_CUSTOMER, s->customer_id);
+	jsonw_key_int64(w, "expires_at", s->expires);
+	jsonw_key_bool(w, "livemode", false);
+	jsonw_key_string(w, "return_url", s->return_url);
+	jsonw_key_string(w, "url", s->url);
+	jsonw_object_end(w);
+}
+
 /* ---- test clock ---------------------------------------------------------- */
 
 static const struct model_field test_clock_fields[] = {
@@ -861,8 +992,15 @@ void model_error_render(struct og_jsonw *w, const char *type, const char *code, 
 }
 
 const struct model_object *const model_objects[] = {
-    &model_product,    &model_price,        &model_customer,     &model_api_key,
-    &model_test_clock, &model_sub_item,     &model_subscription, &model_invoice_line,
-    &model_invoice,    &model_invoice_item, &model_event,        &model_deleted,
-    &model_list,       &model_error,        &model_audit_log,    NULL,
+    &model_product,        &model_price,
+    &model_customer,       &model_api_key,
+    &model_test_clock,     &model_sub_item,
+    &model_subscription,   &model_invoice_line,
+    &model_invoice,        &model_invoice_item,
+    &model_event,          &model_deleted,
+    &model_list,           &model_error,
+    &model_user,           &model_auth_session,
+    &model_password_reset, &model_auth_logout,
+    &model_invitation,     &model_portal_session,
+    &model_audit_log,      NULL,
 };

@@ -23,6 +23,19 @@ void model_price_render(struct og_jsonw *w, const struct og_price *p);
 void model_customer_render(struct og_jsonw *w, const struct og_customer *c);
 /* secret: the new key's secret, shown once in the create reply, or NULL. */
 void model_api_key_render(struct og_jsonw *w, const struct og_api_key *k, const char *secret);
+/* Users and sign-in (issue 13). A user never shows its password hash. */
+void model_user_render(struct og_jsonw *w, const struct og_user *u);
+/* Who is signed in: the user, the session's CSRF token (for X-CSRF-Token)
+ * and when the session ends at the latest. Never the session token. */
+void model_auth_session_render(struct og_jsonw *w, const struct og_user *u, const char *csrf_token, int64_t expires_at);
+/* {"object":"password_reset","status":"requested"|"completed"} */
+void model_password_reset_render(struct og_jsonw *w, const char *status);
+/* {"object":"auth_logout","signed_out":true} */
+void model_auth_logout_render(struct og_jsonw *w);
+/* An invitation mailed to u (the link is only in the mail). */
+void model_invitation_render(struct og_jsonw *w, const struct og_user *u, int64_t expires_at);
+/* Stripe's billing_portal.session; url only in the create reply (NULL: null). */
+void model_portal_session_render(struct og_jsonw *w, const struct og_portal_session *s);
 void model_test_clock_render(struct og_jsonw *w, const struct og_test_clock *c);
 /* price: the item's price, rendered whole (expanded), or NULL for its id. */
 void model_sub_item_render(struct og_jsonw *w, const struct og_sub_item *it, const struct og_subscription *sub,

@@ -11,20 +11,7 @@
 #include "core/accounts.h"
 #include "store/resources.h"
 
-struct og_user {
-	int64_t id;
-	const char *email;
-	const char *name;
-	enum user_role role;
-	int64_t customer_id;       /* customers only; 0 for staff */
-	const char *password_hash; /* argon2id string; NULL: no password set yet (invited) */
-	bool disabled;
-	int64_t failed_logins;
-	int64_t locked_until; /* 0 when not locked */
-	int64_t last_login;   /* 0 when never */
-	int64_t created;
-	int64_t updated;
-};
+/* struct og_user is in model/objects.h (rendered by model_user_render). */
 
 struct og_session {
 	int64_t id;
@@ -71,6 +58,9 @@ enum db_rc store_user_login_ok(struct db_conn *db, int64_t id, int64_t now);
 enum db_rc store_user_clear_lockout(struct db_conn *db, int64_t id);
 /* The row lock for a read-modify-write (PostgreSQL; SQLite has one writer). */
 enum db_rc store_user_lock(struct db_conn *db, int64_t id);
+/* Row locks on every active user of a role (PostgreSQL; SQLite has one
+ * writer): the last-owner check reads a count that cannot change under it. */
+enum db_rc store_user_lock_role(struct db_conn *db, enum user_role role);
 /* Active (not disabled) users of a role. */
 enum db_rc store_user_count_role(struct db_conn *db, enum user_role role, int64_t *n);
 /* staff_only: without customer users. Newest first, like every list. */
@@ -125,5 +115,14 @@ enum db_rc store_limit_count(struct db_conn *db, const char *bucket, int64_t win
 enum db_rc store_limit_clear(struct db_conn *db, const char *bucket);
 /* Deletes windows that started before `before`. */
 enum db_rc store_limit_purge(struct db_conn *db, int64_t before, int64_t *n_deleted);
+
+/* portal_sessions.c: billing portal sessions (token_hash: SHA-256 of the
+ * link's token). insert sets s->id. */
+enum db_rc store_portal_session_insert(struct db_conn *db, const char *token_hash, struct og_portal_session *s);
+enum db_rc store_portal_session_find(struct db_conn *db, struct og_arena *a, const char *token_hash,
+                                     struct og_portal_session *out);
+/* Marks it used if unused and not expired at now: DB_ROW for the one caller
+ * that wins, DB_DONE for everyone else. */
+enum db_rc store_portal_session_use(struct db_conn *db, int64_t id, int64_t now);
 
 #endif

@@ -136,3 +136,10 @@ enum db_rc store_user_list(struct db_conn *db, struct og_arena *a, const struct 
 	struct db_param f[] = {DB_INT(staff_only ? 1 : 0)};
 	return store__list(db, a, desc, asc, f, 1, page, sizeof(struct og_user), read_user, out);
 }
+
+enum db_rc store_user_lock_role(struct db_conn *db, enum user_role role)
+{
+	static const char sql[] = "UPDATE users SET updated = updated WHERE role = $1 AND disabled = 0";
+	struct db_param params[] = {DB_TEXT(acct_role_name(role))};
+	return db_exec(db, sql, params, 1, NULL);
+}

@@ -25,4 +25,5 @@ void config_defaults(struct og_config *cfg)
 	snprintf(cfg->mail_from, sizeof cfg->mail_from, "oneguard@localhost");
 	snprintf(cfg->mail_dir, sizeof cfg->mail_dir, "mail");
 	snprintf(cfg->public_url, sizeof cfg->public_url, "http://127.0.0.1:8080");
+	cfg->signup = true;
 }

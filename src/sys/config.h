@@ -31,6 +31,7 @@ struct og_config {
 	char mail_from[256];  /* default oneguard@localhost */
 	char mail_dir[1024];  /* default ./mail */
 	char public_url[256]; /* where users reach oneguard; default http://127.0.0.1:8080 */
+	bool signup;          /* POST /v1/auth/signup open to anyone; default on */
 };
 
 void config_defaults(struct og_config *cfg);

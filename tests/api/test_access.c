@@ -44,6 +44,7 @@ struct who {
 	char cookie[160];    /* "Cookie: og_session=..." or "" */
 	char csrf[160];      /* "X-CSRF-Token: ..." or "" */
 	int64_t customer_id; /* customers */
+	int64_t user_id;
 };
 
 enum { W_ANON, W_CUS_A, W_CUS_B, W_OWNER, W_ADMIN, W_FINANCE, W_SUPPORT, W_ANALYST, W_SK, W_RK, W__COUNT };
@@ -72,6 +73,7 @@ static struct {
 	char event[64];
 	char clock[64];
 	char probe_key[64];
+	char user[64]; /* a staff user (the analyst) */
 	char rk_secret[128];
 } fx;
 
@@ -189,6 +191,7 @@ static int make_session(struct who *w, enum user_role role, const char *email)
 	snprintf(w->cookie, sizeof w->cookie, "Cookie: og_session=%s", s.token);
 	snprintf(w->csrf, sizeof w->csrf, "X-CSRF-Token: %s", s.csrf_token);
 	w->customer_id = cus.id;
+	w->user_id = u.id;
 	rc = 0;
 out:
 	arena_free(arena);
@@ -262,6 +265,7 @@ static int fixtures(void)
 	char buf[ID_MAX_LEN];
 	COPY(fx.cus_a, ids_encode(ID_CUSTOMER, who[W_CUS_A].customer_id, buf));
 	COPY(fx.cus_b, ids_encode(ID_CUSTOMER, who[W_CUS_B].customer_id, buf));
+	COPY(fx.user, ids_encode(ID_USER, who[W_ANALYST].user_id, buf));
 
 	COPY(fx.product, post_ok("/v1/products", "name=Gold"));
 	COPY(fx.price,
@@ -293,9 +297,9 @@ static int fixtures(void)
 		snprintf(auth, sizeof auth, "Bearer %s", at_str(r, "secret"));
 		who[W_RK].auth = auth;
 	}
-	const char *all[] = {fx.cus_a,     fx.cus_b,  fx.product, fx.price, fx.product_off,
-	                     fx.price_off, fx.sub_a,  fx.sub_a2,  fx.sub_b, fx.inv_a,
-	                     fx.inv_b,     fx.item_a, fx.event,   fx.clock, fx.probe_key};
+	const char *all[] = {fx.cus_a, fx.cus_b,  fx.product,   fx.price, fx.product_off, fx.price_off,
+	                     fx.sub_a, fx.sub_a2, fx.sub_b,     fx.inv_a, fx.inv_b,       fx.item_a,
+	                     fx.event, fx.clock,  fx.probe_key, fx.user};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		if (!all[i][0]) {
 			fprintf(stderr, "test_access fixture: object %zu was not made\n", i);
@@ -317,7 +321,7 @@ static const char *id_for_kind(const char *pattern, enum id_kind *kind)
 	    {"/v1/customers/", fx.cus_a, ID_CUSTOMER},   {"/v1/subscriptions/", fx.sub_a, ID_SUBSCRIPTION},
 	    {"/v1/invoices/", fx.inv_a, ID_INVOICE},     {"/v1/invoiceitems/", fx.item_a, ID_INVOICE_ITEM},
 	    {"/v1/events/", fx.event, ID_EVENT},         {"/v1/test_helpers/test_clocks/", fx.clock, ID_TEST_CLOCK},
-	    {"/v1/api_keys/", fx.probe_key, ID_API_KEY},
+	    {"/v1/api_keys/", fx.probe_key, ID_API_KEY}, {"/v1/users/", fx.user, ID_USER},
 	};
 	for (size_t i = 0; i < sizeof by_prefix / sizeof *by_prefix; i++)
 		if (!strncmp(pattern, by_prefix[i].prefix, strlen(by_prefix[i].prefix))) {

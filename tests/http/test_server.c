@@ -10,7 +10,9 @@
  * form, charset, 415), the body limit (JSON 413) and evhttp's hard cap,
  * oversized headers, auth, read and write dispatch, an uncommitted write
  * (500), an idempotent replay, /healthz, /metrics, a client leaving while its
- * write job runs, concurrency over keep-alive connections, and a graceful
+ * write job runs, a flow's steps (ROUTE_FLOW: pool, executor, loop; a
+ * failing step kept; a client leaving mid-flow), concurrency over
+ * keep-alive connections, and a graceful
  * stop by SIGTERM that still answers the write in flight. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,6 +39,7 @@ static atomic_int slow_ms;
 static atomic_int jobs_run;
 static atomic_int audits;            /* audit_write calls */
 static atomic_bool next_audit_fails; /* the next audit_write answers 503 */
+static atomic_bool last_kept;        /* the last job's run() result (kept = committed) */
 
 struct db_conn *store_thread_conn(struct og_store *st)
 {
@@ -119,6 +122,7 @@ static void *executor_main(void *arg)
 		if (ms)
 			usleep((useconds_t)ms * 1000);
 		job->kept = job->run(job, (struct db_conn *)&fake_conn);
+		atomic_store(&last_kept, job->kept);
 		atomic_fetch_add(&jobs_run, 1);
 		bool committed = job->kept && !atomic_exchange(&next_commit_fails, false);
 		job->complete(job, committed);
@@ -251,7 +255,68 @@ static enum og_ec params_handler(struct og_req *rq)
 	return OG_EC_NONE;
 }
 
+/* A flow (ROUTE_FLOW): the handler on the loop, a work step on the pool
+ * (no database), a transaction step on the executor (?fail=1: it fails
+ * and is kept), then the answer on the loop. Each step notes where it ran. */
+static atomic_int flow_work_ms;
+static atomic_int flow_txns;
+struct flow_state {
+	pthread_t loop;
+	bool work_off_loop, work_no_db, txn_db, next_on_loop;
+	bool fail;
+};
+
+static enum og_ec flow_txn(struct og_req *rq)
+{
+	struct flow_state *f = rq->flow;
+	f->txn_db = rq->db == (struct db_conn *)&fake_conn;
+	atomic_fetch_add(&flow_txns, 1);
+	if (f->fail)
+		return og_err(&rq->err, OG_EC_STATE_CONFLICT, NULL, "failed, and kept");
+	return OG_EC_NONE;
+}
+
+static enum og_ec flow_answer(struct og_req *rq, enum og_ec ec)
+{
+	struct flow_state *f = rq->flow;
+	f->next_on_loop = f->next_on_loop && pthread_equal(pthread_self(), f->loop);
+	if (ec)
+		return ec;
+	reply_json(rq, json_pack("{s:b,s:b,s:b,s:b}", "work_off_loop", f->work_off_loop, "work_no_db", f->work_no_db,
+	                         "txn_db", f->txn_db, "next_on_loop", f->next_on_loop));
+	return OG_EC_NONE;
+}
+
+static enum og_ec flow_work(struct og_req *rq)
+{
+	struct flow_state *f = rq->flow;
+	f->work_off_loop = !pthread_equal(pthread_self(), f->loop);
+	f->work_no_db = rq->db == NULL;
+	int ms = atomic_load(&flow_work_ms);
+	if (ms)
+		usleep((useconds_t)ms * 1000);
+	return OG_EC_NONE;
+}
+
+static enum og_ec flow_worked(struct og_req *rq, enum og_ec ec)
+{
+	struct flow_state *f = rq->flow;
+	f->next_on_loop = pthread_equal(pthread_self(), f->loop);
+	return ec ? ec : req_then_txn(rq, flow_txn, true, flow_answer);
+}
+
+static enum og_ec flow_handler(struct og_req *rq)
+{
+	struct flow_state *f = arena_alloc(rq->arena, sizeof *f);
+	memset(f, 0, sizeof *f);
+	f->loop = pthread_self();
+	f->fail = json_object_get(rq->query, "fail") != NULL;
+	rq->flow = f;
+	return req_then_work(rq, flow_work, flow_worked);
+}
+
 const struct route routes[] = {
+    {"POST", "/flow", flow_handler, "", AC_ANON, ROUTE_FLOW, 0},
     {"GET", "/healthz", api_health_get, "", AC_ANON, ROUTE_RAW, 0},
     {"GET", "/metrics", api_metrics_get, "", AC_ANON, ROUTE_RAW, 0},
     {"GET", "/echo", echo, "", AC_ANON, ROUTE_READ, 0},
@@ -815,6 +880,51 @@ static void test_client_leaves(void **state)
 	resp_free(&r);
 }
 
+/* A flow: each step where it belongs; a failing step kept (committed). */
+static void test_flow(void **state)
+{
+	(void)state;
+	struct resp r;
+	request(NULL, "POST", "/flow", NULL, 0, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(r.json);
+	assert_true(json_is_true(json_object_get(r.json, "work_off_loop")));
+	assert_true(json_is_true(json_object_get(r.json, "work_no_db")));
+	assert_true(json_is_true(json_object_get(r.json, "txn_db")));
+	assert_true(json_is_true(json_object_get(r.json, "next_on_loop")));
+	assert_true(atomic_load(&last_kept));
+	resp_free(&r);
+	request(NULL, "POST", "/flow?fail=1", NULL, 0, NULL, &r);
+	assert_int_equal(r.status, 409);
+	assert_true(atomic_load(&last_kept)); /* failed, and committed all the same */
+	resp_free(&r);
+}
+
+/* A client that leaves while its flow's steps run: every step still runs,
+ * the loop keeps counting it, and the server goes on serving. */
+static void test_flow_client_leaves(void **state)
+{
+	(void)state;
+	atomic_store(&flow_work_ms, 200);
+	int before = atomic_load(&flow_txns);
+	for (int i = 0; i < 3; i++) {
+		int fd = raw_connect();
+		const char *req = "POST /flow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+		send_all(fd, req, strlen(req));
+		usleep(20000);
+		close(fd);
+	}
+	for (int i = 0; i < 300 && atomic_load(&flow_txns) < before + 3; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&flow_txns), before + 3);
+	atomic_store(&flow_work_ms, 0);
+	usleep(100000);
+	struct resp r;
+	request(NULL, "GET", "/healthz", NULL, 0, NULL, &r);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+}
+
 /* An idle keep-alive connection is closed after cfg.idle_timeout seconds. */
 static void test_idle_timeout(void **state)
 {
@@ -940,6 +1050,7 @@ int main(void)
 	    cmocka_unit_test(test_query),         cmocka_unit_test(test_bodies),
 	    cmocka_unit_test(test_limits),        cmocka_unit_test(test_auth_and_errors),
 	    cmocka_unit_test(test_metrics),       cmocka_unit_test(test_client_leaves),
+	    cmocka_unit_test(test_flow),          cmocka_unit_test(test_flow_client_leaves),
 	    cmocka_unit_test(test_idle_timeout),  cmocka_unit_test(test_concurrency),
 	    cmocka_unit_test(test_graceful_stop), cmocka_unit_test(test_port_in_use),
 	};

@@ -926,6 +926,45 @@ static void test_enums(void **state)
 	assert_string_equal(model_enum_name(&model_enum_interval, CAL_YEAR), "year");
 }
 
+/* The sign-in objects (issue 13): each matches its table, bare and full; a
+ * user never shows its password hash, a portal session its url only when
+ * given. */
+static void test_accounts_objects(void **state)
+{
+	(void)state;
+	struct og_user bare = {.id = 1, .email = "a@b.example", .created = 5}; /* staff, never signed in */
+	RENDER(model_user_render(w, &bare), &model_user, NULL);
+	struct og_user full = {.id = INT32_MAX,
+	                       .email = "ada@shop.example",
+	                       .name = odd_text,
+	                       .role = ROLE_CUSTOMER,
+	                       .customer_id = 7,
+	                       .password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA",
+	                       .disabled = true,
+	                       .last_login = 9,
+	                       .created = 1,
+	                       .updated = 2};
+	RENDER(model_user_render(w, &full), &model_user, NULL);
+	RENDER(model_auth_session_render(w, &full, "00ff", 43200), &model_auth_session, NULL);
+	RENDER(model_password_reset_render(w, "requested"), &model_password_reset, NULL);
+	RENDER(model_auth_logout_render(w), &model_auth_logout, NULL);
+	RENDER(model_invitation_render(w, &bare, 99), &model_invitation, NULL);
+	RENDER(model_invitation_render(w, &full, 99), &model_invitation, NULL);
+	struct og_portal_session ps = {.id = 3, .customer_id = 7, .created = 100, .expires = 1000};
+	RENDER(model_portal_session_render(w, &ps), &model_portal_session, NULL);
+	ps.return_url = "https://shop.example/account";
+	ps.url = "https://billing.example/portal/session/ab";
+	RENDER(model_portal_session_render(w, &ps), &model_portal_session, NULL);
+
+	struct og_jsonw w;
+	jsonw_init(&w, NULL, 0);
+	model_user_render(&w, &full);
+	const char *text = jsonw_text(&w, NULL);
+	assert_null(strstr(text, "argon2id"));
+	assert_non_null(strstr(text, "\"role\":\"customer\""));
+	jsonw_free(&w);
+}
+
 /* Every table: names unique, each field's description set, the kind-specific
  * pointers present. */
 static void test_tables_well_formed(void **state)
@@ -951,7 +990,7 @@ static void test_tables_well_formed(void **state)
 				assert_non_null(f->const_value);
 		}
 	}
-	assert_int_equal(n_objects, 15);
+	assert_int_equal(n_objects, 21);
 }
 
 /* jsonw_escape, the escaper the logger uses. */
@@ -999,10 +1038,15 @@ int main(void)
 	randombytes_buf(ids_key, sizeof ids_key);
 	ids_set_key(ids_key);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_customers),          cmocka_unit_test(test_prices_and_products),
-	    cmocka_unit_test(test_keys_clocks_events), cmocka_unit_test(test_subscriptions),
-	    cmocka_unit_test(test_invoices),           cmocka_unit_test(test_enums),
-	    cmocka_unit_test(test_tables_well_formed), cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_customers),
+	    cmocka_unit_test(test_prices_and_products),
+	    cmocka_unit_test(test_keys_clocks_events),
+	    cmocka_unit_test(test_subscriptions),
+	    cmocka_unit_test(test_invoices),
+	    cmocka_unit_test(test_enums),
+	    cmocka_unit_test(test_tables_well_formed),
+	    cmocka_unit_test(test_accounts_objects),
+	    cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
