@@ -31,6 +31,9 @@ struct og_config {
 	char mail_from[256];  /* default oneguard@localhost */
 	char mail_dir[1024];  /* default ./mail */
 	char public_url[256]; /* where users reach oneguard; default http://127.0.0.1:8080 */
+	/* encryption at rest (sys/secretbox.h): "" = beside the SQLite file (<db>.key), ./oneguard.key for
+	 * PostgreSQL; ONEGUARD_SECRET_KEY (the key itself) is read by cli/secret_key.c */
+	char secret_key_file[1024];
 };
 
 void config_defaults(struct og_config *cfg);
