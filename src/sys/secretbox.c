@@ -120,9 +120,8 @@ int secret_key_parse(const char *text, size_t len, unsigned char raw[SECRET_KEY_
 		len--;
 	size_t n = 0;
 	const char *end = NULL;
-	if (len == SECRET_KEY_BYTES * 2 &&
-	    sodium_hex2bin(raw, SECRET_KEY_BYTES, text, len, NULL, &n, &end) == 0 && n == SECRET_KEY_BYTES &&
-	    end == text + len)
+	if (len == SECRET_KEY_BYTES * 2 && sodium_hex2bin(raw, SECRET_KEY_BYTES, text, len, NULL, &n, &end) == 0 &&
+	    n == SECRET_KEY_BYTES && end == text + len)
 		return 0;
 	static const int variants[] = {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING};
 	for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
@@ -218,8 +217,9 @@ struct secret_key *secret_key_file_load(const char *path, bool create, bool *cre
 	unsigned mode = (unsigned)st.st_mode & 07777;
 	if (mode != 0600 && mode != 0400) {
 		close(fd);
-		snprintf(err, errlen, "the key file %s has mode %04o: it must be readable by its owner only (chmod 600 %s)",
-		         path, mode, path);
+		snprintf(err, errlen,
+		         "the key file %s has mode %04o: it must be readable by its owner only (chmod 600 %s)", path,
+		         mode, path);
 		return NULL;
 	}
 	char buf[256];

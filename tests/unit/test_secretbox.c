@@ -112,8 +112,14 @@ static void tamper_and_wrong_key(void **state)
 	assert_int_equal(secret_open(other, moved, plain, sizeof plain, NULL), SECRET_FORGED);
 
 	/* cut short, not the form */
-	const char *bad[] = {"", "enc1:", "enc1:0123abcd:", "enc1:0123abcd:AAAA", "enc2:0123abcd:AAAAAAAAAAAAAAAAAAAA",
-	                     "enc1:XYZ!abcd:AAAA", "plain text", "enc1:0123abcd"};
+	const char *bad[] = {"",
+	                     "enc1:",
+	                     "enc1:0123abcd:",
+	                     "enc1:0123abcd:AAAA",
+	                     "enc2:0123abcd:AAAAAAAAAAAAAAAAAAAA",
+	                     "enc1:XYZ!abcd:AAAA",
+	                     "plain text",
+	                     "enc1:0123abcd"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(secret_open(k, bad[i], plain, sizeof plain, NULL), SECRET_MALFORMED);
 	char cut[sizeof sealed];
@@ -145,7 +151,9 @@ static void key_text_forms(void **state)
 	b64[strlen(b64) - 1] = 0; /* no padding */
 	assert_int_equal(secret_key_parse(b64, strlen(b64), got), 0);
 	assert_memory_equal(got, raw, sizeof raw);
-	const char *bad[] = {"", "00", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",
+	const char *bad[] = {"",
+	                     "00",
+	                     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",
 	                     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
 	                     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef00",
 	                     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==" /* 31 bytes */};
@@ -345,9 +353,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(round_trip),           cmocka_unit_test(tamper_and_wrong_key),
-	    cmocka_unit_test(key_text_forms),       cmocka_unit_test(key_file_made_and_read),
-	    cmocka_unit_test(key_file_refused),     cmocka_unit_test(key_file_race),
+	    cmocka_unit_test(round_trip),       cmocka_unit_test(tamper_and_wrong_key),
+	    cmocka_unit_test(key_text_forms),   cmocka_unit_test(key_file_made_and_read),
+	    cmocka_unit_test(key_file_refused), cmocka_unit_test(key_file_race),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
