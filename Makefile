@@ -89,6 +89,12 @@ $(BUILD)/tests/%: tests/api/%.c $(STORE_OBJ) $(API_HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
+# the security suite also makes users and sessions through the account
+# service (billing/accounts.c): the whole library but main, and the harness
+$(BUILD)/tests/test_security: tests/api/test_security.c $(OBJ) $(API_HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(OBJ) $(LDLIBS) $(TESTLIBS)
+
 # billing engine tests: the whole library but main; some also run
 # $(BUILD)/oneguard (OG_BIN)
 $(BUILD)/tests/%: tests/billing/%.c $(OBJ)

@@ -286,12 +286,21 @@ enum og_ec api_customers_create(struct og_req *rq)
 	return api_emit(rq, "customer.created", "customer", in.c.id, in.c.id);
 }
 
+/* A customer user (rq->actor.customer_id) reaches its own customer only:
+ * another one answers 404 exactly like a missing one (http/access.h). */
+static bool customer_hidden(const struct og_req *rq, int64_t id)
+{
+	return rq->actor.customer_id && id != rq->actor.customer_id;
+}
+
 enum og_ec api_customers_retrieve(struct og_req *rq)
 {
 	int64_t id;
 	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
 	if (ec)
 		return ec;
+	if (customer_hidden(rq, id))
+		return api_db_error(rq, DB_DONE, "customer", NULL);
 	struct og_customer c;
 	enum db_rc rc = store_customer_get(rq->db, rq->arena, id, &c);
 	if (rc != DB_ROW)
@@ -305,6 +314,8 @@ enum og_ec api_customers_update(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
 	if (ec)
 		return ec;
+	if (customer_hidden(rq, id))
+		return api_db_error(rq, DB_DONE, "customer", NULL);
 	struct customer_input in = {0};
 	/* read-modify-write: no lost update */
 	enum db_rc rc = store_customer_get_for_update(rq->db, rq->arena, id, &in.c);
@@ -348,9 +359,20 @@ enum og_ec api_customers_list(struct og_req *rq)
 	if ((ec = api_page(rq, &page, customer_exists, &sp)))
 		return ec;
 	struct store_list list;
-	enum db_rc rc = store_customer_list(rq->db, rq->arena, &sp, email, &created, &list);
-	if (rc != DB_OK)
+	enum db_rc rc;
+	struct og_customer own;
+	if (rq->actor.customer_id) {
+		/* a customer user's list: its own customer, when the filters take it */
+		rc = store_customer_get(rq->db, rq->arena, rq->actor.customer_id, &own);
+		if (rc != DB_ROW && rc != DB_DONE)
+			return api_db_error(rq, rc, "customers", NULL);
+		bool shown = rc == DB_ROW && !sp.starting_after && !sp.ending_before &&
+		             (!email || (own.email && !strcmp(own.email, email))) && own.created >= created.gte &&
+		             own.created <= created.lte;
+		list = (struct store_list){.rows = &own, .n = shown ? 1 : 0};
+	} else if ((rc = store_customer_list(rq->db, rq->arena, &sp, email, &created, &list)) != DB_OK) {
 		return api_db_error(rq, rc, "customers", NULL);
+	}
 	struct og_jsonw w;
 	api_list_begin(rq, &w);
 	for (int i = 0; i < list.n; i++)
