@@ -203,3 +203,15 @@ enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte)
 		*lte = le;
 	return OG_EC_NONE;
 }
+
+bool api_customer_hidden(const struct og_req *rq, int64_t owner_customer_id)
+{
+	return rq->actor.customer_id && owner_customer_id != rq->actor.customer_id;
+}
+
+int64_t api_customer_filter(const struct og_req *rq, int64_t asked)
+{
+	if (!rq->actor.customer_id)
+		return asked;
+	return asked && asked != rq->actor.customer_id ? -1 : rq->actor.customer_id;
+}

@@ -65,6 +65,15 @@ enum og_ec api_page(struct og_req *rq, const struct og_page *in, api_exists_fn e
  * endpoint's own spec must accept the key: PS_IGNORE("created", ...). */
 enum og_ec api_created_range(struct og_req *rq, int64_t *gte, int64_t *lte);
 
+/* Customer users (rq->actor.customer_id) reach their own customer's objects
+ * only (http/access.h): api_customer_hidden is true when owner_customer_id
+ * is another's, which the handler answers exactly like a missing object;
+ * api_customer_filter is a list's customer filter for the caller: a
+ * customer user's own (-1, matching nothing, when it asked for another's),
+ * anyone else's as asked. */
+bool api_customer_hidden(const struct og_req *rq, int64_t owner_customer_id);
+int64_t api_customer_filter(const struct og_req *rq, int64_t asked);
+
 /* "Now" for a customer: the frozen time of its test clock (test_clock_id >
  * 0), else rq->now. */
 enum og_ec api_clock_now(struct og_req *rq, int64_t test_clock_id, int64_t *now);

@@ -286,20 +286,13 @@ enum og_ec api_customers_create(struct og_req *rq)
 	return api_emit(rq, "customer.created", "customer", in.c.id, in.c.id);
 }
 
-/* A customer user (rq->actor.customer_id) reaches its own customer only:
- * another one answers 404 exactly like a missing one (http/access.h). */
-static bool customer_hidden(const struct og_req *rq, int64_t id)
-{
-	return rq->actor.customer_id && id != rq->actor.customer_id;
-}
-
 enum og_ec api_customers_retrieve(struct og_req *rq)
 {
 	int64_t id;
 	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
 	if (ec)
 		return ec;
-	if (customer_hidden(rq, id))
+	if (api_customer_hidden(rq, id))
 		return api_db_error(rq, DB_DONE, "customer", NULL);
 	struct og_customer c;
 	enum db_rc rc = store_customer_get(rq->db, rq->arena, id, &c);
@@ -314,7 +307,7 @@ enum og_ec api_customers_update(struct og_req *rq)
 	enum og_ec ec = api_path_id(rq, ID_CUSTOMER, "customer", &id);
 	if (ec)
 		return ec;
-	if (customer_hidden(rq, id))
+	if (api_customer_hidden(rq, id))
 		return api_db_error(rq, DB_DONE, "customer", NULL);
 	struct customer_input in = {0};
 	/* read-modify-write: no lost update */

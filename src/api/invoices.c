@@ -42,6 +42,8 @@ enum og_ec api_invoices_retrieve(struct og_req *rq)
 	struct billing_invoice out;
 	if ((ec = billing_invoice_get(&bc, id, &out)))
 		return ec;
+	if (api_customer_hidden(rq, out.inv.customer_id))
+		return api_db_error(rq, DB_DONE, "invoice", NULL);
 	return reply_invoice(rq, &out);
 }
 
@@ -75,7 +77,7 @@ enum og_ec api_invoices_list(struct og_req *rq)
 	if (ec)
 		return ec;
 	struct store_invoice_filter f = {
-	    .customer_id = in.customer_id,
+	    .customer_id = api_customer_filter(rq, in.customer_id),
 	    .subscription_id = in.subscription_id,
 	    .has_status = in.has_status,
 	    .status = (enum invoice_status)in.status, /* invoice_status_names is in the enum's order */
@@ -131,6 +133,8 @@ enum og_ec api_invoices_lines(struct og_req *rq)
 		return ec;
 	struct og_invoice inv;
 	enum db_rc rc = store_invoice_get(rq->db, rq->arena, id, &inv);
+	if (rc == DB_ROW && api_customer_hidden(rq, inv.customer_id))
+		rc = DB_DONE;
 	if (rc != DB_ROW)
 		return api_db_error(rq, rc, "invoice", NULL);
 	struct lines_in in = {0};
@@ -267,6 +271,14 @@ enum og_ec api_invoices_pay(struct og_req *rq)
 		return ec;
 	if ((ec = params_parse_into(rq, rq->body, pay_spec, &in)))
 		return ec;
+	if (rq->actor.customer_id) { /* its own invoices only */
+		struct og_invoice inv;
+		enum db_rc rc = store_invoice_get(rq->db, rq->arena, in.invoice_id, &inv);
+		if (rc == DB_ROW && api_customer_hidden(rq, inv.customer_id))
+			rc = DB_DONE;
+		if (rc != DB_ROW)
+			return api_db_error(rq, rc, "invoice", NULL);
+	}
 	struct billing_ctx bc;
 	api_invoice_billing_ctx(rq, &bc);
 	struct billing_invoice out;

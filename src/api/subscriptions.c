@@ -157,6 +157,8 @@ enum og_ec api_subscriptions_retrieve(struct og_req *rq)
 	struct billing_sub bs;
 	if ((ec = billing_sub_retrieve(&bc, id, &bs)))
 		return ec;
+	if (api_customer_hidden(rq, bs.sub.customer_id))
+		return api_db_error(rq, DB_DONE, "subscription", NULL);
 	return reply_sub(rq, &bc, &bs);
 }
 
@@ -218,6 +220,12 @@ enum og_ec api_subscriptions_cancel(struct og_req *rq)
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
 	struct billing_sub bs;
+	if (rq->actor.customer_id) { /* its own subscriptions only */
+		if ((ec = billing_sub_retrieve(&bc, id, &bs)))
+			return ec;
+		if (api_customer_hidden(rq, bs.sub.customer_id))
+			return api_db_error(rq, DB_DONE, "subscription", NULL);
+	}
 	if ((ec = billing_sub_cancel(&bc, id, &in, &bs)))
 		return ec;
 	return reply_sub(rq, &bc, &bs);
@@ -292,6 +300,7 @@ enum og_ec api_subscriptions_list(struct og_req *rq)
 	enum og_ec ec = params_parse_into(rq, rq->query, list_spec, &in);
 	if (ec)
 		return ec;
+	in.filter.customer_id = api_customer_filter(rq, in.filter.customer_id);
 	if (in.status >= 0) {
 		in.filter.has_status = true;
 		in.filter.status = (enum sub_status)in.status;
@@ -341,6 +350,11 @@ enum og_ec api_invoices_upcoming(struct og_req *rq)
 	int n_lines;
 	if ((ec = billing_sub_upcoming(&bc, in.subscription, "subscription", &inv, &lines, &n_lines)))
 		return ec;
+	if (api_customer_hidden(rq, inv.customer_id)) {
+		char buf[ID_MAX_LEN];
+		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "subscription", "No such subscription: '%s'",
+		              ids_encode(ID_SUBSCRIPTION, in.subscription, buf));
+	}
 	struct og_jsonw w;
 	api_jsonw_init(rq, &w);
 	model_upcoming_invoice_render(&w, &inv, lines, n_lines, inv.period_start);

@@ -641,6 +641,91 @@ static void one_user_never_acts_as_another(void **state)
 	AT_STR(r, "name", "Bea");
 }
 
+/* An active subscription of the customer and its first invoice (made with
+ * the admin key). */
+static void subscribe(const char *customer, const char **sub, const char **invoice)
+{
+	struct at_resp *r = at_post_json("/v1/products", "{\"name\":\"Scoped\"}");
+	AT_STATUS(r, 200);
+	r = at_post_json("/v1/prices",
+	                 "{\"product\":\"%s\",\"unit_amount\":700,\"currency\":\"usd\",\"recurring\":{"
+	                 "\"interval\":\"month\"}}",
+	                 at_str(r, "id"));
+	AT_STATUS(r, 200);
+	r = at_post_json("/v1/subscriptions", "{\"customer\":\"%s\",\"items\":[{\"price\":\"%s\"}]}", customer,
+	                 at_str(r, "id"));
+	AT_STATUS(r, 200);
+	*sub = at_str(r, "id");
+	r = at_post_form(at_fmt("/v1/subscriptions/%s/confirm", *sub), "%s", "");
+	AT_STATUS(r, 200);
+	r = at_get("/v1/invoices?subscription=%s", *sub);
+	AT_STATUS(r, 200);
+	AT_LIST(r, "/v1/invoices", 1, false);
+	*invoice = at_str(r, "data[0].id");
+}
+
+/* The same for subscriptions and invoices: another customer's answer 404
+ * like missing ones, lists hold the caller's own only, and neither cancel
+ * nor pay reaches another's. */
+static void customers_see_their_own_billing_only(void **state)
+{
+	(void)state;
+	int64_t now = time(NULL);
+	struct user *a = user_new("bill-a", true), *b = user_new("bill-b", true);
+	struct sess *sa = session_at(a, now), *sb = session_at(b, now);
+	const char *sub_a, *inv_a, *sub_b, *inv_b;
+	subscribe(a->customer, &sub_a, &inv_a);
+	subscribe(b->customer, &sub_b, &inv_b);
+
+	at_step("b reads its own");
+	AT_STATUS(with_cookie("GET", at_fmt("/v1/subscriptions/%s", sub_b), sb->token, NULL, NULL), 200);
+	AT_STATUS(with_cookie("GET", at_fmt("/v1/invoices/%s", inv_b), sb->token, NULL, NULL), 200);
+	AT_STATUS(with_cookie("GET", at_fmt("/v1/invoices/%s/lines", inv_b), sb->token, NULL, NULL), 200);
+	AT_STATUS(with_cookie("GET", at_fmt("/v1/invoices/upcoming?subscription=%s", sub_b), sb->token, NULL, NULL),
+	          200);
+
+	at_step("a reads none of b's");
+	struct at_resp *r = with_cookie("GET", at_fmt("/v1/subscriptions/%s", sub_b), sa->token, NULL, NULL);
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	r = with_cookie("GET", at_fmt("/v1/invoices/%s", inv_b), sa->token, NULL, NULL);
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	r = with_cookie("GET", at_fmt("/v1/invoices/%s/lines", inv_b), sa->token, NULL, NULL);
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	r = with_cookie("GET", at_fmt("/v1/invoices/upcoming?subscription=%s", sub_b), sa->token, NULL, NULL);
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "subscription");
+
+	at_step("a's lists hold its own only, whatever the filter");
+	r = with_cookie("GET", "/v1/subscriptions?limit=100", sa->token, NULL, NULL);
+	AT_LIST(r, "/v1/subscriptions", 1, false);
+	AT_STR(r, "data[0].id", sub_a);
+	r = with_cookie("GET", at_fmt("/v1/subscriptions?customer=%s", b->customer), sa->token, NULL, NULL);
+	AT_LIST(r, "/v1/subscriptions", 0, false);
+	r = with_cookie("GET", "/v1/invoices?limit=100", sa->token, NULL, NULL);
+	AT_LIST(r, "/v1/invoices", 1, false);
+	AT_STR(r, "data[0].id", inv_a);
+	r = with_cookie("GET", at_fmt("/v1/invoices?customer=%s", b->customer), sa->token, NULL, NULL);
+	AT_LIST(r, "/v1/invoices", 0, false);
+	r = with_cookie("GET", at_fmt("/v1/invoices?subscription=%s", sub_b), sa->token, NULL, NULL);
+	AT_LIST(r, "/v1/invoices", 0, false);
+
+	at_step("a cannot cancel b's subscription nor pay b's invoice");
+	struct at_fingerprint fp;
+	at_fingerprint(&fp);
+	r = with_cookie("DELETE", at_fmt("/v1/subscriptions/%s", sub_b), sa->token, sa->csrf, NULL);
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	AT_UNCHANGED(&fp, r);
+	r = with_cookie("POST", at_fmt("/v1/invoices/%s/pay", inv_b), sa->token, sa->csrf, "paid_out_of_band=true");
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	AT_UNCHANGED(&fp, r);
+	at_step("b pays its own (the 404s above were the scope)");
+	r = with_cookie("POST", at_fmt("/v1/invoices/%s/pay", inv_b), sb->token, sb->csrf, "paid_out_of_band=true");
+	AT_STATUS(r, 200);
+	AT_STR(r, "status", "paid");
+	r = with_cookie("DELETE", at_fmt("/v1/subscriptions/%s", sub_b), sb->token, sb->csrf, NULL);
+	AT_STATUS(r, 200);
+	AT_STR(r, "status", "canceled");
+}
+
 /* ---- secrets never shown again --------------------------------------------------- */
 
 static char *read_all(const char *path)
@@ -871,7 +956,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(hostile_text_verbatim),          cmocka_unit_test(bad_sessions_are_401),
 	    cmocka_unit_test(one_user_never_acts_as_another), cmocka_unit_test(secrets_never_shown_again),
-	    cmocka_unit_test(worker_purges_dead_credentials),
+	    cmocka_unit_test(worker_purges_dead_credentials), cmocka_unit_test(customers_see_their_own_billing_only),
 	};
 	const char *const args[] = {"--test-mode",          "--test-fast-passwords", "--mail-dir", mail_dir,
 	                            "--enable-test-clocks", "--billing-interval",    "1",          NULL};
