@@ -191,6 +191,7 @@ static void serve_creates_the_schema(void **state)
 	assert_non_null(strstr(out, "created the schema"));
 	assert_non_null(strstr(out, "http_listening"));
 	assert_int_equal(count_of(out, "created the first admin API key"), 1);
+	assert_int_equal(count_of(out, "made the secret key"), 1); /* beside the file: new.db.key */
 	assert_int_equal(count_of(out, "sk_"), 1);
 	struct db_conn *c = db_open(url, err, sizeof err);
 	assert_non_null(c);
@@ -205,6 +206,7 @@ static void serve_creates_the_schema(void **state)
 	assert_int_equal(serve_until(out, sizeof out, url, "http_listening"), 0);
 	assert_null(strstr(out, "created the schema"));
 	assert_null(strstr(out, "sk_"));
+	assert_null(strstr(out, "made the secret key"));
 	assert_non_null(strstr(out, "http_listening"));
 
 	/* a database at an older version is left to `oneguard migrate` */

@@ -81,6 +81,7 @@ struct resource {
 	const char *name;
 	const char *path;     /* create and list */
 	bool retrieve;        /* GET path/{id} exists */
+	const char *event;    /* the type of its creation event, whose data.object is the object */
 	const char *text[10]; /* NULL-terminated */
 	bool email;           /* customers: "email" from hostile_email */
 	bool metadata;
@@ -94,18 +95,19 @@ static const struct resource resources[] = {
     {"customers",
      "/v1/customers",
      true,
+     "customer.created",
      {"name", "phone", "description", "address.city", "address.line1", "address.line2", "address.postal_code",
       "address.state", NULL},
      true,
      true,
      false},
-    {"products", "/v1/products", true, {"name", "description", NULL}, false, true, false},
-    {"prices", "/v1/prices", true, {"nickname", "lookup_key", NULL}, false, true, false},
-    {"invoices", "/v1/invoices", true, {"description", NULL}, false, true, false},
-    {"invoiceitems", "/v1/invoiceitems", true, {"description", NULL}, false, true, false},
-    {"subscriptions", "/v1/subscriptions", true, {NULL}, false, true, true},
-    {"test_clocks", "/v1/test_helpers/test_clocks", true, {"name", NULL}, false, true, false},
-    {"api_keys", "/v1/api_keys", false, {"name", NULL}, false, false, false},
+    {"products", "/v1/products", true, "product.created", {"name", "description", NULL}, false, true, false},
+    {"prices", "/v1/prices", true, "price.created", {"nickname", "lookup_key", NULL}, false, true, false},
+    {"invoices", "/v1/invoices", true, "invoice.created", {"description", NULL}, false, true, false},
+    {"invoiceitems", "/v1/invoiceitems", true, "invoiceitem.created", {"description", NULL}, false, true, false},
+    {"subscriptions", "/v1/subscriptions", true, "customer.subscription.created", {NULL}, false, true, true},
+    {"test_clocks", "/v1/test_helpers/test_clocks", true, NULL, {"name", NULL}, false, true, false},
+    {"api_keys", "/v1/api_keys", false, NULL, {"name", NULL}, false, false, false},
 };
 
 static void json_set_path(json_t *root, const char *dotted, json_t *value)
@@ -300,6 +302,25 @@ static void hostile_text_verbatim(void **state)
 			}
 			if (!found)
 				AT_FAIL(r, "%s %s is not in the list", res->name, ids[k]);
+			expect_verbatim(r, found, sent[k], res);
+		}
+		if (!res->event)
+			continue;
+		at_step("%s: the %s events carry the text verbatim", res->name, res->event);
+		r = at_get("/v1/events?type=%s&limit=100", res->event);
+		AT_STATUS(r, 200);
+		data = json_object_get(r->json, "data");
+		for (int k = 0; k < N_HOSTILE; k++) {
+			json_t *found = NULL, *item;
+			size_t n;
+			json_array_foreach(data, n, item)
+			{
+				json_t *obj = at_json_path(item, "data.object");
+				if (!strcmp(json_string_value(json_object_get(obj, "id")), ids[k]))
+					found = obj;
+			}
+			if (!found)
+				AT_FAIL(r, "no %s event for %s", res->event, ids[k]);
 			expect_verbatim(r, found, sent[k], res);
 		}
 	}
