@@ -879,6 +879,14 @@ static void secrets_never_shown_again(void **state)
 		}
 	}
 
+	at_step("a password sent where it does not belong: echoed to its sender, never logged");
+	r = at_post_form("/v1/customers", "email=%s", at_urlencode(owner->password));
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_invalid", "email");
+	r = at_post_form("/v1/customers", "password=%s", at_urlencode(cust->password));
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_unknown", "password");
+	r = with_cookie("POST", "/v1/customers", so->token, so->csrf, at_fmt("phone=%s", at_repeat('9', 65)));
+	AT_ERROR(r, 400, "invalid_request_error", "string_too_long", "phone");
+
 	at_step("the server log");
 	usleep(300000); /* access log lines are written after the response */
 	char *log = read_all(at_log_path());
