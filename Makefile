@@ -89,9 +89,9 @@ $(BUILD)/tests/%: tests/api/%.c $(STORE_OBJ) $(API_HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(STORE_OBJ) $(LDLIBS) $(TESTLIBS)
 
-# the access matrix links the live route table (and so every handler) and
-# the account service, which make its users and sessions
-$(BUILD)/tests/test_access: tests/api/test_access.c $(OBJ) $(API_HELPERS)
+# the access matrix and the security suite link the live route table (and so
+# every handler) and the account service, which make their users and sessions
+$(BUILD)/tests/test_access $(BUILD)/tests/test_security: $(BUILD)/tests/%: tests/api/%.c $(OBJ) $(API_HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(API_HELPERS) $(OBJ) $(LDLIBS) $(TESTLIBS)
 

@@ -21,6 +21,17 @@ if grep -rnE "$pointer_form" src --include='*.c' --include='*.h' | grep -vE '^sr
 	echo "check-style: pointer-form parameter spec above: use a static spec (PS_*, params_parse_into)"
 	fail=1
 fi
+# secrets are compared in constant time (sodium_memcmp, acct_secret_equal): no
+# strcmp/memcmp family call on a line that names a token, secret, CSRF token,
+# password or hash in the parts that handle them; a line comparing something
+# that only looks like one says "not a secret"
+ct_dirs="src/http src/billing src/api src/core src/sys src/store"
+ct_calls='\b(strcmp|strncmp|memcmp|bcmp|strcasecmp|strncasecmp)\s*\('
+if grep -rnE "$ct_calls" $ct_dirs --include='*.c' --include='*.h' | grep -E '^[^:]+:[0-9]+:.*(token|secret|csrf|password|hash)' |
+	grep -v 'not a secret'; then
+	echo "check-style: a secret compared with strcmp/memcmp above: use sodium_memcmp or acct_secret_equal"
+	fail=1
+fi
 # formatting: .clang-format at the root; `make format` applies it
 if command -v clang-format >/dev/null 2>&1; then
 	files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null)

@@ -13,8 +13,10 @@
  *
  * The worker: a thread with its own database connection that runs the
  * engine at start and then every cfg->billing_interval seconds (0 = no
- * worker), or sooner when woken (cli_worker_wake, engine_worker_wake). It
- * stops after its current batch when the server shuts down. */
+ * worker), or sooner when woken (cli_worker_wake, engine_worker_wake); after
+ * each run it purges expired idempotency keys and dead credentials
+ * (purge_expired). It stops after its current batch when the server shuts
+ * down. */
 #include "billing/engine.h"
 #include "cli/cli.h"
 #include "store/resources.h"
@@ -24,6 +26,7 @@
 #include "sys/log.h"
 #include "core/mem.h"
 #include "core/money.h"
+#include "store/accounts.h"
 #include "store/billing_run.h"
 
 #include <errno.h>
@@ -307,24 +310,51 @@ static void worker_log_run(const struct engine_stats *st, enum og_ec ec, const s
 	        st->elapsed_ns / 1000000);
 }
 
-/* Idempotency keys live 24 hours (http/idempotency.c); the worker deletes
- * the expired ones, a bounded number per run so a backlog never holds the
- * write lock long. */
-#define IDEM_PURGE_PER_RUN 5000
+/* What the worker deletes after each run: rows made before `now - keep`
+ * that nothing reads any more. Each kind a bounded batch in its own short
+ * transaction, so a backlog never holds the write lock long (the next run
+ * takes the next batch).
+ *  - idempotency keys live 24 hours (http/idempotency.c);
+ *  - sessions expired (idle or absolute) or revoked, and password reset
+ *    tokens used or expired: dead credentials, gone at once;
+ *  - abuse-limit windows (billing/accounts.c): kept a day, longer than any
+ *    window (the longest is an hour). */
+struct purge {
+	const char *what;
+	enum db_rc (*run)(struct db_conn *db, int64_t before, int limit, int64_t *n_deleted);
+	int64_t keep;
+	int limit;
+};
+static const struct purge purges[] = {
+    {"idempotency_keys", store_idem_purge, 24 * 3600, 5000},
+    {"sessions", store_session_purge, 0, 1000},
+    {"password_resets", store_reset_purge, 0, 1000},
+    {"auth_limits", store_limit_purge, 24 * 3600, 1000},
+};
+
+struct purge_arg {
+	const struct purge *p;
+	int64_t before, n;
+	enum db_rc rc;
+};
 
 static bool purge_txn(struct db_conn *db, void *arg)
 {
-	int64_t *before = arg;
-	int64_t n = 0;
-	return store_idem_purge(db, *before, IDEM_PURGE_PER_RUN, &n) == DB_OK;
+	struct purge_arg *pa = arg;
+	pa->rc = pa->p->run(db, pa->before, pa->p->limit, &pa->n);
+	return pa->rc == DB_OK;
 }
 
-static void purge_idempotency_keys(struct db_conn *db, int64_t now)
+static void purge_expired(struct db_conn *db, int64_t now)
 {
-	int64_t before = now - 24 * 3600;
-	enum db_rc rc = store_run_txn(db, true, purge_txn, &before);
-	if (rc != DB_OK)
-		log_msg(LOG_WARN, "idempotency_purge_failed", "\"rc\":%d", (int)rc);
+	for (size_t i = 0; i < sizeof purges / sizeof purges[0]; i++) {
+		struct purge_arg pa = {.p = &purges[i], .before = now - purges[i].keep};
+		enum db_rc rc = store_run_txn(db, true, purge_txn, &pa);
+		if (rc != DB_OK)
+			log_msg(LOG_WARN, "purge_failed", "\"what\":\"%s\",\"rc\":%d", purges[i].what, (int)rc);
+		else if (pa.n)
+			log_msg(LOG_INFO, "purged", "\"what\":\"%s\",\"rows\":%" PRId64, purges[i].what, pa.n);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -369,7 +399,7 @@ static void *worker_main(void *arg)
 			struct og_error err = {0};
 			enum og_ec ec = engine_run(db, &opts, &stats, &err);
 			worker_log_run(&stats, ec, &err);
-			purge_idempotency_keys(db, opts.now);
+			purge_expired(db, opts.now);
 			if (ec && db_in_txn(db)) { /* never left open, but a broken connection is reopened */
 				db_close(db);
 				db = NULL;

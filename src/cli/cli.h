@@ -12,6 +12,16 @@
  * (store_ids_key_load). NULL on failure. */
 struct db_conn *cli_open_db(const struct og_config *cfg, bool check_schema);
 
+/* The key of encryption at rest (secret_key.c): ONEGUARD_SECRET_KEY, or
+ * the key file (made 0600 when missing), checked against the database's
+ * check value (written at the first start). NULL after printing why: the
+ * command exits 2. cmd names the command in messages. */
+struct secret_key;
+struct secret_key *cli_secret_key_open(const struct og_config *cfg, struct db_conn *db, const char *cmd);
+/* The key file's path: --secret-key-file, else <sqlite path>.key, else
+ * ./oneguard.key. -1 when too long. */
+int cli_secret_key_path(const struct og_config *cfg, char *out, size_t out_size);
+
 /* `oneguard users create|list` (users.c). */
 int cli_users(struct og_config *cfg, int argc, char **argv);
 

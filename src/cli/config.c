@@ -76,6 +76,11 @@ static const struct opt opts[] = {
      "the URL users reach oneguard at, for links in mail (default http://127.0.0.1:8080)"},
     {"--signup", "ONEGUARD_SIGNUP", OPT_ONOFF, CLI_OPTS_SERVE, OFF(signup), 0, 0, 0,
      "on or off: whether anyone may create a customer account with POST /v1/auth/signup (default on)"},
+    {"--secret-key-file", "ONEGUARD_SECRET_KEY_FILE", OPT_STRING, CLI_OPTS_DB, OFF(secret_key_file),
+     sizeof(((struct og_config *)0)->secret_key_file), 0, 0,
+     "the key that encrypts stored secrets, made (mode 0600) by serve and migrate when missing (default: the "
+     "SQLite file's path + .key, ./oneguard.key for PostgreSQL); or the key itself, 64 hex digits or base64, in "
+     "env ONEGUARD_SECRET_KEY"},
     {"--test-mode", NULL, OPT_BOOL_ON, CLI_OPTS_DB, OFF(test_mode), 0, 0, 0,
      "test suites only: allows the test-only settings"},
     {"--test-fast-passwords", "ONEGUARD_TEST_FAST_PASSWORDS", OPT_BOOL_ON, CLI_OPTS_DB, OFF(fast_passwords), 0, 0, 0,

@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "store/resources.h"
 #include "store/store.h"
+#include "sys/secretbox.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -61,11 +62,17 @@ static int cmd_migrate(struct og_config *cfg, int argc, char **argv)
 	char err[512] = "";
 	int applied = 0;
 	enum db_rc drc = store_migrate(db, &applied, err, sizeof err);
-	db_close(db);
 	if (drc != DB_OK) {
+		db_close(db);
 		fprintf(stderr, "oneguard migrate: %s\n", err);
 		return 1;
 	}
+	/* the key of encryption at rest: made on the first migration, checked on every one */
+	struct secret_key *key = cli_secret_key_open(cfg, db, "migrate");
+	db_close(db);
+	if (!key)
+		return 2;
+	secret_key_free(key);
 	printf("oneguard migrate: %d migration(s) applied; schema at version %d\n", applied, store_schema_latest());
 	return 0;
 }
@@ -203,8 +210,9 @@ static int cmd_keys(struct og_config *cfg, int argc, char **argv)
 /* A new empty database (no tables at all) gets the schema, as `oneguard
  * migrate` would make it; a database at an older version is left to that
  * command (the store refuses it). Then, with no API key at all, one is
- * created and printed once. */
-static int serve_prepare(const struct og_config *cfg)
+ * created and printed once. Then the key of encryption at rest, into
+ * *key (made when missing, checked against the database): 2 when refused. */
+static int serve_prepare(const struct og_config *cfg, struct secret_key **key)
 {
 	struct db_conn *db = cli_open_db(cfg, false);
 	if (!db)
@@ -244,12 +252,14 @@ static int serve_prepare(const struct og_config *cfg)
 		}
 		sodium_memzero(kc.secret, sizeof kc.secret);
 	}
-	db_close(db);
 	if (drc != DB_OK) {
+		db_close(db);
 		fprintf(stderr, "oneguard serve: could not read or create API keys (%d)\n", (int)drc);
 		return 1;
 	}
-	return 0;
+	*key = cli_secret_key_open(cfg, db, "serve");
+	db_close(db);
+	return *key ? 0 : 2;
 }
 
 static int cmd_serve(struct og_config *cfg, int argc, char **argv)
@@ -260,12 +270,17 @@ static int cmd_serve(struct og_config *cfg, int argc, char **argv)
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	log_set_level((enum log_level)cfg->log_level);
-	if (serve_prepare(cfg))
-		return 1;
+	/* the secret key lives, locked in memory, until the server stops; the
+	 * handlers of stored secrets (webhooks, payment providers) will take it */
+	struct secret_key *key = NULL;
+	rc = serve_prepare(cfg, &key);
+	if (rc)
+		return rc;
 	char err[512];
 	struct store_config sc = {.url = cfg->db_url, .n_workers = cfg->n_db_workers};
 	struct og_store *st = store_open(&sc, err, sizeof err);
 	if (!st) {
+		secret_key_free(key);
 		fprintf(stderr, "oneguard serve: %s\n", err);
 		return 1;
 	}
@@ -281,6 +296,7 @@ static int cmd_serve(struct og_config *cfg, int argc, char **argv)
 	mailer_stop(mailer);
 	cli_worker_stop(worker);
 	store_close(st);
+	secret_key_free(key); /* wiped */
 	return rc;
 }
 

@@ -63,7 +63,7 @@ enum og_ec idem_run(struct og_req *rq, api_handler_fn fn)
 		rc = DB_DONE;
 	}
 	if (rc == DB_ROW) {
-		if (strcmp(row.request_hash, hash) != 0)
+		if (strcmp(row.request_hash, hash) != 0) /* a digest of the request, not a secret */
 			return og_err(
 			    &rq->err, OG_EC_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
 			    "Keys for idempotent requests can only be used with the same parameters they "

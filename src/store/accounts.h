@@ -77,7 +77,8 @@ enum db_rc store_session_touch(struct db_conn *db, int64_t id, int64_t last_seen
 enum db_rc store_session_revoke(struct db_conn *db, int64_t id, int64_t now);
 /* Every live session of a user; *n how many (may be NULL). */
 enum db_rc store_session_revoke_user(struct db_conn *db, int64_t user_id, int64_t now, int64_t *n);
-/* Deletes sessions that expired or were revoked before `before`, at most limit. */
+/* Deletes sessions that expired (idle or absolute) or were revoked before
+ * `before`, oldest first, at most limit. */
 enum db_rc store_session_purge(struct db_conn *db, int64_t before, int limit, int64_t *n_deleted);
 
 /* sessions.c: password reset tokens. */
@@ -90,6 +91,8 @@ enum db_rc store_reset_use(struct db_conn *db, int64_t id, int64_t now);
 /* Marks every unused token of the user used (a new request or a password
  * change makes the older links die). */
 enum db_rc store_reset_invalidate_user(struct db_conn *db, int64_t user_id, int64_t now);
+/* Deletes tokens used or expired before `before`, oldest first, at most limit. */
+enum db_rc store_reset_purge(struct db_conn *db, int64_t before, int limit, int64_t *n_deleted);
 
 /* mail_outbox.c */
 enum db_rc store_mail_enqueue(struct db_conn *db, const char *to, const char *subject, const char *body, int64_t now,
@@ -113,8 +116,8 @@ enum db_rc store_limit_hit(struct db_conn *db, const char *bucket, int64_t windo
 /* The count of (bucket, window_start) without adding (0 when none). */
 enum db_rc store_limit_count(struct db_conn *db, const char *bucket, int64_t window_start, int64_t *hits);
 enum db_rc store_limit_clear(struct db_conn *db, const char *bucket);
-/* Deletes windows that started before `before`. */
-enum db_rc store_limit_purge(struct db_conn *db, int64_t before, int64_t *n_deleted);
+/* Deletes windows that started before `before`, oldest first, at most limit. */
+enum db_rc store_limit_purge(struct db_conn *db, int64_t before, int limit, int64_t *n_deleted);
 
 /* portal_sessions.c: billing portal sessions (token_hash: SHA-256 of the
  * link's token). insert sets s->id. */

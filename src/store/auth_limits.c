@@ -30,11 +30,14 @@ enum db_rc store_limit_clear(struct db_conn *db, const char *bucket)
 	return db_exec(db, sql, params, 1, NULL);
 }
 
-enum db_rc store_limit_purge(struct db_conn *db, int64_t before, int64_t *n_deleted)
+enum db_rc store_limit_purge(struct db_conn *db, int64_t before, int limit, int64_t *n_deleted)
 {
-	static const char sql[] = "DELETE FROM auth_limits WHERE window_start < $1";
-	struct db_param params[] = {DB_INT(before)};
-	enum db_rc rc = db_exec(db, sql, params, 1, NULL);
+	/* the key is (bucket, window_start): a row value, on both backends */
+	static const char sql[] = "DELETE FROM auth_limits WHERE (bucket, window_start) IN (SELECT bucket, "
+	                          "window_start FROM auth_limits WHERE window_start < $1 ORDER BY window_start, bucket "
+	                          "LIMIT $2)";
+	struct db_param params[] = {DB_INT(before), DB_INT(limit)};
+	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
 	if (rc == DB_OK && n_deleted)
 		*n_deleted = db_changes(db);
 	return rc;

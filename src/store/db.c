@@ -42,7 +42,7 @@ static bool is_conninfo(const char *url)
 
 /* The SQLite path of a URL: "sqlite:PATH", "sqlite://" + "/abs/path", or a
  * bare path. */
-static const char *sqlite_path(const char *url)
+const char *db_url_sqlite_path(const char *url)
 {
 	if (has_prefix(url, "sqlite:")) {
 		url += strlen("sqlite:");
@@ -57,7 +57,7 @@ int db_url_backend(const char *url)
 	if (!url || !*url)
 		return -1;
 	if (has_prefix(url, "sqlite:"))
-		return *sqlite_path(url) ? DB_SQLITE : -1;
+		return *db_url_sqlite_path(url) ? DB_SQLITE : -1;
 	if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://"))
 		return DB_POSTGRES;
 	if (strstr(url, "://")) /* another scheme */
@@ -73,7 +73,7 @@ struct db_conn *db_open(const char *url, char *errbuf, unsigned errlen)
 {
 	switch (db_url_backend(url)) {
 	case DB_SQLITE:
-		return db__sqlite_driver.open(sqlite_path(url), errbuf, errlen);
+		return db__sqlite_driver.open(db_url_sqlite_path(url), errbuf, errlen);
 	case DB_POSTGRES:
 		return db__pg_driver.open(url, errbuf, errlen);
 	default:

@@ -52,6 +52,8 @@ void db_close(struct db_conn *c); /* NULL is a no-op */
 enum db_backend db_backend(const struct db_conn *c);
 /* The backend a URL names, without opening it; -1 when it names none. */
 int db_url_backend(const char *url);
+/* The file path of a SQLite URL (sqlite:PATH, sqlite:///abs, or a bare path). */
+const char *db_url_sqlite_path(const char *url);
 
 /* Runs sql with params. When res is non-NULL and the statement yields rows,
  * *res is a cursor to step with db_next (and must be freed with db_res_free);

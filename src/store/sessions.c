@@ -66,7 +66,7 @@ enum db_rc store_session_revoke_user(struct db_conn *db, int64_t user_id, int64_
 enum db_rc store_session_purge(struct db_conn *db, int64_t before, int limit, int64_t *n_deleted)
 {
 	static const char sql[] = "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires < $1 "
-	                          "OR revoked_at < $1 ORDER BY id LIMIT $2)";
+	                          "OR idle_expires < $1 OR revoked_at < $1 ORDER BY id LIMIT $2)";
 	struct db_param params[] = {DB_INT(before), DB_INT(limit)};
 	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
 	if (rc == DB_OK)
@@ -118,4 +118,15 @@ enum db_rc store_reset_invalidate_user(struct db_conn *db, int64_t user_id, int6
 	static const char sql[] = "UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL";
 	struct db_param params[] = {DB_INT(user_id), DB_INT(now)};
 	return db_exec(db, sql, params, 2, NULL);
+}
+
+enum db_rc store_reset_purge(struct db_conn *db, int64_t before, int limit, int64_t *n_deleted)
+{
+	static const char sql[] = "DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets "
+	                          "WHERE expires < $1 OR used_at < $1 ORDER BY id LIMIT $2)";
+	struct db_param params[] = {DB_INT(before), DB_INT(limit)};
+	enum db_rc rc = db_exec(db, sql, params, 2, NULL);
+	if (rc == DB_OK)
+		*n_deleted = db_changes(db);
+	return rc;
 }

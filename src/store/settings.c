@@ -89,3 +89,28 @@ int store_ids_key_load(struct db_conn *c, char *errbuf, unsigned errlen)
 	db_res_free(r);
 	return result;
 }
+
+enum db_rc store_setting_get(struct db_conn *c, const char *name, char *out, size_t out_size)
+{
+	struct db_param params[] = {DB_TEXT(name)};
+	struct db_res *r = NULL;
+	enum db_rc rc = db_exec(c, "SELECT value FROM settings WHERE name = $1", params, 1, &r);
+	if (rc == DB_OK)
+		rc = db_next(r);
+	if (rc == DB_ROW) {
+		const char *value = db_text(r, 0);
+		if (!value || strlen(value) >= out_size)
+			rc = DB_ERROR;
+		else
+			memcpy(out, value, strlen(value) + 1);
+	}
+	db_res_free(r);
+	return rc;
+}
+
+enum db_rc store_setting_insert(struct db_conn *c, const char *name, const char *value)
+{
+	struct db_param params[] = {DB_TEXT(name), DB_TEXT(value)};
+	return db_exec(c, "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", params, 2,
+	               NULL);
+}

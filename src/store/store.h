@@ -17,6 +17,7 @@
 #include "store/db.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define STORE_BATCH_MAX 256
 
@@ -90,5 +91,11 @@ enum db_rc store_db_is_empty(struct db_conn *c, bool *is_empty);
  * Returns 0, or -1 with a reason in errbuf (no key yet: run `oneguard
  * migrate`, which makes it). */
 int store_ids_key_load(struct db_conn *c, char *errbuf, unsigned errlen);
+
+/* Other settings rows (store/settings.c), e.g. secret_key_check: the value
+ * of name into out (DB_ROW), DB_DONE when there is none; an insert that
+ * keeps the first value when two processes write at once. */
+enum db_rc store_setting_get(struct db_conn *c, const char *name, char *out, size_t out_size);
+enum db_rc store_setting_insert(struct db_conn *c, const char *name, const char *value);
 
 #endif

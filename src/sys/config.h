@@ -32,6 +32,9 @@ struct og_config {
 	char mail_dir[1024];  /* default ./mail */
 	char public_url[256]; /* where users reach oneguard; default http://127.0.0.1:8080 */
 	bool signup;          /* POST /v1/auth/signup open to anyone; default on */
+	/* encryption at rest (sys/secretbox.h): "" = beside the SQLite file (<db>.key), ./oneguard.key for
+	 * PostgreSQL; ONEGUARD_SECRET_KEY (the key itself) is read by cli/secret_key.c */
+	char secret_key_file[1024];
 };
 
 void config_defaults(struct og_config *cfg);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -207,6 +208,7 @@ static void serve_creates_the_schema(void **state)
 	assert_non_null(strstr(out, "created the schema"));
 	assert_non_null(strstr(out, "http_listening"));
 	assert_int_equal(count_of(out, "created the first admin API key"), 1);
+	assert_int_equal(count_of(out, "made the secret key"), 1); /* beside the file: new.db.key */
 	assert_int_equal(count_of(out, "sk_"), 1);
 	struct db_conn *c = db_open(url, err, sizeof err);
 	assert_non_null(c);
@@ -221,6 +223,7 @@ static void serve_creates_the_schema(void **state)
 	assert_int_equal(serve_until(out, sizeof out, url, "http_listening"), 0);
 	assert_null(strstr(out, "created the schema"));
 	assert_null(strstr(out, "sk_"));
+	assert_null(strstr(out, "made the secret key"));
 	assert_non_null(strstr(out, "http_listening"));
 
 	/* a database at an older version is left to `oneguard migrate` */
@@ -267,6 +270,130 @@ static void migrate_makes_a_key_per_database(void **state)
 	assert_string_not_equal(key[0], key[1]);
 }
 
+static char *read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+	unlink(path);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void check_value(const char *url, char *out, size_t size)
+{
+	char err[256];
+	struct db_conn *c = db_open(url, err, sizeof err);
+	assert_non_null(c);
+	assert_int_equal(store_setting_get(c, "secret_key_check", out, size), DB_ROW);
+	db_close(c);
+}
+
+/* Encryption at rest (issue 13): the key file is made beside the SQLite
+ * file by the first migrate (0600, announced once), then checked on every
+ * start: a file others may read, of the wrong length, or another key than
+ * the database's is refused with exit 2 and says why; the key may come from
+ * ONEGUARD_SECRET_KEY instead (hex or base64), never from both places. */
+static void secret_key_made_and_refused(void **state)
+{
+	(void)state;
+	char out[8192], url[300], key_path[300], check[512], again[512], buf[256], env[400];
+	snprintf(url, sizeof url, "sqlite:%s/sk.db", dir);
+	snprintf(key_path, sizeof key_path, "%s/sk.db.key", dir);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url), 0);
+	assert_non_null(strstr(out, "made the secret key"));
+	assert_non_null(strstr(out, key_path));
+	struct stat st;
+	assert_int_equal(stat(key_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	check_value(url, check, sizeof check);
+	assert_int_equal(strncmp(check, "enc1:", 5), 0);
+	char key_hex[128];
+	read_text(key_path, key_hex, sizeof key_hex);
+	assert_int_equal(strlen(key_hex), 65);
+	key_hex[64] = 0;
+	assert_null(strstr(check, key_hex));
+
+	/* again: the same key, nothing made, the check value kept */
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url), 0);
+	assert_null(strstr(out, "made the secret key"));
+	check_value(url, again, sizeof again);
+	assert_string_equal(again, check);
+
+	/* readable by others: refused by migrate and by serve */
+	assert_int_equal(chmod(key_path, 0644), 0);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url), 2);
+	assert_non_null(strstr(out, "mode 0644"));
+	assert_non_null(strstr(out, "chmod 600"));
+	assert_int_equal(RUN(out, NULL, "serve", "--db", url, "--listen", "127.0.0.1:0"), 2);
+	assert_non_null(strstr(out, "chmod 600"));
+	assert_null(strstr(out, "http_listening"));
+	assert_int_equal(chmod(key_path, 0400), 0);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url), 0);
+
+	/* another key: refused with both ids named; the check value stays */
+	char other[300];
+	snprintf(other, sizeof other, "%s/other.key", dir);
+	write_text(other, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 0600);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url, "--secret-key-file", other), 2);
+	assert_non_null(strstr(out, "is not the one this database"));
+	assert_int_equal(RUN(out, NULL, "serve", "--db", url, "--listen", "127.0.0.1:0", "--secret-key-file", other),
+	                 2);
+	assert_non_null(strstr(out, "is not the one this database"));
+	snprintf(env, sizeof env, "ONEGUARD_SECRET_KEY_FILE=%s", other);
+	assert_int_equal(RUN(out, env, "migrate", "--db", url), 2);
+	assert_non_null(strstr(out, other));
+	assert_int_equal(
+	    RUN(out, "ONEGUARD_SECRET_KEY=ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8=", "migrate", "--db", url), 2);
+	assert_non_null(strstr(out, "is not the one this database"));
+	check_value(url, again, sizeof again);
+	assert_string_equal(again, check);
+
+	/* the right key from the environment, as hex */
+	snprintf(env, sizeof env, "ONEGUARD_SECRET_KEY=%s", key_hex);
+	assert_int_equal(RUN(out, env, "migrate", "--db", url), 0);
+	/* ... but not together with a key file */
+	assert_int_equal(RUN(out, env, "migrate", "--db", url, "--secret-key-file", key_path), 2);
+	assert_non_null(strstr(out, "give one"));
+
+	/* bad values */
+	assert_int_equal(RUN(out, "ONEGUARD_SECRET_KEY=0011", "migrate", "--db", url), 2);
+	assert_non_null(strstr(out, "ONEGUARD_SECRET_KEY must be 32 bytes"));
+	assert_null(strstr(out, "0011"));
+	write_text(other, "too short\n", 0600);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url, "--secret-key-file", other), 2);
+	assert_non_null(strstr(out, "32-byte key"));
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url, "--secret-key-file", dir), 2);
+	assert_non_null(strstr(out, "not a regular file"));
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url, "--secret-key-file", ""), 2);
+	snprintf(buf, sizeof buf, "%s/no/such/folder.key", dir);
+	assert_int_equal(RUN(out, NULL, "migrate", "--db", url, "--secret-key-file", buf), 2);
+	assert_non_null(strstr(out, "cannot create the key file"));
+	assert_int_equal(RUN(out, NULL, "serve", "--help"), 0);
+	assert_non_null(strstr(out, "--secret-key-file"));
+	assert_non_null(strstr(out, "ONEGUARD_SECRET_KEY_FILE"));
+
+	/* a new database with ONEGUARD_SECRET_KEY_FILE: the file made there */
+	snprintf(url, sizeof url, "sqlite:%s/sk2.db", dir);
+	snprintf(buf, sizeof buf, "%s/env.key", dir);
+	snprintf(env, sizeof env, "ONEGUARD_SECRET_KEY_FILE=%s", buf);
+	assert_int_equal(RUN(out, env, "migrate", "--db", url), 0);
+	assert_int_equal(stat(buf, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(key_path, sizeof key_path, "%s/sk2.db.key", dir);
+	assert_int_equal(stat(key_path, &st), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(migrate_keys_and_schema_check),
 	    cmocka_unit_test(serve_creates_the_schema),
 	    cmocka_unit_test(migrate_makes_a_key_per_database),
+	    cmocka_unit_test(secret_key_made_and_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

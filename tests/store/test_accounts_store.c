@@ -1,7 +1,9 @@
 /* The accounts' queries (store/users.c, sessions.c, mail_outbox.c,
  * auth_limits.c) on migration 0005, on SQLite and PostgreSQL: every query,
  * the unique e-mail in any letter case, the role and customer constraints,
- * single use of reset tokens, the outbox claim, the limit counters. */
+ * single use of reset tokens, the outbox claim, the limit counters, and
+ * the purges of dead credentials the billing worker runs (in batches:
+ * only what is dead, oldest first, never more than asked). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,11 +257,81 @@ static void limits(void **state)
 	assert_int_equal(store_limit_count(db, "login:ip:1.2.3.4", 900, &hits), DB_ROW);
 	assert_int_equal(hits, 3);
 	int64_t n = 0;
-	assert_int_equal(store_limit_purge(db, 1000, &n), DB_OK);
+	assert_int_equal(store_limit_purge(db, 1000, 10, &n), DB_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(store_limit_clear(db, "login:ip:1.2.3.4"), DB_OK);
 	assert_int_equal(count(db, "SELECT COUNT(*) FROM auth_limits"), 0);
 }
 
+/* What the worker purges (cli/bill.c), at a cut of T0 + 5000. */
+static void purges(void **state)
+{
+	struct db_conn *db = ((struct acct_db *)*state)->db;
+	int64_t ann = add_user(db, "ann@x.io", ROLE_ADMIN, 0);
+	const int64_t cut = T0 + 5000;
+	/* sessions: 0 live, 1 idle-expired, 2 absolute-expired, 3 revoked, 4 revoked after the cut, 5 live */
+	struct acct_session_times times[6];
+	times[0] = acct_session_start(cut - 10);
+	times[1] = acct_session_start(cut - ACCT_SESSION_IDLE - 10);
+	times[2] = acct_session_start(cut - ACCT_SESSION_ABSOLUTE - 10);
+	times[2].idle_expires = times[2].expires;
+	times[3] = acct_session_start(cut - 100);
+	times[3].revoked_at = cut - 50;
+	times[4] = acct_session_start(cut - 100);
+	times[4].revoked_at = cut + 1;
+	times[5] = acct_session_start(cut);
+	for (int i = 0; i < 6; i++) {
+		char h[16];
+		snprintf(h, sizeof h, "h%d", i);
+		struct og_session s = {.user_id = ann, .token_hash = h, .csrf_token = "c", .times = times[i]};
+		assert_int_equal(store_session_insert(db, &s), DB_ROW);
+		if (times[i].revoked_at)
+			assert_int_equal(store_session_revoke(db, s.id, times[i].revoked_at), DB_ROW);
+	}
+	int64_t n = -1;
+	assert_int_equal(store_session_purge(db, cut, 2, &n), DB_OK); /* a batch of 2: the oldest two */
+	assert_int_equal(n, 2);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sessions WHERE token_hash IN ('h1', 'h2')"), 0);
+	assert_int_equal(store_session_purge(db, cut, 2, &n), DB_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_session_purge(db, cut, 2, &n), DB_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sessions WHERE token_hash IN ('h0', 'h4', 'h5')"), 3);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sessions"), 3);
+
+	/* reset tokens: used, expired, used after the cut, live */
+	int64_t ids[4];
+	const char *hashes[] = {"r0", "r1", "r2", "r3"};
+	int64_t expires[] = {cut + 100, cut - 1, cut + 100, cut + 100};
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(store_reset_insert(db, hashes[i], ann, cut - 3000, expires[i], &ids[i]), DB_ROW);
+	assert_int_equal(store_reset_use(db, ids[0], cut - 10), DB_ROW);
+	assert_int_equal(store_reset_use(db, ids[2], cut + 10), DB_ROW);
+	assert_int_equal(store_reset_purge(db, cut, 1, &n), DB_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM password_resets WHERE token_hash = 'r0'"), 0);
+	assert_int_equal(store_reset_purge(db, cut, 10, &n), DB_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_reset_purge(db, cut, 10, &n), DB_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM password_resets WHERE token_hash IN ('r2', 'r3')"), 2);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM password_resets"), 2);
+
+	/* limit windows: three old ones in two buckets, one current */
+	int64_t hits = 0;
+	assert_int_equal(store_limit_hit(db, "b", cut - 900, &hits), DB_ROW);
+	assert_int_equal(store_limit_hit(db, "a", cut - 600, &hits), DB_ROW);
+	assert_int_equal(store_limit_hit(db, "b", cut - 600, &hits), DB_ROW);
+	assert_int_equal(store_limit_hit(db, "a", cut, &hits), DB_ROW);
+	assert_int_equal(store_limit_purge(db, cut, 2, &n), DB_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM auth_limits WHERE bucket = 'b'"), 1); /* b at cut - 600 */
+	assert_int_equal(store_limit_purge(db, cut, 2, &n), DB_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM auth_limits"), 1);
+	assert_int_equal(store_limit_count(db, "a", cut, &hits), DB_ROW);
+	assert_int_equal(hits, 1);
+}
+
 ACCT_DB_MAIN("store_accounts", ((const struct CMUnitTest[]){ACCT_TEST(users), ACCT_TEST(sessions_and_resets),
-                                                            ACCT_TEST(outbox), ACCT_TEST(limits)}))
+                                                            ACCT_TEST(outbox), ACCT_TEST(limits), ACCT_TEST(purges)}))

@@ -46,8 +46,9 @@ struct at_backend {
 	char base_url[64];
 	char workdir[128];
 	char log_path[192];
-	pid_t pid;       /* the server, 0 when not running */
-	int exit_status; /* of the server, once stopped */
+	char key_path[192]; /* --secret-key-file: in the temp folder for both backends */
+	pid_t pid;          /* the server, 0 when not running */
+	int exit_status;    /* of the server, once stopped */
 	CURL *curl;
 };
 
@@ -189,6 +190,14 @@ const char *at_backend_name(void)
 const char *at_db_url(void)
 {
 	return backend.db_url;
+}
+const char *at_log_path(void)
+{
+	return backend.log_path;
+}
+const char *at_secret_key_path(void)
+{
+	return backend.key_path;
 }
 const char *at_secret(void)
 {
@@ -428,11 +437,20 @@ static int server_start(void)
 		snprintf(backend.base_url, sizeof backend.base_url, "http://127.0.0.1:%d", port);
 		char listen[32];
 		snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-		char *argv[16 + AT_MAX_SERVE_ARGS] = {(char *)og_bin,       "serve", "--db",      backend.db_url,
-		                                      "--listen",           listen,  "--threads", "2",
-		                                      "--billing-interval", "0"};
+		char *argv[16 + AT_MAX_SERVE_ARGS] = {(char *)og_bin,
+		                                      "serve",
+		                                      "--db",
+		                                      backend.db_url,
+		                                      "--listen",
+		                                      listen,
+		                                      "--threads",
+		                                      "2",
+		                                      "--billing-interval",
+		                                      "0",
+		                                      "--secret-key-file",
+		                                      backend.key_path};
 		for (int i = 0; i < n_serve_args; i++)
-			argv[10 + i] = serve_args[i];
+			argv[12 + i] = serve_args[i];
 		log_line("apitest: starting %s serve --listen %s", og_bin, listen);
 		char **env = child_env();
 		fflush(NULL);
@@ -512,7 +530,8 @@ static void remove_workdir(void)
 		fprintf(stderr, "apitest: [%s] kept %s (OG_TEST_KEEP)\n", backend.name, backend.workdir);
 		return;
 	}
-	static const char *const files[] = {"og.db", "og.db-wal", "og.db-shm", "og.db-journal", "server.log"};
+	static const char *const files[] = {"og.db",         "og.db-wal",  "og.db-shm",
+	                                    "og.db-journal", "server.log", "secret.key"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[256];
 		snprintf(path, sizeof path, "%s/%s", backend.workdir, files[i]);
@@ -531,13 +550,15 @@ static int backend_start(void)
 		return -1;
 	}
 	snprintf(backend.log_path, sizeof backend.log_path, "%s/server.log", backend.workdir);
+	snprintf(backend.key_path, sizeof backend.key_path, "%s/secret.key", backend.workdir);
 	if (!strcmp(backend.name, "sqlite")) {
 		snprintf(backend.db_url, sizeof backend.db_url, "sqlite:%s/og.db", backend.workdir);
 	} else if (pg_create()) {
 		return -1;
 	}
 	char out[512];
-	char *migrate[] = {(char *)og_bin, "migrate", "--db", backend.db_url, NULL};
+	char *migrate[] = {(char *)og_bin,      "migrate",        "--db", backend.db_url,
+	                   "--secret-key-file", backend.key_path, NULL};
 	int rc = run_capture(migrate, out, sizeof out);
 	if (rc != 0) {
 		fprintf(stderr, "apitest: [%s] `oneguard migrate` exited %d\n", backend.name, rc);

@@ -55,6 +55,10 @@ void at_serve_args(const char *const *args);
 const char *at_backend_name(void);
 /* The `--db` URL of the backend's database. */
 const char *at_db_url(void);
+/* The server's log file: its stderr (every log line) and the harness's notes. */
+const char *at_log_path(void);
+/* The --secret-key-file migrate and serve get (in the temp folder). */
+const char *at_secret_key_path(void);
 /* The secret of the API key the harness created (sent by default). */
 const char *at_secret(void);
 
