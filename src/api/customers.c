@@ -24,6 +24,7 @@
  * the parameter). */
 #include "api/api.h"
 #include "api/common.h"
+#include "billing/accounts.h"
 #include "core/invoice_calc.h"
 
 #include <ctype.h>
@@ -402,6 +403,9 @@ enum og_ec api_customers_delete(struct og_req *rq)
 		return ec;
 	if ((rc = store_customer_delete(rq->db, id)) != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
+	struct acct_ctx ac = {.db = rq->db, .arena = rq->arena, .now = rq->now, .err = &rq->err};
+	if ((ec = accounts_customer_deleted(&ac, id)))
+		return ec;
 	api_reply_deleted(rq, ID_CUSTOMER, id, "customer");
 	return api_emit(rq, "customer.deleted", "customer", id, id);
 }

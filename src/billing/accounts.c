@@ -659,3 +659,20 @@ enum og_ec accounts_reset_confirm_run(struct acct_ctx *c, struct og_workpool *po
 	struct step s = {.fn = st_reset_commit, .in = {token, hash}};
 	return run_step(c, &s, true);
 }
+
+enum og_ec accounts_customer_deleted(struct acct_ctx *c, int64_t customer_id)
+{
+	struct og_user u;
+	enum db_rc rc = store_user_find_customer(c->db, c->arena, customer_id, &u);
+	if (rc == DB_DONE)
+		return OG_EC_NONE;
+	if (rc != DB_ROW)
+		return db_failed(c, rc, "store_user_find_customer");
+	if (!u.disabled) {
+		u.disabled = true;
+		u.updated = c->now;
+		if ((rc = store_user_update(c->db, &u)) != DB_ROW)
+			return db_failed(c, rc, "store_user_update");
+	}
+	return accounts_revoke_all(c, u.id, NULL);
+}

@@ -191,6 +191,10 @@ enum og_ec accounts_portal_create(struct acct_ctx *c, int64_t customer_id, const
 enum og_ec accounts_portal_redeem(struct acct_ctx *c, const char *token, struct og_user *user,
                                   struct acct_new_session *out);
 
+/* A customer deleted in this transaction: its customer user (if any) is
+ * disabled and signed out, so nobody signs in to a deleted customer. */
+enum og_ec accounts_customer_deleted(struct acct_ctx *c, int64_t customer_id);
+
 /* A staff user's change (POST /v1/users/{id}): only the has_* members apply. */
 struct acct_user_change {
 	bool has_role, has_name, has_disabled;

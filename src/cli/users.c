@@ -19,12 +19,16 @@
 #include <unistd.h>
 
 static const char usage_users[] = "usage: oneguard users create --email EMAIL --role ROLE [--name NAME] [OPTIONS]\n"
-                                  "       oneguard users list [--all] [OPTIONS]\n\n"
-                                  "Creates a staff user, or lists users (staff; --all adds customer users).\n"
+                                  "       oneguard users list [--all] [OPTIONS]\n"
+                                  "       oneguard users update --email EMAIL [--role ROLE] [--name NAME]\n"
+                                  "                             [--disable | --enable] [OPTIONS]\n\n"
+                                  "Creates a staff user, lists users (staff; --all adds customer users), or\n"
+                                  "changes a staff user's role, name or access (disabling signs it out; the\n"
+                                  "last enabled owner stays).\n"
                                   "ROLE is owner, admin, finance, support or analyst. The password is asked on\n"
                                   "the terminal, or read from ONEGUARD_PASSWORD (never from a flag): at least\n"
                                   "10 characters and not a common password. Options:\n"
-                                  "  --email EMAIL\n  --role ROLE\n  --name NAME\n  --all\n";
+                                  "  --email EMAIL\n  --role ROLE\n  --name NAME\n  --all\n  --disable, --enable\n";
 
 /* Reads a line from the terminal without echo into buf; false when there is
  * no terminal or on end of input. */
@@ -136,6 +140,97 @@ static int users_create(struct og_config *cfg, const char *email, const char *ro
 	return 0;
 }
 
+struct update_args {
+	struct acct_ctx *c;
+	const char *email;
+	const struct acct_user_change *ch;
+	enum og_ec ec;
+	struct og_user u;
+};
+
+static bool update_txn(struct db_conn *db, void *arg)
+{
+	struct update_args *ua = arg;
+	struct acct_ctx *c = ua->c;
+	c->db = db;
+	enum db_rc rc = store_user_find_email(db, c->arena, ua->email, &ua->u);
+	if (rc == DB_ROW)
+		rc = store_user_lock(db, ua->u.id);
+	if (rc == DB_ROW)
+		rc = store_user_get(db, c->arena, ua->u.id, &ua->u);
+	if (rc == DB_DONE) {
+		ua->ec = og_err(c->err, OG_EC_RESOURCE_MISSING, "email", "No user signs in with %s.", ua->email);
+		return false;
+	}
+	if (rc != DB_ROW) {
+		ua->ec = og_err(c->err, OG_EC_UNAVAILABLE, NULL, "cannot read the user");
+		return false;
+	}
+	if (!acct_role_is_staff(ua->u.role)) {
+		ua->ec = og_err(c->err, OG_EC_STATE_CONFLICT, "email",
+		                "%s is a customer's user: change it through its customer.", ua->email);
+		return false;
+	}
+	ua->ec = accounts_staff_update(c, &ua->u, ua->ch);
+	return ua->ec == OG_EC_NONE;
+}
+
+static int users_update(struct og_config *cfg, const char *email, const char *role_name, const char *name, int disable)
+{
+	struct acct_user_change ch = {0};
+	if (!email) {
+		fprintf(stderr, "oneguard users update: --email is required\n%s", usage_users);
+		return 2;
+	}
+	if (role_name) {
+		if (!acct_role_parse(role_name, &ch.role) || !acct_role_is_staff(ch.role)) {
+			fprintf(stderr,
+			        "oneguard users update: --role must be owner, admin, finance, support or analyst\n");
+			return 2;
+		}
+		ch.has_role = true;
+	}
+	if (name) {
+		if (strlen(name) > 200) {
+			fprintf(stderr, "oneguard users update: --name is at most 200 characters\n");
+			return 2;
+		}
+		ch.has_name = true;
+		ch.name = name;
+	}
+	if (disable >= 0) {
+		ch.has_disabled = true;
+		ch.disabled = disable == 1;
+	}
+	if (!ch.has_role && !ch.has_name && !ch.has_disabled) {
+		fprintf(stderr, "oneguard users update: nothing to change (--role, --name, --disable or --enable)\n");
+		return 2;
+	}
+	struct db_conn *db = cli_open_db(cfg, true);
+	if (!db)
+		return 1;
+	struct og_error err = {0};
+	struct og_arena *a = arena_new();
+	struct acct_ctx c = {.arena = a, .now = clock_now(), .err = &err};
+	struct update_args ua = {.c = &c, .email = email, .ch = &ch};
+	enum db_rc rc = store_run_txn(db, true, update_txn, &ua);
+	db_close(db);
+	int status = 0;
+	if (ua.ec) {
+		fprintf(stderr, "oneguard users update: %s\n", err.message);
+		status = og_ec_status(ua.ec) < 500 ? 2 : 1;
+	} else if (rc != DB_OK) {
+		fprintf(stderr, "oneguard users update: the change was not saved\n");
+		status = 1;
+	} else {
+		char id[ID_MAX_LEN];
+		printf("%s %s %s%s\n", ids_encode(ID_USER, ua.u.id, id), ua.u.email, acct_role_name(ua.u.role),
+		       ua.u.disabled ? " disabled" : "");
+	}
+	arena_free(a);
+	return status;
+}
+
 static int users_list(struct og_config *cfg, bool all)
 {
 	struct db_conn *db = cli_open_db(cfg, true);
@@ -172,6 +267,7 @@ int cli_users(struct og_config *cfg, int argc, char **argv)
 {
 	const char *email = NULL, *role = NULL, *name = NULL;
 	bool all = false;
+	int disable = -1; /* -1: unchanged, 1: --disable, 0: --enable */
 	/* this command's own options come out before the shared parser */
 	char *args[64];
 	int n = 0;
@@ -186,6 +282,10 @@ int cli_users(struct og_config *cfg, int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--all")) {
 			all = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--disable") || !strcmp(argv[i], "--enable")) {
+			disable = !strcmp(argv[i], "--disable");
 			continue;
 		}
 		if (!strncmp(argv[i], "--password", 10)) {
@@ -205,6 +305,8 @@ int cli_users(struct og_config *cfg, int argc, char **argv)
 		return users_create(cfg, email, role, name);
 	if (n_rest == 1 && !strcmp(rest[0], "list"))
 		return users_list(cfg, all);
+	if (n_rest == 1 && !strcmp(rest[0], "update"))
+		return users_update(cfg, email, role, name, disable);
 	fputs(usage_users, stderr);
 	return 2;
 }

@@ -322,6 +322,24 @@ static void logout_revokes(void **state)
 	AT_ERROR(r, 401, "authentication_error", "session_invalid", NULL);
 }
 
+/* Deleting a customer ends its user: the session dies and the password no
+ * longer signs in, like a wrong one. */
+static void deleted_customer_cannot_sign_in(void **state)
+{
+	(void)state;
+	const char *mail = email("deleted");
+	struct sess *s = signup(mail);
+	AT_STATUS(as_csrf(s, "GET", "/v1/auth/session", NULL, false, NULL), 200);
+	at_step("the merchant deletes the customer");
+	AT_STATUS(at_delete("/v1/customers/%s", s->customer), 200);
+	at_step("its session is over");
+	AT_ERROR(as_csrf(s, "GET", "/v1/auth/session", NULL, false, NULL), 401, "authentication_error",
+	         "session_invalid", NULL);
+	at_step("and its password signs in no more");
+	struct at_resp *r = login(mail, PW);
+	AT_ERROR(r, 401, "authentication_error", "invalid_credentials", NULL);
+}
+
 static void csrf_needed_for_cookie_posts(void **state)
 {
 	(void)state;
@@ -771,6 +789,7 @@ int main(void)
 	    cmocka_unit_test(login_failures_look_alike),
 	    cmocka_unit_test(lockout_after_five_failures),
 	    cmocka_unit_test(logout_revokes),
+	    cmocka_unit_test(deleted_customer_cannot_sign_in),
 	    cmocka_unit_test(csrf_needed_for_cookie_posts),
 	    cmocka_unit_test(password_change_revokes_sessions),
 	    cmocka_unit_test(password_reset_single_use),

@@ -106,6 +106,40 @@ static void create_from_environment(void **state)
 	assert_true(fin < own); /* newest first */
 }
 
+/* users update: role, name, disable and enable; the last enabled owner
+ * stays; refusals change nothing. Runs after create_from_environment (an
+ * owner Owner@Shop.example and a finance user exist). */
+static void update_roles_and_access(void **state)
+{
+	(void)state;
+	char out[8192];
+	assert_int_equal(RUN(out, NULL, "users", "update", "--db", url, "--email", "FIN@shop.example", "--role",
+	                     "support", "--name", "Fiona"),
+	                 0);
+	assert_non_null(strstr(out, "fin@shop.example support"));
+	assert_int_equal(query("SELECT COUNT(*) FROM users WHERE role = 'support' AND name = $1", "Fiona"), 1);
+	assert_int_equal(RUN(out, NULL, "users", "update", "--db", url, "--email", "fin@shop.example", "--disable"), 0);
+	assert_non_null(strstr(out, "support disabled"));
+	assert_int_equal(query("SELECT COUNT(*) FROM users WHERE disabled = 1 AND email = $1", "fin@shop.example"), 1);
+	assert_int_equal(RUN(out, NULL, "users", "update", "--db", url, "--email", "fin@shop.example", "--enable"), 0);
+	assert_int_equal(query("SELECT COUNT(*) FROM users WHERE disabled = 0 AND email = $1", "fin@shop.example"), 1);
+	/* the only owner can be neither demoted nor disabled */
+	assert_int_equal(
+	    RUN(out, NULL, "users", "update", "--db", url, "--email", "owner@shop.example", "--role", "admin"), 2);
+	assert_int_equal(RUN(out, NULL, "users", "update", "--db", url, "--email", "owner@shop.example", "--disable"),
+	                 2);
+	assert_int_equal(query("SELECT COUNT(*) FROM users WHERE role = 'owner' AND disabled = 0", NULL), 1);
+	/* refusals: unknown user, bad role, nothing to change, no --email */
+	assert_int_equal(RUN(out, NULL, "users", "update", "--db", url, "--email", "nobody@shop.example", "--disable"),
+	                 2);
+	assert_non_null(strstr(out, "No user"));
+	assert_int_equal(
+	    RUN(out, NULL, "users", "update", "--db", url, "--email", "fin@shop.example", "--role", "customer"), 2);
+	assert_int_equal(RUN(out, NULL, "users", "update", "--db", url, "--email", "fin@shop.example"), 2);
+	assert_int_equal(RUN(out, NULL, "users", "update", "--db", url, "--role", "admin"), 2);
+	assert_int_equal(query("SELECT COUNT(*) FROM users WHERE role = 'support' AND disabled = 0", NULL), 1);
+}
+
 static void refusals(void **state)
 {
 	(void)state;
@@ -200,6 +234,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(create_from_environment),
+	    cmocka_unit_test(update_roles_and_access),
 	    cmocka_unit_test(refusals),
 	    cmocka_unit_test(prompt_on_a_terminal),
 	};

@@ -164,6 +164,29 @@ test('Idempotency-Key replays the first response', async () => {
     (e) => e.type === 'StripeIdempotencyError' && e.statusCode === 400);
 });
 
+test('billing portal sessions through the client', async () => {
+  const s = await stripe.billingPortal.sessions.create({ customer: ctx.cus.id, return_url: 'https://shop.example/account' });
+  assert.equal(s.object, 'billing_portal.session');
+  assert.match(s.id, /^bps_/);
+  assert.equal(s.customer, ctx.cus.id);
+  assert.equal(s.return_url, 'https://shop.example/account');
+  assert.match(s.url, /\/portal\/session\/[0-9a-f]{64}$/);
+  assert.ok(s.expires_at - s.created === 900, 'a portal link lives 15 minutes');
+  await assert.rejects(stripe.billingPortal.sessions.create({ customer: 'cus_doesnotexist' }),
+    (e) => e.type === 'StripeInvalidRequestError' && e.param === 'customer');
+});
+
+test('a restricted key works in the client within its permissions', async () => {
+  const k = await stripe.rawRequest('POST', '/v1/api_keys', { type: 'restricted', permissions: { products: 'read' } });
+  assert.match(k.secret, /^rk_/);
+  const rk = new Stripe(k.secret, { host: '127.0.0.1', port: ctx.port, protocol: 'http', maxNetworkRetries: 0 });
+  const list = await rk.products.list({ limit: 1 });
+  assert.equal(list.object, 'list');
+  await assert.rejects(rk.products.create({ name: 'Nope' }),
+    (e) => e.type === 'StripePermissionError' && e.statusCode === 403);
+  await assert.rejects(rk.customers.list(), (e) => e.type === 'StripePermissionError' && e.statusCode === 403);
+});
+
 test('delete answers a deleted object', async () => {
   const d = await stripe.customers.del(ctx.cus.id);
   assert.equal(d.deleted, true);
