@@ -46,10 +46,9 @@ enum og_ec api_audit_logs_list(struct og_req *rq)
 			              "actor must be an API key's (key_...) or a user's (usr_...) id.");
 	}
 	if (in.object) {
-		if (!audit_object_type_of(in.object))
+		if (!(f.object_type = audit_object_of(in.object, &f.object_key)))
 			return og_err(&rq->err, OG_EC_PARAM_INVALID, "object",
 			              "object must be an object's id (cus_..., ...).");
-		f.object_id = in.object;
 	}
 	struct store_range created;
 	if ((ec = api_created_range(rq, &created.gte, &created.lte)))

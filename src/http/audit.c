@@ -24,13 +24,21 @@ static const char *const object_names[ID__COUNT] = {
     [ID_AUDIT_LOG] = "audit_log",
 };
 
-const char *audit_object_type_of(const char *public_id)
+const char *audit_object_of(const char *public_id, int64_t *key)
 {
 	int64_t id;
 	for (int k = 0; public_id && k < ID__COUNT; k++)
-		if (ids_decode((enum id_kind)k, public_id, &id))
+		if (ids_decode((enum id_kind)k, public_id, &id)) {
+			if (key)
+				*key = id;
 			return object_names[k] ? object_names[k] : ids_prefix((enum id_kind)k);
+		}
 	return NULL;
+}
+
+const char *audit_object_type_of(const char *public_id)
+{
+	return audit_object_of(public_id, NULL);
 }
 
 /* The string value after `key` at *p in reply text ("<key>":"value"), into
@@ -61,10 +69,13 @@ enum og_ec audit_record(struct og_req *rq, struct db_conn *db, const char *actio
 	    .action = action,
 	    .object_type = object_type,
 	    .object_id = object_id,
+	    .object_key = 0,
 	    .client_addr = rq->client_addr[0] ? rq->client_addr : NULL,
 	    .request_id = rq->request_id[0] ? rq->request_id : NULL,
 	    .idempotency_key = rq->idempotency_key,
 	};
+	if (object_id && !audit_object_of(object_id, &l.object_key))
+		l.object_key = 0;
 	enum db_rc rc = store_audit_insert(db, &l);
 	if (rc == DB_ROW)
 		return OG_EC_NONE;

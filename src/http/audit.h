@@ -43,5 +43,7 @@ enum og_ec audit_record(struct og_req *rq, struct db_conn *db, const char *actio
 /* The object name of a public id ("cus_..." -> "customer"), or NULL when
  * the text is no id. */
 const char *audit_object_type_of(const char *public_id);
+/* The same, and the object's row id in *key (the audit log's index). */
+const char *audit_object_of(const char *public_id, int64_t *key);
 
 #endif

@@ -235,6 +235,7 @@ struct og_audit_log {
 	const char *action; /* "POST /v1/customers/{id}": the method and the route's pattern */
 	const char *object_type;
 	const char *object_id; /* the public id */
+	int64_t object_key;    /* its row id (the store's index); 0 when there is no object */
 	const char *client_addr;
 	const char *request_id;
 	const char *idempotency_key;

@@ -28,14 +28,15 @@ static void read_audit(struct db_res *r, struct og_arena *a, void *row)
 enum db_rc store_audit_insert(struct db_conn *db, struct og_audit_log *l)
 {
 	static const char sql[] = "INSERT INTO audit_logs (created, actor_type, actor_id, role, action, object_type, "
-	                          "object_id, client_addr, request_id, idempotency_key) "
-	                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
-	struct db_param params[] = {DB_INT(l->created),     DB_TEXT(l->actor_is_user ? "user" : "api_key"),
-	                            DB_INT(l->actor_id),    DB_TEXT(l->role),
-	                            DB_TEXT(l->action),     DB_TEXT(l->object_type),
-	                            DB_TEXT(l->object_id),  DB_TEXT(l->client_addr),
-	                            DB_TEXT(l->request_id), DB_TEXT(l->idempotency_key)};
-	enum db_rc rc = db_query_int(db, sql, params, 10, &l->id);
+	                          "object_id, object_key, client_addr, request_id, idempotency_key) "
+	                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+	struct db_param params[] = {DB_INT(l->created),         DB_TEXT(l->actor_is_user ? "user" : "api_key"),
+	                            DB_INT(l->actor_id),        DB_TEXT(l->role),
+	                            DB_TEXT(l->action),         DB_TEXT(l->object_type),
+	                            DB_TEXT(l->object_id),      DB_INT_OR_NULL(l->object_key > 0, l->object_key),
+	                            DB_TEXT(l->client_addr),    DB_TEXT(l->request_id),
+	                            DB_TEXT(l->idempotency_key)};
+	enum db_rc rc = db_query_int(db, sql, params, 11, &l->id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
@@ -50,17 +51,33 @@ enum db_rc store_audit_list(struct db_conn *db, struct og_arena *a, const struct
                             const struct store_audit_filter *f, const struct store_range *created,
                             struct store_list *out)
 {
-	/* optional filters as "($n IS NULL OR col = $n)": one text for every combination */
-#define AUDIT_FILTERS                                                                                                  \
-	" AND (CAST($3 AS TEXT) IS NULL OR (actor_type = $3 AND actor_id = $4))"                                       \
-	" AND (CAST($5 AS TEXT) IS NULL OR object_id = $5) AND created >= $6 AND created <= $7"
-	static const char desc[] =
-	    "SELECT " AUDIT_COLS " FROM audit_logs WHERE id < $1" AUDIT_FILTERS " ORDER BY id DESC LIMIT $2";
-	static const char asc[] =
-	    "SELECT " AUDIT_COLS " FROM audit_logs WHERE id > $1" AUDIT_FILTERS " ORDER BY id ASC LIMIT $2";
-#undef AUDIT_FILTERS
+	/* one text per leading filter, so each can walk its index: an object's
+	 * rows (object_type, object_key, id), an actor's (actor_type, actor_id,
+	 * id), or all by id; the other filters are "($n IS NULL OR ...)" */
+#define AUDIT_ACTOR_OPT  " AND (CAST($3 AS TEXT) IS NULL OR (actor_type = $3 AND actor_id = $4))"
+#define AUDIT_OBJECT_OPT " AND (CAST($5 AS TEXT) IS NULL OR (object_type = $5 AND object_key = $6))"
+#define AUDIT_CREATED    " AND created >= $7 AND created <= $8"
+#define AUDIT_SQL(where, order)                                                                                        \
+	"SELECT " AUDIT_COLS " FROM audit_logs WHERE " where AUDIT_CREATED " ORDER BY id " order " LIMIT $2"
+	static const char all_desc[] = AUDIT_SQL("id < $1" AUDIT_ACTOR_OPT AUDIT_OBJECT_OPT, "DESC");
+	static const char all_asc[] = AUDIT_SQL("id > $1" AUDIT_ACTOR_OPT AUDIT_OBJECT_OPT, "ASC");
+	static const char object_desc[] =
+	    AUDIT_SQL("object_type = $5 AND object_key = $6 AND id < $1" AUDIT_ACTOR_OPT, "DESC");
+	static const char object_asc[] =
+	    AUDIT_SQL("object_type = $5 AND object_key = $6 AND id > $1" AUDIT_ACTOR_OPT, "ASC");
+	static const char actor_desc[] =
+	    AUDIT_SQL("actor_type = $3 AND actor_id = $4 AND id < $1" AUDIT_OBJECT_OPT, "DESC");
+	static const char actor_asc[] =
+	    AUDIT_SQL("actor_type = $3 AND actor_id = $4 AND id > $1" AUDIT_OBJECT_OPT, "ASC");
+#undef AUDIT_ACTOR_OPT
+#undef AUDIT_OBJECT_OPT
+#undef AUDIT_CREATED
+#undef AUDIT_SQL
 	const char *actor_type = f->actor_kind == 1 ? "api_key" : f->actor_kind == 2 ? "user" : NULL;
-	struct db_param params[] = {DB_TEXT(actor_type), DB_INT(f->actor_id), DB_TEXT(f->object_id),
-	                            STORE_RANGE_PARAMS(created)};
-	return store__list(db, a, desc, asc, params, 5, page, sizeof(struct og_audit_log), read_audit, out);
+	struct db_param params[] = {DB_TEXT(actor_type), DB_INT(f->actor_id), DB_TEXT(f->object_type),
+	                            DB_INT(f->object_key), STORE_RANGE_PARAMS(created)};
+	bool by_object = f->object_type != NULL, by_actor = actor_type != NULL;
+	const char *desc = by_object ? object_desc : by_actor ? actor_desc : all_desc;
+	const char *asc = by_object ? object_asc : by_actor ? actor_asc : all_asc;
+	return store__list(db, a, desc, asc, params, 6, page, sizeof(struct og_audit_log), read_audit, out);
 }

@@ -104,9 +104,10 @@ enum db_rc store_api_key_list(struct db_conn *db, struct og_arena *a, const stru
 /* audit_logs.c */
 enum db_rc store_audit_insert(struct db_conn *db, struct og_audit_log *l); /* sets l->id */
 struct store_audit_filter {
-	int actor_kind;        /* 0: any; 1: an API key; 2: a user */
-	int64_t actor_id;      /* with actor_kind */
-	const char *object_id; /* a public id, or NULL */
+	int actor_kind;          /* 0: any; 1: an API key; 2: a user */
+	int64_t actor_id;        /* with actor_kind */
+	const char *object_type; /* an object's type ("customer"), or NULL: any */
+	int64_t object_key;      /* with object_type: its row id */
 };
 enum db_rc store_audit_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,
                             const struct store_audit_filter *f, const struct store_range *created,

@@ -16,9 +16,14 @@ ALTER TABLE events ADD COLUMN idempotency_key TEXT;
 -- One row per successful write by a user or an API key, written in the
 -- write's own transaction. actor_id is the api_keys or users row id; role
 -- the user's role or secret_key / restricted_key; action "METHOD /route
--- pattern"; object_id the object's public id (it outlives a deleted row).
+-- pattern"; object_id the object's public id (it outlives a deleted row),
+-- object_key its row id: the index is on (object_type, object_key), which
+-- grows at its end as objects are created (an index on the public ids,
+-- which look random, dirtied a page per write and cost a third of the
+-- durable write rate). Rows are never deleted but oldest first, so plain
+-- rowids stay increasing (no AUTOINCREMENT bookkeeping per insert).
 CREATE TABLE audit_logs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     created BIGINT NOT NULL,
     actor_type TEXT NOT NULL CHECK (actor_type IN ('api_key', 'user')),
     actor_id BIGINT NOT NULL,
@@ -26,9 +31,10 @@ CREATE TABLE audit_logs (
     action TEXT NOT NULL,
     object_type TEXT,
     object_id TEXT,
+    object_key BIGINT,
     client_addr TEXT,
     request_id TEXT,
     idempotency_key TEXT
 );
 CREATE INDEX audit_logs_actor ON audit_logs (actor_type, actor_id, id);
-CREATE INDEX audit_logs_object ON audit_logs (object_id, id);
+CREATE INDEX audit_logs_object ON audit_logs (object_type, object_key, id);
