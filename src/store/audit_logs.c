@@ -25,18 +25,18 @@ static void read_audit(struct db_res *r, struct og_arena *a, void *row)
 	l->idempotency_key = store__text(r, a, 10);
 }
 
-enum db_rc store_audit_insert(struct db_conn *db, struct og_audit_log *l)
+enum db_rc store_audit_insert(struct db_conn *db, const struct og_audit_log *l)
 {
 	static const char sql[] = "INSERT INTO audit_logs (created, actor_type, actor_id, role, action, object_type, "
 	                          "object_id, object_key, client_addr, request_id, idempotency_key) "
-	                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+	                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 	struct db_param params[] = {DB_INT(l->created),         DB_TEXT(l->actor_is_user ? "user" : "api_key"),
 	                            DB_INT(l->actor_id),        DB_TEXT(l->role),
 	                            DB_TEXT(l->action),         DB_TEXT(l->object_type),
 	                            DB_TEXT(l->object_id),      DB_INT_OR_NULL(l->object_key > 0, l->object_key),
 	                            DB_TEXT(l->client_addr),    DB_TEXT(l->request_id),
 	                            DB_TEXT(l->idempotency_key)};
-	enum db_rc rc = db_query_int(db, sql, params, 11, &l->id);
+	enum db_rc rc = db_exec(db, sql, params, 11, NULL);
 	return rc == DB_OK ? DB_ROW : rc;
 }
 

@@ -102,7 +102,7 @@ enum db_rc store_api_key_list(struct db_conn *db, struct og_arena *a, const stru
                               struct store_list *out);
 
 /* audit_logs.c */
-enum db_rc store_audit_insert(struct db_conn *db, struct og_audit_log *l); /* sets l->id */
+enum db_rc store_audit_insert(struct db_conn *db, const struct og_audit_log *l);
 struct store_audit_filter {
 	int actor_kind;          /* 0: any; 1: an API key; 2: a user */
 	int64_t actor_id;        /* with actor_kind */
