@@ -143,7 +143,7 @@ struct og_mailer *mailer_start(const char *db_url, const struct mail_config *mc,
 	struct og_mailer *m = xcalloc(1, sizeof *m);
 	m->interval = interval > 0 ? interval : 10;
 	m->db_url = xstrdup(db_url);
-	m->smtp_url = mc->smtp_url ? xstrdup(mc->smtp_url) : NULL;
+	m->smtp_url = mc->smtp_url && *mc->smtp_url ? xstrdup(mc->smtp_url) : NULL; /* "": .eml files */
 	m->from = xstrdup(mc->from ? mc->from : "oneguard@localhost");
 	m->dir = xstrdup(mc->dir ? mc->dir : "mail");
 	m->mc = (struct mail_config){.smtp_url = m->smtp_url, .from = m->from, .dir = m->dir, .timeout = mc->timeout};
