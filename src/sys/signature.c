@@ -55,8 +55,8 @@ static bool parse_t(const char *v, size_t n, int64_t *t)
 	return true;
 }
 
-enum sig_rc sig_verify(const char *header, const char *payload, size_t len, const char *const *secrets,
-                       int n_secrets, int64_t now, int64_t tolerance, int64_t *t_out)
+enum sig_rc sig_verify(const char *header, const char *payload, size_t len, const char *const *secrets, int n_secrets,
+                       int64_t now, int64_t tolerance, int64_t *t_out)
 {
 	if (!header || !*header)
 		return SIG_MISSING;

@@ -39,8 +39,8 @@ size_t sig_header(const char *const *secrets, int n_secrets, int64_t t, const ch
 
 /* Checks a received header against payload and the n_secrets secrets.
  * *t_out (may be NULL) gets the header's timestamp when it parsed. */
-enum sig_rc sig_verify(const char *header, const char *payload, size_t len, const char *const *secrets,
-                       int n_secrets, int64_t now, int64_t tolerance, int64_t *t_out);
+enum sig_rc sig_verify(const char *header, const char *payload, size_t len, const char *const *secrets, int n_secrets,
+                       int64_t now, int64_t tolerance, int64_t *t_out);
 
 /* "ok", "missing", "malformed", "stale", "no_match" */
 const char *sig_rc_name(enum sig_rc rc);
