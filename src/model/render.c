@@ -218,6 +218,14 @@ static const struct model_field address_fields[] = {
 };
 static OBJECT(model_address, "address", "A postal address.", address_fields);
 
+/* issue 14: Stripe's invoice_settings, its default payment method only */
+static const struct model_field invoice_settings_fields[] = {
+    F_ID("default_payment_method", ID_PAYMENT_METHOD, MF_NULLABLE,
+         "The payment method invoices are charged to when the subscription names none."),
+};
+static OBJECT(model_invoice_settings, "customer.invoice_settings", "How the customer's invoices are paid.",
+              invoice_settings_fields);
+
 static const struct model_field customer_fields[] = {
     F_ID("id", ID_CUSTOMER, 0, "Unique identifier."),
     F_CONST("object", "customer"),
@@ -232,6 +240,7 @@ static const struct model_field customer_fields[] = {
     F("name", MT_STRING, MF_NULLABLE, "The customer's full name or business name."),
     F("next_invoice_sequence", MT_INTEGER, 0, "The sequence number of the customer's next invoice."),
     F("phone", MT_STRING, MF_NULLABLE, "The customer's phone number."),
+    F_OBJ("invoice_settings", model_invoice_settings, 0, "How the customer's invoices are paid (issue 14)."),
     F_ID("test_clock", ID_TEST_CLOCK, MF_NULLABLE, "The test clock the customer lives on."),
 };
 OBJECT(model_customer, "customer", "Who pays.", customer_fields);
@@ -252,7 +261,69 @@ void model_customer_render(struct og_jsonw *w, const struct og_customer *c)
 	jsonw_key_string(w, "name", c->name);
 	jsonw_key_int64(w, "next_invoice_sequence", c->next_invoice_sequence);
 	jsonw_key_string(w, "phone", c->phone);
+	jsonw_key(w, "invoice_settings");
+	jsonw_object_begin(w);
+	w_id(w, "default_payment_method", ID_PAYMENT_METHOD, c->default_payment_method_id);
+	jsonw_object_end(w);
 	w_id(w, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
+	jsonw_object_end(w);
+}
+
+/* ---- payment method (issue 14) ------------------------------------------- */
+
+static const struct model_field card_fields[] = {
+    F("brand", MT_STRING, 0, "visa, mastercard, amex, ..."),
+    F("country", MT_STRING, MF_NULLABLE, "Two-letter country code of the card's issuer."),
+    F("exp_month", MT_INTEGER, 0, "Expiry month, 1-12."),
+    F("exp_year", MT_INTEGER, 0, "Expiry year, four digits."),
+    F("fingerprint", MT_STRING, MF_NULLABLE, "Identifies the card number without revealing it (null: not kept)."),
+    F("funding", MT_STRING, MF_NULLABLE, "credit, debit, prepaid or unknown."),
+    F("last4", MT_STRING, 0, "The card number's last four digits."),
+};
+static OBJECT(model_card, "payment_method.card", "What is kept of a card: never its number or cvc.", card_fields);
+
+static const struct model_field payment_method_fields[] = {
+    F_ID("id", ID_PAYMENT_METHOD, 0, "Unique identifier."),
+    F_CONST("object", "payment_method"),
+    F("billing_details", MT_JSON, 0, "address, email, name and phone of the card holder (each may be null)."),
+    F_OBJ("card", model_card, 0, "The card."),
+    F("created", MT_TIMESTAMP, 0, "Time of creation."),
+    F_ID("customer", ID_CUSTOMER, MF_NULLABLE, "The customer it is attached to; null when detached."),
+    F_LIVEMODE,
+    F_METADATA,
+    F("type", MT_STRING, 0, "Always card."),
+};
+OBJECT(model_payment_method, "payment_method", "A way to pay: a card.", payment_method_fields);
+
+static void w_str_or_null(struct og_jsonw *w, const char *key, const char *s)
+{
+	if (s && *s)
+		jsonw_key_string(w, key, s);
+	else
+		jsonw_key_null(w, key);
+}
+
+void model_payment_method_render(struct og_jsonw *w, const struct og_payment_method *pm)
+{
+	jsonw_object_begin(w);
+	w_id(w, "id", ID_PAYMENT_METHOD, pm->id);
+	jsonw_key_string(w, "object", "payment_method");
+	w_json_text(w, "billing_details", pm->billing_details, false);
+	jsonw_key(w, "card");
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "brand", pm->brand ? pm->brand : "unknown");
+	w_str_or_null(w, "country", pm->country);
+	jsonw_key_int64(w, "exp_month", pm->exp_month);
+	jsonw_key_int64(w, "exp_year", pm->exp_year);
+	w_str_or_null(w, "fingerprint", pm->fingerprint);
+	w_str_or_null(w, "funding", pm->funding);
+	jsonw_key_string(w, "last4", pm->last4 ? pm->last4 : "");
+	jsonw_object_end(w);
+	jsonw_key_int64(w, "created", pm->created);
+	w_id(w, "customer", ID_CUSTOMER, pm->customer_id);
+	jsonw_key_bool(w, "livemode", false);
+	w_json_text(w, "metadata", pm->metadata, false);
+	jsonw_key_string(w, "type", "card");
 	jsonw_object_end(w);
 }
 
@@ -992,15 +1063,27 @@ void model_error_render(struct og_jsonw *w, const char *type, const char *code, 
 }
 
 const struct model_object *const model_objects[] = {
-    &model_product,        &model_price,
-    &model_customer,       &model_api_key,
-    &model_test_clock,     &model_sub_item,
-    &model_subscription,   &model_invoice_line,
-    &model_invoice,        &model_invoice_item,
-    &model_event,          &model_deleted,
-    &model_list,           &model_error,
-    &model_user,           &model_auth_session,
-    &model_password_reset, &model_auth_logout,
-    &model_invitation,     &model_portal_session,
-    &model_audit_log,      NULL,
+    &model_product,
+    &model_price,
+    &model_customer,
+    &model_api_key,
+    &model_test_clock,
+    &model_sub_item,
+    &model_payment_method,
+    &model_subscription,
+    &model_invoice_line,
+    &model_invoice,
+    &model_invoice_item,
+    &model_event,
+    &model_deleted,
+    &model_list,
+    &model_error,
+    &model_user,
+    &model_auth_session,
+    &model_password_reset,
+    &model_auth_logout,
+    &model_invitation,
+    &model_portal_session,
+    &model_audit_log,
+    NULL,
 };

@@ -251,7 +251,8 @@ static void sandbox_charge(const struct pay_provider *p, struct db_conn *db, con
 	} else if (b == B_FAULT_429) {
 		memset(out, 0, sizeof *out);
 		out->outcome = PAY_FAILED;
-		set_err(&out->err, "rate_limit", NULL, NULL, true, "Too many requests (fault card): nothing was charged.");
+		set_err(&out->err, "rate_limit", NULL, NULL, true,
+		        "Too many requests (fault card): nothing was charged.");
 		return;
 	} else if (b == B_CHARGE_DECLINED) {
 		snprintf(row.code, sizeof row.code, "card_declined");

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define PM_COLS                                                                                                        \
-	"id, provider, ref, customer_id, brand, last4, exp_month, exp_year, funding, country, fingerprint, "          \
+	"id, provider, ref, customer_id, brand, last4, exp_month, exp_year, funding, country, fingerprint, "           \
 	"billing_details, metadata, created"
 
 static void read_pm(struct db_res *r, struct og_arena *a, void *row)

@@ -68,7 +68,8 @@ static void attach_outcomes(void **state)
 	refused("4242abcd42424242", 12, 2030, "123", "incorrect_number", "", "card[number]");
 	refused("42", 12, 2030, "123", "incorrect_number", "", "card[number]");
 	refused("", 12, 2030, "123", "incorrect_number", "", "card[number]");
-	refused("5555555555554444", 12, 2030, "123", "card_declined", "test_mode_live_card", "card[number]"); /* unknown */
+	refused("5555555555554444", 12, 2030, "123", "card_declined", "test_mode_live_card",
+	        "card[number]"); /* unknown */
 	refused("4242424242424242", 13, 2030, "123", "invalid_expiry_month", "", "card[exp_month]");
 	refused("4242424242424242", 0, 2030, "123", "invalid_expiry_month", "", "card[exp_month]");
 	refused("4242424242424242", 12, 2025, "123", "invalid_expiry_year", "", "card[exp_year]");
