@@ -152,6 +152,7 @@ struct og_subscription {
 	int64_t paused_at;
 	int64_t start_date;
 	int64_t latest_invoice_id;
+	int64_t default_payment_method_id; /* issue 14: 0 = the customer's default */
 	const char *metadata;
 	int64_t created;
 };

@@ -609,6 +609,8 @@ static const struct model_field subscription_fields[] = {
     F("current_period_end", MT_TIMESTAMP, MF_NULLABLE, "End of the current period."),
     F_ID("customer", ID_CUSTOMER, 0, "The customer who pays."),
     F("days_until_due", MT_INTEGER, MF_NULLABLE, "send_invoice: days an invoice is due after finalizing."),
+    F_ID("default_payment_method", ID_PAYMENT_METHOD, MF_NULLABLE,
+         "Charged before the customer's invoice_settings.default_payment_method (issue 14)."),
     F("ended_at", MT_TIMESTAMP, MF_NULLABLE, "When it ended."),
     F_LIST("items", model_sub_item, "The subscription's items."),
     F_ID("latest_invoice", ID_INVOICE, MF_NULLABLE, "The last invoice issued for it."),
@@ -643,6 +645,7 @@ void model_subscription_render(struct og_jsonw *w, const struct og_subscription 
 	w_ts(w, "current_period_end", s->current_period_end);
 	w_id(w, "customer", ID_CUSTOMER, s->customer_id);
 	w_opt_int(w, "days_until_due", s->has_days_until_due, s->days_until_due);
+	w_id(w, "default_payment_method", ID_PAYMENT_METHOD, s->default_payment_method_id);
 	w_ts(w, "ended_at", s->ended_at);
 	jsonw_key(w, "items");
 	jsonw_object_begin(w);

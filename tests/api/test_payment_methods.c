@@ -25,9 +25,8 @@ static const char *create_customer(void)
 
 static struct at_resp *create_pm(const char *number, int month, int year, const char *cvc)
 {
-	return at_post_form("/v1/payment_methods",
-	                    "type=card&card[number]=%s&card[exp_month]=%d&card[exp_year]=%d%s%s", number, month, year,
-	                    cvc ? "&card[cvc]=" : "", cvc ? cvc : "");
+	return at_post_form("/v1/payment_methods", "type=card&card[number]=%s&card[exp_month]=%d&card[exp_year]=%d%s%s",
+	                    number, month, year, cvc ? "&card[cvc]=" : "", cvc ? cvc : "");
 }
 
 static const char *new_pm(void)
@@ -81,10 +80,10 @@ static void create_keeps_only_what_may_be_shown(void **state)
 	struct at_resp *g = at_get("/v1/payment_methods/%s", id);
 	AT_STATUS(g, 200);
 	AT_STR(g, "card.last4", "4242");
-	struct at_resp *j = at_post_json("/v1/payment_methods",
-	                                 "{\"type\":\"card\",\"card\":{\"number\":\"4000 0000 0000 0341\","
-	                                 "\"exp_month\":1,\"exp_year\":2041,\"cvc\":\"1234\"},"
-	                                 "\"billing_details\":{\"name\":\"Ann\"},\"metadata\":{\"k\":\"v\"}}");
+	struct at_resp *j =
+	    at_post_json("/v1/payment_methods", "{\"type\":\"card\",\"card\":{\"number\":\"4000 0000 0000 0341\","
+	                                        "\"exp_month\":1,\"exp_year\":2041,\"cvc\":\"1234\"},"
+	                                        "\"billing_details\":{\"name\":\"Ann\"},\"metadata\":{\"k\":\"v\"}}");
 	AT_STATUS(j, 200);
 	AT_STR(j, "card.last4", "0341"); /* attaches; its charges fail (collection) */
 	AT_STR(j, "billing_details.name", "Ann");
@@ -128,8 +127,8 @@ static void refused_cards(void **state)
 	/* the parser's own refusals */
 	AT_ERROR(at_post_form("/v1/payment_methods", "type=card"), 400, "invalid_request_error", "parameter_missing",
 	         "card");
-	AT_ERROR(at_post_form("/v1/payment_methods", "type=sepa_debit&card[number]=" CARD_OK
-	                                             "&card[exp_month]=1&card[exp_year]=2040"),
+	AT_ERROR(at_post_form("/v1/payment_methods",
+	                      "type=sepa_debit&card[number]=" CARD_OK "&card[exp_month]=1&card[exp_year]=2040"),
 	         400, "invalid_request_error", "parameter_invalid", "type");
 }
 
@@ -208,8 +207,9 @@ static void update_metadata_and_billing_details(void **state)
 {
 	(void)state;
 	const char *pm = new_pm();
-	struct at_resp *r = at_post_form(at_fmt("/v1/payment_methods/%s", pm),
-	                                 "metadata[a]=1&billing_details[name]=Ann&billing_details[address][country]=DK");
+	struct at_resp *r =
+	    at_post_form(at_fmt("/v1/payment_methods/%s", pm),
+	                 "metadata[a]=1&billing_details[name]=Ann&billing_details[address][country]=DK");
 	AT_STATUS(r, 200);
 	AT_STR(r, "metadata.a", "1");
 	AT_STR(r, "billing_details.name", "Ann");
@@ -226,6 +226,45 @@ static void update_metadata_and_billing_details(void **state)
 	AT_UNCHANGED(&fp, r);
 }
 
+/* A subscription's default_payment_method: the same rule (attached to its
+ * customer); detaching clears it too. */
+static void subscription_default_payment_method(void **state)
+{
+	(void)state;
+	struct at_resp *r = at_post_form("/v1/products", "name=Plan");
+	const char *product = at_str(r, "id");
+	r = at_post_form("/v1/prices", "product=%s&unit_amount=1000&currency=usd&recurring[interval]=month", product);
+	AT_STATUS(r, 200);
+	const char *price = at_str(r, "id");
+	const char *cus = create_customer(), *other = create_customer();
+	const char *pm = new_pm(), *theirs = new_pm();
+	AT_STATUS(at_post_form(at_fmt("/v1/payment_methods/%s/attach", pm), "customer=%s", cus), 200);
+	AT_STATUS(at_post_form(at_fmt("/v1/payment_methods/%s/attach", theirs), "customer=%s", other), 200);
+
+	struct at_fingerprint fp;
+	at_fingerprint(&fp);
+	r = at_post_form("/v1/subscriptions", "customer=%s&items[0][price]=%s&default_payment_method=%s", cus, price,
+	                 theirs);
+	AT_ERROR(r, 400, "invalid_request_error", "resource_missing", "default_payment_method");
+	AT_UNCHANGED(&fp, r);
+	r = at_post_form("/v1/subscriptions", "customer=%s&items[0][price]=%s&default_payment_method=%s", cus, price,
+	                 pm);
+	AT_STATUS(r, 200);
+	AT_STR(r, "default_payment_method", pm);
+	const char *sub = at_str(r, "id");
+	AT_STR(at_get("/v1/subscriptions/%s", sub), "default_payment_method", pm);
+	at_fingerprint(&fp);
+	r = at_post_form(at_fmt("/v1/subscriptions/%s", sub), "default_payment_method=%s", theirs);
+	AT_ERROR(r, 400, "invalid_request_error", "resource_missing", "default_payment_method");
+	AT_UNCHANGED(&fp, r);
+	r = at_post_form(at_fmt("/v1/subscriptions/%s", sub), "default_payment_method=");
+	AT_STATUS(r, 200);
+	AT_NULL(r, "default_payment_method");
+	AT_STATUS(at_post_form(at_fmt("/v1/subscriptions/%s", sub), "default_payment_method=%s", pm), 200);
+	AT_STATUS(at_post_form(at_fmt("/v1/payment_methods/%s/detach", pm), "%s", ""), 200);
+	AT_NULL(at_get("/v1/subscriptions/%s", sub), "default_payment_method");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +272,7 @@ int main(void)
 	    cmocka_unit_test(refused_cards),
 	    cmocka_unit_test(attach_list_detach),
 	    cmocka_unit_test(update_metadata_and_billing_details),
+	    cmocka_unit_test(subscription_default_payment_method),
 	};
 	return at_run("test_payment_methods", tests, sizeof tests / sizeof tests[0], NULL) ? 1 : 0;
 }

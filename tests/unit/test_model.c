@@ -281,6 +281,7 @@ static json_t *ref_subscription(const struct og_subscription *s, const struct og
 	json_object_set_new(o, "current_period_end", ts(s->current_period_end));
 	api_set_id(o, "customer", ID_CUSTOMER, s->customer_id);
 	json_object_set_new(o, "days_until_due", s->has_days_until_due ? json_integer(s->days_until_due) : json_null());
+	api_set_id(o, "default_payment_method", ID_PAYMENT_METHOD, s->default_payment_method_id);
 	json_object_set_new(o, "ended_at", ts(s->ended_at));
 	json_t *list = json_object();
 	json_t *data = json_array();
@@ -762,6 +763,7 @@ static struct og_subscription a_subscription(void)
 	                                .next_billing_at = 1702592000,
 	                                .start_date = 1700000000,
 	                                .latest_invoice_id = 9,
+	                                .default_payment_method_id = 4,
 	                                .metadata = "{\"k\":\"v\"}",
 	                                .created = 1700000000};
 }
