@@ -737,6 +737,43 @@ static void customer_lists_hold_their_own(void **state)
 	AT_STATUS(as(W_CUS_A, "GET", at_fmt("/v1/invoices/upcoming?subscription=%s", fx.sub_a), NULL), 200);
 }
 
+/* Payment methods (issue 14): a customer user's own only. */
+static void customer_payment_methods_are_their_own(void **state)
+{
+	(void)state;
+	const char *card = "type=card&card[number]=4242424242424242&card[exp_month]=12&card[exp_year]=2040";
+	at_step("A creates one: attached to A at once");
+	struct at_resp *r = as(W_CUS_A, "POST", "/v1/payment_methods", card);
+	AT_STATUS(r, 200);
+	AT_STR(r, "customer", fx.cus_a);
+	const char *mine = at_str(r, "id");
+	at_step("A's list: its own, without naming itself; customer=B: empty");
+	r = as(W_CUS_A, "GET", "/v1/payment_methods?limit=100", NULL);
+	expect_all(r, "customer", fx.cus_a, 2);
+	if (!strstr(r->body, mine))
+		AT_FAIL(r, "A's new payment method is not in its list");
+	AT_LIST(as(W_CUS_A, "GET", at_fmt("/v1/payment_methods?customer=%s", fx.cus_b), NULL), "/v1/payment_methods", 0,
+	        false);
+	at_step("A cannot attach its own to B, nor take an unattached one");
+	struct at_fingerprint fp;
+	at_fingerprint(&fp);
+	r = as(W_CUS_A, "POST", at_fmt("/v1/payment_methods/%s/attach", mine), at_fmt("customer=%s", fx.cus_b));
+	AT_ERROR(r, 400, "invalid_request_error", "resource_missing", "customer");
+	expect_unchanged_but_sessions(&fp);
+	r = as(W_SK, "POST", "/v1/payment_methods", card);
+	AT_STATUS(r, 200);
+	const char *loose = at_str(r, "id");
+	at_fingerprint(&fp);
+	r = as(W_CUS_A, "POST", at_fmt("/v1/payment_methods/%s/attach", loose), at_fmt("customer=%s", fx.cus_a));
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	expect_unchanged_but_sessions(&fp);
+	at_step("A makes its own the default of its customer");
+	r = as(W_CUS_A, "POST", at_fmt("/v1/customers/%s", fx.cus_a),
+	       at_fmt("invoice_settings[default_payment_method]=%s", mine));
+	AT_STATUS(r, 200);
+	AT_STR(r, "invoice_settings.default_payment_method", mine);
+}
+
 static void customers_see_the_active_catalog(void **state)
 {
 	(void)state;
@@ -860,6 +897,7 @@ int main(void)
 	    cmocka_unit_test(doc_matches_routes),
 	    cmocka_unit_test(every_route_every_principal),
 	    cmocka_unit_test(customer_lists_hold_their_own),
+	    cmocka_unit_test(customer_payment_methods_are_their_own),
 	    cmocka_unit_test(customers_see_the_active_catalog),
 	    cmocka_unit_test(customer_writes_are_limited),
 	    cmocka_unit_test(support_writes_metadata_only),
