@@ -167,9 +167,9 @@ static enum og_ec card_error(struct og_req *rq, const struct pay_error *e)
 	else if (!strcmp(e->code, "invalid_cvc"))
 		ec = OG_EC_CARD_CVC;
 	const char *param = e->param[0] ? e->param : NULL;
-	if (e->decline_code[0])
-		return og_err(&rq->err, ec, param, "%s (decline_code: %s)", e->message, e->decline_code);
-	return og_err(&rq->err, ec, param, "%s", e->message);
+	og_err(&rq->err, ec, param, "%s", e->message);
+	snprintf(rq->err.decline_code, sizeof rq->err.decline_code, "%.31s", e->decline_code); /* Stripe's member */
+	return ec;
 }
 
 static const struct pay_provider *provider_of(struct og_req *rq)

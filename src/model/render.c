@@ -1044,6 +1044,7 @@ static const struct model_field error_body_fields[] = {
     F("code", MT_STRING, 0, "What went wrong, for programs (core/og_error.def lists them)."),
     F("message", MT_STRING, 0, "What went wrong, for people."),
     F("param", MT_STRING, MF_OPTIONAL, "The parameter at fault, when one is (absent otherwise)."),
+    F("decline_code", MT_STRING, MF_OPTIONAL, "A card_error's reason from the card issuer (insufficient_funds, ...)."),
 };
 static OBJECT(model_error_body, "error_body", "What went wrong.", error_body_fields);
 static const struct model_field error_fields[] = {
@@ -1053,6 +1054,12 @@ OBJECT(model_error, "error", "Every 4xx and 5xx answer.", error_fields);
 
 void model_error_render(struct og_jsonw *w, const char *type, const char *code, const char *message, const char *param)
 {
+	model_error_render_decline(w, type, code, message, param, NULL);
+}
+
+void model_error_render_decline(struct og_jsonw *w, const char *type, const char *code, const char *message,
+                                const char *param, const char *decline_code)
+{
 	jsonw_object_begin(w);
 	jsonw_key(w, "error");
 	jsonw_object_begin(w);
@@ -1061,6 +1068,8 @@ void model_error_render(struct og_jsonw *w, const char *type, const char *code, 
 	jsonw_key_string(w, "message", message);
 	if (param && *param)
 		jsonw_key_string(w, "param", param);
+	if (decline_code && *decline_code)
+		jsonw_key_string(w, "decline_code", decline_code);
 	jsonw_object_end(w);
 	jsonw_object_end(w);
 }

@@ -60,6 +60,9 @@ void model_audit_log_render(struct og_jsonw *w, const struct og_audit_log *l);
 /* {"error":{"type","code","message"[,"param"]}}: every error answer; param
  * NULL or "" leaves it out. The strings must be valid UTF-8. */
 void model_error_render(struct og_jsonw *w, const char *type, const char *code, const char *message, const char *param);
+/* As model_error_render, with a card_error's decline_code (NULL or "": left out). */
+void model_error_render_decline(struct og_jsonw *w, const char *type, const char *code, const char *message,
+                                const char *param, const char *decline_code);
 /* {"id":..,"object":..,"deleted":true} */
 void model_deleted_render(struct og_jsonw *w, enum id_kind kind, int64_t id, const char *object);
 

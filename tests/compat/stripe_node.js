@@ -208,6 +208,9 @@ test('payment methods: a sandbox test card created, attached, made the default, 
   await assert.rejects(stripe.paymentMethods.create({
     type: 'card', card: { number: '4000000000000002', exp_month: 12, exp_year: 2030, cvc: '123' },
   }), (e) => e.type === 'StripeCardError' && e.statusCode === 402 && e.code === 'card_declined');
+  await assert.rejects(stripe.paymentMethods.create({
+    type: 'card', card: { number: '4000000000009995', exp_month: 12, exp_year: 2030, cvc: '123' },
+  }), (e) => e.type === 'StripeCardError' && e.decline_code === 'insufficient_funds');
   const detached = await stripe.paymentMethods.detach(pm.id);
   assert.equal(detached.customer, null);
   const after = await stripe.customers.retrieve(ctx.cus.id);

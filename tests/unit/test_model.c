@@ -746,6 +746,9 @@ static void test_keys_clocks_events(void **state)
 	RENDER(model_error_render(w, "invalid_request_error", "parameter_missing", "Missing \"name\".", "name"),
 	       &model_error, NULL);
 	RENDER(model_error_render(w, "api_error", "internal", "An internal error occurred.", ""), &model_error, NULL);
+	RENDER(model_error_render_decline(w, "card_error", "card_declined", "Your card has insufficient funds.", NULL,
+	                                  "insufficient_funds"),
+	       &model_error, NULL);
 }
 
 static struct og_subscription a_subscription(void)
