@@ -210,7 +210,7 @@ enum og_ec api_payment_methods_create(struct og_req *rq)
 		return og_err(&rq->err, OG_EC_UNAVAILABLE, NULL, "This server's payment provider takes no card here.");
 	struct pay_card card;
 	struct pay_error perr;
-	if (p->attach_card(p, NULL, &in.card, rq->now, &card, &perr))
+	if (p->attach_card(p, rq->db, &in.card, rq->now, &card, &perr))
 		return card_error(rq, &perr);
 	struct og_payment_method pm = {
 	    .provider = p->name,

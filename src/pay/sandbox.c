@@ -17,6 +17,7 @@
 #include "store/payments.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -175,6 +176,18 @@ static int sandbox_attach(const struct pay_provider *p, struct db_conn *db, cons
 	if (card->b == B_ATTACH_INSUFFICIENT) {
 		set_err(err, "card_declined", "insufficient_funds", "", false, "Your card has insufficient funds.");
 		return -1;
+	}
+	/* a keyed hash of the number (the installation's key): the same card
+	 * gives the same fingerprint, and the number cannot be read back or
+	 * tried against it without the key */
+	char key_hex[65];
+	if (db && store_pay_fingerprint_key(db, key_hex) == DB_ROW) {
+		unsigned char key[32], h[8];
+		if (!sodium_hex2bin(key, sizeof key, key_hex, 64, NULL, NULL, NULL) &&
+		    !crypto_generichash(h, sizeof h, (const unsigned char *)digits, n, key, sizeof key))
+			sodium_bin2hex(out->fingerprint, sizeof out->fingerprint, h, sizeof h);
+		sodium_memzero(key, sizeof key);
+		sodium_memzero(key_hex, sizeof key_hex);
 	}
 	snprintf(out->ref, sizeof out->ref, "%s", card->ref);
 	snprintf(out->brand, sizeof out->brand, "visa");

@@ -2,6 +2,7 @@
  * store/payments.h). */
 #include "store/payments.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,6 +118,40 @@ enum db_rc store_subscription_set_default_pm(struct db_conn *db, int64_t sub_id,
 	static const char sql[] = "UPDATE subscriptions SET default_payment_method_id = $2 WHERE id = $1";
 	struct db_param params[] = {DB_INT(sub_id), DB_OPT(pm_id)};
 	return store__exec_changes(db, sql, params, 2);
+}
+
+enum db_rc store_pay_fingerprint_key(struct db_conn *db, char hex[65])
+{
+	static const char get[] = "SELECT value FROM settings WHERE name = 'pay_fingerprint_key'";
+	static const char put[] =
+	    "INSERT INTO settings (name, value) VALUES ('pay_fingerprint_key', $1) ON CONFLICT (name) DO NOTHING";
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct db_res *r = NULL;
+		enum db_rc rc = db_exec(db, get, NULL, 0, &r);
+		if (rc == DB_OK)
+			rc = db_next(r);
+		if (rc == DB_ROW) {
+			const char *v = db_text(r, 0);
+			bool ok = v && strlen(v) == 64;
+			if (ok)
+				memcpy(hex, v, 65);
+			db_res_free(r);
+			return ok ? DB_ROW : DB_ERROR;
+		}
+		db_res_free(r);
+		if (rc != DB_DONE || attempt)
+			return rc == DB_DONE ? DB_ERROR : rc;
+		unsigned char raw[32];
+		randombytes_buf(raw, sizeof raw);
+		char made[65];
+		sodium_bin2hex(made, sizeof made, raw, sizeof raw);
+		sodium_memzero(raw, sizeof raw);
+		const char *text = made;
+		struct db_param params[] = {DB_TEXT(text)};
+		if ((rc = db_exec(db, put, params, 1, NULL)) != DB_OK)
+			return rc;
+	}
+	return DB_ERROR;
 }
 
 /* ---- the sandbox's ledger ------------------------------------------------ */

@@ -22,6 +22,11 @@ enum db_rc store_payment_method_clear_defaults(struct db_conn *db, int64_t pm_id
 enum db_rc store_subscription_default_pm(struct db_conn *db, int64_t sub_id, int64_t *pm_id);
 enum db_rc store_subscription_set_default_pm(struct db_conn *db, int64_t sub_id, int64_t pm_id);
 
+/* The installation's key for card fingerprints (settings
+ * pay_fingerprint_key, 64 hex digits), made on first use; the first writer
+ * wins a race. */
+enum db_rc store_pay_fingerprint_key(struct db_conn *db, char hex[65]);
+
 /* the sandbox's ledger: one row per provider idempotency key */
 struct store_sandbox_row {
 	char kind[8];        /* charge, refund */

@@ -73,6 +73,14 @@ static void create_keeps_only_what_may_be_shown(void **state)
 	AT_BOOL(r, "livemode", false);
 	AT_NULL(r, "billing_details.name");
 	AT_ABSENT(r, "card.number");
+	/* the fingerprint: a keyed hash, the same for the same number only */
+	const char *fp1 = at_str(r, "card.fingerprint");
+	if (!fp1 || strlen(fp1) != 16)
+		AT_FAIL(r, "card.fingerprint is not 16 characters");
+	AT_STR(create_pm("4242 4242 4242 4242", 1, 2041, NULL), "card.fingerprint", fp1);
+	const char *fp2 = at_str(create_pm("4000000000000341", 12, 2040, "123"), "card.fingerprint");
+	if (!fp2 || !strcmp(fp1, fp2))
+		AT_FAIL(r, "two card numbers share a fingerprint");
 	AT_ABSENT(r, "card.cvc");
 	expect_number_nowhere(r, CARD_OK);
 	/* the same object on retrieve; JSON bodies work too */

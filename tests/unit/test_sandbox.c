@@ -9,6 +9,7 @@
 #include "store/payments.h"
 
 #include <setjmp.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <time.h>
@@ -226,6 +227,36 @@ static void faults(void **state)
 	assert_int_equal(out.outcome, PAY_FAILED);
 }
 
+/* With a database the card gets a fingerprint: a keyed hash of the number
+ * under the installation's key (settings), equal for equal numbers only. */
+static void fingerprints(void **state)
+{
+	struct testdb *f = *state;
+	struct pay_card_in in = {.number = "4242424242424242", .exp_month = 12, .exp_year = 2030};
+	struct pay_card a, b, c;
+	struct pay_error err;
+	assert_int_equal(pay_sandbox.attach_card(&pay_sandbox, f->db, &in, NOW, &a, &err), 0);
+	assert_int_equal(strlen(a.fingerprint), 16);
+	in.number = "4242 4242 4242 4242";
+	in.exp_year = 2031;
+	assert_int_equal(pay_sandbox.attach_card(&pay_sandbox, f->db, &in, NOW, &b, &err), 0);
+	assert_string_equal(a.fingerprint, b.fingerprint);
+	in.number = "4000000000000341";
+	assert_int_equal(pay_sandbox.attach_card(&pay_sandbox, f->db, &in, NOW, &c, &err), 0);
+	assert_string_not_equal(a.fingerprint, c.fingerprint);
+	/* keyed: not the plain hash of the number */
+	unsigned char h[8];
+	char plain[17];
+	crypto_generichash(h, sizeof h, (const unsigned char *)"4242424242424242", 16, NULL, 0);
+	sodium_bin2hex(plain, sizeof plain, h, sizeof h);
+	assert_string_not_equal(a.fingerprint, plain);
+	int64_t n = 0;
+	assert_int_equal(
+	    db_query_int(f->db, "SELECT COUNT(*) FROM settings WHERE name = 'pay_fingerprint_key'", NULL, 0, &n),
+	    DB_OK);
+	assert_int_equal(n, 1);
+}
+
 static int sqlite_setup(void **s)
 {
 	return testdb_group_setup(s, DB_SQLITE, "og_test_sandbox");
@@ -240,7 +271,8 @@ static int pg_setup(void **s)
 int main(void)
 {
 	const struct CMUnitTest pure[] = {cmocka_unit_test(attach_outcomes), cmocka_unit_test(expiry_edge)};
-	const struct CMUnitTest db[] = {DBT(charge_outcomes), DBT(idempotent_charges), DBT(refunds), DBT(faults)};
+	const struct CMUnitTest db[] = {DBT(charge_outcomes), DBT(idempotent_charges), DBT(refunds), DBT(faults),
+	                                DBT(fingerprints)};
 	int failed = cmocka_run_group_tests_name("sandbox", pure, NULL, NULL);
 	failed += cmocka_run_group_tests_name("sandbox_sqlite", db, sqlite_setup, testdb_group_teardown);
 	failed += cmocka_run_group_tests_name("sandbox_postgres", db, pg_setup, testdb_group_teardown);
