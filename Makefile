@@ -108,6 +108,12 @@ $(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) $(HTT
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< tests/fuzz/replay.c $(HTTP_OBJ) $(LDLIBS)
 
+# the sandbox payment provider keeps its ledger in the database: the store and src/pay
+PAY_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/pay/*.c))
+$(BUILD)/tests/test_sandbox: tests/unit/test_sandbox.c $(STORE_OBJ) $(PAY_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(STORE_OBJ) $(PAY_OBJ) $(LDLIBS) $(TESTLIBS)
+
 test-build: $(BUILD)/oneguard $(UNIT_TESTS) $(HTTP_TESTS) $(STORE_TESTS) $(API_TESTS) $(BILLING_TESTS) $(FUZZ_TESTS)
 
 # libFuzzer (not part of make test): `make fuzz` builds each driver with clang

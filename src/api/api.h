@@ -44,6 +44,18 @@ enum og_ec api_prices_retrieve(struct og_req *rq);
 enum og_ec api_prices_update(struct og_req *rq);
 enum og_ec api_prices_list(struct og_req *rq);
 
+/* payment_methods.c (issue 14) */
+enum og_ec api_payment_methods_create(struct og_req *rq);
+enum og_ec api_payment_methods_retrieve(struct og_req *rq);
+enum og_ec api_payment_methods_update(struct og_req *rq);
+enum og_ec api_payment_methods_attach(struct og_req *rq);
+enum og_ec api_payment_methods_detach(struct og_req *rq);
+enum og_ec api_payment_methods_list(struct og_req *rq);
+enum og_ec api_customers_payment_methods(struct og_req *rq);
+/* A default payment method (a customer's invoice_settings, a
+ * subscription's) must be attached to customer_id: else 400 naming param. */
+enum og_ec api_payment_method_check_default(struct og_req *rq, int64_t customer_id, int64_t pm_id, const char *param);
+
 /* customers.c */
 enum og_ec api_customers_create(struct og_req *rq);
 enum og_ec api_customers_retrieve(struct og_req *rq);

@@ -26,6 +26,7 @@
 #include "api/common.h"
 #include "billing/accounts.h"
 #include "core/invoice_calc.h"
+#include "store/payments.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -71,8 +72,24 @@ struct customer_input {
 	/* list */
 	struct og_page page;
 	const char *email;
+	/* issue 14: invoice_settings[default_payment_method] ("" clears) */
+	int64_t default_pm;
+	bool has_default_pm, default_pm_null;
 };
 #define IN(m) PARAM_AT(struct customer_input, m)
+
+/* issue 14 */
+static const struct param_spec invoice_settings_spec[] = {
+    {.name = "default_payment_method",
+     .type = PT_ID,
+     .flags = P_NULLABLE,
+     .id_kind = ID_PAYMENT_METHOD,
+     .at = IN(default_pm),
+     .present_at = IN(has_default_pm),
+     .null_at = IN(default_pm_null),
+     .doc = "The payment method (attached to this customer) its invoices are charged to; \"\" clears it."},
+    PS_END,
+};
 
 /* Entry i reads address[i]; the stored address takes its keys from here. */
 static const struct param_spec address_spec[] = {
@@ -105,7 +122,9 @@ static const struct param_spec address_spec[] = {
 	    PS_STRING("invoice_prefix", IN(invoice_prefix), IN(has_invoice_prefix), INVOICE_PREFIX_MAX, 0,             \
 	              "3-12 uppercase letters or digits prefixing this customer's invoice numbers (unique)."),         \
 	    PS_INT64("next_invoice_sequence", IN(next_invoice_sequence), IN(has_next_invoice_sequence), 1,             \
-	             NEXT_SEQUENCE_MAX, 0, "The sequence number of the customer's next invoice.")
+	             NEXT_SEQUENCE_MAX, 0, "The sequence number of the customer's next invoice."),                     \
+	    PS_OBJECT("invoice_settings", invoice_settings_spec, PARAM_NOWHERE, PARAM_NOWHERE, 0,                      \
+	              "How invoices are paid: default_payment_method.")
 
 static const struct param_spec create_spec[] = {
     CUSTOMER_FIELDS,
@@ -276,6 +295,9 @@ enum og_ec api_customers_create(struct og_req *rq)
 		return ec;
 	if (in.has_test_clock && (ec = use_test_clock(rq, &in)))
 		return ec;
+	if (in.has_default_pm && !in.default_pm_null &&
+	    (ec = api_payment_method_check_default(rq, 0, in.default_pm, "invoice_settings[default_payment_method]")))
+		return ec;
 	if ((ec = api_metadata_apply(rq, NULL, in.metadata, &in.c.metadata)))
 		return ec;
 	if ((ec = apply_numbering(rq, &in)))
@@ -310,7 +332,7 @@ enum og_ec api_customers_retrieve(struct og_req *rq)
 /* What a customer user may change on itself (see the file comment). */
 static enum og_ec self_service_fields(struct og_req *rq)
 {
-	static const char *const allowed[] = {"name", "email", "phone", "address"};
+	static const char *const allowed[] = {"name", "email", "phone", "address", "invoice_settings"};
 	const char *key;
 	json_t *v;
 	json_object_foreach(rq->body, key, v)
@@ -320,7 +342,8 @@ static enum og_ec self_service_fields(struct og_req *rq)
 		for (size_t i = 0; i < sizeof allowed / sizeof *allowed && !ok; i++)
 			ok = !strcmp(key, allowed[i]);
 		if (!ok)
-			return api_customer_forbidden(rq, key, "it may change only name, email, phone and address.");
+			return api_customer_forbidden(
+			    rq, key, "it may change only name, email, phone, address and invoice_settings.");
 	}
 	return OG_EC_NONE;
 }
@@ -344,6 +367,15 @@ enum og_ec api_customers_update(struct og_req *rq)
 		return ec;
 	if ((ec = apply_numbering(rq, &in)))
 		return ec;
+	if (in.has_default_pm) { /* issue 14: attached to this customer, or cleared */
+		if (!in.default_pm_null &&
+		    (ec = api_payment_method_check_default(rq, in.c.id, in.default_pm,
+		                                           "invoice_settings[default_payment_method]")))
+			return ec;
+		in.c.default_payment_method_id = in.default_pm_null ? 0 : in.default_pm;
+		if ((rc = store_customer_set_default_pm(rq->db, in.c.id, in.c.default_payment_method_id)) != DB_ROW)
+			return api_db_error(rq, rc, "customer", NULL);
+	}
 	rc = store_customer_update(rq->db, &in.c);
 	if (rc == DB_CONSTRAINT)
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice_prefix",

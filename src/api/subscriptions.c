@@ -7,6 +7,7 @@
  * without running a handler, for the reference documentation. */
 #include "api/api.h"
 #include "api/common.h"
+#include "store/payments.h"
 #include "billing/subscriptions.h"
 
 #include <string.h>
@@ -90,6 +91,7 @@ static const struct param_spec create_spec[] = {
              "Days to pay an invoice, only with send_invoice (default 30)."),
     PS_METADATA("metadata", IN(metadata), PARAM_NOWHERE, "Your key-value pairs."),
     PS_BOOL("confirm", IN(confirm), PARAM_NOWHERE, 0, "true: create and confirm in one call."),
+    PS_IGNORE("default_payment_method", "A payment method attached to the customer (read by dpm_spec)."),
     PS_END,
 };
 #undef IN
@@ -109,6 +111,7 @@ static const struct param_spec update_spec[] = {
     PS_INT64("days_until_due", IN(days_until_due), IN(has_days_until_due), 1, BILLING_SUB_DAYS_UNTIL_DUE_MAX, 0,
              "Days to pay an invoice, only with send_invoice."),
     PS_METADATA("metadata", IN(metadata), IN(has_metadata), "Changes to your key-value pairs."),
+    PS_IGNORE("default_payment_method", "A payment method attached to the customer, \"\" clears (dpm_spec)."),
     PS_END,
 };
 #undef IN
@@ -131,6 +134,50 @@ static const struct param_spec resume_spec[] = {
 
 static const struct param_spec no_params[] = {PS_END};
 
+/* issue 14: default_payment_method, read apart from the service's input
+ * (collection, which uses it, comes later); "" clears it. */
+struct dpm_input {
+	int64_t pm;
+	bool has, is_null;
+};
+static const struct param_spec dpm_spec[] = {
+    {.name = "default_payment_method",
+     .type = PT_ID,
+     .flags = P_NULLABLE,
+     .id_kind = ID_PAYMENT_METHOD,
+     .at = PARAM_AT(struct dpm_input, pm),
+     .present_at = PARAM_AT(struct dpm_input, has),
+     .null_at = PARAM_AT(struct dpm_input, is_null),
+     .doc = "Charged before the customer's default; must be attached to the customer."},
+    PS_IGNORE_OTHERS,
+    PS_END,
+};
+
+/* Checks the default payment method against customer_id (0: the
+ * subscription's customer, read from sub_id). */
+static enum og_ec dpm_check(struct og_req *rq, const struct dpm_input *d, int64_t customer_id, int64_t sub_id)
+{
+	if (!d->has || d->is_null)
+		return OG_EC_NONE;
+	if (!customer_id) {
+		struct og_subscription s;
+		enum db_rc rc = store_subscription_get(rq->db, rq->arena, sub_id, &s);
+		if (rc != DB_ROW || !api_owns(rq, s.customer_id))
+			return api_db_error(rq, rc == DB_ROW ? DB_DONE : rc, "subscription", NULL);
+		customer_id = s.customer_id;
+	}
+	return api_payment_method_check_default(rq, customer_id, d->pm, "default_payment_method");
+}
+
+static enum og_ec dpm_apply(struct og_req *rq, const struct dpm_input *d, struct billing_sub *bs)
+{
+	if (!d->has)
+		return OG_EC_NONE;
+	bs->sub.default_payment_method_id = d->is_null ? 0 : d->pm;
+	enum db_rc rc = store_subscription_set_default_pm(rq->db, bs->sub.id, bs->sub.default_payment_method_id);
+	return rc == DB_ROW ? OG_EC_NONE : api_db_error(rq, rc, "subscription", NULL);
+}
+
 /* ---- the endpoints ---- */
 
 enum og_ec api_subscriptions_create(struct og_req *rq)
@@ -141,10 +188,13 @@ enum og_ec api_subscriptions_create(struct og_req *rq)
 	enum og_ec ec = params_parse_into(rq, rq->body, create_spec, &in);
 	if (ec)
 		return ec;
+	struct dpm_input dpm = {0};
+	if ((ec = params_parse_into(rq, rq->body, dpm_spec, &dpm)) || (ec = dpm_check(rq, &dpm, in.customer, 0)))
+		return ec;
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
 	struct billing_sub bs;
-	if ((ec = billing_sub_create(&bc, &in, &bs)))
+	if ((ec = billing_sub_create(&bc, &in, &bs)) || (ec = dpm_apply(rq, &dpm, &bs)))
 		return ec;
 	return reply_sub(rq, &bc, &bs);
 }
@@ -198,10 +248,13 @@ enum og_ec api_subscriptions_update(struct og_req *rq)
 		in.items[i].quantity = 1;
 	if ((ec = params_parse_into(rq, rq->body, update_spec, &in)))
 		return ec;
+	struct dpm_input dpm = {0};
+	if ((ec = params_parse_into(rq, rq->body, dpm_spec, &dpm)) || (ec = dpm_check(rq, &dpm, 0, id)))
+		return ec;
 	struct billing_ctx bc;
 	billing_ctx_of(rq, &bc);
 	struct billing_sub bs;
-	if ((ec = billing_sub_update(&bc, id, &in, &bs)))
+	if ((ec = billing_sub_update(&bc, id, &in, &bs)) || (ec = dpm_apply(rq, &dpm, &bs)))
 		return ec;
 	return reply_sub(rq, &bc, &bs);
 }

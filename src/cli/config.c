@@ -2,6 +2,8 @@
  * variables and help text. */
 #include "cli/config.h"
 #include "cli/cli.h"
+#include "pay/provider.h"
+#include "pay/sandbox.h"
 #include "store/store.h"
 #include "sys/log.h"
 #include "sys/password.h"
@@ -81,6 +83,9 @@ static const struct opt opts[] = {
      "the key that encrypts stored secrets, made (mode 0600) by serve and migrate when missing (default: the "
      "SQLite file's path + .key, ./oneguard.key for PostgreSQL); or the key itself, 64 hex digits or base64, in "
      "env ONEGUARD_SECRET_KEY"},
+    {"--payment-provider", "ONEGUARD_PAYMENT_PROVIDER", OPT_STRING, CLI_OPTS_SERVE, OFF(payment_provider),
+     sizeof(((struct og_config *)0)->payment_provider), 0, 0,
+     "who takes the money: sandbox (built in, Stripe's test cards; default), stripe or manual (not built yet)"},
     {"--test-mode", NULL, OPT_BOOL_ON, CLI_OPTS_DB, OFF(test_mode), 0, 0, 0,
      "test suites only: allows the test-only settings"},
     {"--test-fast-passwords", "ONEGUARD_TEST_FAST_PASSWORDS", OPT_BOOL_ON, CLI_OPTS_DB, OFF(fast_passwords), 0, 0, 0,
@@ -249,6 +254,18 @@ int cli_config_parse(struct og_config *cfg, unsigned opt_set, int argc, char **a
 		return 2;
 	}
 	password_use_fast_limits(cfg->fast_passwords);
+	if (!pay_provider_known(cfg->payment_provider)) {
+		fprintf(stderr, "oneguard %s: --payment-provider: expected sandbox, stripe or manual, got '%s'\n",
+		        argv[0], cfg->payment_provider);
+		return 2;
+	}
+	if (!pay_provider_get(cfg->payment_provider)) {
+		fprintf(stderr, "oneguard %s: --payment-provider %s is not built yet; use sandbox\n", argv[0],
+		        cfg->payment_provider);
+		return 2;
+	}
+	/* the sandbox's fault cards (timeouts, 500, 429) only where a test suite asked */
+	pay_sandbox_set_faults(cfg->test_mode, -1);
 	return 0;
 }
 

@@ -24,6 +24,7 @@ enum id_kind {
 	ID_USER,           /* usr_ */
 	ID_AUDIT_LOG,      /* audit_ */
 	ID_PORTAL_SESSION, /* bps_ */
+	ID_PAYMENT_METHOD, /* pm_ */
 	ID__COUNT
 };
 

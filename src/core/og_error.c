@@ -49,6 +49,7 @@ enum og_ec og_err(struct og_error *err, enum og_ec ec, const char *param, const 
 		return ec;
 	err->ec = ec;
 	snprintf(err->param, sizeof err->param, "%s", param ? param : "");
+	err->decline_code[0] = 0;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof err->message, fmt, ap);

@@ -18,6 +18,7 @@ struct og_error {
 	enum og_ec ec;
 	char param[64]; /* "" when no single parameter is at fault */
 	char message[256];
+	char decline_code[32]; /* a card_error's Stripe decline_code (issue 14); "" when none */
 };
 
 int og_ec_status(enum og_ec ec);

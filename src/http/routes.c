@@ -58,6 +58,22 @@ const struct route routes[] = {
     {"DELETE", "/v1/customers/{id}", api_customers_delete, "customers", AC_CARE, ROUTE_WRITE, ROUTE_NO_PARAMS},
     {"POST", "/v1/customers/{id}/invite", api_customers_invite, "customers", AC_CARE, ROUTE_FLOW, ROUTE_NO_PARAMS},
 
+    {"GET", "/v1/customers/{id}/payment_methods", api_customers_payment_methods, "payment_methods",
+     AC_READERS | AC_CUSTOMER, ROUTE_READ, 0},
+
+    /* payment methods (issue 14): money; a customer user its own only */
+    {"POST", "/v1/payment_methods", api_payment_methods_create, "payment_methods", AC_MONEY | AC_CUSTOMER, ROUTE_WRITE,
+     0},
+    {"GET", "/v1/payment_methods", api_payment_methods_list, "payment_methods", AC_READERS | AC_CUSTOMER, ROUTE_READ,
+     0},
+    {"GET", "/v1/payment_methods/{id}", api_payment_methods_retrieve, "payment_methods", AC_READERS | AC_CUSTOMER,
+     ROUTE_READ, ROUTE_NO_PARAMS},
+    {"POST", "/v1/payment_methods/{id}", api_payment_methods_update, "payment_methods", AC_MONEY, ROUTE_WRITE, 0},
+    {"POST", "/v1/payment_methods/{id}/attach", api_payment_methods_attach, "payment_methods", AC_MONEY | AC_CUSTOMER,
+     ROUTE_WRITE, 0},
+    {"POST", "/v1/payment_methods/{id}/detach", api_payment_methods_detach, "payment_methods", AC_MONEY | AC_CUSTOMER,
+     ROUTE_WRITE, 0},
+
     {"POST", "/v1/subscriptions", api_subscriptions_create, "subscriptions", AC_MANAGERS, ROUTE_WRITE, 0},
     {"GET", "/v1/subscriptions", api_subscriptions_list, "subscriptions", AC_READERS | AC_CUSTOMER, ROUTE_READ, 0},
     {"GET", "/v1/subscriptions/{id}", api_subscriptions_retrieve, "subscriptions", AC_READERS | AC_CUSTOMER, ROUTE_READ,

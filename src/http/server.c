@@ -327,9 +327,11 @@ static void finish(struct http_ctx *cx, enum og_ec ec)
 		char message[sizeof rq->err.message], param[sizeof rq->err.param];
 		struct og_jsonw w;
 		jsonw_init(&w, rq->arena, 512);
-		model_error_render(&w, og_ec_type(ec), og_ec_code(ec),
-		                   utf8_text(rq->err.message, message, sizeof message),
-		                   utf8_text(rq->err.param, param, sizeof param));
+		char decline[sizeof rq->err.decline_code];
+		model_error_render_decline(&w, og_ec_type(ec), og_ec_code(ec),
+		                           utf8_text(rq->err.message, message, sizeof message),
+		                           utf8_text(rq->err.param, param, sizeof param),
+		                           utf8_text(rq->err.decline_code, decline, sizeof decline));
 		size_t len;
 		const char *text = jsonw_text(&w, &len);
 		evbuffer_add(buf, text, len);

@@ -70,6 +70,7 @@ extern const struct model_object model_deleted;
 extern const struct model_object model_list;
 extern const struct model_object model_error;
 extern const struct model_object model_audit_log;
+extern const struct model_object model_payment_method;
 
 /* Every top-level object above, NULL-terminated (for schema generators and
  * the test). */

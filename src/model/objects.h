@@ -91,9 +91,29 @@ struct og_customer {
 	const char *currency;
 	const char *metadata;
 	int64_t created;
-	int64_t test_clock_id;         /* 0 when on real time; set with store_customer_set_test_clock */
-	const char *invoice_prefix;    /* 3-12 of A-Z 0-9, unique (migration 0004 gave old rows one) */
-	int64_t next_invoice_sequence; /* per-customer numbering: the next invoice's sequence */
+	int64_t test_clock_id;             /* 0 when on real time; set with store_customer_set_test_clock */
+	const char *invoice_prefix;        /* 3-12 of A-Z 0-9, unique (migration 0004 gave old rows one) */
+	int64_t next_invoice_sequence;     /* per-customer numbering: the next invoice's sequence */
+	int64_t default_payment_method_id; /* invoice_settings.default_payment_method; 0: none (issue 14) */
+};
+
+/* A payment method (issue 14), Stripe's card kind: only what may be shown
+ * and the provider's handle; never the card number or cvc. */
+struct og_payment_method {
+	int64_t id;
+	const char *provider; /* "sandbox", "stripe": who charges it */
+	const char *ref;      /* the provider's handle; never rendered */
+	int64_t customer_id;  /* 0 while not attached */
+	const char *brand;
+	const char *last4;
+	int64_t exp_month;
+	int64_t exp_year;
+	const char *funding;
+	const char *country;
+	const char *fingerprint;
+	const char *billing_details; /* JSON object text */
+	const char *metadata;
+	int64_t created;
 };
 
 struct og_test_clock {
@@ -132,6 +152,7 @@ struct og_subscription {
 	int64_t paused_at;
 	int64_t start_date;
 	int64_t latest_invoice_id;
+	int64_t default_payment_method_id; /* issue 14: 0 = the customer's default */
 	const char *metadata;
 	int64_t created;
 };

@@ -218,6 +218,14 @@ static const struct model_field address_fields[] = {
 };
 static OBJECT(model_address, "address", "A postal address.", address_fields);
 
+/* issue 14: Stripe's invoice_settings, its default payment method only */
+static const struct model_field invoice_settings_fields[] = {
+    F_ID("default_payment_method", ID_PAYMENT_METHOD, MF_NULLABLE,
+         "The payment method invoices are charged to when the subscription names none."),
+};
+static OBJECT(model_invoice_settings, "customer.invoice_settings", "How the customer's invoices are paid.",
+              invoice_settings_fields);
+
 static const struct model_field customer_fields[] = {
     F_ID("id", ID_CUSTOMER, 0, "Unique identifier."),
     F_CONST("object", "customer"),
@@ -232,6 +240,7 @@ static const struct model_field customer_fields[] = {
     F("name", MT_STRING, MF_NULLABLE, "The customer's full name or business name."),
     F("next_invoice_sequence", MT_INTEGER, 0, "The sequence number of the customer's next invoice."),
     F("phone", MT_STRING, MF_NULLABLE, "The customer's phone number."),
+    F_OBJ("invoice_settings", model_invoice_settings, 0, "How the customer's invoices are paid (issue 14)."),
     F_ID("test_clock", ID_TEST_CLOCK, MF_NULLABLE, "The test clock the customer lives on."),
 };
 OBJECT(model_customer, "customer", "Who pays.", customer_fields);
@@ -252,7 +261,69 @@ void model_customer_render(struct og_jsonw *w, const struct og_customer *c)
 	jsonw_key_string(w, "name", c->name);
 	jsonw_key_int64(w, "next_invoice_sequence", c->next_invoice_sequence);
 	jsonw_key_string(w, "phone", c->phone);
+	jsonw_key(w, "invoice_settings");
+	jsonw_object_begin(w);
+	w_id(w, "default_payment_method", ID_PAYMENT_METHOD, c->default_payment_method_id);
+	jsonw_object_end(w);
 	w_id(w, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
+	jsonw_object_end(w);
+}
+
+/* ---- payment method (issue 14) ------------------------------------------- */
+
+static const struct model_field card_fields[] = {
+    F("brand", MT_STRING, 0, "visa, mastercard, amex, ..."),
+    F("country", MT_STRING, MF_NULLABLE, "Two-letter country code of the card's issuer."),
+    F("exp_month", MT_INTEGER, 0, "Expiry month, 1-12."),
+    F("exp_year", MT_INTEGER, 0, "Expiry year, four digits."),
+    F("fingerprint", MT_STRING, MF_NULLABLE, "Identifies the card number without revealing it (null: not kept)."),
+    F("funding", MT_STRING, MF_NULLABLE, "credit, debit, prepaid or unknown."),
+    F("last4", MT_STRING, 0, "The card number's last four digits."),
+};
+static OBJECT(model_card, "payment_method.card", "What is kept of a card: never its number or cvc.", card_fields);
+
+static const struct model_field payment_method_fields[] = {
+    F_ID("id", ID_PAYMENT_METHOD, 0, "Unique identifier."),
+    F_CONST("object", "payment_method"),
+    F("billing_details", MT_JSON, 0, "address, email, name and phone of the card holder (each may be null)."),
+    F_OBJ("card", model_card, 0, "The card."),
+    F("created", MT_TIMESTAMP, 0, "Time of creation."),
+    F_ID("customer", ID_CUSTOMER, MF_NULLABLE, "The customer it is attached to; null when detached."),
+    F_LIVEMODE,
+    F_METADATA,
+    F("type", MT_STRING, 0, "Always card."),
+};
+OBJECT(model_payment_method, "payment_method", "A way to pay: a card.", payment_method_fields);
+
+static void w_str_or_null(struct og_jsonw *w, const char *key, const char *s)
+{
+	if (s && *s)
+		jsonw_key_string(w, key, s);
+	else
+		jsonw_key_null(w, key);
+}
+
+void model_payment_method_render(struct og_jsonw *w, const struct og_payment_method *pm)
+{
+	jsonw_object_begin(w);
+	w_id(w, "id", ID_PAYMENT_METHOD, pm->id);
+	jsonw_key_string(w, "object", "payment_method");
+	w_json_text(w, "billing_details", pm->billing_details, false);
+	jsonw_key(w, "card");
+	jsonw_object_begin(w);
+	jsonw_key_string(w, "brand", pm->brand ? pm->brand : "unknown");
+	w_str_or_null(w, "country", pm->country);
+	jsonw_key_int64(w, "exp_month", pm->exp_month);
+	jsonw_key_int64(w, "exp_year", pm->exp_year);
+	w_str_or_null(w, "fingerprint", pm->fingerprint);
+	w_str_or_null(w, "funding", pm->funding);
+	jsonw_key_string(w, "last4", pm->last4 ? pm->last4 : "");
+	jsonw_object_end(w);
+	jsonw_key_int64(w, "created", pm->created);
+	w_id(w, "customer", ID_CUSTOMER, pm->customer_id);
+	jsonw_key_bool(w, "livemode", false);
+	w_json_text(w, "metadata", pm->metadata, false);
+	jsonw_key_string(w, "type", "card");
 	jsonw_object_end(w);
 }
 
@@ -538,6 +609,8 @@ static const struct model_field subscription_fields[] = {
     F("current_period_end", MT_TIMESTAMP, MF_NULLABLE, "End of the current period."),
     F_ID("customer", ID_CUSTOMER, 0, "The customer who pays."),
     F("days_until_due", MT_INTEGER, MF_NULLABLE, "send_invoice: days an invoice is due after finalizing."),
+    F_ID("default_payment_method", ID_PAYMENT_METHOD, MF_NULLABLE,
+         "Charged before the customer's invoice_settings.default_payment_method (issue 14)."),
     F("ended_at", MT_TIMESTAMP, MF_NULLABLE, "When it ended."),
     F_LIST("items", model_sub_item, "The subscription's items."),
     F_ID("latest_invoice", ID_INVOICE, MF_NULLABLE, "The last invoice issued for it."),
@@ -572,6 +645,7 @@ void model_subscription_render(struct og_jsonw *w, const struct og_subscription 
 	w_ts(w, "current_period_end", s->current_period_end);
 	w_id(w, "customer", ID_CUSTOMER, s->customer_id);
 	w_opt_int(w, "days_until_due", s->has_days_until_due, s->days_until_due);
+	w_id(w, "default_payment_method", ID_PAYMENT_METHOD, s->default_payment_method_id);
 	w_ts(w, "ended_at", s->ended_at);
 	jsonw_key(w, "items");
 	jsonw_object_begin(w);
@@ -970,6 +1044,7 @@ static const struct model_field error_body_fields[] = {
     F("code", MT_STRING, 0, "What went wrong, for programs (core/og_error.def lists them)."),
     F("message", MT_STRING, 0, "What went wrong, for people."),
     F("param", MT_STRING, MF_OPTIONAL, "The parameter at fault, when one is (absent otherwise)."),
+    F("decline_code", MT_STRING, MF_OPTIONAL, "A card_error's reason from the card issuer (insufficient_funds, ...)."),
 };
 static OBJECT(model_error_body, "error_body", "What went wrong.", error_body_fields);
 static const struct model_field error_fields[] = {
@@ -979,6 +1054,12 @@ OBJECT(model_error, "error", "Every 4xx and 5xx answer.", error_fields);
 
 void model_error_render(struct og_jsonw *w, const char *type, const char *code, const char *message, const char *param)
 {
+	model_error_render_decline(w, type, code, message, param, NULL);
+}
+
+void model_error_render_decline(struct og_jsonw *w, const char *type, const char *code, const char *message,
+                                const char *param, const char *decline_code)
+{
 	jsonw_object_begin(w);
 	jsonw_key(w, "error");
 	jsonw_object_begin(w);
@@ -987,20 +1068,34 @@ void model_error_render(struct og_jsonw *w, const char *type, const char *code, 
 	jsonw_key_string(w, "message", message);
 	if (param && *param)
 		jsonw_key_string(w, "param", param);
+	if (decline_code && *decline_code)
+		jsonw_key_string(w, "decline_code", decline_code);
 	jsonw_object_end(w);
 	jsonw_object_end(w);
 }
 
 const struct model_object *const model_objects[] = {
-    &model_product,        &model_price,
-    &model_customer,       &model_api_key,
-    &model_test_clock,     &model_sub_item,
-    &model_subscription,   &model_invoice_line,
-    &model_invoice,        &model_invoice_item,
-    &model_event,          &model_deleted,
-    &model_list,           &model_error,
-    &model_user,           &model_auth_session,
-    &model_password_reset, &model_auth_logout,
-    &model_invitation,     &model_portal_session,
-    &model_audit_log,      NULL,
+    &model_product,
+    &model_price,
+    &model_customer,
+    &model_api_key,
+    &model_test_clock,
+    &model_sub_item,
+    &model_payment_method,
+    &model_subscription,
+    &model_invoice_line,
+    &model_invoice,
+    &model_invoice_item,
+    &model_event,
+    &model_deleted,
+    &model_list,
+    &model_error,
+    &model_user,
+    &model_auth_session,
+    &model_password_reset,
+    &model_auth_logout,
+    &model_invitation,
+    &model_portal_session,
+    &model_audit_log,
+    NULL,
 };

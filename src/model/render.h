@@ -36,6 +36,8 @@ void model_auth_logout_render(struct og_jsonw *w);
 void model_invitation_render(struct og_jsonw *w, const struct og_user *u, int64_t expires_at);
 /* Stripe's billing_portal.session; url only in the create reply (NULL: null). */
 void model_portal_session_render(struct og_jsonw *w, const struct og_portal_session *s);
+/* A payment method (issue 14): never the card number; ref is not shown. */
+void model_payment_method_render(struct og_jsonw *w, const struct og_payment_method *pm);
 void model_test_clock_render(struct og_jsonw *w, const struct og_test_clock *c);
 /* price: the item's price, rendered whole (expanded), or NULL for its id. */
 void model_sub_item_render(struct og_jsonw *w, const struct og_sub_item *it, const struct og_subscription *sub,
@@ -58,6 +60,9 @@ void model_audit_log_render(struct og_jsonw *w, const struct og_audit_log *l);
 /* {"error":{"type","code","message"[,"param"]}}: every error answer; param
  * NULL or "" leaves it out. The strings must be valid UTF-8. */
 void model_error_render(struct og_jsonw *w, const char *type, const char *code, const char *message, const char *param);
+/* As model_error_render, with a card_error's decline_code (NULL or "": left out). */
+void model_error_render_decline(struct og_jsonw *w, const char *type, const char *code, const char *message,
+                                const char *param, const char *decline_code);
 /* {"id":..,"object":..,"deleted":true} */
 void model_deleted_render(struct og_jsonw *w, enum id_kind kind, int64_t id, const char *object);
 

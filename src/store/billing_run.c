@@ -44,7 +44,7 @@ typedef enum db_rc (*row_fn)(struct db_res *r, void *arg);
 
 /* ---- claim --------------------------------------------------------------- */
 
-#define COL_PENDING 26
+#define COL_PENDING 27
 
 /* id -> index, open addressing over a power-of-two table in the arena */
 struct id_map {

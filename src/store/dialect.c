@@ -167,7 +167,7 @@ char *dialect_migration_sql(enum db_backend backend, const char *sql)
 	"s.collection_method, s.days_until_due, s.billing_cycle_anchor, s.requested_anchor, "                          \
 	"s.trial_period_days, s.requested_trial_end, s.current_period_start, s.current_period_end, "                   \
 	"s.next_billing_at, s.trial_start, s.trial_end, s.cancel_at_period_end, s.canceled_at, s.ended_at, "           \
-	"s.paused_at, s.start_date, s.latest_invoice_id, s.metadata, s.created, "                                      \
+	"s.paused_at, s.start_date, s.latest_invoice_id, s.metadata, s.created, s.default_payment_method_id, "         \
 	"EXISTS (SELECT 1 FROM invoice_items ii WHERE ii.customer_id = s.customer_id "                                 \
 	"AND ii.invoice_id IS NULL AND ii.deleted = 0)"
 /* due at $1, after the cursor ($2, $3), not draft, paused or canceled; the

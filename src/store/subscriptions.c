@@ -6,7 +6,8 @@
 	"id, customer_id, test_clock_id, status, currency, recurring_interval, interval_count, collection_method, "    \
 	"days_until_due, billing_cycle_anchor, requested_anchor, trial_period_days, requested_trial_end, "             \
 	"current_period_start, current_period_end, next_billing_at, trial_start, trial_end, cancel_at_period_end, "    \
-	"canceled_at, ended_at, paused_at, start_date, latest_invoice_id, metadata, created"
+	"canceled_at, ended_at, paused_at, start_date, latest_invoice_id, metadata, created, "                         \
+	"default_payment_method_id"
 
 void store__read_subscription(struct db_res *r, struct og_arena *a, void *row)
 {
@@ -39,6 +40,7 @@ void store__read_subscription(struct db_res *r, struct og_arena *a, void *row)
 	s->latest_invoice_id = db_int(r, 23);
 	s->metadata = store__text(r, a, 24);
 	s->created = db_int(r, 25);
+	s->default_payment_method_id = db_int(r, 26); /* issue 14: set by store_subscription_set_default_pm only */
 }
 
 /* $1.. in SUB_COLS order after id; shared by insert and update */

@@ -20,6 +20,7 @@ void config_defaults(struct og_config *cfg)
 	cfg->idle_timeout = 60;
 	cfg->enable_test_clocks = false;
 	snprintf(cfg->invoice_prefix, sizeof cfg->invoice_prefix, "INV");
+	snprintf(cfg->payment_provider, sizeof cfg->payment_provider, "sandbox");
 	cfg->billing_interval = 60;
 	cfg->access_log = true;
 	snprintf(cfg->mail_from, sizeof cfg->mail_from, "oneguard@localhost");

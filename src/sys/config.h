@@ -35,6 +35,8 @@ struct og_config {
 	/* encryption at rest (sys/secretbox.h): "" = beside the SQLite file (<db>.key), ./oneguard.key for
 	 * PostgreSQL; ONEGUARD_SECRET_KEY (the key itself) is read by cli/secret_key.c */
 	char secret_key_file[1024];
+	/* issue 14: who takes the money (pay/provider.h): sandbox (default), stripe, manual */
+	char payment_provider[16];
 };
 
 void config_defaults(struct og_config *cfg);

@@ -73,7 +73,8 @@ static struct {
 	char event[64];
 	char clock[64];
 	char probe_key[64];
-	char user[64]; /* a staff user (the analyst) */
+	char user[64];            /* a staff user (the analyst) */
+	char pm_a[64], pm_a2[64]; /* customer A's payment methods (the second is detached) */
 	char rk_secret[128];
 } fx;
 
@@ -283,6 +284,14 @@ static int fixtures(void)
 	COPY(fx.item_a, post_ok("/v1/invoiceitems", at_fmt("customer=%s&amount=250&currency=usd", fx.cus_a)));
 	COPY(fx.clock, post_ok("/v1/test_helpers/test_clocks", "frozen_time=1900000000"));
 	COPY(fx.probe_key, post_ok("/v1/api_keys", "name=probe"));
+	{ /* customer A's payment methods, attached by the secret key */
+		const char *card = "type=card&card[number]=4242424242424242&card[exp_month]=12&card[exp_year]=2040";
+		COPY(fx.pm_a, post_ok("/v1/payment_methods", card));
+		COPY(fx.pm_a2, post_ok("/v1/payment_methods", card));
+		if (!post_ok(at_fmt("/v1/payment_methods/%s/attach", fx.pm_a), at_fmt("customer=%s", fx.cus_a)) ||
+		    !post_ok(at_fmt("/v1/payment_methods/%s/attach", fx.pm_a2), at_fmt("customer=%s", fx.cus_a)))
+			return -1;
+	}
 	struct at_resp *ev = at_get("/v1/events?limit=1");
 	COPY(fx.event, at_str(ev, "data[0].id"));
 	{ /* the rk column: a restricted key that reads every resource */
@@ -290,7 +299,7 @@ static int fixtures(void)
 		    "/v1/api_keys", "name=reader&type=restricted&permissions[products]=read&permissions[prices]="
 		                    "read&permissions[customers]=read&permissions[subscriptions]=read&"
 		                    "permissions[invoices]=read&permissions[invoiceitems]=read&permissions["
-		                    "events]=read&permissions[test_clocks]=read");
+		                    "events]=read&permissions[test_clocks]=read&permissions[payment_methods]=read");
 		if (r->status != 200 || !at_str(r, "secret"))
 			return -1;
 		static char auth[160];
@@ -299,7 +308,7 @@ static int fixtures(void)
 	}
 	const char *all[] = {fx.cus_a, fx.cus_b,  fx.product,   fx.price, fx.product_off, fx.price_off,
 	                     fx.sub_a, fx.sub_a2, fx.sub_b,     fx.inv_a, fx.inv_b,       fx.item_a,
-	                     fx.event, fx.clock,  fx.probe_key, fx.user};
+	                     fx.event, fx.clock,  fx.probe_key, fx.user,  fx.pm_a,        fx.pm_a2};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		if (!all[i][0]) {
 			fprintf(stderr, "test_access fixture: object %zu was not made\n", i);
@@ -317,11 +326,17 @@ static const char *id_for_kind(const char *pattern, enum id_kind *kind)
 		const char *id;
 		enum id_kind kind;
 	} by_prefix[] = {
-	    {"/v1/products/", fx.product, ID_PRODUCT},   {"/v1/prices/", fx.price, ID_PRICE},
-	    {"/v1/customers/", fx.cus_a, ID_CUSTOMER},   {"/v1/subscriptions/", fx.sub_a, ID_SUBSCRIPTION},
-	    {"/v1/invoices/", fx.inv_a, ID_INVOICE},     {"/v1/invoiceitems/", fx.item_a, ID_INVOICE_ITEM},
-	    {"/v1/events/", fx.event, ID_EVENT},         {"/v1/test_helpers/test_clocks/", fx.clock, ID_TEST_CLOCK},
-	    {"/v1/api_keys/", fx.probe_key, ID_API_KEY}, {"/v1/users/", fx.user, ID_USER},
+	    {"/v1/products/", fx.product, ID_PRODUCT},
+	    {"/v1/prices/", fx.price, ID_PRICE},
+	    {"/v1/customers/", fx.cus_a, ID_CUSTOMER},
+	    {"/v1/subscriptions/", fx.sub_a, ID_SUBSCRIPTION},
+	    {"/v1/invoices/", fx.inv_a, ID_INVOICE},
+	    {"/v1/invoiceitems/", fx.item_a, ID_INVOICE_ITEM},
+	    {"/v1/events/", fx.event, ID_EVENT},
+	    {"/v1/test_helpers/test_clocks/", fx.clock, ID_TEST_CLOCK},
+	    {"/v1/api_keys/", fx.probe_key, ID_API_KEY},
+	    {"/v1/users/", fx.user, ID_USER},
+	    {"/v1/payment_methods/", fx.pm_a, ID_PAYMENT_METHOD},
 	};
 	for (size_t i = 0; i < sizeof by_prefix / sizeof *by_prefix; i++)
 		if (!strncmp(pattern, by_prefix[i].prefix, strlen(by_prefix[i].prefix))) {
@@ -586,6 +601,10 @@ static const char *own_write_body(const struct route *rt)
 		return ""; /* DELETE: cancel (A's second subscription) */
 	if (!strcmp(rt->pattern, "/v1/invoices/{id}/pay"))
 		return "";
+	if (!strcmp(rt->pattern, "/v1/payment_methods/{id}/attach"))
+		return at_fmt("customer=%s", fx.cus_a); /* A's own, onto itself: no change */
+	if (!strcmp(rt->pattern, "/v1/payment_methods/{id}/detach"))
+		return ""; /* A then detaches its second */
 	return NULL;
 }
 
@@ -623,6 +642,14 @@ static void customer_objects_are_theirs_only(void **state)
 			struct at_resp *r = as(W_CUS_A, "DELETE", path_of(rt->pattern, fx.sub_a2), "");
 			AT_STATUS(r, 200);
 			AT_STR(r, "status", "canceled");
+		} else if (strstr(rt->pattern, "/detach")) {
+			struct at_resp *r = as(W_CUS_A, "POST", path_of(rt->pattern, fx.pm_a2), body);
+			AT_STATUS(r, 200);
+			AT_NULL(r, "customer");
+		} else if (strstr(rt->pattern, "/attach")) {
+			struct at_resp *r = as(W_CUS_A, "POST", path_of(rt->pattern, a_id), body);
+			AT_STATUS(r, 200);
+			AT_STR(r, "customer", fx.cus_a);
 		} else if (strstr(rt->pattern, "/pay")) {
 			/* not 404: the service's answer (no payment method yet) */
 			AT_ERROR(as(W_CUS_A, "POST", path_of(rt->pattern, a_id), body), 400, "invalid_request_error",
@@ -708,6 +735,43 @@ static void customer_lists_hold_their_own(void **state)
 	AT_ERROR(miss, 400, "invalid_request_error", "resource_missing", "subscription");
 	expect_as_missing(other, fx.sub_b, miss, gone);
 	AT_STATUS(as(W_CUS_A, "GET", at_fmt("/v1/invoices/upcoming?subscription=%s", fx.sub_a), NULL), 200);
+}
+
+/* Payment methods (issue 14): a customer user's own only. */
+static void customer_payment_methods_are_their_own(void **state)
+{
+	(void)state;
+	const char *card = "type=card&card[number]=4242424242424242&card[exp_month]=12&card[exp_year]=2040";
+	at_step("A creates one: attached to A at once");
+	struct at_resp *r = as(W_CUS_A, "POST", "/v1/payment_methods", card);
+	AT_STATUS(r, 200);
+	AT_STR(r, "customer", fx.cus_a);
+	const char *mine = at_str(r, "id");
+	at_step("A's list: its own, without naming itself; customer=B: empty");
+	r = as(W_CUS_A, "GET", "/v1/payment_methods?limit=100", NULL);
+	expect_all(r, "customer", fx.cus_a, 2);
+	if (!strstr(r->body, mine))
+		AT_FAIL(r, "A's new payment method is not in its list");
+	AT_LIST(as(W_CUS_A, "GET", at_fmt("/v1/payment_methods?customer=%s", fx.cus_b), NULL), "/v1/payment_methods", 0,
+	        false);
+	at_step("A cannot attach its own to B, nor take an unattached one");
+	struct at_fingerprint fp;
+	at_fingerprint(&fp);
+	r = as(W_CUS_A, "POST", at_fmt("/v1/payment_methods/%s/attach", mine), at_fmt("customer=%s", fx.cus_b));
+	AT_ERROR(r, 400, "invalid_request_error", "resource_missing", "customer");
+	expect_unchanged_but_sessions(&fp);
+	r = as(W_SK, "POST", "/v1/payment_methods", card);
+	AT_STATUS(r, 200);
+	const char *loose = at_str(r, "id");
+	at_fingerprint(&fp);
+	r = as(W_CUS_A, "POST", at_fmt("/v1/payment_methods/%s/attach", loose), at_fmt("customer=%s", fx.cus_a));
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	expect_unchanged_but_sessions(&fp);
+	at_step("A makes its own the default of its customer");
+	r = as(W_CUS_A, "POST", at_fmt("/v1/customers/%s", fx.cus_a),
+	       at_fmt("invoice_settings[default_payment_method]=%s", mine));
+	AT_STATUS(r, 200);
+	AT_STR(r, "invoice_settings.default_payment_method", mine);
 }
 
 static void customers_see_the_active_catalog(void **state)
@@ -833,6 +897,7 @@ int main(void)
 	    cmocka_unit_test(doc_matches_routes),
 	    cmocka_unit_test(every_route_every_principal),
 	    cmocka_unit_test(customer_lists_hold_their_own),
+	    cmocka_unit_test(customer_payment_methods_are_their_own),
 	    cmocka_unit_test(customers_see_the_active_catalog),
 	    cmocka_unit_test(customer_writes_are_limited),
 	    cmocka_unit_test(support_writes_metadata_only),

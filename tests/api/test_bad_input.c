@@ -31,6 +31,9 @@
  *   {{missing_customer}} {{missing_api_key}}        no row at all
  *   {{missing_test_clock}} {{missing_subscription}}
  *   {{missing_subscription_item}}
+ *   {{missing_payment_method}}
+ *   {{new_payment_method}}                        an unattached sandbox card (4242), made
+ *                                                  for this case alone
  *   {{other_currency_price}}                      an active monthly price in eur
  *   {{yearly_price}}                              an active yearly price in usd
  *   {{archived_price}}                            a monthly usd price, active=false
@@ -116,6 +119,7 @@ static struct fixture fixtures[] = {
     {"cap_price", ""},
     {"cap_subscriber", ""},
     {"cap_subscription", ""},
+    {"missing_payment_method", ""},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -136,6 +140,8 @@ static struct {
     {"new_product", "/v1/products", "name=Made+for+one+case", NULL},
     {"new_customer", "/v1/customers", "name=Made+for+one+case", NULL},
     {"new_api_key", "/v1/api_keys", "name=made-for-one-case", NULL},
+    {"new_payment_method", "/v1/payment_methods",
+     "type=card&card[number]=4242424242424242&card[exp_month]=12&card[exp_year]=2040", NULL},
 };
 #define N_FRESH (sizeof fresh / sizeof fresh[0])
 
@@ -444,6 +450,7 @@ static int make_fixtures(void)
 	fixture_set("missing_test_clock", ids_encode(ID_TEST_CLOCK, 987654321, buf));
 	fixture_set("missing_subscription", ids_encode(ID_SUBSCRIPTION, 987654321, buf));
 	fixture_set("missing_subscription_item", ids_encode(ID_SUB_ITEM, 987654321, buf));
+	fixture_set("missing_payment_method", ids_encode(ID_PAYMENT_METHOD, 987654321, buf));
 	if (make_more_fixtures())
 		return -1;
 	for (size_t i = 0; i < N_FIXTURES; i++)

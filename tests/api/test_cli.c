@@ -85,6 +85,13 @@ static void bad_usage_exits_2(void **state)
 	/* the environment is validated like a flag */
 	assert_int_equal(RUN(out, "ONEGUARD_THREADS=many", "serve"), 2);
 	assert_non_null(strstr(out, "ONEGUARD_THREADS"));
+	/* issue 14: the payment provider; stripe and manual are not built yet */
+	assert_int_equal(RUN(out, NULL, "serve", "--payment-provider", "paypal"), 2);
+	assert_non_null(strstr(out, "expected sandbox, stripe or manual"));
+	assert_int_equal(RUN(out, NULL, "serve", "--payment-provider", "stripe"), 2);
+	assert_non_null(strstr(out, "stripe is not built yet"));
+	assert_int_equal(RUN(out, "ONEGUARD_PAYMENT_PROVIDER=manual", "serve"), 2);
+	assert_non_null(strstr(out, "manual is not built yet"));
 }
 
 static void migrate_keys_and_schema_check(void **state)

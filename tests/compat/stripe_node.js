@@ -187,6 +187,36 @@ test('a restricted key works in the client within its permissions', async () => 
   await assert.rejects(rk.customers.list(), (e) => e.type === 'StripePermissionError' && e.statusCode === 403);
 });
 
+test('payment methods: a sandbox test card created, attached, made the default, listed, detached', async () => {
+  const pm = await stripe.paymentMethods.create({
+    type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' },
+  });
+  assert.match(pm.id, /^pm_/);
+  assert.equal(pm.object, 'payment_method');
+  assert.equal(pm.card.last4, '4242');
+  assert.equal(pm.card.brand, 'visa');
+  assert.equal(pm.customer, null);
+  assert.ok(!JSON.stringify(pm).includes('4242424242424242'), 'the number is never answered');
+  const attached = await stripe.paymentMethods.attach(pm.id, { customer: ctx.cus.id });
+  assert.equal(attached.customer, ctx.cus.id);
+  const cus = await stripe.customers.update(ctx.cus.id, { invoice_settings: { default_payment_method: pm.id } });
+  assert.equal(cus.invoice_settings.default_payment_method, pm.id);
+  const list = await stripe.paymentMethods.list({ customer: ctx.cus.id, type: 'card' });
+  assert.deepEqual(list.data.map((p) => p.id), [pm.id]);
+  const viaCustomer = await stripe.customers.listPaymentMethods(ctx.cus.id);
+  assert.deepEqual(viaCustomer.data.map((p) => p.id), [pm.id]);
+  await assert.rejects(stripe.paymentMethods.create({
+    type: 'card', card: { number: '4000000000000002', exp_month: 12, exp_year: 2030, cvc: '123' },
+  }), (e) => e.type === 'StripeCardError' && e.statusCode === 402 && e.code === 'card_declined');
+  await assert.rejects(stripe.paymentMethods.create({
+    type: 'card', card: { number: '4000000000009995', exp_month: 12, exp_year: 2030, cvc: '123' },
+  }), (e) => e.type === 'StripeCardError' && e.decline_code === 'insufficient_funds');
+  const detached = await stripe.paymentMethods.detach(pm.id);
+  assert.equal(detached.customer, null);
+  const after = await stripe.customers.retrieve(ctx.cus.id);
+  assert.equal(after.invoice_settings.default_payment_method, null);
+});
+
 test('delete answers a deleted object', async () => {
   const d = await stripe.customers.del(ctx.cus.id);
   assert.equal(d.deleted, true);

@@ -102,7 +102,38 @@ static json_t *ref_customer(const struct og_customer *c)
 	json_object_set_new(o, "name", api_str(c->name));
 	json_object_set_new(o, "next_invoice_sequence", json_integer(c->next_invoice_sequence));
 	json_object_set_new(o, "phone", api_str(c->phone));
+	json_t *is = json_object();
+	api_set_id(is, "default_payment_method", ID_PAYMENT_METHOD, c->default_payment_method_id);
+	json_object_set_new(o, "invoice_settings", is);
 	api_set_id(o, "test_clock", ID_TEST_CLOCK, c->test_clock_id);
+	return o;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *ref_payment_method(const struct og_payment_method *pm)
+{
+	json_t *o = json_object();
+	api_set_id(o, "id", ID_PAYMENT_METHOD, pm->id);
+	json_object_set_new(o, "object", json_string("payment_method"));
+	json_object_set_new(o, "billing_details", api_json_text(pm->billing_details, false));
+	json_t *card = json_object();
+	json_object_set_new(card, "brand", json_string(pm->brand ? pm->brand : "unknown"));
+	json_object_set_new(card, "country", str_or_null(pm->country));
+	json_object_set_new(card, "exp_month", json_integer(pm->exp_month));
+	json_object_set_new(card, "exp_year", json_integer(pm->exp_year));
+	json_object_set_new(card, "fingerprint", str_or_null(pm->fingerprint));
+	json_object_set_new(card, "funding", str_or_null(pm->funding));
+	json_object_set_new(card, "last4", json_string(pm->last4 ? pm->last4 : ""));
+	json_object_set_new(o, "card", card);
+	json_object_set_new(o, "created", json_integer(pm->created));
+	api_set_id(o, "customer", ID_CUSTOMER, pm->customer_id);
+	json_object_set_new(o, "livemode", json_false());
+	json_object_set_new(o, "metadata", api_json_text(pm->metadata, false));
+	json_object_set_new(o, "type", json_string("card"));
 	return o;
 }
 static json_t *ref_product(const struct og_product *p)
@@ -250,6 +281,7 @@ static json_t *ref_subscription(const struct og_subscription *s, const struct og
 	json_object_set_new(o, "current_period_end", ts(s->current_period_end));
 	api_set_id(o, "customer", ID_CUSTOMER, s->customer_id);
 	json_object_set_new(o, "days_until_due", s->has_days_until_due ? json_integer(s->days_until_due) : json_null());
+	api_set_id(o, "default_payment_method", ID_PAYMENT_METHOD, s->default_payment_method_id);
 	json_object_set_new(o, "ended_at", ts(s->ended_at));
 	json_t *list = json_object();
 	json_t *data = json_array();
@@ -574,8 +606,27 @@ static void test_customers(void **state)
 	                           .currency = "dkk",
 	                           .metadata = md,
 	                           .created = INT64_MAX,
-	                           .test_clock_id = 42};
+	                           .test_clock_id = 42,
+	                           .default_payment_method_id = 9};
 	RENDER(model_customer_render(w, &full), &model_customer, ref_customer(&full));
+	/* payment methods (issue 14): bare and full */
+	struct og_payment_method pm_bare = {
+	    .id = 1, .brand = "visa", .last4 = "4242", .exp_month = 12, .exp_year = 2030};
+	RENDER(model_payment_method_render(w, &pm_bare), &model_payment_method, ref_payment_method(&pm_bare));
+	struct og_payment_method pm_full = {.id = INT32_MAX,
+	                                    .ref = "sandbox:succeeds",
+	                                    .customer_id = 5,
+	                                    .brand = "visa",
+	                                    .last4 = "0341",
+	                                    .exp_month = 1,
+	                                    .exp_year = 2031,
+	                                    .funding = "credit",
+	                                    .country = "US",
+	                                    .billing_details =
+	                                        "{\"address\":null,\"email\":null,\"name\":\"Ann\",\"phone\":null}",
+	                                    .metadata = md,
+	                                    .created = 1700000000};
+	RENDER(model_payment_method_render(w, &pm_full), &model_payment_method, ref_payment_method(&pm_full));
 	/* stored JSON as it may also be: empty object, missing, or not an object
 	 * (byte-compatible only: an array is not an address) */
 	for (int i = 0; i < N_STORED; i++) {
@@ -695,6 +746,9 @@ static void test_keys_clocks_events(void **state)
 	RENDER(model_error_render(w, "invalid_request_error", "parameter_missing", "Missing \"name\".", "name"),
 	       &model_error, NULL);
 	RENDER(model_error_render(w, "api_error", "internal", "An internal error occurred.", ""), &model_error, NULL);
+	RENDER(model_error_render_decline(w, "card_error", "card_declined", "Your card has insufficient funds.", NULL,
+	                                  "insufficient_funds"),
+	       &model_error, NULL);
 }
 
 static struct og_subscription a_subscription(void)
@@ -712,6 +766,7 @@ static struct og_subscription a_subscription(void)
 	                                .next_billing_at = 1702592000,
 	                                .start_date = 1700000000,
 	                                .latest_invoice_id = 9,
+	                                .default_payment_method_id = 4,
 	                                .metadata = "{\"k\":\"v\"}",
 	                                .created = 1700000000};
 }
@@ -990,7 +1045,7 @@ static void test_tables_well_formed(void **state)
 				assert_non_null(f->const_value);
 		}
 	}
-	assert_int_equal(n_objects, 21);
+	assert_int_equal(n_objects, 22);
 }
 
 /* jsonw_escape, the escaper the logger uses. */
