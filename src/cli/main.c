@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "core/arena.h"
 #include "http/auth.h"
+#include "http/idempotency.h"
 #include "http/server.h"
 #include "store/resources.h"
 #include "store/store.h"
@@ -276,6 +277,12 @@ static int cmd_serve(struct og_config *cfg, int argc, char **argv)
 	rc = serve_prepare(cfg, &key);
 	if (rc)
 		return rc;
+	{ /* request fingerprints keyed: a body may hold a card number */
+		unsigned char sub[SECRET_KEY_BYTES];
+		secret_key_derive(key, "idempotency", sub);
+		idem_set_key(sub);
+		sodium_memzero(sub, sizeof sub);
+	}
 	char err[512];
 	struct store_config sc = {.url = cfg->db_url, .n_workers = cfg->n_db_workers};
 	struct og_store *st = store_open(&sc, err, sizeof err);

@@ -1,6 +1,9 @@
 /* Idempotency-Key handling for write requests, inside the job's transaction.
- * The request fingerprint is SHA-256 over method, path and raw body: a
- * repeat must be byte-identical. Only 2xx responses are stored; a failed
+ * The request fingerprint is over method, path and raw body: a repeat must
+ * be byte-identical. It is keyed (BLAKE2b under a subkey of the secret key
+ * kept outside the database, idem_set_key) because a body can hold a card
+ * number whose plain hash, next to the stored last 4 and expiry, could be
+ * searched back; without a key (tools, tests) it is SHA-256. Only 2xx responses are stored; a failed
  * request wrote nothing, so retrying it with the same key runs it again.
  * Keys are scoped to the API key that sent them and expire after 24 hours.
  * The stored text is rq->reply_text as the handler rendered it, or
@@ -16,8 +19,31 @@
 #define IDEM_KEY_MAX 255
 #define IDEM_TTL     (24 * 3600)
 
+static unsigned char digest_key[crypto_generichash_KEYBYTES];
+static bool digest_keyed;
+
+void idem_set_key(const unsigned char key[32])
+{
+	memcpy(digest_key, key, sizeof digest_key);
+	digest_keyed = true;
+}
+
 static void request_hash(const struct og_req *rq, char hex[65])
 {
+	if (digest_keyed) {
+		crypto_generichash_state g;
+		unsigned char h[32];
+		crypto_generichash_init(&g, digest_key, sizeof digest_key, sizeof h);
+		crypto_generichash_update(&g, (const unsigned char *)rq->method_name, strlen(rq->method_name));
+		crypto_generichash_update(&g, (const unsigned char *)" ", 1);
+		crypto_generichash_update(&g, (const unsigned char *)rq->path, strlen(rq->path));
+		crypto_generichash_update(&g, (const unsigned char *)"\n", 1);
+		if (rq->body_raw)
+			crypto_generichash_update(&g, (const unsigned char *)rq->body_raw, rq->body_len);
+		crypto_generichash_final(&g, h, sizeof h);
+		sodium_bin2hex(hex, 65, h, sizeof h);
+		return;
+	}
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_init(&st);

@@ -13,4 +13,8 @@
  * with rq->db inside the job's transaction. */
 enum og_ec idem_run(struct og_req *rq, api_handler_fn fn);
 
+/* Keys the request fingerprints (32 bytes, copied; serve calls it once at
+ * start with a subkey of the secret key, before any request). */
+void idem_set_key(const unsigned char key[32]);
+
 #endif

@@ -246,3 +246,9 @@ struct secret_key *secret_key_file_load(const char *path, bool create, bool *cre
 		snprintf(err, errlen, "out of memory for the key");
 	return k;
 }
+
+void secret_key_derive(const struct secret_key *k, const char *purpose, unsigned char out[SECRET_KEY_BYTES])
+{
+	crypto_generichash(out, SECRET_KEY_BYTES, (const unsigned char *)purpose, strlen(purpose), k->key,
+	                   sizeof k->key);
+}

@@ -47,6 +47,10 @@ enum secret_rc secret_seal(const struct secret_key *k, const void *plain, size_t
 /* Opens sealed text into out (NUL-terminated; *len, when not NULL, the
  * plaintext's length). On failure out is wiped. */
 enum secret_rc secret_open(const struct secret_key *k, const char *sealed, char *out, size_t out_size, size_t *len);
+/* A 32-byte subkey for one purpose ("idempotency", ...): BLAKE2b keyed by
+ * the key over the purpose's name. Secret like the key; wipe it after use. */
+void secret_key_derive(const struct secret_key *k, const char *purpose, unsigned char out[SECRET_KEY_BYTES]);
+
 /* Whether text has the sealed form's prefix (not whether it opens). */
 bool secret_is_sealed(const char *text);
 

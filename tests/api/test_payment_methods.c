@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #define CARD_OK "4242424242424242"
@@ -98,6 +99,36 @@ static void create_keeps_only_what_may_be_shown(void **state)
 	AT_STR(j, "metadata.k", "v");
 	expect_number_nowhere(j, "4000000000000341");
 	AT_ERROR(at_get("/v1/payment_methods/pm_nothing"), 404, "invalid_request_error", "resource_missing", "id");
+}
+
+/* A create sent with an Idempotency-Key replays, and the stored request
+ * fingerprint is keyed: its plain SHA-256 (which, next to the stored last
+ * 4 and expiry, could be searched back to the number) is in no row. */
+static void idempotent_create_keeps_no_plain_digest(void **state)
+{
+	(void)state;
+	const char *body =
+	    "type=card&card[number]=4242424242424242&card[exp_month]=12&card[exp_year]=2040&card[cvc]=123";
+	struct at_req rq = {.method = "POST",
+	                    .path = "/v1/payment_methods",
+	                    .ctype = AT_FORM,
+	                    .body = body,
+	                    .idempotency_key = "pm-digest-1"};
+	struct at_resp *a = at_send(&rq);
+	AT_STATUS(a, 200);
+	struct at_resp *b = at_send(&rq);
+	AT_STATUS(b, 200);
+	AT_HEADER(b, "Idempotent-Replayed", "true");
+	AT_STR(b, "id", at_str(a, "id"));
+	char text[1024], hex[65];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	snprintf(text, sizeof text, "POST /v1/payment_methods\n%s", body);
+	crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	const char *where = at_db_find(hex);
+	if (where)
+		AT_FAIL(a, "the plain digest of the request is stored in %s", where);
+	expect_number_nowhere(a, "4242424242424242");
 }
 
 /* Every refused card: status, Stripe's error, the parameter; nothing written. */
@@ -278,6 +309,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(create_keeps_only_what_may_be_shown),
+	    cmocka_unit_test(idempotent_create_keeps_no_plain_digest),
 	    cmocka_unit_test(refused_cards),
 	    cmocka_unit_test(attach_list_detach),
 	    cmocka_unit_test(update_metadata_and_billing_details),
