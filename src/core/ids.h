@@ -24,6 +24,7 @@ enum id_kind {
 	ID_USER,           /* usr_ */
 	ID_AUDIT_LOG,      /* audit_ */
 	ID_PORTAL_SESSION, /* bps_ */
+	ID_BALANCE_TXN,    /* cbtxn_ (customer balance transactions) */
 	ID__COUNT
 };
 

@@ -94,6 +94,22 @@ struct og_customer {
 	int64_t test_clock_id;         /* 0 when on real time; set with store_customer_set_test_clock */
 	const char *invoice_prefix;    /* 3-12 of A-Z 0-9, unique (migration 0004 gave old rows one) */
 	int64_t next_invoice_sequence; /* per-customer numbering: the next invoice's sequence */
+	int64_t balance;               /* minor units; negative: a credit the customer holds (migration 0009) */
+};
+
+/* One change of a customer's balance (Stripe's customer_balance_transaction);
+ * ending_balance is the balance after it. */
+struct og_balance_txn {
+	int64_t id;
+	int64_t customer_id;
+	int64_t amount;
+	const char *currency;
+	const char *description;
+	int64_t invoice_id; /* 0: none */
+	enum balance_txn_type type;
+	int64_t ending_balance;
+	int64_t created;
+	const char *metadata;
 };
 
 struct og_test_clock {

@@ -222,6 +222,7 @@ static const struct model_field customer_fields[] = {
     F_ID("id", ID_CUSTOMER, 0, "Unique identifier."),
     F_CONST("object", "customer"),
     F_OBJ("address", model_address, MF_NULLABLE, "The customer's address."),
+    F("balance", MT_INTEGER, 0, "Minor units; negative is a credit the customer holds, applied to the next invoice."),
     F("created", MT_TIMESTAMP, 0, "Time of creation (the test clock's time on a test clock)."),
     F("currency", MT_STRING, MF_NULLABLE, "The customer's default currency."),
     F("description", MT_STRING, MF_NULLABLE, "A description, not shown to the customer."),
@@ -242,6 +243,7 @@ void model_customer_render(struct og_jsonw *w, const struct og_customer *c)
 	w_id(w, "id", ID_CUSTOMER, c->id);
 	jsonw_key_string(w, "object", "customer");
 	w_json_text(w, "address", c->address, true);
+	jsonw_key_int64(w, "balance", c->balance);
 	jsonw_key_int64(w, "created", c->created);
 	jsonw_key_string(w, "currency", c->currency);
 	jsonw_key_string(w, "description", c->description);
@@ -451,6 +453,42 @@ void model_portal_session_render(struct og_jsonw *w, const struct og_portal_sess
 	jsonw_key_bool(w, "livemode", false);
 	jsonw_key_string(w, "return_url", s->return_url);
 	jsonw_key_string(w, "url", s->url);
+	jsonw_object_end(w);
+}
+
+/* ---- customer balance transaction ---------------------------------------- */
+
+static const struct model_field balance_txn_fields[] = {
+    F_ID("id", ID_BALANCE_TXN, 0, "Unique identifier."),
+    F_CONST("object", "customer_balance_transaction"),
+    F("amount", MT_INTEGER, 0, "Minor units; negative credits the customer, positive debits."),
+    F("created", MT_TIMESTAMP, 0, "Time of creation."),
+    F("currency", MT_STRING, 0, "Three-letter ISO currency code, lowercase."),
+    F_ID("customer", ID_CUSTOMER, 0, "The customer whose balance changed."),
+    F("description", MT_STRING, MF_NULLABLE, "An arbitrary string."),
+    F("ending_balance", MT_INTEGER, 0, "The customer's balance after this transaction."),
+    F_ID("invoice", ID_INVOICE, MF_NULLABLE, "The invoice that applied or made this transaction."),
+    F_LIVEMODE,
+    F_METADATA,
+    F_ENUM("type", model_enum_balance_txn_type, 0, "Why the balance changed."),
+};
+OBJECT(model_balance_txn, "customer_balance_transaction", "One change of a customer's balance.", balance_txn_fields);
+
+void model_balance_txn_render(struct og_jsonw *w, const struct og_balance_txn *t)
+{
+	jsonw_object_begin(w);
+	w_id(w, "id", ID_BALANCE_TXN, t->id);
+	jsonw_key_string(w, "object", "customer_balance_transaction");
+	jsonw_key_int64(w, "amount", t->amount);
+	jsonw_key_int64(w, "created", t->created);
+	jsonw_key_string(w, "currency", t->currency);
+	w_id(w, "customer", ID_CUSTOMER, t->customer_id);
+	jsonw_key_string(w, "description", t->description);
+	jsonw_key_int64(w, "ending_balance", t->ending_balance);
+	w_id(w, "invoice", ID_INVOICE, t->invoice_id);
+	jsonw_key_bool(w, "livemode", false);
+	w_json_text(w, "metadata", t->metadata, false);
+	w_enum(w, "type", &model_enum_balance_txn_type, (int)t->type);
 	jsonw_object_end(w);
 }
 

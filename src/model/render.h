@@ -36,6 +36,7 @@ void model_auth_logout_render(struct og_jsonw *w);
 void model_invitation_render(struct og_jsonw *w, const struct og_user *u, int64_t expires_at);
 /* Stripe's billing_portal.session; url only in the create reply (NULL: null). */
 void model_portal_session_render(struct og_jsonw *w, const struct og_portal_session *s);
+void model_balance_txn_render(struct og_jsonw *w, const struct og_balance_txn *t);
 void model_test_clock_render(struct og_jsonw *w, const struct og_test_clock *c);
 /* price: the item's price, rendered whole (expanded), or NULL for its id. */
 void model_sub_item_render(struct og_jsonw *w, const struct og_sub_item *it, const struct og_subscription *sub,

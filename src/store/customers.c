@@ -8,7 +8,7 @@
 
 #define CUSTOMER_COLS                                                                                                  \
 	"id, email, name, phone, description, address, currency, metadata, created, test_clock_id, invoice_prefix, "   \
-	"next_invoice_sequence"
+	"next_invoice_sequence, balance"
 
 static void read_customer(struct db_res *r, struct og_arena *a, void *row)
 {
@@ -25,6 +25,7 @@ static void read_customer(struct db_res *r, struct og_arena *a, void *row)
 	c->test_clock_id = db_int(r, 9);
 	c->invoice_prefix = store__text(r, a, 10);
 	c->next_invoice_sequence = db_int(r, 11);
+	c->balance = db_int(r, 12);
 }
 
 enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c)

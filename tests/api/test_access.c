@@ -73,7 +73,8 @@ static struct {
 	char event[64];
 	char clock[64];
 	char probe_key[64];
-	char user[64]; /* a staff user (the analyst) */
+	char user[64];   /* a staff user (the analyst) */
+	char btxn_a[64]; /* a balance transaction of customer A ({txn}) */
 	char rk_secret[128];
 } fx;
 
@@ -283,6 +284,7 @@ static int fixtures(void)
 	COPY(fx.item_a, post_ok("/v1/invoiceitems", at_fmt("customer=%s&amount=250&currency=usd", fx.cus_a)));
 	COPY(fx.clock, post_ok("/v1/test_helpers/test_clocks", "frozen_time=1900000000"));
 	COPY(fx.probe_key, post_ok("/v1/api_keys", "name=probe"));
+	COPY(fx.btxn_a, post_ok(at_fmt("/v1/customers/%s/balance_transactions", fx.cus_a), "amount=-100&currency=usd"));
 	struct at_resp *ev = at_get("/v1/events?limit=1");
 	COPY(fx.event, at_str(ev, "data[0].id"));
 	{ /* the rk column: a restricted key that reads every resource */
@@ -299,7 +301,7 @@ static int fixtures(void)
 	}
 	const char *all[] = {fx.cus_a, fx.cus_b,  fx.product,   fx.price, fx.product_off, fx.price_off,
 	                     fx.sub_a, fx.sub_a2, fx.sub_b,     fx.inv_a, fx.inv_b,       fx.item_a,
-	                     fx.event, fx.clock,  fx.probe_key, fx.user};
+	                     fx.event, fx.clock,  fx.probe_key, fx.user,  fx.btxn_a};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		if (!all[i][0]) {
 			fprintf(stderr, "test_access fixture: object %zu was not made\n", i);
@@ -337,7 +339,8 @@ static const char *id_for(const char *pattern)
 	return id_for_kind(pattern, NULL);
 }
 
-/* pattern with {id} filled (NULL when the test does not know the object). */
+/* pattern with {id} filled (NULL when the test does not know the object),
+ * and {txn} with customer A's balance transaction. */
 static const char *path_of(const char *pattern, const char *id)
 {
 	const char *brace = strstr(pattern, "{id}");
@@ -345,7 +348,9 @@ static const char *path_of(const char *pattern, const char *id)
 		return pattern;
 	if (!id)
 		return NULL;
-	return at_fmt("%.*s%s%s", (int)(brace - pattern), pattern, id, brace + 4);
+	const char *path = at_fmt("%.*s%s%s", (int)(brace - pattern), pattern, id, brace + 4);
+	const char *txn = strstr(path, "{txn}");
+	return txn ? at_fmt("%.*s%s%s", (int)(txn - path), path, fx.btxn_a, txn + 5) : path;
 }
 
 /* ---- the document ------------------------------------------------------ */

@@ -92,6 +92,7 @@ static json_t *ref_customer(const struct og_customer *c)
 	api_set_id(o, "id", ID_CUSTOMER, c->id);
 	json_object_set_new(o, "object", json_string("customer"));
 	json_object_set_new(o, "address", api_json_text(c->address, true));
+	json_object_set_new(o, "balance", json_integer(c->balance));
 	json_object_set_new(o, "created", json_integer(c->created));
 	json_object_set_new(o, "currency", api_str(c->currency));
 	json_object_set_new(o, "description", api_str(c->description));
@@ -952,6 +953,18 @@ static void test_accounts_objects(void **state)
 	RENDER(model_invitation_render(w, &full, 99), &model_invitation, NULL);
 	struct og_portal_session ps = {.id = 3, .customer_id = 7, .created = 100, .expires = 1000};
 	RENDER(model_portal_session_render(w, &ps), &model_portal_session, NULL);
+	struct og_balance_txn bt = {.id = 4,
+	                            .customer_id = 7,
+	                            .amount = -1500,
+	                            .currency = "usd",
+	                            .type = BTXN_APPLIED_TO_INVOICE,
+	                            .ending_balance = -300,
+	                            .created = 5};
+	RENDER(model_balance_txn_render(w, &bt), &model_balance_txn, NULL);
+	bt.invoice_id = 9;
+	bt.description = "credit";
+	bt.metadata = "{\"a\":\"b\"}";
+	RENDER(model_balance_txn_render(w, &bt), &model_balance_txn, NULL);
 	ps.return_url = "https://shop.example/account";
 	ps.url = "https://billing.example/portal/session/ab";
 	RENDER(model_portal_session_render(w, &ps), &model_portal_session, NULL);

@@ -1,0 +1,78 @@
+/* Customer balance (see balance.h). */
+#include "billing/balance.h"
+#include "billing/invoices.h"
+#include "core/money.h"
+
+#include <string.h>
+
+enum og_ec billing_balance_apply(struct billing_ctx *bc, const struct billing_balance_in *in,
+                                 struct og_balance_txn *out)
+{
+	if (!billing_owns(bc->customer_scope, in->customer_id))
+		return billing_not_found(bc, ID_CUSTOMER, "customer", in->customer_id);
+	if (in->amount == 0 || !money_within_cap(in->amount))
+		return og_err(bc->err, OG_EC_PARAM_AMOUNT, "amount",
+		              "amount must be a non-zero integer of minor units within +-%lld.", (long long)MONEY_AMOUNT_MAX);
+	int64_t balance = 0;
+	const char *currency = NULL;
+	enum db_rc rc = store_customer_balance(bc->db, bc->arena, in->customer_id, &balance, &currency);
+	if (rc == DB_DONE)
+		return billing_not_found(bc, ID_CUSTOMER, "customer", in->customer_id);
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "customer balance");
+	if (currency && strcmp(currency, in->currency) != 0)
+		return og_err(bc->err, OG_EC_CURRENCY_MISMATCH, "currency",
+		              "The customer's balance is in %s; a transaction in %s cannot change it.", currency,
+		              in->currency);
+	int64_t ending;
+	if (!money_add(balance, in->amount, &ending) || !money_within_cap(ending))
+		return og_err(bc->err, OG_EC_PARAM_AMOUNT, "amount",
+		              "The customer's balance would be beyond the amount cap (+-%lld minor units).",
+		              (long long)MONEY_AMOUNT_MAX);
+	*out = (struct og_balance_txn){
+	    .customer_id = in->customer_id,
+	    .amount = in->amount,
+	    .currency = in->currency,
+	    .description = in->description && *in->description ? in->description : NULL,
+	    .invoice_id = in->invoice_id,
+	    .type = in->type,
+	    .created = bc->now,
+	};
+	enum og_ec ec = billing_metadata_apply(bc, NULL, in->metadata, &out->metadata);
+	if (ec)
+		return ec;
+	rc = store_balance_txn_apply(bc->db, out, MONEY_AMOUNT_MAX);
+	if (rc == DB_DONE) /* the checks above passed in this transaction: only a concurrent writer gets here */
+		return og_err(bc->err, OG_EC_STATE_CONFLICT, NULL, "The customer's balance changed meanwhile; retry.");
+	return rc == DB_ROW ? OG_EC_NONE : billing_db_error(bc, rc, "balance transaction");
+}
+
+enum og_ec billing_balance_txn_get(struct billing_ctx *bc, int64_t customer_id, int64_t id, struct og_balance_txn *out)
+{
+	enum db_rc rc = billing_owns(bc->customer_scope, customer_id)
+	                    ? store_balance_txn_get(bc->db, bc->arena, customer_id, id, out)
+	                    : DB_DONE;
+	if (rc == DB_DONE)
+		return billing_not_found(bc, ID_BALANCE_TXN, "customer_balance_transaction", id);
+	return rc == DB_ROW ? OG_EC_NONE : billing_db_error(bc, rc, "balance transaction");
+}
+
+enum og_ec billing_balance_txn_update(struct billing_ctx *bc, const struct billing_balance_update_in *in,
+                                      struct og_balance_txn *out)
+{
+	enum og_ec ec = billing_balance_txn_get(bc, in->customer_id, in->id, out);
+	if (ec)
+		return ec;
+	const char *metadata = NULL;
+	if (in->metadata && (ec = billing_metadata_apply(bc, out->metadata, in->metadata, &metadata)))
+		return ec;
+	const char *description = in->description && *in->description ? in->description : NULL;
+	enum db_rc rc = store_balance_txn_update(bc->db, out->id, description, in->has_description, metadata);
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "balance transaction update");
+	if (in->has_description)
+		out->description = description;
+	if (metadata)
+		out->metadata = metadata;
+	return OG_EC_NONE;
+}

@@ -1,0 +1,144 @@
+/* Customer balance transactions (issue 14): adjustments move
+ * customer.balance, which always equals the sum of the customer's
+ * transactions and the last one's ending_balance; list, retrieve and update
+ * (description and metadata only); one currency per balance; the amount
+ * cap. Each refusal checks status, error body and that nothing was written.
+ * SQLite and PostgreSQL. */
+#include "api/lib/apitest.h"
+
+#include <string.h>
+
+static const char *new_customer(const char *extra)
+{
+	struct at_resp *r = at_post_form("/v1/customers", "email=b@example.com%s", extra);
+	AT_STATUS(r, 200);
+	AT_INT(r, "balance", 0);
+	return at_strdup(at_str(r, "id"));
+}
+
+static const char *adjust(const char *cus, long long amount, const char *currency, long long want_ending)
+{
+	struct at_resp *r = at_post_form(at_fmt("/v1/customers/%s/balance_transactions", cus),
+	                                 "amount=%lld&currency=%s&description=test", amount, currency);
+	AT_STATUS(r, 200);
+	AT_PREFIX(r, "id", "cbtxn_");
+	AT_STR(r, "object", "customer_balance_transaction");
+	AT_INT(r, "amount", amount);
+	AT_STR(r, "currency", currency);
+	AT_STR(r, "customer", cus);
+	AT_STR(r, "type", "adjustment");
+	AT_NULL(r, "invoice");
+	AT_INT(r, "ending_balance", want_ending);
+	return at_strdup(at_str(r, "id"));
+}
+
+static void adjustments_move_the_balance(void **state)
+{
+	(void)state;
+	const char *cus = new_customer("");
+	at_step("a credit, a debit, a credit: each ending_balance is the running sum");
+	const char *t1 = adjust(cus, -1500, "usd", -1500);
+	adjust(cus, 499, "usd", -1001);
+	const char *t3 = adjust(cus, -1, "usd", -1002);
+	struct at_resp *r = at_get("/v1/customers/%s", cus);
+	AT_STATUS(r, 200);
+	AT_INT(r, "balance", -1002);
+
+	at_step("the list is newest first and pages");
+	r = at_get("/v1/customers/%s/balance_transactions", cus);
+	AT_LIST(r, at_fmt("/v1/customers/%s/balance_transactions", cus), 3, false);
+	AT_STR(r, "data[0].id", t3);
+	AT_STR(r, "data[2].id", t1);
+	r = at_get("/v1/customers/%s/balance_transactions?limit=1&starting_after=%s", cus, t3);
+	AT_LIST(r, at_fmt("/v1/customers/%s/balance_transactions", cus), 1, true);
+
+	at_step("retrieve and update description and metadata");
+	r = at_get("/v1/customers/%s/balance_transactions/%s", cus, t1);
+	AT_STATUS(r, 200);
+	AT_INT(r, "amount", -1500);
+	AT_STR(r, "description", "test");
+	r = at_post_form(at_fmt("/v1/customers/%s/balance_transactions/%s", cus, t1),
+	                 "description=goodwill&metadata[ticket]=42");
+	AT_STATUS(r, 200);
+	AT_STR(r, "description", "goodwill");
+	AT_STR(r, "metadata.ticket", "42");
+	AT_INT(r, "amount", -1500);
+	AT_INT(r, "ending_balance", -1500);
+	r = at_get("/v1/customers/%s/balance_transactions/%s", cus, t1);
+	AT_STR(r, "description", "goodwill");
+
+	at_step("another customer's transaction is not found under this customer");
+	const char *other = new_customer("");
+	AT_ERROR(at_get("/v1/customers/%s/balance_transactions/%s", other, t1), 404, "invalid_request_error",
+	         "resource_missing", "id");
+	AT_ERROR(at_get("/v1/customers/%s/balance_transactions/cbtxn_nope", cus), 404, "invalid_request_error",
+	         "resource_missing", "id");
+}
+
+static void refusals_write_nothing(void **state)
+{
+	(void)state;
+	const char *cus = new_customer("");
+	adjust(cus, 1000, "usd", 1000);
+	const char *path = at_fmt("/v1/customers/%s/balance_transactions", cus);
+	struct at_fingerprint before;
+	at_fingerprint(&before);
+
+	at_step("another currency than the balance's");
+	struct at_resp *r = at_post_form(path, "amount=100&currency=eur");
+	AT_ERROR(r, 400, "invalid_request_error", "currency_mismatch", "currency");
+	AT_UNCHANGED(&before, r);
+
+	at_step("a zero amount, a missing amount, a missing currency");
+	r = at_post_form(path, "amount=0&currency=usd");
+	AT_ERROR(r, 400, "invalid_request_error", "amount_invalid", "amount");
+	AT_UNCHANGED(&before, r);
+	r = at_post_form(path, "currency=usd");
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_missing", "amount");
+	AT_UNCHANGED(&before, r);
+	r = at_post_form(path, "amount=5");
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_missing", "currency");
+	AT_UNCHANGED(&before, r);
+
+	at_step("beyond the amount cap, alone or with the balance");
+	r = at_post_form(path, "amount=100000000000&currency=usd");
+	AT_ERROR(r, 400, "invalid_request_error", "amount_invalid", "amount");
+	AT_UNCHANGED(&before, r);
+	r = at_post_form(path, "amount=99999999999&currency=usd");
+	AT_ERROR(r, 400, "invalid_request_error", "amount_invalid", "amount");
+	AT_UNCHANGED(&before, r);
+	r = at_post_form(path, "amount=9223372036854775807&currency=usd");
+	AT_ERROR(r, 400, "invalid_request_error", "amount_invalid", "amount");
+	AT_UNCHANGED(&before, r);
+
+	at_step("a missing customer");
+	r = at_post_form("/v1/customers/cus_nope/balance_transactions", "amount=5&currency=usd");
+	AT_ERROR(r, 404, "invalid_request_error", "resource_missing", "id");
+	AT_UNCHANGED(&before, r);
+
+	at_step("the balance is where it was");
+	r = at_get("/v1/customers/%s", cus);
+	AT_INT(r, "balance", 1000);
+}
+
+static void customer_currency_decides(void **state)
+{
+	(void)state;
+	const char *cus = new_customer("&currency=jpy");
+	struct at_fingerprint before;
+	at_fingerprint(&before);
+	struct at_resp *r = at_post_form(at_fmt("/v1/customers/%s/balance_transactions", cus), "amount=-5&currency=usd");
+	AT_ERROR(r, 400, "invalid_request_error", "currency_mismatch", "currency");
+	AT_UNCHANGED(&before, r);
+	adjust(cus, -500, "jpy", -500);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(adjustments_move_the_balance),
+	    cmocka_unit_test(refusals_write_nothing),
+	    cmocka_unit_test(customer_currency_decides),
+	};
+	return at_run("test_balance", tests, sizeof tests / sizeof tests[0], NULL) ? 1 : 0;
+}
