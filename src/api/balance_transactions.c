@@ -64,7 +64,8 @@ static enum og_ec path_txn(struct og_req *rq, int64_t *id)
 {
 	const char *s = req_path_param(rq, 1);
 	if (!ids_decode(ID_BALANCE_TXN, s, id))
-		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "id", "No such customer_balance_transaction: '%.64s'", s);
+		return og_err(&rq->err, OG_EC_RESOURCE_MISSING, "id", "No such customer_balance_transaction: '%.64s'",
+		              s);
 	return OG_EC_NONE;
 }
 

@@ -12,7 +12,8 @@ enum og_ec billing_balance_apply(struct billing_ctx *bc, const struct billing_ba
 		return billing_not_found(bc, ID_CUSTOMER, "customer", in->customer_id);
 	if (in->amount == 0 || !money_within_cap(in->amount))
 		return og_err(bc->err, OG_EC_PARAM_AMOUNT, "amount",
-		              "amount must be a non-zero integer of minor units within +-%lld.", (long long)MONEY_AMOUNT_MAX);
+		              "amount must be a non-zero integer of minor units within +-%lld.",
+		              (long long)MONEY_AMOUNT_MAX);
 	int64_t balance = 0;
 	const char *currency = NULL;
 	enum db_rc rc = store_customer_balance(bc->db, bc->arena, in->customer_id, &balance, &currency);
@@ -75,4 +76,61 @@ enum og_ec billing_balance_txn_update(struct billing_ctx *bc, const struct billi
 	if (metadata)
 		out->metadata = metadata;
 	return OG_EC_NONE;
+}
+
+/* The rule (docs/internals/billing.md, "Customer balance"): cents move
+ * exactly, never rounded: applied = min(-balance, amount_due). */
+enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *inv)
+{
+	int64_t balance = 0;
+	const char *currency = NULL;
+	enum db_rc rc = store_customer_balance(bc->db, bc->arena, inv->customer_id, &balance, &currency);
+	if (rc != DB_ROW)
+		return billing_db_error(bc, rc, "customer balance");
+	inv->starting_balance = inv->ending_balance = balance;
+	int64_t amount = 0;
+	if (inv->total < 0)
+		amount = inv->total; /* the surplus credit becomes the customer's */
+	else if (balance < 0 && inv->amount_due > 0 && currency && !strcmp(currency, inv->currency))
+		amount = -balance < inv->amount_due ? -balance : inv->amount_due;
+	if (amount == 0)
+		return OG_EC_NONE;
+	struct billing_balance_in in = {
+	    .customer_id = inv->customer_id,
+	    .amount = amount,
+	    .currency = inv->currency,
+	    .type = BTXN_APPLIED_TO_INVOICE,
+	    .invoice_id = inv->id,
+	};
+	struct billing_ctx sbc = *bc;
+	sbc.customer_scope = 0; /* the service's own move, whoever asked */
+	struct og_balance_txn t;
+	enum og_ec ec = billing_balance_apply(&sbc, &in, &t);
+	if (ec)
+		return ec;
+	if (amount > 0) {
+		inv->amount_due -= amount;
+		inv->amount_remaining -= amount;
+	}
+	inv->ending_balance = t.ending_balance;
+	inv->starting_balance = t.ending_balance - amount;
+	return OG_EC_NONE;
+}
+
+enum og_ec billing_balance_void(struct billing_ctx *bc, const struct og_invoice *inv)
+{
+	int64_t consumed;
+	if (!money_sub(inv->ending_balance, inv->starting_balance, &consumed) || consumed <= 0)
+		return OG_EC_NONE;
+	struct billing_balance_in in = {
+	    .customer_id = inv->customer_id,
+	    .amount = -consumed,
+	    .currency = inv->currency,
+	    .type = BTXN_UNAPPLIED_FROM_INVOICE,
+	    .invoice_id = inv->id,
+	};
+	struct billing_ctx sbc = *bc;
+	sbc.customer_scope = 0;
+	struct og_balance_txn t;
+	return billing_balance_apply(&sbc, &in, &t);
 }

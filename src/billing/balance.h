@@ -43,4 +43,16 @@ struct billing_balance_update_in {
 enum og_ec billing_balance_txn_update(struct billing_ctx *bc, const struct billing_balance_update_in *in,
                                       struct og_balance_txn *out);
 
+/* At finalization (billing_invoice_finalize, before the paid/open
+ * decision): a credit (negative balance in the invoice's currency) pays
+ * what it can of amount_due (an applied_to_invoice transaction of +applied);
+ * a negative total credits the balance (applied_to_invoice of total) instead
+ * of being dropped. Sets inv->starting_balance and ending_balance; no
+ * transaction and both 0-changes when neither applies. */
+enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *inv);
+
+/* Voiding an invoice that consumed credit gives the credit back (an
+ * unapplied_from_invoice transaction). */
+enum og_ec billing_balance_void(struct billing_ctx *bc, const struct og_invoice *inv);
+
 #endif

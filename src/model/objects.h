@@ -187,6 +187,9 @@ struct og_invoice {
 	const char *metadata;
 	int64_t created;
 	int64_t finalized_at, paid_at, voided_at, marked_uncollectible_at;
+	/* the customer's balance before and after finalization applied it
+	 * (migration 0009; both 0 when it had none) */
+	int64_t starting_balance, ending_balance;
 };
 
 struct og_invoice_line {

@@ -716,6 +716,7 @@ static const struct model_field invoice_fields[] = {
     F("days_until_due", MT_INTEGER, MF_NULLABLE, "send_invoice: days it is due after finalizing."),
     F("description", MT_STRING, MF_NULLABLE, "A description shown to the customer."),
     F("due_date", MT_TIMESTAMP, MF_NULLABLE, "send_invoice: when it is due."),
+    F("ending_balance", MT_INTEGER, 0, "The customer's balance after finalization applied it (0 without one)."),
     F_LIST("lines", model_invoice_line, "The invoice's lines."),
     F_LIVEMODE,
     F_METADATA,
@@ -725,6 +726,7 @@ static const struct model_field invoice_fields[] = {
     F("past_due", MT_BOOLEAN, 0, "Whether it is open past its due date."),
     F("period_start", MT_TIMESTAMP, 0, "Start of the period it bills."),
     F("period_end", MT_TIMESTAMP, 0, "End of the period it bills."),
+    F("starting_balance", MT_INTEGER, 0, "The customer's balance before finalization applied it (0 without one)."),
     F_ENUM("status", model_enum_invoice_status, 0, "The invoice's status."),
     F_OBJ("status_transitions", model_transitions, 0, "When it changed status."),
     F_ID("subscription", ID_SUBSCRIPTION, MF_NULLABLE, "The subscription it bills."),
@@ -755,6 +757,7 @@ static void invoice_members(struct og_jsonw *w, const struct og_invoice *inv, co
 	w_opt_int(w, "days_until_due", inv->has_days_until_due, inv->days_until_due);
 	jsonw_key_string(w, "description", inv->description);
 	w_ts(w, "due_date", inv->due_date);
+	jsonw_key_int64(w, "ending_balance", inv->ending_balance);
 	jsonw_key(w, "lines");
 	jsonw_object_begin(w);
 	jsonw_key_string(w, "object", "list");
@@ -778,6 +781,7 @@ static void invoice_members(struct og_jsonw *w, const struct og_invoice *inv, co
 	jsonw_key_bool(w, "past_due", inv->past_due);
 	jsonw_key_int64(w, "period_start", inv->period_start);
 	jsonw_key_int64(w, "period_end", inv->period_end);
+	jsonw_key_int64(w, "starting_balance", inv->starting_balance);
 	w_enum(w, "status", &model_enum_invoice_status, (int)inv->status);
 	jsonw_key(w, "status_transitions");
 	jsonw_object_begin(w);

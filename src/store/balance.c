@@ -55,9 +55,10 @@ enum db_rc store_balance_txn_apply(struct db_conn *db, struct og_balance_txn *t,
 	enum db_rc rc = db_query_int(db, upd, up, 4, &t->ending_balance);
 	if (rc != DB_OK)
 		return rc; /* DB_DONE: no such customer, another currency, or beyond the cap */
-	static const char ins[] = "INSERT INTO customer_balance_transactions (customer_id, amount, currency, description, "
-	                          "invoice_id, type, ending_balance, created, metadata) "
-	                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+	static const char ins[] =
+	    "INSERT INTO customer_balance_transactions (customer_id, amount, currency, description, "
+	    "invoice_id, type, ending_balance, created, metadata) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
 	struct db_param in[] = {DB_INT(t->customer_id),
 	                        DB_INT(t->amount),
 	                        DB_TEXT(t->currency),
@@ -74,7 +75,8 @@ enum db_rc store_balance_txn_apply(struct db_conn *db, struct og_balance_txn *t,
 enum db_rc store_balance_txn_get(struct db_conn *db, struct og_arena *a, int64_t customer_id, int64_t id,
                                  struct og_balance_txn *out)
 {
-	static const char sql[] = "SELECT " BTXN_COLS " FROM customer_balance_transactions WHERE id = $1 AND customer_id = $2";
+	static const char sql[] =
+	    "SELECT " BTXN_COLS " FROM customer_balance_transactions WHERE id = $1 AND customer_id = $2";
 	struct db_param params[] = {DB_INT(id), DB_INT(customer_id)};
 	return store__get(db, a, sql, params, 2, read_btxn, out);
 }
@@ -85,7 +87,8 @@ enum db_rc store_balance_txn_update(struct db_conn *db, int64_t id, const char *
 	static const char sql[] = "UPDATE customer_balance_transactions SET "
 	                          "description = CASE WHEN $2 = 1 THEN $3 ELSE description END, "
 	                          "metadata = COALESCE($4, metadata) WHERE id = $1";
-	struct db_param params[] = {DB_INT(id), DB_INT(set_description ? 1 : 0), DB_TEXT(description), DB_TEXT(metadata)};
+	struct db_param params[] = {DB_INT(id), DB_INT(set_description ? 1 : 0), DB_TEXT(description),
+	                            DB_TEXT(metadata)};
 	return store__exec_changes(db, sql, params, 4);
 }
 
@@ -102,7 +105,8 @@ enum db_rc store_balance_txn_list(struct db_conn *db, struct og_arena *a, int64_
 
 enum db_rc store_balance_txn_sum(struct db_conn *db, int64_t customer_id, int64_t *sum)
 {
-	static const char sql[] = "SELECT COALESCE(SUM(amount), 0) FROM customer_balance_transactions WHERE customer_id = $1";
+	static const char sql[] =
+	    "SELECT COALESCE(SUM(amount), 0) FROM customer_balance_transactions WHERE customer_id = $1";
 	struct db_param params[] = {DB_INT(customer_id)};
 	enum db_rc rc = db_query_int(db, sql, params, 1, sum);
 	return rc == DB_OK ? DB_ROW : rc;

@@ -330,6 +330,7 @@ static json_t *ref_invoice(const struct og_invoice *inv, const struct og_invoice
 	                    inv->has_days_until_due ? json_integer(inv->days_until_due) : json_null());
 	json_object_set_new(o, "description", api_str(inv->description));
 	json_object_set_new(o, "due_date", ts(inv->due_date));
+	json_object_set_new(o, "ending_balance", json_integer(inv->ending_balance));
 	json_t *lo = json_object();
 	json_t *data = json_array();
 	for (int i = 0; lines && i < n_lines; i++)
@@ -351,6 +352,7 @@ static json_t *ref_invoice(const struct og_invoice *inv, const struct og_invoice
 	json_object_set_new(o, "past_due", json_boolean(inv->past_due));
 	json_object_set_new(o, "period_start", json_integer(inv->period_start));
 	json_object_set_new(o, "period_end", json_integer(inv->period_end));
+	json_object_set_new(o, "starting_balance", json_integer(inv->starting_balance));
 	json_object_set_new(o, "status", api_str(invoice_status_name(inv->status)));
 	json_t *st = json_object();
 	json_object_set_new(st, "finalized_at", ts(inv->finalized_at));

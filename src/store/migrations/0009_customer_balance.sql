@@ -19,3 +19,8 @@ CREATE TABLE customer_balance_transactions (
     metadata TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX customer_balance_transactions_customer ON customer_balance_transactions (customer_id, id);
+-- What finalization applied to an invoice (Stripe's starting_balance and
+-- ending_balance): the customer's balance before and after. The engine's
+-- fast path never bills a customer with a balance, so its rows keep 0.
+ALTER TABLE invoices ADD COLUMN starting_balance BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE invoices ADD COLUMN ending_balance BIGINT NOT NULL DEFAULT 0;
