@@ -80,7 +80,7 @@ enum og_ec billing_balance_txn_update(struct billing_ctx *bc, const struct billi
 
 /* The rule (docs/internals/billing.md, "Customer balance"): cents move
  * exactly, never rounded: applied = min(-balance, amount_due). */
-enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *inv)
+static enum og_ec balance_move(struct billing_ctx *bc, struct og_invoice *inv, int64_t *amount)
 {
 	int64_t balance = 0;
 	const char *currency = NULL;
@@ -88,13 +88,34 @@ enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *i
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "customer balance");
 	inv->starting_balance = inv->ending_balance = balance;
-	int64_t amount = 0;
+	*amount = 0;
 	if (inv->total < 0)
-		amount = inv->total; /* the surplus credit becomes the customer's */
+		*amount = inv->total; /* the surplus credit becomes the customer's */
 	else if (balance < 0 && inv->amount_due > 0 && currency && !strcmp(currency, inv->currency))
-		amount = -balance < inv->amount_due ? -balance : inv->amount_due;
-	if (amount == 0)
-		return OG_EC_NONE;
+		*amount = -balance < inv->amount_due ? -balance : inv->amount_due;
+	return OG_EC_NONE;
+}
+
+enum og_ec billing_balance_preview(struct billing_ctx *bc, struct og_invoice *inv)
+{
+	int64_t amount;
+	enum og_ec ec = balance_move(bc, inv, &amount);
+	if (ec || amount == 0)
+		return ec;
+	if (amount > 0) {
+		inv->amount_due -= amount;
+		inv->amount_remaining -= amount;
+	}
+	inv->ending_balance = inv->starting_balance + amount; /* both within the cap: no overflow */
+	return OG_EC_NONE;
+}
+
+enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *inv)
+{
+	int64_t amount;
+	enum og_ec ec = balance_move(bc, inv, &amount);
+	if (ec || amount == 0)
+		return ec;
 	struct billing_balance_in in = {
 	    .customer_id = inv->customer_id,
 	    .amount = amount,
@@ -105,8 +126,7 @@ enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *i
 	struct billing_ctx sbc = *bc;
 	sbc.customer_scope = 0; /* the service's own move, whoever asked */
 	struct og_balance_txn t;
-	enum og_ec ec = billing_balance_apply(&sbc, &in, &t);
-	if (ec)
+	if ((ec = billing_balance_apply(&sbc, &in, &t)))
 		return ec;
 	if (amount > 0) {
 		inv->amount_due -= amount;

@@ -51,6 +51,10 @@ enum og_ec billing_balance_txn_update(struct billing_ctx *bc, const struct billi
  * transaction and both 0-changes when neither applies. */
 enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *inv);
 
+/* What billing_balance_finalize would do to inv, written nowhere (the
+ * upcoming invoice). */
+enum og_ec billing_balance_preview(struct billing_ctx *bc, struct og_invoice *inv);
+
 /* Voiding an invoice that consumed credit gives the credit back (an
  * unapplied_from_invoice transaction). */
 enum og_ec billing_balance_void(struct billing_ctx *bc, const struct og_invoice *inv);
