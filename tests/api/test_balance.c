@@ -247,6 +247,29 @@ static void downgrade_credit_is_kept_and_consumed(void **state)
 	AT_INT(r, "balance", total + applied);
 }
 
+static void opening_balance_on_create(void **state)
+{
+	(void)state;
+	struct at_resp *r = at_post_form("/v1/customers", "email=o@example.com&currency=usd&balance=-700");
+	AT_STATUS(r, 200);
+	AT_INT(r, "balance", -700);
+	const char *cus = at_strdup(at_str(r, "id"));
+	r = at_get("/v1/customers/%s/balance_transactions", cus);
+	AT_LIST(r, at_fmt("/v1/customers/%s/balance_transactions", cus), 1, false);
+	AT_STR(r, "data[0].type", "initial");
+	AT_INT(r, "data[0].amount", -700);
+	AT_INT(r, "data[0].ending_balance", -700);
+
+	struct at_fingerprint before;
+	at_fingerprint(&before);
+	r = at_post_form("/v1/customers", "email=o@example.com&balance=-700");
+	AT_ERROR(r, 400, "invalid_request_error", "parameter_missing", "currency");
+	AT_UNCHANGED(&before, r);
+	r = at_post_form("/v1/customers", "email=o@example.com&currency=usd&balance=100000000000");
+	AT_ERROR(r, 400, "invalid_request_error", "amount_invalid", "balance");
+	AT_UNCHANGED(&before, r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(customer_currency_decides),
 	    cmocka_unit_test(credit_pays_an_invoice_and_void_gives_it_back),
 	    cmocka_unit_test(downgrade_credit_is_kept_and_consumed),
+	    cmocka_unit_test(opening_balance_on_create),
 	};
 	static const char *const args[] = {"--enable-test-clocks", NULL};
 	at_serve_args(args);

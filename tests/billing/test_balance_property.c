@@ -77,10 +77,11 @@ static void check_invariant(struct db_conn *db, const int64_t *customers, int st
 		int64_t balance = one_int(db, "SELECT balance FROM customers WHERE id = $1", customers[i]);
 		int64_t sum = 0;
 		assert_int_equal(store_balance_txn_sum(db, customers[i], &sum), DB_ROW);
-		int64_t last = one_int(db,
-		                       "SELECT ending_balance FROM customer_balance_transactions WHERE customer_id = $1 "
-		                       "ORDER BY id DESC LIMIT 1",
-		                       customers[i]);
+		int64_t last =
+		    one_int(db,
+		            "SELECT ending_balance FROM customer_balance_transactions WHERE customer_id = $1 "
+		            "ORDER BY id DESC LIMIT 1",
+		            customers[i]);
 		if (balance != sum || balance != last)
 			fail_msg("step %d, customer %d: balance %lld, sum %lld, last ending_balance %lld", step, i,
 			         (long long)balance, (long long)sum, (long long)last);
@@ -147,20 +148,23 @@ static void random_operations(void **state)
 			if (op == 3) { /* void an open one instead */
 				int k = (int)between(0, n_open - 1);
 				struct billing_invoice bi;
-				OK(billing_invoice_void(&bc, &(struct billing_invoice_ref_in){.invoice_id = open[k]}, &bi));
+				OK(billing_invoice_void(&bc, &(struct billing_invoice_ref_in){.invoice_id = open[k]},
+				                        &bi));
 				open[k] = open[--n_open];
 			} else {
 				struct billing_invoice bi;
-				OK(billing_invoice_create(&bc, &(struct billing_invoice_create_in){.customer_id = cus}, &bi));
+				OK(billing_invoice_create(&bc, &(struct billing_invoice_create_in){.customer_id = cus},
+				                          &bi));
 				struct og_invoice_item it;
-				OK(billing_invoice_item_create(&bc,
-				                               &(struct billing_item_create_in){.customer_id = cus,
-				                                                                .amount = amount,
-				                                                                .has_amount = true,
-				                                                                .invoice_id = bi.inv.id},
-				                               &it));
-				OK(billing_invoice_finalize_draft(&bc, &(struct billing_invoice_ref_in){.invoice_id = bi.inv.id},
-				                                  &bi));
+				OK(billing_invoice_item_create(
+				    &bc,
+				    &(struct billing_item_create_in){.customer_id = cus,
+				                                     .amount = amount,
+				                                     .has_amount = true,
+				                                     .invoice_id = bi.inv.id},
+				    &it));
+				OK(billing_invoice_finalize_draft(
+				    &bc, &(struct billing_invoice_ref_in){.invoice_id = bi.inv.id}, &bi));
 				const struct og_invoice *inv = &bi.inv;
 				int64_t moved = inv->ending_balance - inv->starting_balance;
 				if (inv->total != amount || (amount < 0 && (moved != amount || inv->amount_due != 0)) ||
