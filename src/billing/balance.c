@@ -16,7 +16,7 @@ enum og_ec billing_balance_apply(struct billing_ctx *bc, const struct billing_ba
 		              (long long)MONEY_AMOUNT_MAX);
 	int64_t balance = 0;
 	const char *currency = NULL;
-	enum db_rc rc = store_customer_balance(bc->db, bc->arena, in->customer_id, &balance, &currency);
+	enum db_rc rc = store_customer_balance(bc->db, bc->arena, in->customer_id, true, &balance, &currency);
 	if (rc == DB_DONE)
 		return billing_not_found(bc, ID_CUSTOMER, "customer", in->customer_id);
 	if (rc != DB_ROW)
@@ -80,11 +80,11 @@ enum og_ec billing_balance_txn_update(struct billing_ctx *bc, const struct billi
 
 /* The rule (docs/internals/billing.md, "Customer balance"): cents move
  * exactly, never rounded: applied = min(-balance, amount_due). */
-static enum og_ec balance_move(struct billing_ctx *bc, struct og_invoice *inv, int64_t *amount)
+static enum og_ec balance_move(struct billing_ctx *bc, struct og_invoice *inv, bool lock, int64_t *amount)
 {
 	int64_t balance = 0;
 	const char *currency = NULL;
-	enum db_rc rc = store_customer_balance(bc->db, bc->arena, inv->customer_id, &balance, &currency);
+	enum db_rc rc = store_customer_balance(bc->db, bc->arena, inv->customer_id, lock, &balance, &currency);
 	if (rc != DB_ROW)
 		return billing_db_error(bc, rc, "customer balance");
 	inv->starting_balance = inv->ending_balance = balance;
@@ -99,7 +99,7 @@ static enum og_ec balance_move(struct billing_ctx *bc, struct og_invoice *inv, i
 enum og_ec billing_balance_preview(struct billing_ctx *bc, struct og_invoice *inv)
 {
 	int64_t amount;
-	enum og_ec ec = balance_move(bc, inv, &amount);
+	enum og_ec ec = balance_move(bc, inv, false, &amount); /* a read: no lock */
 	if (ec || amount == 0)
 		return ec;
 	if (amount > 0) {
@@ -113,7 +113,7 @@ enum og_ec billing_balance_preview(struct billing_ctx *bc, struct og_invoice *in
 enum og_ec billing_balance_finalize(struct billing_ctx *bc, struct og_invoice *inv)
 {
 	int64_t amount;
-	enum og_ec ec = balance_move(bc, inv, &amount);
+	enum og_ec ec = balance_move(bc, inv, true, &amount);
 	if (ec || amount == 0)
 		return ec;
 	struct billing_balance_in in = {

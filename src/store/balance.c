@@ -24,22 +24,30 @@ static void read_btxn(struct db_res *r, struct og_arena *a, void *row)
 	t->metadata = store__text(r, a, 9);
 }
 
-enum db_rc store_customer_balance(struct db_conn *db, struct og_arena *a, int64_t customer_id, int64_t *balance,
-                                  const char **currency)
+struct balance_row {
+	int64_t balance;
+	const char *currency;
+};
+
+static void read_balance(struct db_res *r, struct og_arena *a, void *row)
 {
-	static const char sql[] = "SELECT balance, COALESCE(balance_currency, currency) FROM customers "
-	                          "WHERE id = $1 AND deleted = 0";
+	struct balance_row *b = row;
+	b->balance = db_int(r, 0);
+	b->currency = store__text(r, a, 1);
+}
+
+enum db_rc store_customer_balance(struct db_conn *db, struct og_arena *a, int64_t customer_id, bool lock,
+                                  int64_t *balance, const char **currency)
+{
+	static const struct store_row_sql q = STORE_ROW_SQL(
+	    "SELECT balance, COALESCE(balance_currency, currency) FROM customers WHERE id = $1 AND deleted = 0");
 	struct db_param params[] = {DB_INT(customer_id)};
-	struct db_res *r = NULL;
-	enum db_rc rc = db_exec(db, sql, params, 1, &r);
-	if (rc != DB_OK)
-		return rc;
-	rc = db_next(r);
+	struct balance_row b = {0};
+	enum db_rc rc = store__get_row(db, a, &q, lock, params, 1, read_balance, &b);
 	if (rc == DB_ROW) {
-		*balance = db_int(r, 0);
-		*currency = store__text(r, a, 1);
+		*balance = b.balance;
+		*currency = b.currency;
 	}
-	db_res_free(r);
 	return rc;
 }
 

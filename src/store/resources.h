@@ -332,8 +332,10 @@ enum db_rc store_counter_take(struct db_conn *db, const char *name, int64_t n, i
  * customers.balance (moves it by t->amount and inserts t with its
  * ending_balance, in the caller's transaction); DB_DONE when the customer is
  * gone, holds another currency, or the new balance is beyond +-cap. */
-enum db_rc store_customer_balance(struct db_conn *db, struct og_arena *a, int64_t customer_id, int64_t *balance,
-                                  const char **currency);
+/* lock: hold the customer row (PostgreSQL) until the transaction ends, so
+ * what the caller decides from the balance stays true when it writes. */
+enum db_rc store_customer_balance(struct db_conn *db, struct og_arena *a, int64_t customer_id, bool lock,
+                                  int64_t *balance, const char **currency);
 enum db_rc store_balance_txn_apply(struct db_conn *db, struct og_balance_txn *t, int64_t cap);
 enum db_rc store_balance_txn_get(struct db_conn *db, struct og_arena *a, int64_t customer_id, int64_t id,
                                  struct og_balance_txn *out);
