@@ -94,6 +94,12 @@ enum og_ec api_invoices_delete(struct og_req *rq);
 struct billing_ctx;
 void api_invoice_billing_ctx(struct og_req *rq, struct billing_ctx *bc);
 
+/* balance_transactions.c: /v1/customers/{id}/balance_transactions */
+enum og_ec api_balance_txns_create(struct og_req *rq);
+enum og_ec api_balance_txns_list(struct og_req *rq);
+enum og_ec api_balance_txns_retrieve(struct og_req *rq);
+enum og_ec api_balance_txns_update(struct og_req *rq);
+
 /* invoice_items.c */
 enum og_ec api_invoice_items_create(struct og_req *rq);
 enum og_ec api_invoice_items_retrieve(struct og_req *rq);

@@ -25,6 +25,8 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "billing/accounts.h"
+#include "billing/balance.h"
+#include "core/money.h"
 #include "core/invoice_calc.h"
 #include "store/payments.h"
 
@@ -69,6 +71,7 @@ struct customer_input {
 	bool has_invoice_prefix;
 	int64_t next_invoice_sequence;
 	bool has_next_invoice_sequence;
+	int64_t balance; /* create: the opening balance (issue 14), an `initial` transaction */
 	/* list */
 	struct og_page page;
 	const char *email;
@@ -130,6 +133,12 @@ static const struct param_spec create_spec[] = {
     CUSTOMER_FIELDS,
     PS_ID("test_clock", ID_TEST_CLOCK, IN(test_clock_id), IN(has_test_clock), 0,
           "Puts the customer on a test clock (when the server allows test clocks); fixed at creation."),
+    {.name = "balance",
+     .type = PT_AMOUNT,
+     .at = IN(balance),
+     .min = -MONEY_AMOUNT_MAX,
+     .max = MONEY_AMOUNT_MAX,
+     .doc = "Opening balance in minor units of currency (required with it); negative is a credit."},
     PS_END,
 };
 /* a customer's clock is fixed at creation */
@@ -287,6 +296,21 @@ static enum og_ec use_test_clock(struct og_req *rq, struct customer_input *in)
 	return OG_EC_NONE;
 }
 
+/* Stripe's balance on create: an `initial` balance transaction, so the
+ * balance is the sum of its transactions from the start (billing/balance.h). */
+static enum og_ec opening_balance(struct og_req *rq, struct og_customer *c, int64_t amount)
+{
+	struct billing_ctx bc;
+	api_invoice_billing_ctx(rq, &bc);
+	struct billing_balance_in in = {
+	    .customer_id = c->id, .amount = amount, .currency = c->currency, .type = BTXN_INITIAL};
+	struct og_balance_txn t;
+	enum og_ec ec = billing_balance_apply(&bc, &in, &t);
+	if (!ec)
+		c->balance = t.ending_balance;
+	return ec;
+}
+
 enum og_ec api_customers_create(struct og_req *rq)
 {
 	struct customer_input in = {.c = {.created = rq->now}, .is_create = true};
@@ -302,6 +326,8 @@ enum og_ec api_customers_create(struct og_req *rq)
 		return ec;
 	if ((ec = apply_numbering(rq, &in)))
 		return ec;
+	if (in.balance && !in.c.currency)
+		return og_err(&rq->err, OG_EC_PARAM_MISSING, "currency", "A balance needs the customer's currency.");
 	enum db_rc rc = store_customer_insert(rq->db, &in.c);
 	if (rc == DB_CONSTRAINT) /* a concurrent request took the prefix */
 		return og_err(&rq->err, OG_EC_PARAM_INVALID, "invoice_prefix",
@@ -311,6 +337,8 @@ enum og_ec api_customers_create(struct og_req *rq)
 	if (in.has_test_clock && (rc = store_customer_set_test_clock(rq->db, in.c.id, in.test_clock_id)) != DB_ROW)
 		return api_db_error(rq, rc, "customer", NULL);
 	in.c.test_clock_id = in.has_test_clock ? in.test_clock_id : 0;
+	if (in.balance && (ec = opening_balance(rq, &in.c, in.balance)))
+		return ec;
 	if ((ec = reply_customer(rq, &in.c)))
 		return ec;
 	return api_emit(rq, "customer.created", "customer", in.c.id, in.c.id);

@@ -12,7 +12,7 @@
  *
  * Two paths write the same rows:
  *   - the fast path, for the common subscription (active, past_due or
- *     unpaid, 1..BILLING_MAX_ITEMS items, no pending invoice items, not
+ *     unpaid, 1..BILLING_MAX_ITEMS items, no pending invoice items, no customer balance, not
  *     cancelling): the whole batch's invoices, lines, events and period
  *     rolls are computed in memory and written with multi-row statements
  *     (store/billing_run.c), with one block of invoice numbers and of row
@@ -375,7 +375,7 @@ static bool is_fast(const struct store_due_sub *d)
 	const struct og_subscription *s = &d->sub;
 	enum sub_status st = s->status;
 	return (st == SUB_ACTIVE || st == SUB_PAST_DUE || st == SUB_UNPAID) && !s->cancel_at_period_end &&
-	       !d->has_pending && d->n_items >= 1 && d->n_items <= BILLING_MAX_ITEMS;
+	       !d->has_pending && !d->has_balance && d->n_items >= 1 && d->n_items <= BILLING_MAX_ITEMS;
 }
 
 /* What a batch does with each claimed subscription. */

@@ -23,6 +23,7 @@
  * only payments made outside oneGuard (paid_out_of_band=true) until the
  * payments issue; once finalized only metadata may change. */
 #include "billing/invoices.h"
+#include "billing/balance.h"
 #include "model/render.h"
 #include "core/invoice_calc.h"
 
@@ -408,9 +409,11 @@ static enum og_ec close_invoice(struct billing_ctx *bc, int64_t invoice_id, enum
 	if ((ec = transition_to(bc, &out->inv, ev, &to)) || (ec = at_customer(bc, out->inv.customer_id, &cbc)))
 		return ec;
 	out->inv.status = to;
-	if (ev == INV_EV_VOID)
+	if (ev == INV_EV_VOID) {
 		out->inv.voided_at = cbc.now;
-	else
+		if ((ec = billing_balance_void(&cbc, &out->inv)))
+			return ec;
+	} else
 		out->inv.marked_uncollectible_at = cbc.now;
 	if ((ec = write_invoice(&cbc, &out->inv)))
 		return ec;

@@ -2,6 +2,7 @@
  * checked arithmetic from core/money.h; an overflow is refused, never
  * wrapped. Events are written in the same transaction as their change. */
 #include "billing/service.h"
+#include "billing/balance.h"
 #include "core/calendar.h"
 #include "core/invoice_calc.h"
 #include "core/money.h"
@@ -238,6 +239,8 @@ enum og_ec billing_invoice_finalize(struct billing_ctx *bc, struct og_invoice *i
 		int64_t days = inv->has_days_until_due ? inv->days_until_due : 30;
 		inv->due_date = bc->now + days * 86400;
 	}
+	if ((ec = billing_balance_finalize(bc, inv)))
+		return ec;
 	bool paid_now = inv->amount_due == 0;
 	if (paid_now) { /* nothing to collect: paid at once, as Stripe does */
 		inv->status = INV_PAID;

@@ -18,6 +18,7 @@
  *   (draft, trialing, paused) moves no anchor: a draft's provisional period
  *   follows the new interval, a trial keeps its end as the anchor. */
 #include "billing/subscriptions.h"
+#include "billing/balance.h"
 #include "core/calendar.h"
 #include "core/ids.h"
 #include "core/money.h"
@@ -949,5 +950,5 @@ enum og_ec billing_sub_upcoming(struct billing_ctx *bc0, int64_t id, const char 
 	                           .amount_remaining = t.amount_remaining,
 	                           .metadata = "{}",
 	                           .created = next.period_start};
-	return OG_EC_NONE;
+	return billing_balance_preview(bc, inv);
 }

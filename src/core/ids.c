@@ -19,7 +19,7 @@
 static_assert(IDS_KEY_BYTES == crypto_shorthash_KEYBYTES, "the id key is a SipHash key");
 
 static const char *const prefixes[ID__COUNT] = {
-    "prod", "price", "cus", "sub", "si", "in", "il", "ii", "evt", "key", "clock", "usr", "audit", "bps", "pm",
+    "prod", "price", "cus", "sub", "si", "in", "il", "ii", "evt", "key", "clock", "usr", "audit", "bps", "pm", "cbtxn",
 };
 
 enum key_mode { KEY_UNSET, KEY_LEGACY, KEY_SIPHASH };

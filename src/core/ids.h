@@ -25,6 +25,7 @@ enum id_kind {
 	ID_AUDIT_LOG,      /* audit_ */
 	ID_PORTAL_SESSION, /* bps_ */
 	ID_PAYMENT_METHOD, /* pm_ */
+	ID_BALANCE_TXN,    /* cbtxn_ (customer balance transactions) */
 	ID__COUNT
 };
 

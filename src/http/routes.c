@@ -57,6 +57,14 @@ const struct route routes[] = {
     {"POST", "/v1/customers/{id}", api_customers_update, "customers", AC_CARE | AC_CUSTOMER, ROUTE_WRITE, 0},
     {"DELETE", "/v1/customers/{id}", api_customers_delete, "customers", AC_CARE, ROUTE_WRITE, ROUTE_NO_PARAMS},
     {"POST", "/v1/customers/{id}/invite", api_customers_invite, "customers", AC_CARE, ROUTE_FLOW, ROUTE_NO_PARAMS},
+    /* the customer balance moves money: finance may, support may not (issue 14) */
+    {"POST", "/v1/customers/{id}/balance_transactions", api_balance_txns_create, "customers", AC_MONEY, ROUTE_WRITE, 0},
+    {"GET", "/v1/customers/{id}/balance_transactions", api_balance_txns_list, "customers", AC_READERS | AC_CUSTOMER,
+     ROUTE_READ, 0},
+    {"GET", "/v1/customers/{id}/balance_transactions/{txn}", api_balance_txns_retrieve, "customers",
+     AC_READERS | AC_CUSTOMER, ROUTE_READ, ROUTE_NO_PARAMS},
+    {"POST", "/v1/customers/{id}/balance_transactions/{txn}", api_balance_txns_update, "customers", AC_MONEY,
+     ROUTE_WRITE, 0},
 
     {"GET", "/v1/customers/{id}/payment_methods", api_customers_payment_methods, "payment_methods",
      AC_READERS | AC_CUSTOMER, ROUTE_READ, 0},

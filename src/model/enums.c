@@ -31,6 +31,13 @@ static const char *const price_type_names[PRICE__COUNT] = {
     [PRICE_RECURRING] = "recurring",
 };
 
+static const char *const balance_txn_type_names[BTXN__COUNT] = {
+    [BTXN_ADJUSTMENT] = "adjustment",
+    [BTXN_APPLIED_TO_INVOICE] = "applied_to_invoice",
+    [BTXN_INITIAL] = "initial",
+    [BTXN_UNAPPLIED_FROM_INVOICE] = "unapplied_from_invoice",
+};
+
 static const char *const clock_status_names[TEST_CLOCK__COUNT] = {
     [TEST_CLOCK_READY] = "ready",
     [TEST_CLOCK_ADVANCING] = "advancing",
@@ -90,6 +97,12 @@ const struct model_enum model_enum_billing_reason = {"billing_reason", BILLING_R
 const struct model_enum model_enum_line_type = {"line_item_type", LINE__COUNT, line_type_of};
 const struct model_enum model_enum_price_type = {"price_type", PRICE__COUNT, price_type_of};
 const struct model_enum model_enum_test_clock_status = {"test_clock_status", TEST_CLOCK__COUNT, clock_status_of};
+
+static const char *balance_txn_type_of(int v)
+{
+	return name_in(balance_txn_type_names, BTXN__COUNT, v);
+}
+const struct model_enum model_enum_balance_txn_type = {"balance_transaction_type", BTXN__COUNT, balance_txn_type_of};
 
 static const char *user_role_of(int v)
 {
@@ -157,4 +170,9 @@ const char *test_clock_status_name(enum test_clock_status v)
 enum test_clock_status test_clock_status_parse(const char *s)
 {
 	return (enum test_clock_status)model_enum_parse(&model_enum_test_clock_status, s);
+}
+
+const char *balance_txn_type_name(enum balance_txn_type v)
+{
+	return balance_txn_type_of((int)v);
 }

@@ -35,6 +35,15 @@ enum line_type { LINE_SUBSCRIPTION, LINE_INVOICEITEM, LINE__COUNT };
 /* A price's type: one_time (no interval) or recurring. */
 enum price_type { PRICE_ONE_TIME, PRICE_RECURRING, PRICE__COUNT };
 
+/* Why a customer's balance changed (Stripe's customer_balance_transaction.type). */
+enum balance_txn_type {
+	BTXN_ADJUSTMENT,
+	BTXN_APPLIED_TO_INVOICE,
+	BTXN_INITIAL,
+	BTXN_UNAPPLIED_FROM_INVOICE,
+	BTXN__COUNT
+};
+
 enum test_clock_status { TEST_CLOCK_READY, TEST_CLOCK_ADVANCING, TEST_CLOCK_INTERNAL_FAILURE, TEST_CLOCK__COUNT };
 
 /* One closed set: its schema name, its size and the name of each value
@@ -53,6 +62,7 @@ extern const struct model_enum model_enum_billing_reason;
 extern const struct model_enum model_enum_line_type;
 extern const struct model_enum model_enum_price_type;
 extern const struct model_enum model_enum_test_clock_status;
+extern const struct model_enum model_enum_balance_txn_type;
 extern const struct model_enum model_enum_user_role; /* enum user_role (core/accounts.h) */
 
 /* The name of value v; NULL outside 0..n-1 (the "unknown" X__COUNT). */
@@ -74,5 +84,6 @@ enum line_type line_type_parse(const char *s);
 const char *price_type_name(enum price_type v);
 const char *test_clock_status_name(enum test_clock_status v);
 enum test_clock_status test_clock_status_parse(const char *s);
+const char *balance_txn_type_name(enum balance_txn_type v);
 
 #endif

@@ -60,6 +60,7 @@ extern const struct model_object model_auth_logout;
 extern const struct model_object model_invitation;
 extern const struct model_object model_portal_session;
 extern const struct model_object model_test_clock;
+extern const struct model_object model_balance_txn;
 extern const struct model_object model_sub_item;
 extern const struct model_object model_subscription;
 extern const struct model_object model_invoice_line;

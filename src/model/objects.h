@@ -95,6 +95,7 @@ struct og_customer {
 	const char *invoice_prefix;        /* 3-12 of A-Z 0-9, unique (migration 0004 gave old rows one) */
 	int64_t next_invoice_sequence;     /* per-customer numbering: the next invoice's sequence */
 	int64_t default_payment_method_id; /* invoice_settings.default_payment_method; 0: none (issue 14) */
+	int64_t balance;                   /* minor units; negative: a credit the customer holds (migration 0009) */
 };
 
 /* A payment method (issue 14), Stripe's card kind: only what may be shown
@@ -114,6 +115,21 @@ struct og_payment_method {
 	const char *billing_details; /* JSON object text */
 	const char *metadata;
 	int64_t created;
+};
+
+/* One change of a customer's balance (Stripe's customer_balance_transaction);
+ * ending_balance is the balance after it. */
+struct og_balance_txn {
+	int64_t id;
+	int64_t customer_id;
+	int64_t amount;
+	const char *currency;
+	const char *description;
+	int64_t invoice_id; /* 0: none */
+	enum balance_txn_type type;
+	int64_t ending_balance;
+	int64_t created;
+	const char *metadata;
 };
 
 struct og_test_clock {
@@ -192,6 +208,9 @@ struct og_invoice {
 	const char *metadata;
 	int64_t created;
 	int64_t finalized_at, paid_at, voided_at, marked_uncollectible_at;
+	/* the customer's balance before and after finalization applied it
+	 * (migration 0009; both 0 when it had none) */
+	int64_t starting_balance, ending_balance;
 };
 
 struct og_invoice_line {

@@ -230,6 +230,7 @@ static const struct model_field customer_fields[] = {
     F_ID("id", ID_CUSTOMER, 0, "Unique identifier."),
     F_CONST("object", "customer"),
     F_OBJ("address", model_address, MF_NULLABLE, "The customer's address."),
+    F("balance", MT_INTEGER, 0, "Minor units; negative is a credit the customer holds, applied to the next invoice."),
     F("created", MT_TIMESTAMP, 0, "Time of creation (the test clock's time on a test clock)."),
     F("currency", MT_STRING, MF_NULLABLE, "The customer's default currency."),
     F("description", MT_STRING, MF_NULLABLE, "A description, not shown to the customer."),
@@ -251,6 +252,7 @@ void model_customer_render(struct og_jsonw *w, const struct og_customer *c)
 	w_id(w, "id", ID_CUSTOMER, c->id);
 	jsonw_key_string(w, "object", "customer");
 	w_json_text(w, "address", c->address, true);
+	jsonw_key_int64(w, "balance", c->balance);
 	jsonw_key_int64(w, "created", c->created);
 	jsonw_key_string(w, "currency", c->currency);
 	jsonw_key_string(w, "description", c->description);
@@ -525,6 +527,42 @@ void model_portal_session_render(struct og_jsonw *w, const struct og_portal_sess
 	jsonw_object_end(w);
 }
 
+/* ---- customer balance transaction ---------------------------------------- */
+
+static const struct model_field balance_txn_fields[] = {
+    F_ID("id", ID_BALANCE_TXN, 0, "Unique identifier."),
+    F_CONST("object", "customer_balance_transaction"),
+    F("amount", MT_INTEGER, 0, "Minor units; negative credits the customer, positive debits."),
+    F("created", MT_TIMESTAMP, 0, "Time of creation."),
+    F("currency", MT_STRING, 0, "Three-letter ISO currency code, lowercase."),
+    F_ID("customer", ID_CUSTOMER, 0, "The customer whose balance changed."),
+    F("description", MT_STRING, MF_NULLABLE, "An arbitrary string."),
+    F("ending_balance", MT_INTEGER, 0, "The customer's balance after this transaction."),
+    F_ID("invoice", ID_INVOICE, MF_NULLABLE, "The invoice that applied or made this transaction."),
+    F_LIVEMODE,
+    F_METADATA,
+    F_ENUM("type", model_enum_balance_txn_type, 0, "Why the balance changed."),
+};
+OBJECT(model_balance_txn, "customer_balance_transaction", "One change of a customer's balance.", balance_txn_fields);
+
+void model_balance_txn_render(struct og_jsonw *w, const struct og_balance_txn *t)
+{
+	jsonw_object_begin(w);
+	w_id(w, "id", ID_BALANCE_TXN, t->id);
+	jsonw_key_string(w, "object", "customer_balance_transaction");
+	jsonw_key_int64(w, "amount", t->amount);
+	jsonw_key_int64(w, "created", t->created);
+	jsonw_key_string(w, "currency", t->currency);
+	w_id(w, "customer", ID_CUSTOMER, t->customer_id);
+	jsonw_key_string(w, "description", t->description);
+	jsonw_key_int64(w, "ending_balance", t->ending_balance);
+	w_id(w, "invoice", ID_INVOICE, t->invoice_id);
+	jsonw_key_bool(w, "livemode", false);
+	w_json_text(w, "metadata", t->metadata, false);
+	w_enum(w, "type", &model_enum_balance_txn_type, (int)t->type);
+	jsonw_object_end(w);
+}
+
 /* ---- test clock ---------------------------------------------------------- */
 
 static const struct model_field test_clock_fields[] = {
@@ -752,6 +790,7 @@ static const struct model_field invoice_fields[] = {
     F("days_until_due", MT_INTEGER, MF_NULLABLE, "send_invoice: days it is due after finalizing."),
     F("description", MT_STRING, MF_NULLABLE, "A description shown to the customer."),
     F("due_date", MT_TIMESTAMP, MF_NULLABLE, "send_invoice: when it is due."),
+    F("ending_balance", MT_INTEGER, 0, "The customer's balance after finalization applied it (0 without one)."),
     F_LIST("lines", model_invoice_line, "The invoice's lines."),
     F_LIVEMODE,
     F_METADATA,
@@ -761,6 +800,7 @@ static const struct model_field invoice_fields[] = {
     F("past_due", MT_BOOLEAN, 0, "Whether it is open past its due date."),
     F("period_start", MT_TIMESTAMP, 0, "Start of the period it bills."),
     F("period_end", MT_TIMESTAMP, 0, "End of the period it bills."),
+    F("starting_balance", MT_INTEGER, 0, "The customer's balance before finalization applied it (0 without one)."),
     F_ENUM("status", model_enum_invoice_status, 0, "The invoice's status."),
     F_OBJ("status_transitions", model_transitions, 0, "When it changed status."),
     F_ID("subscription", ID_SUBSCRIPTION, MF_NULLABLE, "The subscription it bills."),
@@ -791,6 +831,7 @@ static void invoice_members(struct og_jsonw *w, const struct og_invoice *inv, co
 	w_opt_int(w, "days_until_due", inv->has_days_until_due, inv->days_until_due);
 	jsonw_key_string(w, "description", inv->description);
 	w_ts(w, "due_date", inv->due_date);
+	jsonw_key_int64(w, "ending_balance", inv->ending_balance);
 	jsonw_key(w, "lines");
 	jsonw_object_begin(w);
 	jsonw_key_string(w, "object", "list");
@@ -814,6 +855,7 @@ static void invoice_members(struct og_jsonw *w, const struct og_invoice *inv, co
 	jsonw_key_bool(w, "past_due", inv->past_due);
 	jsonw_key_int64(w, "period_start", inv->period_start);
 	jsonw_key_int64(w, "period_end", inv->period_end);
+	jsonw_key_int64(w, "starting_balance", inv->starting_balance);
 	w_enum(w, "status", &model_enum_invoice_status, (int)inv->status);
 	jsonw_key(w, "status_transitions");
 	jsonw_object_begin(w);
@@ -1075,27 +1117,10 @@ void model_error_render_decline(struct og_jsonw *w, const char *type, const char
 }
 
 const struct model_object *const model_objects[] = {
-    &model_product,
-    &model_price,
-    &model_customer,
-    &model_api_key,
-    &model_test_clock,
-    &model_sub_item,
-    &model_payment_method,
-    &model_subscription,
-    &model_invoice_line,
-    &model_invoice,
-    &model_invoice_item,
-    &model_event,
-    &model_deleted,
-    &model_list,
-    &model_error,
-    &model_user,
-    &model_auth_session,
-    &model_password_reset,
-    &model_auth_logout,
-    &model_invitation,
-    &model_portal_session,
-    &model_audit_log,
-    NULL,
+    &model_product,        &model_price,          &model_customer,       &model_api_key,
+    &model_test_clock,     &model_sub_item,       &model_payment_method, &model_subscription,
+    &model_invoice_line,   &model_invoice,        &model_invoice_item,   &model_event,
+    &model_deleted,        &model_list,           &model_error,          &model_user,
+    &model_auth_session,   &model_password_reset, &model_auth_logout,    &model_invitation,
+    &model_portal_session, &model_audit_log,      &model_balance_txn,    NULL,
 };

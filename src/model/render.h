@@ -38,6 +38,7 @@ void model_invitation_render(struct og_jsonw *w, const struct og_user *u, int64_
 void model_portal_session_render(struct og_jsonw *w, const struct og_portal_session *s);
 /* A payment method (issue 14): never the card number; ref is not shown. */
 void model_payment_method_render(struct og_jsonw *w, const struct og_payment_method *pm);
+void model_balance_txn_render(struct og_jsonw *w, const struct og_balance_txn *t);
 void model_test_clock_render(struct og_jsonw *w, const struct og_test_clock *c);
 /* price: the item's price, rendered whole (expanded), or NULL for its id. */
 void model_sub_item_render(struct og_jsonw *w, const struct og_sub_item *it, const struct og_subscription *sub,

@@ -45,6 +45,7 @@ typedef enum db_rc (*row_fn)(struct db_res *r, void *arg);
 /* ---- claim --------------------------------------------------------------- */
 
 #define COL_PENDING 27
+#define COL_BALANCE 28 /* the customer has a balance (migration 0009) */
 
 /* id -> index, open addressing over a power-of-two table in the arena */
 struct id_map {
@@ -215,6 +216,7 @@ enum db_rc store_billing_claim(struct db_conn *db, struct og_arena *a, int64_t c
 		struct store_due_sub *d = &out->subs[out->n];
 		store__read_subscription(r, a, &d->sub); /* the claim selects SUB_COLS */
 		d->has_pending = db_int(r, COL_PENDING) != 0;
+		d->has_balance = db_int(r, COL_BALANCE) != 0;
 		d->items = NULL;
 		map_put(&ic.subs, d->sub.id, out->n);
 		sub_ids[out->n++] = d->sub.id;

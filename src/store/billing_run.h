@@ -23,6 +23,7 @@ struct store_due_sub {
 	struct og_sub_item *items;
 	int n_items;
 	bool has_pending;
+	bool has_balance; /* the customer's balance is not 0: the general path applies it */
 };
 
 struct store_due_batch {

@@ -8,7 +8,7 @@
 
 #define CUSTOMER_COLS                                                                                                  \
 	"id, email, name, phone, description, address, currency, metadata, created, test_clock_id, invoice_prefix, "   \
-	"next_invoice_sequence, default_payment_method_id"
+	"next_invoice_sequence, default_payment_method_id, balance"
 
 static void read_customer(struct db_res *r, struct og_arena *a, void *row)
 {
@@ -26,6 +26,7 @@ static void read_customer(struct db_res *r, struct og_arena *a, void *row)
 	c->invoice_prefix = store__text(r, a, 10);
 	c->next_invoice_sequence = db_int(r, 11);
 	c->default_payment_method_id = db_int(r, 12); /* issue 14: store/payments.c sets it */
+	c->balance = db_int(r, 13);
 }
 
 enum db_rc store_customer_insert(struct db_conn *db, struct og_customer *c)

@@ -169,7 +169,8 @@ char *dialect_migration_sql(enum db_backend backend, const char *sql)
 	"s.next_billing_at, s.trial_start, s.trial_end, s.cancel_at_period_end, s.canceled_at, s.ended_at, "           \
 	"s.paused_at, s.start_date, s.latest_invoice_id, s.metadata, s.created, s.default_payment_method_id, "         \
 	"EXISTS (SELECT 1 FROM invoice_items ii WHERE ii.customer_id = s.customer_id "                                 \
-	"AND ii.invoice_id IS NULL AND ii.deleted = 0)"
+	"AND ii.invoice_id IS NULL AND ii.deleted = 0), "                                                              \
+	"EXISTS (SELECT 1 FROM customers cb WHERE cb.id = s.customer_id AND cb.balance <> 0)"
 /* due at $1, after the cursor ($2, $3), not draft, paused or canceled; the
  * redundant next_billing_at >= $2 starts the index range at the cursor */
 #define BILLING_DUE_WHERE                                                                                              \

@@ -10,7 +10,7 @@
 	"id, customer_id, subscription_id, status, number, currency, billing_reason, collection_method, "              \
 	"days_until_due, cycle_period_start, period_start, period_end, subtotal, total, amount_due, amount_paid, "     \
 	"amount_remaining, due_date, past_due, paid_out_of_band, description, metadata, created, finalized_at, "       \
-	"paid_at, voided_at, marked_uncollectible_at"
+	"paid_at, voided_at, marked_uncollectible_at, starting_balance, ending_balance"
 
 static void read_invoice(struct db_res *r, struct og_arena *a, void *row)
 {
@@ -43,6 +43,8 @@ static void read_invoice(struct db_res *r, struct og_arena *a, void *row)
 	v->paid_at = db_int(r, 24);
 	v->voided_at = db_int(r, 25);
 	v->marked_uncollectible_at = db_int(r, 26);
+	v->starting_balance = db_int(r, 27);
+	v->ending_balance = db_int(r, 28);
 }
 
 #define INV_PARAMS(v)                                                                                                  \
@@ -54,7 +56,7 @@ static void read_invoice(struct db_res *r, struct og_arena *a, void *row)
 	    DB_INT((v)->amount_due), DB_INT((v)->amount_paid), DB_INT((v)->amount_remaining), DB_OPT((v)->due_date),   \
 	    DB_INT((v)->past_due), DB_INT((v)->paid_out_of_band), DB_TEXT((v)->description), DB_TEXT((v)->metadata),   \
 	    DB_INT((v)->created), DB_OPT((v)->finalized_at), DB_OPT((v)->paid_at), DB_OPT((v)->voided_at),             \
-	    DB_OPT((v)->marked_uncollectible_at)
+	    DB_OPT((v)->marked_uncollectible_at), DB_INT((v)->starting_balance), DB_INT((v)->ending_balance)
 
 enum db_rc store_invoice_insert(struct db_conn *db, struct og_invoice *inv)
 {
@@ -62,10 +64,11 @@ enum db_rc store_invoice_insert(struct db_conn *db, struct og_invoice *inv)
 	    "INSERT INTO invoices (customer_id, subscription_id, status, number, currency, billing_reason, "
 	    "collection_method, days_until_due, cycle_period_start, period_start, period_end, subtotal, total, "
 	    "amount_due, amount_paid, amount_remaining, due_date, past_due, paid_out_of_band, description, metadata, "
-	    "created, finalized_at, paid_at, voided_at, marked_uncollectible_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-	    "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id";
+	    "created, finalized_at, paid_at, voided_at, marked_uncollectible_at, starting_balance, ending_balance) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
+	    "$22, $23, $24, $25, $26, $27, $28) RETURNING id";
 	struct db_param params[] = {INV_PARAMS(inv)};
-	enum db_rc rc = db_query_int(db, sql, params, 26, &inv->id);
+	enum db_rc rc = db_query_int(db, sql, params, 28, &inv->id);
 	return rc == DB_OK ? DB_ROW : rc;
 }
 
@@ -93,9 +96,9 @@ enum db_rc store_invoice_update(struct db_conn *db, const struct og_invoice *inv
 	    "period_start = $10, period_end = $11, subtotal = $12, total = $13, amount_due = $14, amount_paid = $15, "
 	    "amount_remaining = $16, due_date = $17, past_due = $18, paid_out_of_band = $19, description = $20, "
 	    "metadata = $21, created = $22, finalized_at = $23, paid_at = $24, voided_at = $25, "
-	    "marked_uncollectible_at = $26 WHERE id = $27";
+	    "marked_uncollectible_at = $26, starting_balance = $27, ending_balance = $28 WHERE id = $29";
 	struct db_param params[] = {INV_PARAMS(inv), DB_INT(inv->id)};
-	return store__exec_changes(db, sql, params, 27);
+	return store__exec_changes(db, sql, params, 29);
 }
 
 enum db_rc store_invoice_list(struct db_conn *db, struct og_arena *a, const struct store_page *page,

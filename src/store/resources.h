@@ -326,4 +326,24 @@ enum db_rc store_event_list(struct db_conn *db, struct og_arena *a, const struct
  * caller's transaction; *first is the first of them. */
 enum db_rc store_counter_take(struct db_conn *db, const char *name, int64_t n, int64_t *first);
 
+/* balance.c: customer balance transactions (migration 0009).
+ * store_customer_balance: the balance and its currency (the balance's, else
+ * the customer's; NULL before any). store_balance_txn_apply: THE writer of
+ * customers.balance (moves it by t->amount and inserts t with its
+ * ending_balance, in the caller's transaction); DB_DONE when the customer is
+ * gone, holds another currency, or the new balance is beyond +-cap. */
+/* lock: hold the customer row (PostgreSQL) until the transaction ends, so
+ * what the caller decides from the balance stays true when it writes. */
+enum db_rc store_customer_balance(struct db_conn *db, struct og_arena *a, int64_t customer_id, bool lock,
+                                  int64_t *balance, const char **currency);
+enum db_rc store_balance_txn_apply(struct db_conn *db, struct og_balance_txn *t, int64_t cap);
+enum db_rc store_balance_txn_get(struct db_conn *db, struct og_arena *a, int64_t customer_id, int64_t id,
+                                 struct og_balance_txn *out);
+/* metadata NULL: unchanged; description changes only when set_description. */
+enum db_rc store_balance_txn_update(struct db_conn *db, int64_t id, const char *description, bool set_description,
+                                    const char *metadata);
+enum db_rc store_balance_txn_list(struct db_conn *db, struct og_arena *a, int64_t customer_id,
+                                  const struct store_page *page, struct store_list *out);
+enum db_rc store_balance_txn_sum(struct db_conn *db, int64_t customer_id, int64_t *sum);
+
 #endif

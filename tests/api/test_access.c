@@ -75,6 +75,7 @@ static struct {
 	char probe_key[64];
 	char user[64];            /* a staff user (the analyst) */
 	char pm_a[64], pm_a2[64]; /* customer A's payment methods (the second is detached) */
+	char btxn_a[64];          /* a balance transaction of customer A ({txn}) */
 	char rk_secret[128];
 } fx;
 
@@ -292,6 +293,7 @@ static int fixtures(void)
 		    !post_ok(at_fmt("/v1/payment_methods/%s/attach", fx.pm_a2), at_fmt("customer=%s", fx.cus_a)))
 			return -1;
 	}
+	COPY(fx.btxn_a, post_ok(at_fmt("/v1/customers/%s/balance_transactions", fx.cus_a), "amount=-100&currency=usd"));
 	struct at_resp *ev = at_get("/v1/events?limit=1");
 	COPY(fx.event, at_str(ev, "data[0].id"));
 	{ /* the rk column: a restricted key that reads every resource */
@@ -306,9 +308,9 @@ static int fixtures(void)
 		snprintf(auth, sizeof auth, "Bearer %s", at_str(r, "secret"));
 		who[W_RK].auth = auth;
 	}
-	const char *all[] = {fx.cus_a, fx.cus_b,  fx.product,   fx.price, fx.product_off, fx.price_off,
-	                     fx.sub_a, fx.sub_a2, fx.sub_b,     fx.inv_a, fx.inv_b,       fx.item_a,
-	                     fx.event, fx.clock,  fx.probe_key, fx.user,  fx.pm_a,        fx.pm_a2};
+	const char *all[] = {fx.cus_a,     fx.cus_b, fx.product, fx.price, fx.product_off, fx.price_off, fx.sub_a,
+	                     fx.sub_a2,    fx.sub_b, fx.inv_a,   fx.inv_b, fx.item_a,      fx.event,     fx.clock,
+	                     fx.probe_key, fx.user,  fx.pm_a,    fx.pm_a2, fx.btxn_a};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		if (!all[i][0]) {
 			fprintf(stderr, "test_access fixture: object %zu was not made\n", i);
@@ -352,7 +354,8 @@ static const char *id_for(const char *pattern)
 	return id_for_kind(pattern, NULL);
 }
 
-/* pattern with {id} filled (NULL when the test does not know the object). */
+/* pattern with {id} filled (NULL when the test does not know the object),
+ * and {txn} with customer A's balance transaction. */
 static const char *path_of(const char *pattern, const char *id)
 {
 	const char *brace = strstr(pattern, "{id}");
@@ -360,7 +363,9 @@ static const char *path_of(const char *pattern, const char *id)
 		return pattern;
 	if (!id)
 		return NULL;
-	return at_fmt("%.*s%s%s", (int)(brace - pattern), pattern, id, brace + 4);
+	const char *path = at_fmt("%.*s%s%s", (int)(brace - pattern), pattern, id, brace + 4);
+	const char *txn = strstr(path, "{txn}");
+	return txn ? at_fmt("%.*s%s%s", (int)(txn - path), path, fx.btxn_a, txn + 5) : path;
 }
 
 /* ---- the document ------------------------------------------------------ */

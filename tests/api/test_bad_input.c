@@ -503,6 +503,8 @@ static void every_endpoint_has_cases(void **state)
 	    {"GET", "/v1/customers/*"},
 	    {"POST", "/v1/customers/*"},
 	    {"DELETE", "/v1/customers/*"},
+	    {"POST", "/v1/customers/*/balance_transactions"},
+	    {"GET", "/v1/customers/*/balance_transactions"},
 	    {"POST", "/v1/subscriptions"},
 	    {"GET", "/v1/subscriptions"},
 	    {"GET", "/v1/subscriptions/*"},

@@ -119,8 +119,15 @@ static void check_invoice_invariants(const struct at_resp *r, json_t *inv, json_
 		AT_FAIL(r, "invoice %s: the lines sum to %lld, the subtotal is %lld", id, sum, subtotal);
 	if (total != subtotal)
 		AT_FAIL(r, "invoice %s: total %lld != subtotal %lld", id, total, subtotal);
-	if (due != (subtotal > 0 ? subtotal : 0))
-		AT_FAIL(r, "invoice %s: amount_due %lld for a total of %lld", id, due, total);
+	/* the customer balance (issue 14): a credit pays part of a positive
+	 * total; a negative total becomes credit, never lost */
+	long long moved = json_integer_value(json_object_get(inv, "ending_balance")) -
+	                  json_integer_value(json_object_get(inv, "starting_balance"));
+	if (total < 0 && moved != total)
+		AT_FAIL(r, "invoice %s: a total of %lld moved the balance by %lld", id, total, moved);
+	if (due != (subtotal > 0 ? subtotal - moved : 0) || (total >= 0 && moved < 0))
+		AT_FAIL(r, "invoice %s: amount_due %lld for a total of %lld (balance moved %lld)", id, due, total,
+		        moved);
 	if (paid != 0 || remaining != (due > 0 ? due : 0))
 		AT_FAIL(r, "invoice %s: amount_paid %lld, amount_remaining %lld for amount_due %lld", id, paid,
 		        remaining, due);
@@ -308,12 +315,25 @@ static void expect_sub_at(const char *file, int line, struct world *w, const cha
 static void compare_upcoming(struct world *w, const char *label, const struct at_resp *up, json_t *inv)
 {
 	const char *got = describe_invoice(w, inv);
-	static const char *const keys[] = {"period_start", "period_end",     "subtotal",     "total",   "amount_due",
+	static const char *const keys[] = {"period_start", "period_end",     "subtotal",     "total",
 	                                   "currency",     "billing_reason", "subscription", "customer"};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
 		if (!json_equal(json_object_get(up->json, keys[k]), json_object_get(inv, keys[k])))
 			AT_FAIL(up, "%s: the upcoming invoice's %s differs from the invoice the advance issued: %s",
 			        label, keys[k], got);
+	/* amount_due before the customer balance: another subscription of the
+	 * customer may use the credit the preview saw first (issue 14) */
+	long long due_up = json_integer_value(json_object_get(up->json, "amount_due")) +
+	                   json_integer_value(json_object_get(up->json, "ending_balance")) -
+	                   json_integer_value(json_object_get(up->json, "starting_balance"));
+	long long due_inv = json_integer_value(json_object_get(inv, "amount_due")) +
+	                    json_integer_value(json_object_get(inv, "ending_balance")) -
+	                    json_integer_value(json_object_get(inv, "starting_balance"));
+	long long total = json_integer_value(json_object_get(inv, "total"));
+	if (total >= 0 && due_up != due_inv)
+		AT_FAIL(up,
+		        "%s: the upcoming invoice's amount_due before the balance is %lld, the issued one's %lld: %s",
+		        label, due_up, due_inv, got);
 	json_t *want = json_object_get(json_object_get(up->json, "lines"), "data");
 	json_t *have = json_object_get(inv, "_lines");
 	if (json_array_size(want) != json_array_size(have))

@@ -29,7 +29,7 @@ static const char *const prefixes[ID__COUNT] = {
     [ID_PRODUCT] = "prod",    [ID_PRICE] = "price",        [ID_CUSTOMER] = "cus",      [ID_SUBSCRIPTION] = "sub",
     [ID_SUB_ITEM] = "si",     [ID_INVOICE] = "in",         [ID_INVOICE_LINE] = "il",   [ID_INVOICE_ITEM] = "ii",
     [ID_EVENT] = "evt",       [ID_API_KEY] = "key",        [ID_TEST_CLOCK] = "clock",  [ID_USER] = "usr",
-    [ID_AUDIT_LOG] = "audit", [ID_PORTAL_SESSION] = "bps", [ID_PAYMENT_METHOD] = "pm",
+    [ID_AUDIT_LOG] = "audit", [ID_PORTAL_SESSION] = "bps", [ID_PAYMENT_METHOD] = "pm", [ID_BALANCE_TXN] = "cbtxn",
 };
 
 static bool is_base62(char c)

@@ -92,6 +92,7 @@ static json_t *ref_customer(const struct og_customer *c)
 	api_set_id(o, "id", ID_CUSTOMER, c->id);
 	json_object_set_new(o, "object", json_string("customer"));
 	json_object_set_new(o, "address", api_json_text(c->address, true));
+	json_object_set_new(o, "balance", json_integer(c->balance));
 	json_object_set_new(o, "created", json_integer(c->created));
 	json_object_set_new(o, "currency", api_str(c->currency));
 	json_object_set_new(o, "description", api_str(c->description));
@@ -361,6 +362,7 @@ static json_t *ref_invoice(const struct og_invoice *inv, const struct og_invoice
 	                    inv->has_days_until_due ? json_integer(inv->days_until_due) : json_null());
 	json_object_set_new(o, "description", api_str(inv->description));
 	json_object_set_new(o, "due_date", ts(inv->due_date));
+	json_object_set_new(o, "ending_balance", json_integer(inv->ending_balance));
 	json_t *lo = json_object();
 	json_t *data = json_array();
 	for (int i = 0; lines && i < n_lines; i++)
@@ -382,6 +384,7 @@ static json_t *ref_invoice(const struct og_invoice *inv, const struct og_invoice
 	json_object_set_new(o, "past_due", json_boolean(inv->past_due));
 	json_object_set_new(o, "period_start", json_integer(inv->period_start));
 	json_object_set_new(o, "period_end", json_integer(inv->period_end));
+	json_object_set_new(o, "starting_balance", json_integer(inv->starting_balance));
 	json_object_set_new(o, "status", api_str(invoice_status_name(inv->status)));
 	json_t *st = json_object();
 	json_object_set_new(st, "finalized_at", ts(inv->finalized_at));
@@ -1007,6 +1010,18 @@ static void test_accounts_objects(void **state)
 	RENDER(model_invitation_render(w, &full, 99), &model_invitation, NULL);
 	struct og_portal_session ps = {.id = 3, .customer_id = 7, .created = 100, .expires = 1000};
 	RENDER(model_portal_session_render(w, &ps), &model_portal_session, NULL);
+	struct og_balance_txn bt = {.id = 4,
+	                            .customer_id = 7,
+	                            .amount = -1500,
+	                            .currency = "usd",
+	                            .type = BTXN_APPLIED_TO_INVOICE,
+	                            .ending_balance = -300,
+	                            .created = 5};
+	RENDER(model_balance_txn_render(w, &bt), &model_balance_txn, NULL);
+	bt.invoice_id = 9;
+	bt.description = "credit";
+	bt.metadata = "{\"a\":\"b\"}";
+	RENDER(model_balance_txn_render(w, &bt), &model_balance_txn, NULL);
 	ps.return_url = "https://shop.example/account";
 	ps.url = "https://billing.example/portal/session/ab";
 	RENDER(model_portal_session_render(w, &ps), &model_portal_session, NULL);
@@ -1045,7 +1060,7 @@ static void test_tables_well_formed(void **state)
 				assert_non_null(f->const_value);
 		}
 	}
-	assert_int_equal(n_objects, 22);
+	assert_int_equal(n_objects, 23);
 }
 
 /* jsonw_escape, the escaper the logger uses. */
